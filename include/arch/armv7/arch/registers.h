@@ -1,0 +1,38 @@
+/*
+ * ARMv7 register save area: the layout the kernel writes when it saves a
+ * domain's user state, and user-level resume code reads back.
+ * Shared between kernel/arch/armv7 and lib/arch/armv7; keep the offsets in
+ * sync with the assembly (REG_OFFSET_* below are checked by static asserts).
+ */
+#ifndef ARCH_ARMV7_REGISTERS_H
+#define ARCH_ARMV7_REGISTERS_H
+
+#include <stdint.h>
+
+#define ARCH_NUM_REGS 17
+
+struct arch_registers {
+    uint32_t r[13];   /* r0..r12        offsets 0..48 */
+    uint32_t sp;      /* r13            offset 52 */
+    uint32_t lr;      /* r14            offset 56 */
+    uint32_t pc;      /* r15            offset 60 */
+    uint32_t cpsr;    /*                offset 64 */
+};
+
+#define REG_OFFSET_SP   52
+#define REG_OFFSET_LR   56
+#define REG_OFFSET_PC   60
+#define REG_OFFSET_CPSR 64
+
+#define ARM_MODE_USR 0x10u
+#define ARM_MODE_MASK 0x1fu
+#define ARM_CPSR_T   (1u << 5)   /* Thumb */
+#define ARM_CPSR_F   (1u << 6)
+#define ARM_CPSR_I   (1u << 7)
+#define ARM_CPSR_A   (1u << 8)
+#define ARM_CPSR_E   (1u << 9)
+/* Bits of a user CPSR the kernel keeps when it resumes a domain:
+ * flags NZCVQ, GE, IT and T. Everything else is forced (USR mode, IRQs on). */
+#define ARM_CPSR_USER_MASK 0xf80ffc20u
+
+#endif

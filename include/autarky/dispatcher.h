@@ -1,0 +1,75 @@
+/*
+ * The dispatcher frame: the page shared between the kernel and a domain.
+ *
+ * Barrelfish's model: a domain is either *enabled* (running its own
+ * threads; the kernel may preempt it and will later upcall it) or
+ * *disabled* (inside its user-level scheduler or fault handler; the kernel
+ * resumes it exactly where it stopped). The kernel reads `disabled` and
+ * the critical-section range, and writes the save areas and fault info.
+ *
+ *   event                  | enabled                        | disabled
+ *   -----------------------+--------------------------------+---------------------
+ *   preemption / yield     | regs -> enabled_area,          | regs -> disabled_area,
+ *                          | later: upcall entry_run        | later: resume them
+ *   exception (fault)      | regs -> trap_area, upcall      | domain killed with a
+ *                          | entry_fault(udisp, type, addr, | one-line report
+ *                          | info), disabled = 1            |
+ *
+ * A pc in [crit_pc_low, crit_pc_high) counts as disabled (the user-level
+ * resume sequence between clearing `disabled` and the final register load).
+ * Upcalls enter with disabled = 1, sp = upcall_sp, r0 = udisp.
+ */
+#ifndef AUTARKY_DISPATCHER_H
+#define AUTARKY_DISPATCHER_H
+
+#include <autarky/types.h>
+#include <arch/registers.h>
+
+#define DISP_NAME_LEN 32
+
+enum fault_type {
+    FAULT_NONE = 0,
+    FAULT_DATA_ABORT,       /* addr = faulting data address */
+    FAULT_PREFETCH_ABORT,   /* addr = faulting instruction address */
+    FAULT_UNDEFINED,        /* addr = pc of the undefined instruction */
+    FAULT_ALIGNMENT,        /* addr = misaligned data address */
+};
+
+/* fault_info.access */
+#define FAULT_ACCESS_READ   0u
+#define FAULT_ACCESS_WRITE  1u
+#define FAULT_ACCESS_EXEC   2u
+
+struct fault_info {
+    uint32_t type;      /* enum fault_type */
+    uint32_t addr;
+    uint32_t access;    /* FAULT_ACCESS_* */
+    uint32_t fsr;       /* raw DFSR/IFSR (architecture-specific detail) */
+    uint32_t pc;
+};
+
+struct dispatcher_shared {
+    /* Written by the domain, read by the kernel. */
+    volatile uint32_t disabled;
+    uint32_t haswork;
+    lvaddr_t udisp;            /* user address of this frame */
+    lvaddr_t entry_run;        /* upcall: (re)start the domain's scheduler */
+    lvaddr_t entry_fault;      /* upcall: an exception while enabled */
+    lvaddr_t upcall_sp;        /* stack for both upcalls */
+    lvaddr_t crit_pc_low;
+    lvaddr_t crit_pc_high;
+    uint32_t current_thread;   /* id of the running thread, for kill reports */
+    char name[DISP_NAME_LEN];  /* domain name, for reports */
+
+    /* Written by the kernel, read by the domain. */
+    struct fault_info fault;
+    uint32_t domain_id;
+    lvaddr_t bootinfo;         /* init only: user address of struct bootinfo */
+    uint32_t timeslices;       /* how often this domain was scheduled */
+
+    struct arch_registers enabled_area;
+    struct arch_registers disabled_area;
+    struct arch_registers trap_area;
+};
+
+#endif

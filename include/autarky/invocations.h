@@ -1,0 +1,65 @@
+/*
+ * Commands for SYS_INVOKE (see syscall.h for registers).
+ *
+ * a1..a5 below are r3..r7. Results come back in r1..r3.
+ * Commands below CAPCMD_TYPE_BASE work on a capability of any type;
+ * the others are defined per type and fail with SYS_ERR_ILLEGAL_INVOCATION
+ * on any other type.
+ */
+#ifndef AUTARKY_INVOCATIONS_H
+#define AUTARKY_INVOCATIONS_H
+
+enum cap_cmd {
+    /* any type */
+    CAPCMD_IDENTIFY = 1, /* -> r1 = type | rights << 8, r2 = base, r3 = size */
+    CAPCMD_COPY,         /* a1 = dest CNode cptr, a2 = dest slot; needs GRANT */
+    CAPCMD_MINT,         /* a1 = dest CNode cptr, a2 = dest slot, a3 = rights mask
+                            (result = source rights & mask), a4 = badge (Endpoint) */
+    CAPCMD_DELETE,       /* empty the slot; destroys the object with its last copy */
+    CAPCMD_REVOKE,       /* delete every other copy and every descendant */
+    CAPCMD_TYPE_BASE = 16,
+
+    /* RAM */
+    RAMCMD_RETYPE = CAPCMD_TYPE_BASE,
+        /* a1 = objtype | count << 16, a2 = offset (bytes from RAM base),
+           a3 = object size (bytes; must be the type's fixed size where it
+           has one), a4 = dest CNode cptr (L1 or L2 CNode cap), a5 = first
+           dest slot. Creates count objects in consecutive slots. */
+
+    /* VNode L1 / L2 */
+    VNODECMD_MAP = CAPCMD_TYPE_BASE,
+        /* a1 = cptr of the cap to map (Frame/DevFrame into L2,
+           VNode L2 into L1), a2 = first entry index, a3 = flags
+           (VREGION_FLAGS_*), a4 = offset into the frame in pages,
+           a5 = number of entries (pages). */
+    VNODECMD_UNMAP,
+        /* a1 = cptr of the mapped cap: removes its mapping from this table */
+    VNODECMD_MODIFY,
+        /* a1 = cptr of the mapped frame cap, a2 = new flags:
+           changes the rights of all its entries in this table */
+
+    /* Dispatcher */
+    DISPCMD_SETUP = CAPCMD_TYPE_BASE,
+        /* a1 = cspace root (L1 CNode cptr), a2 = vspace (VNode L1 cptr),
+           a3 = dispatcher frame cptr, a4 = user address where that frame is
+           mapped in the new vspace. Copies the three caps into the DCB. */
+    DISPCMD_START,       /* make runnable: first upcall to entry_run, disabled */
+    DISPCMD_STOP,        /* make unrunnable (it stays set up) */
+
+    /* Kernel */
+    KERNELCMD_POWEROFF = CAPCMD_TYPE_BASE,
+        /* a1 = exit status printed by the kernel; PSCI SYSTEM_OFF */
+    KERNELCMD_DEBUG_CAPCOUNT,
+        /* -> r1 = number of live capability slots in the whole system */
+};
+
+/* Pack/unpack RAMCMD_RETYPE's a1. */
+#define RETYPE_ARG_TYPE_COUNT(type, count) ((uint32_t)(type) | ((uint32_t)(count) << 16))
+#define RETYPE_ARG_TYPE(a)   ((a) & 0xffffu)
+#define RETYPE_ARG_COUNT(a)  ((a) >> 16)
+
+/* Pack/unpack CAPCMD_IDENTIFY's r1. */
+#define IDENTIFY_TYPE(r1)    ((r1) & 0xffu)
+#define IDENTIFY_RIGHTS(r1)  (((r1) >> 8) & 0xffu)
+
+#endif

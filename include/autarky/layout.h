@@ -1,0 +1,37 @@
+/*
+ * Virtual address layout of a user domain and of the kernel (ARMv7,
+ * TTBCR.N = 1: TTBR0 translates user addresses below 2 GiB, TTBR1 the
+ * kernel above).
+ *
+ *  0x0000_0000 ┌──────────────────────────┐
+ *              │ NULL guard (never mapped)│ USER_NULL_GUARD_SIZE
+ *  0x0010_0000 ├──────────────────────────┤
+ *              │ dispatcher frame         │ USER_DISP_VADDR
+ *              │ boot info (init)         │ USER_BOOTINFO_VADDR
+ *              │ arguments page           │ USER_ARGS_VADDR
+ *  0x0040_0000 ├──────────────────────────┤
+ *              │ ELF image (text, data)   │ USER_IMAGE_BASE
+ *              │ ... free: managed by the │
+ *              │ domain (vspace/, buddy)  │
+ *              │ init's boot stack        │ below USER_STACK_TOP
+ *  0x8000_0000 ├──────────────────────────┤ USER_TOP = KERNEL_VBASE
+ *              │ kernel: all RAM mapped at│
+ *              │ pa + KERNEL_PHYS_OFFSET  │
+ *  0xf000_0000 │ kernel device windows    │
+ *              └──────────────────────────┘
+ */
+#ifndef AUTARKY_LAYOUT_H
+#define AUTARKY_LAYOUT_H
+
+#define USER_NULL_GUARD_SIZE 0x00100000u
+#define USER_DISP_VADDR      0x00100000u
+#define USER_BOOTINFO_VADDR  0x00101000u
+#define USER_ARGS_VADDR      0x00102000u
+#define USER_IMAGE_BASE      0x00400000u
+#define USER_STACK_TOP       0x7ff00000u
+#define USER_INIT_STACK_SIZE 0x00010000u   /* 64 KiB, mapped by the kernel */
+#define USER_TOP             0x80000000u
+
+#define KERNEL_VBASE         0x80000000u
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * The system-call ABI of the CPU driver (ARMv7, `svc #0`).
+ *
+ * Registers in:  r0 = syscall number (enum syscall)
+ *                r1..r7 = arguments (meaning per call below)
+ * Registers out: r0 = error code (enum errcode, never a pushed chain)
+ *                r1..r3 = results (per call); r4..r12, sp, lr preserved.
+ *
+ * SYS_INVOKE     r1 = cptr of the invoked capability (caller's cspace)
+ *                r2 = command (enum cap_cmd / type-specific, see invocations.h)
+ *                r3..r7 = command arguments
+ * SYS_YIELD      give up the rest of the time slice
+ * SYS_PRINT      r1 = user buffer, r2 = length (<= SYS_PRINT_MAX): debug console output
+ * SYS_GETCHAR    r1 = 0: returns r1 = next console byte, or -1 if none waits
+ * SYS_COUNTER    returns r1 = low, r2 = high 32 bits of the virtual counter
+ */
+#ifndef AUTARKY_SYSCALL_H
+#define AUTARKY_SYSCALL_H
+
+enum syscall {
+    SYS_INVOKE  = 1,
+    SYS_YIELD   = 2,
+    SYS_PRINT   = 3,
+    SYS_GETCHAR = 4,
+    SYS_COUNTER = 5,
+    SYS_COUNT
+};
+
+#define SYS_PRINT_MAX 4096u
+
+#endif

@@ -1,0 +1,47 @@
+/*
+ * Dispatcher control blocks (DCBs): the kernel half of a domain.
+ * A DCB object is OBJSIZE_DISPATCHER bytes of RAM retyped to Dispatcher;
+ * its first DCB_NUM_CTES bytes*64 are slots (owner CTE_OWNER_DCB_FIRST + i)
+ * holding copies of the domain's cspace root, vspace root and dispatcher
+ * frame, so the domain stays consistent however its own slots change.
+ * The shared half is struct dispatcher_shared in the dispatcher frame.
+ */
+#ifndef KERNEL_DISPATCHER_H
+#define KERNEL_DISPATCHER_H
+
+#include <kernel/cap.h>
+#include <autarky/dispatcher.h>
+
+#define DCB_CTE_CSPACE    0
+#define DCB_CTE_VSPACE    1
+#define DCB_CTE_DISPFRAME 2
+#define DCB_NUM_CTES      3
+
+enum dcb_state {
+    DCB_EMPTY = 0,      /* created, not set up */
+    DCB_STOPPED,        /* set up, not runnable */
+    DCB_RUNNABLE,       /* in the run queue */
+    DCB_KILLED,         /* faulted while disabled or lost a cap: never runs again */
+};
+
+struct dcb {
+    struct cte ctes[DCB_NUM_CTES];   /* must stay first (see cap layer) */
+    uint32_t state;                  /* enum dcb_state */
+    uint32_t started;                /* 0 until the first upcall */
+    lvaddr_t disp_uva;               /* user address of the dispatcher frame */
+    uint32_t domain_id;
+    struct dcb *rq_next, *rq_prev;   /* run queue (sched.c) */
+};
+
+struct dispatcher_shared *dcb_shared(struct dcb *dcb);
+struct dcb *dcb_current(void);
+
+/* Scheduler (sched.c) */
+void sched_make_runnable(struct dcb *dcb);
+void sched_remove(struct dcb *dcb);
+void sched_run_next(void) __attribute__((noreturn));
+
+/* Kill a domain with a one-line report (why, pc, addr). */
+void dispatcher_kill(struct dcb *dcb, const char *why, uint32_t pc, uint32_t addr);
+
+#endif
