@@ -50,6 +50,7 @@
 #define BOOTINFO_MAX_REGIONS  128
 #define BOOTINFO_MAX_MODULES  64
 #define BOOTINFO_NAME_LEN     32
+#define BOOTINFO_CMDLINE_LEN  2048
 
 struct mem_region {
     lpaddr_t base;
@@ -72,6 +73,8 @@ struct bootinfo {
     struct boot_module_info modules[BOOTINFO_MAX_MODULES];
     uint32_t n_l2_vnodes;         /* init's L2 tables: PAGECN slots 1..n */
     uint32_t n_segment_frames;    /* SEGCN slots 0..n-1 */
+    /* QEMU -append text (DTB /chosen/bootargs): the boot command list. */
+    char cmdline[BOOTINFO_CMDLINE_LEN];
 };
 
 #endif

@@ -70,6 +70,7 @@ struct boot_memory {
     lpaddr_t free_base;     /* first byte after kernel image, modules, boot tables */
     lpaddr_t free_end;      /* end of RAM the kernel can map */
     const void *modules;    /* kernel address of the boot module table (modules.h) */
+    const char *cmdline;    /* DTB /chosen/bootargs, "" if none (kernel address) */
 };
 /* Portable kernel entry, called by the architecture once the MMU, vectors,
  * console, interrupt controller and timer are ready. */
