@@ -8,7 +8,7 @@
  *  0x0010_0000 ├──────────────────────────┤
  *              │ dispatcher frame         │ USER_DISP_VADDR
  *              │ boot info (init)         │ USER_BOOTINFO_VADDR
- *              │ arguments page           │ USER_ARGS_VADDR
+ *              │ arguments page           │ USER_ARGS_VADDR (0x0011_0000)
  *  0x0040_0000 ├──────────────────────────┤
  *              │ ELF image (text, data)   │ USER_IMAGE_BASE
  *              │ ... free: managed by the │
@@ -26,7 +26,7 @@
 #define USER_NULL_GUARD_SIZE 0x00100000u
 #define USER_DISP_VADDR      0x00100000u
 #define USER_BOOTINFO_VADDR  0x00101000u
-#define USER_ARGS_VADDR      0x00102000u
+#define USER_ARGS_VADDR      0x00110000u   /* bootinfo may span up to 15 pages */
 #define USER_IMAGE_BASE      0x00400000u
 #define USER_STACK_TOP       0x7ff00000u
 #define USER_INIT_STACK_SIZE 0x00010000u   /* 64 KiB, mapped by the kernel */
