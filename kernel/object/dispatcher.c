@@ -1,0 +1,185 @@
+/*
+ * The Dispatcher object: a domain's DCB, its invocations, and killing a
+ * domain that faulted where it must not.
+ *
+ * A DCB holds copies of the domain's cspace root, vspace root and
+ * dispatcher frame in its own slots (struct dcb.ctes), made by
+ * DISPCMD_SETUP. When any of those slots is emptied (delete, revoke of an
+ * ancestor, destruction of the DCB) the domain can no longer run: the cap
+ * layer calls dispatcher_slot_deleted() first and we take it off the CPU.
+ */
+#include <kernel/dispatcher.h>
+#include <kernel/sched.h>
+#include <kernel/cap.h>
+#include <kernel/printk.h>
+#include <autarky/invocations.h>
+#include <autarky/layout.h>
+#include <arch/memory.h>
+
+static uint32_t next_domain_id = 1;
+
+struct dispatcher_shared *dcb_shared(struct dcb *dcb)
+{
+    return pa_to_kva(dcb->ctes[DCB_CTE_DISPFRAME].cap.base);
+}
+
+static struct dcb *dcb_of_slot(struct cte *cte)
+{
+    return (struct dcb *)(cte - (cte->owner - CTE_OWNER_DCB_FIRST));
+}
+
+static struct dcb *dcb_of_cap(struct cte *disp_cap)
+{
+    return pa_to_kva(disp_cap->cap.base);
+}
+
+/* Called by the cap layer before a slot inside a DCB is emptied. */
+void dispatcher_slot_deleted(struct cte *cte)
+{
+    struct dcb *dcb = dcb_of_slot(cte);
+
+    sched_remove(dcb);
+    if (dcb->state != DCB_KILLED) {
+        dcb->state = DCB_EMPTY;
+    }
+    sched_forget_current(dcb);
+}
+
+/*
+ * Copy the caps naming a domain's cspace, vspace and dispatcher frame into
+ * the DCB. Everything is validated before any slot changes.
+ */
+static errval_t dispatcher_setup(struct cte *root, struct dcb *dcb,
+                                 const uint32_t args[5])
+{
+    struct cte *cspace, *vspace, *frame;
+    struct cte *src[DCB_NUM_CTES];
+    lvaddr_t uva = args[3];
+    errval_t err;
+
+    if (dcb->state == DCB_RUNNABLE) {
+        return SYS_ERR_DISP_ALREADY_RUNNABLE;
+    }
+    err = caps_lookup_cap(root, args[0], ObjType_L1CNode, &cspace);
+    if (err_is_fail(err)) {
+        return err;
+    }
+    err = caps_lookup_cap(root, args[1], ObjType_VNode_L1, &vspace);
+    if (err_is_fail(err)) {
+        return err;
+    }
+    err = caps_lookup_cap(root, args[2], ObjType_Frame, &frame);
+    if (err_is_fail(err)) {
+        return err;
+    }
+    if (frame->cap.size < sizeof(struct dispatcher_shared)
+        || frame->cap.size < BASE_PAGE_SIZE) {
+        return SYS_ERR_DISP_FRAME_SIZE;
+    }
+    if (uva % BASE_PAGE_SIZE != 0 || uva >= USER_TOP
+        || uva < USER_NULL_GUARD_SIZE) {
+        return SYS_ERR_INVALID_ARGS;
+    }
+    src[DCB_CTE_CSPACE] = cspace;
+    src[DCB_CTE_VSPACE] = vspace;
+    src[DCB_CTE_DISPFRAME] = frame;
+    for (int i = 0; i < DCB_NUM_CTES; i++) {
+        if (dcb->ctes[i].cap.type != ObjType_Null) {
+            err = caps_delete(&dcb->ctes[i]);
+            if (err_is_fail(err)) {
+                return err;
+            }
+        }
+    }
+    for (int i = 0; i < DCB_NUM_CTES; i++) {
+        err = caps_copy(&dcb->ctes[i], src[i], CAP_RIGHTS_ALL, 0);
+        if (err_is_fail(err)) {
+            return err;   /* only on a kernel bug: all were checked above */
+        }
+        dcb->ctes[i].owner = CTE_OWNER_DCB_FIRST + i;
+    }
+    dcb->disp_uva = uva;
+    dcb->state = DCB_STOPPED;
+    dcb->started = 0;
+    if (dcb->domain_id == 0) {
+        dcb->domain_id = next_domain_id++;
+    }
+    dcb_shared(dcb)->domain_id = dcb->domain_id;
+    return SYS_ERR_OK;
+}
+
+/* Make a set-up, stopped DCB runnable. */
+static errval_t dispatcher_start(struct dcb *dcb)
+{
+    switch (dcb->state) {
+    case DCB_EMPTY:
+        return SYS_ERR_DISP_NOT_SETUP;
+    case DCB_RUNNABLE:
+        return SYS_ERR_DISP_ALREADY_RUNNABLE;
+    case DCB_KILLED:
+        return SYS_ERR_DISP_NOT_RUNNABLE;
+    default:
+        sched_make_runnable(dcb);
+        return SYS_ERR_OK;
+    }
+}
+
+static errval_t dispatcher_stop(struct dcb *dcb)
+{
+    if (dcb->state != DCB_RUNNABLE) {
+        return SYS_ERR_DISP_NOT_RUNNABLE;
+    }
+    sched_remove(dcb);
+    sched_forget_current(dcb);
+    return SYS_ERR_OK;
+}
+
+errval_t dispatcher_invoke(struct cte *root, struct cte *disp, uint32_t cmd,
+                           const uint32_t args[5], struct arch_registers *regs)
+{
+    struct dcb *dcb = dcb_of_cap(disp);
+
+    (void)regs;
+    if (!(disp->cap.rights & CAP_RIGHT_WRITE)) {
+        return SYS_ERR_NO_RIGHTS;
+    }
+    switch (cmd) {
+    case DISPCMD_SETUP:
+        return dispatcher_setup(root, dcb, args);
+    case DISPCMD_START:
+        return dispatcher_start(dcb);
+    case DISPCMD_STOP:
+        return dispatcher_stop(dcb);
+    default:
+        return SYS_ERR_ILLEGAL_INVOCATION;
+    }
+}
+
+/* Copy the domain's self-chosen name for a report: printable, bounded. */
+static void dispatcher_name(struct dcb *dcb, char out[DISP_NAME_LEN])
+{
+    const char *name = dcb_shared(dcb)->name;
+    int i;
+
+    for (i = 0; i < DISP_NAME_LEN - 1 && name[i] != '\0'; i++) {
+        out[i] = (name[i] >= 0x20 && name[i] < 0x7f) ? name[i] : '?';
+    }
+    out[i] = '\0';
+}
+
+/*
+ * Stop `dcb` for good and print one line naming it. Its capabilities stay
+ * where they are: whoever created it (init's process manager) revokes them.
+ */
+void dispatcher_kill(struct dcb *dcb, const char *why, uint32_t pc,
+                     uint32_t addr)
+{
+    char name[DISP_NAME_LEN];
+
+    dispatcher_name(dcb, name);
+    printk("autarky: killed domain '%s' (id %u, thread %u): %s at pc 0x%08x addr 0x%08x\n",
+           name, dcb->domain_id, dcb_shared(dcb)->current_thread, why, pc, addr);
+    sched_remove(dcb);
+    dcb->state = DCB_KILLED;
+    sched_forget_current(dcb);
+}

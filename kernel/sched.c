@@ -1,0 +1,184 @@
+/*
+ * Round-robin scheduling of dispatchers, and dispatching one.
+ *
+ * The run queue is a circular doubly-linked list of runnable DCBs
+ * (state DCB_RUNNABLE). `current` is the DCB whose user state sits in the
+ * trap frame while the kernel runs, or NULL when that domain is gone (it
+ * stopped itself, was killed or its DCB was destroyed during this trap):
+ * then nothing must be written back for it.
+ *
+ * Dispatching follows Barrelfish (see include/autarky/dispatcher.h):
+ *   disabled == 1  -> resume disabled_area where it stopped
+ *   disabled == 0  -> upcall entry_run with disabled = 1
+ *
+ * Invariant: interrupts are masked whenever the kernel runs; the kernel
+ * stack holds no state across arch_resume_user().
+ */
+#include <kernel/dispatcher.h>
+#include <kernel/sched.h>
+#include <kernel/arch.h>
+#include <kernel/printk.h>
+#include <arch/memory.h>
+
+static struct dcb *run_queue;      /* any runnable DCB, the "next" pointer walks on */
+static struct dcb *current;        /* DCB whose state is in the trap frame, or NULL */
+static uint32_t timeslice_ticks;   /* counter ticks per time slice */
+
+struct dcb *dcb_current(void)
+{
+    return current;
+}
+
+void sched_forget_current(struct dcb *dcb)
+{
+    if (current == dcb) {
+        current = NULL;
+    }
+}
+
+void sched_init(uint32_t slice_us)
+{
+    uint64_t ticks = (uint64_t)timer_frequency() * slice_us / 1000000u;
+    timeslice_ticks = ticks ? (uint32_t)ticks : 1;
+}
+
+/* Append `dcb` to the run queue (before run_queue, i.e. last in turn). */
+void sched_make_runnable(struct dcb *dcb)
+{
+    if (dcb->state == DCB_RUNNABLE) {
+        return;
+    }
+    dcb->state = DCB_RUNNABLE;
+    if (run_queue == NULL) {
+        dcb->rq_next = dcb->rq_prev = dcb;
+        run_queue = dcb;
+        return;
+    }
+    dcb->rq_next = run_queue;
+    dcb->rq_prev = run_queue->rq_prev;
+    run_queue->rq_prev->rq_next = dcb;
+    run_queue->rq_prev = dcb;
+}
+
+/* Take `dcb` out of the run queue (no-op if it is not in it). The caller
+ * sets the new state. */
+void sched_remove(struct dcb *dcb)
+{
+    if (dcb->state != DCB_RUNNABLE) {
+        return;
+    }
+    if (dcb->rq_next == dcb) {
+        run_queue = NULL;
+    } else {
+        dcb->rq_prev->rq_next = dcb->rq_next;
+        dcb->rq_next->rq_prev = dcb->rq_prev;
+        if (run_queue == dcb) {
+            run_queue = dcb->rq_next;
+        }
+    }
+    dcb->rq_next = dcb->rq_prev = NULL;
+    dcb->state = DCB_STOPPED;
+}
+
+/* Enter `dcb`'s upcall `entry` with disabled = 1. */
+static void __attribute__((noreturn))
+dispatch_upcall(struct dcb *dcb, lvaddr_t entry, uint32_t a1, uint32_t a2,
+                uint32_t a3)
+{
+    struct dispatcher_shared *disp = dcb_shared(dcb);
+    struct arch_registers regs = { 0 };
+
+    disp->disabled = 1;
+    regs.r[0] = dcb->disp_uva;
+    regs.r[1] = a1;
+    regs.r[2] = a2;
+    regs.r[3] = a3;
+    regs.sp = disp->upcall_sp;
+    regs.pc = entry & ~1u;
+    regs.cpsr = ARM_MODE_USR | ((entry & 1u) ? ARM_CPSR_T : 0);
+    arch_resume_user(&regs);
+}
+
+/*
+ * Run `dcb` (already at the head of the run queue): switch address space,
+ * start a fresh time slice, and resume or upcall it.
+ */
+static void __attribute__((noreturn)) dispatch(struct dcb *dcb)
+{
+    struct dispatcher_shared *disp = dcb_shared(dcb);
+
+    current = dcb;
+    disp->timeslices++;
+    arch_set_user_vspace(dcb->ctes[DCB_CTE_VSPACE].cap.base);
+    timer_set_timeslice(timeslice_ticks);
+    if (disp->disabled) {
+        arch_resume_user(&disp->disabled_area);
+    }
+    if (disp->entry_run == 0) {
+        dispatcher_kill(dcb, "no run entry point", 0, 0);
+        sched_run_next();
+    }
+    dispatch_upcall(dcb, disp->entry_run, 0, 0, 0);
+}
+
+/*
+ * Pick the next runnable DCB after the current one and dispatch it.
+ * With nothing runnable, wait for interrupts; since no user-level
+ * interrupt delivery exists yet, nothing could ever become runnable again,
+ * so the kernel reports that and powers off.
+ */
+void sched_run_next(void)
+{
+    struct dcb *next;
+
+    if (run_queue == NULL) {
+        printk("autarky: no runnable domain left\n");
+        printk("autarky: power off, status 1\n");
+        arch_poweroff();
+    }
+    next = run_queue;
+    if (current != NULL && current->state == DCB_RUNNABLE) {
+        next = current->rq_next;
+    }
+    run_queue = next;
+    dispatch(next);
+}
+
+/* Resume the current domain after a trap that did not reschedule. */
+void sched_resume_current(struct arch_registers *regs)
+{
+    if (current == NULL || current->state != DCB_RUNNABLE) {
+        sched_run_next();
+    }
+    arch_resume_user(regs);
+}
+
+/*
+ * The current domain was interrupted (timer) or yielded: store its
+ * registers where its dispatcher frame says (enabled or disabled area).
+ */
+void sched_save_current(const struct arch_registers *regs)
+{
+    struct dispatcher_shared *disp;
+
+    if (current == NULL || current->state != DCB_RUNNABLE) {
+        return;
+    }
+    disp = dcb_shared(current);
+    if (dispatcher_is_disabled(disp, regs->pc)) {
+        disp->disabled_area = *regs;
+        disp->disabled = 1;
+    } else {
+        disp->enabled_area = *regs;
+    }
+}
+
+/* Fault upcall for the current domain, which is enabled. */
+void sched_upcall_fault(struct dcb *dcb, const struct fault_info *fault)
+{
+    struct dispatcher_shared *disp = dcb_shared(dcb);
+
+    disp->fault = *fault;
+    dispatch_upcall(dcb, disp->entry_fault, fault->type, fault->addr,
+                    fault->access);
+}

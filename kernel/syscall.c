@@ -1,0 +1,61 @@
+/*
+ * Debug console system calls. The kernel never dereferences a user
+ * pointer: it asks the MMU whether user mode may read each page
+ * (arch_user_readable), checks that the physical page is RAM it maps, and
+ * reads it through its own direct map.
+ */
+#include <kernel/syscall.h>
+#include <kernel/arch.h>
+#include <autarky/syscall.h>
+#include <autarky/layout.h>
+#include <arch/memory.h>
+
+static lpaddr_t ram_base, ram_end;
+
+void syscall_set_ram_range(lpaddr_t base, lpaddr_t end)
+{
+    ram_base = base;
+    ram_end = end;
+}
+
+/* Translate one user page for reading, or fail. */
+static errval_t user_page_to_kva(lvaddr_t va, const char **kva)
+{
+    lpaddr_t pa;
+
+    if (va >= USER_TOP || !arch_user_readable(va, &pa)) {
+        return SYS_ERR_INVALID_USER_BUFFER;
+    }
+    if (pa < ram_base || pa >= ram_end) {
+        return SYS_ERR_INVALID_USER_BUFFER;   /* device memory: refuse */
+    }
+    *kva = pa_to_kva(ROUND_DOWN(pa, BASE_PAGE_SIZE));
+    return SYS_ERR_OK;
+}
+
+errval_t sys_print(lvaddr_t buf, uint32_t len)
+{
+    errval_t err;
+    const char *kva;
+
+    if (len > SYS_PRINT_MAX || buf + len < buf || buf + len > USER_TOP) {
+        return SYS_ERR_INVALID_USER_BUFFER;
+    }
+    /* Validate every page first so a bad buffer prints nothing. */
+    for (lvaddr_t page = ROUND_DOWN(buf, BASE_PAGE_SIZE); page < buf + len;
+         page += BASE_PAGE_SIZE) {
+        err = user_page_to_kva(page, &kva);
+        if (err_is_fail(err)) {
+            return err;
+        }
+    }
+    for (uint32_t i = 0; i < len; i++) {
+        lvaddr_t va = buf + i;
+        if (i == 0 || va % BASE_PAGE_SIZE == 0) {
+            user_page_to_kva(ROUND_DOWN(va, BASE_PAGE_SIZE), &kva);
+            kva += va % BASE_PAGE_SIZE;
+        }
+        serial_putchar(*kva++);
+    }
+    return SYS_ERR_OK;
+}
