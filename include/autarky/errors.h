@@ -64,7 +64,10 @@ typedef uint64_t errval_t;
     X(SYS_ERR_DISP_NOT_RUNNABLE,      "dispatcher is not runnable") \
     X(SYS_ERR_NO_RUNNABLE_DOMAIN,     "no other domain to run") \
     /* ==== LIB_ERR_* and later modules go below this line ==== */ \
-    X(LIB_ERR_NOT_IMPLEMENTED,        "not implemented")
+    X(LIB_ERR_NOT_IMPLEMENTED,        "not implemented") \
+    X(SYS_ERR_L1_SLOT_TYPE,           "an L1 CNode slot can only hold an L2 CNode capability") \
+    X(SYS_ERR_VNODE_TABLE_ARGS,       "a page table maps into exactly one L1 entry (count 1, offset 0, no modify)") \
+    X(SYS_ERR_BADGE_INVALID,          "badges are only for unbadged Endpoint capabilities")
 
 enum errcode {
 #define ERRCODE_ENUM(name, desc) name,
