@@ -1,0 +1,29 @@
+/*
+ * Counters and records of the fakes in fake_kernel.c.
+ */
+#ifndef HOST_FAKE_KERNEL_H
+#define HOST_FAKE_KERNEL_H
+
+#include <kernel/cap.h>
+
+#define FAKE_MAX_RECORDED        16
+#define FAKE_DISPATCHER_RESULT   SYS_ERR_DISP_NOT_SETUP  /* recognisable */
+#define FAKE_KERNELCAP_R1        0x4b45524eu
+
+struct fake_counters {
+    unsigned pte_syncs;
+    size_t pte_synced_bytes;
+    unsigned tlb_flush_all, tlb_flush_page;
+    lvaddr_t tlb_last_page;
+    unsigned slot_deleted_calls;
+    struct cte *slot_deleted[FAKE_MAX_RECORDED];
+    unsigned disp_invokes, kernel_invokes;
+    struct cte *last_invoked;
+    uint32_t last_cmd;
+    uint32_t last_args[5];
+};
+
+extern struct fake_counters fake;
+void fake_reset(void);
+
+#endif
