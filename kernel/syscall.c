@@ -36,7 +36,7 @@ static errval_t user_page_to_kva(lvaddr_t va, const char **kva)
 errval_t sys_print(lvaddr_t buf, uint32_t len)
 {
     errval_t err;
-    const char *kva;
+    const char *kva = NULL;
 
     if (len > SYS_PRINT_MAX || buf + len < buf || buf + len > USER_TOP) {
         return SYS_ERR_INVALID_USER_BUFFER;

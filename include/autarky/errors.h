@@ -91,8 +91,27 @@ static inline errval_t err_push(errval_t cause, enum errcode code)
 /* The cause below the newest code. */
 static inline errval_t err_pop(errval_t e) { return e >> ERR_CODE_BITS; }
 
-/* Name and description of one code (never NULL). */
-const char *err_getcode(enum errcode code);
-const char *err_getstring(enum errcode code);
+/* Name of one code, e.g. "SYS_ERR_SLOT_EMPTY" (never NULL). Header-only so
+ * the kernel and every domain share the one table above. */
+static inline const char *err_getcode(enum errcode code)
+{
+    static const char *const names[] = {
+#define ERRCODE_NAME(name, desc) #name,
+        ERRCODE_LIST(ERRCODE_NAME)
+#undef ERRCODE_NAME
+    };
+    return (unsigned)code < ERRCODE_COUNT ? names[code] : "UNKNOWN_ERROR";
+}
+
+/* One-line description of one code (never NULL). */
+static inline const char *err_getstring(enum errcode code)
+{
+    static const char *const descs[] = {
+#define ERRCODE_DESC(name, desc) desc,
+        ERRCODE_LIST(ERRCODE_DESC)
+#undef ERRCODE_DESC
+    };
+    return (unsigned)code < ERRCODE_COUNT ? descs[code] : "unknown error code";
+}
 
 #endif
