@@ -19,7 +19,7 @@ _Static_assert(__builtin_offsetof(struct arch_registers, lr) == REG_OFFSET_LR, "
 _Static_assert(__builtin_offsetof(struct arch_registers, pc) == REG_OFFSET_PC, "pc");
 _Static_assert(__builtin_offsetof(struct arch_registers, cpsr) == REG_OFFSET_CPSR, "cpsr");
 _Static_assert(sizeof(struct arch_registers) == ARCH_NUM_REGS * 4, "size");
-_Static_assert(ARM_CPSR_USER_MASK == 0xf80ffc20u, "vectors.S hard-codes the mask");
+_Static_assert(ARM_CPSR_USER_MASK == 0xfe0ffc20u, "vectors.S hard-codes the mask");
 
 /* DFSR/IFSR fault status: FS[4] is bit 10, FS[3:0] bits 3:0. */
 #define FSR_FS(fsr)       ((((fsr) >> 6) & 0x10u) | ((fsr) & 0xfu))

@@ -117,7 +117,7 @@ exception_common:
     .type   arch_resume_user, %function
 arch_resume_user:
     ldr     r1, [r0, #REG_CPSR]
-    ldr     r2, =0xf80ffc20             /* ARM_CPSR_USER_MASK */
+    ldr     r2, =0xfe0ffc20             /* ARM_CPSR_USER_MASK */
     and     r1, r1, r2
     orr     r1, r1, #ARM_MODE_USR_ASM
     msr     spsr_cxsf, r1

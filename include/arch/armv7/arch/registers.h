@@ -33,6 +33,6 @@ struct arch_registers {
 #define ARM_CPSR_E   (1u << 9)
 /* Bits of a user CPSR the kernel keeps when it resumes a domain:
  * flags NZCVQ, GE, IT and T. Everything else is forced (USR mode, IRQs on). */
-#define ARM_CPSR_USER_MASK 0xf80ffc20u
+#define ARM_CPSR_USER_MASK 0xfe0ffc20u   /* NZCVQ [31:27], IT[1:0] [26:25], GE [19:16], IT[7:2] [15:10], T [5] */
 
 #endif
