@@ -48,7 +48,7 @@ static lpaddr_t boot_alloc(gensize_t size, gensize_t align)
 {
     lpaddr_t base = ROUND_UP(ib.next, align);
     if (base < ib.next || base > ib.end || size > ib.end - base) {
-        panic("building init: out of memory for %u bytes", size);
+        panic("building init: out of memory for %u bytes", (unsigned)size);
     }
     ib.next = base + size;
     return base;
@@ -319,5 +319,6 @@ void startup_init(const struct boot_memory *mem)
     sched_make_runnable(ib.dcb);
 
     printk("autarky: init loaded: entry 0x%08x, %u RAM caps, %u MiB free, %u modules\n",
-           entry, ib.bootinfo->n_regions, free_bytes >> 20, ib.bootinfo->n_modules);
+           (unsigned)entry, (unsigned)ib.bootinfo->n_regions,
+           (unsigned)(free_bytes >> 20), (unsigned)ib.bootinfo->n_modules);
 }

@@ -84,6 +84,11 @@ static errval_t dispatcher_setup(struct cte *root, struct dcb *dcb,
     src[DCB_CTE_VSPACE] = vspace;
     src[DCB_CTE_DISPFRAME] = frame;
     for (int i = 0; i < DCB_NUM_CTES; i++) {
+        if (!(src[i]->cap.rights & CAP_RIGHT_GRANT)) {
+            return SYS_ERR_NO_RIGHTS;   /* the DCB keeps a copy: needs GRANT */
+        }
+    }
+    for (int i = 0; i < DCB_NUM_CTES; i++) {
         if (dcb->ctes[i].cap.type != ObjType_Null) {
             err = caps_delete(&dcb->ctes[i]);
             if (err_is_fail(err)) {
@@ -178,7 +183,8 @@ void dispatcher_kill(struct dcb *dcb, const char *why, uint32_t pc,
 
     dispatcher_name(dcb, name);
     printk("autarky: killed domain '%s' (id %u, thread %u): %s at pc 0x%08x addr 0x%08x\n",
-           name, dcb->domain_id, dcb_shared(dcb)->current_thread, why, pc, addr);
+           name, (unsigned)dcb->domain_id, (unsigned)dcb_shared(dcb)->current_thread,
+           why, (unsigned)pc, (unsigned)addr);
     sched_remove(dcb);
     dcb->state = DCB_KILLED;
     sched_forget_current(dcb);
