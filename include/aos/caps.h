@@ -1,0 +1,48 @@
+/*
+ * Typed capability invocations (lib/invocations.c): one function per
+ * kernel command of include/autarky/invocations.h. Each returns the
+ * kernel's error code as an errval_t, unchanged.
+ *
+ * Capabilities are named by capaddr_t in the caller's cspace (CPTR(l1, l2));
+ * a destination is a CNode cap plus a slot index in it.
+ */
+#ifndef AOS_CAPS_H
+#define AOS_CAPS_H
+
+#include <autarky/types.h>
+#include <autarky/errors.h>
+#include <autarky/captypes.h>
+#include <autarky/invocations.h>
+#include <autarky/bootinfo.h>
+
+errval_t cap_identify(capaddr_t cap, struct capability_info *info);
+errval_t cap_copy(capaddr_t dest_cnode, cslot_t dest_slot, capaddr_t src);
+errval_t cap_mint(capaddr_t dest_cnode, cslot_t dest_slot, capaddr_t src,
+                  uint32_t rights_mask, uint32_t badge);
+errval_t cap_delete(capaddr_t cap);
+errval_t cap_revoke(capaddr_t cap);
+
+/* Retype `count` objects of `type`, each `objsize` bytes, starting `offset`
+ * bytes into RAM cap `ram`, into dest_cnode slots dest_slot.. */
+errval_t cap_retype(capaddr_t ram, enum objtype type, gensize_t offset,
+                    gensize_t objsize, uint32_t count, capaddr_t dest_cnode,
+                    cslot_t dest_slot);
+
+/* Map `count` pages of `src` starting `offset` pages in, at entry `entry`
+ * of table `vnode` (a VNode L2 into a VNode L1: count 1, offset 0). */
+errval_t vnode_map(capaddr_t vnode, capaddr_t src, uint32_t entry,
+                   uint32_t flags, uint32_t offset, uint32_t count);
+errval_t vnode_unmap(capaddr_t vnode, capaddr_t src);
+errval_t vnode_modify(capaddr_t vnode, capaddr_t src, uint32_t flags);
+
+errval_t disp_setup(capaddr_t disp, capaddr_t cspace_l1, capaddr_t vspace_l1,
+                    capaddr_t disp_frame, lvaddr_t disp_uva);
+errval_t disp_start(capaddr_t disp);
+errval_t disp_stop(capaddr_t disp);
+
+/* Power the machine off (Kernel cap); returns only on error. */
+errval_t kernel_poweroff(capaddr_t kernel_cap, int status);
+/* Live capability slots in the whole system (Kernel cap; leak checks). */
+errval_t kernel_capcount(capaddr_t kernel_cap, uint32_t *count);
+
+#endif
