@@ -45,6 +45,13 @@ void trap_syscall(struct arch_registers *regs)
         regs->r[1] = (uint32_t)serial_getchar_nonblock();
         err = SYS_ERR_OK;
         break;
+    case SYS_RESUME: {
+        /* Full-state resume: user mode cannot restore the Thumb IT bits. */
+        struct dispatcher_shared *disp = dcb_shared(dcb);
+        struct arch_registers resume = disp->enabled_area;
+        disp->disabled = 0;
+        arch_resume_user(&resume);
+    }
     case SYS_COUNTER: {
         uint64_t now = timer_now();
         regs->r[1] = (uint32_t)now;

@@ -13,6 +13,9 @@
  * SYS_PRINT      r1 = user buffer, r2 = length (<= SYS_PRINT_MAX): debug console output
  * SYS_GETCHAR    r1 = 0: returns r1 = next console byte, or -1 if none waits
  * SYS_COUNTER    returns r1 = low, r2 = high 32 bits of the virtual counter
+ * SYS_RESUME     resume the caller's enabled_area with disabled = 0 and its
+ *                full CPSR (user mode cannot restore the Thumb IT state);
+ *                returns only on error
  */
 #ifndef AUTARKY_SYSCALL_H
 #define AUTARKY_SYSCALL_H
@@ -23,6 +26,7 @@ enum syscall {
     SYS_PRINT   = 3,
     SYS_GETCHAR = 4,
     SYS_COUNTER = 5,
+    SYS_RESUME  = 6,
     SYS_COUNT
 };
 
