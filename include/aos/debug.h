@@ -4,6 +4,7 @@
 #ifndef AOS_DEBUG_H
 #define AOS_DEBUG_H
 
+#include <stddef.h>
 #include <autarky/errors.h>
 
 /* Print "file:line: msg: CODE (desc) <- CAUSE (desc) <- ..." for err's chain. */

@@ -1,7 +1,7 @@
 /*
  * The system-call ABI of the CPU driver (ARMv7, `svc #0`).
  *
- * Registers in:  r0 = syscall number (enum syscall)
+ * Registers in:  r0 = syscall number (SYS_* below)
  *                r1..r7 = arguments (meaning per call below)
  * Registers out: r0 = error code (enum errcode, never a pushed chain)
  *                r1..r3 = results (per call); r4..r12, sp, lr preserved.
@@ -20,15 +20,14 @@
 #ifndef AUTARKY_SYSCALL_H
 #define AUTARKY_SYSCALL_H
 
-enum syscall {
-    SYS_INVOKE  = 1,
-    SYS_YIELD   = 2,
-    SYS_PRINT   = 3,
-    SYS_GETCHAR = 4,
-    SYS_COUNTER = 5,
-    SYS_RESUME  = 6,
-    SYS_COUNT
-};
+/* Numbers as macros: assembly stubs include this header. */
+#define SYS_INVOKE   1
+#define SYS_YIELD    2
+#define SYS_PRINT    3
+#define SYS_GETCHAR  4
+#define SYS_COUNTER  5
+#define SYS_RESUME   6
+#define SYS_COUNT    7   /* one past the last number */
 
 #define SYS_PRINT_MAX 4096u
 

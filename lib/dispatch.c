@@ -1,0 +1,159 @@
+/*
+ * The domain side of the dispatcher: first run, run upcalls, fault upcalls
+ * and resuming a saved context. See docs/dispatchers.md.
+ *
+ * Invariants:
+ *  - Upcalls run disabled on the upcall stack; main and (later) every
+ *    thread run enabled on their own stacks.
+ *  - A context is resumed either at user level (dispatch_resume_user, whose
+ *    critical section the kernel knows) or, when it carries Thumb IT state,
+ *    by the kernel (SYS_RESUME on enabled_area).
+ *
+ * One context for now: the threads package replaces dispatch_run's body
+ * with its scheduler.
+ */
+#include <aos/dispatch.h>
+#include <aos/syscalls.h>
+#include <aos/caps.h>
+#include <autarky/layout.h>
+#include <autarky/bootinfo.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define UPCALL_STACK_SIZE 16384
+#define ARM_CPSR_IT_MASK  0x0600fc00u
+
+/* Set by entry.S's callers once the runtime is up (read by _start). */
+volatile uint32_t dispatch_started;
+
+static char upcall_stack[UPCALL_STACK_SIZE] __attribute__((aligned(8)));
+static exception_handler_fn exception_handler;
+
+/* Defined in lib/arch/armv7/entry.S and tls.S, and by the linker script. */
+extern char _start[], dispatch_fault_entry[];
+extern char dispatch_crit_start[], dispatch_crit_end[];
+extern char __tls_base[];
+void dispatch_resume_user(const struct arch_registers *regs,
+                          volatile uint32_t *disabled) __attribute__((noreturn));
+void sys_resume(void);
+void _set_tls(void *tls);
+int main(int argc, char **argv);
+void libc_glue_init(void);
+
+struct dispatcher_shared *get_dispatcher(void)
+{
+    return (struct dispatcher_shared *)USER_DISP_VADDR;
+}
+
+const struct bootinfo *get_bootinfo(void)
+{
+    lvaddr_t bi = get_dispatcher()->bootinfo;
+    return bi ? (const struct bootinfo *)bi : NULL;
+}
+
+exception_handler_fn set_exception_handler(exception_handler_fn handler)
+{
+    exception_handler_fn old = exception_handler;
+    exception_handler = handler;
+    return old;
+}
+
+/*
+ * Resume `regs` and leave disabled mode. Never returns.
+ */
+static void __attribute__((noreturn)) resume_context(struct arch_registers *regs)
+{
+    struct dispatcher_shared *disp = get_dispatcher();
+
+    if (regs->cpsr & ARM_CPSR_IT_MASK) {
+        disp->enabled_area = *regs;
+        sys_resume();            /* only returns on a kernel error */
+        domain_exit(EXIT_FAILURE);
+    }
+    if (regs->cpsr & ARM_CPSR_T) {
+        regs->pc |= 1;           /* ldm into pc interworks on bit 0 */
+    }
+    dispatch_resume_user(regs, &disp->disabled);
+}
+
+/*
+ * First run upcall: install the upcall entries, move later upcalls to
+ * their own stack, set up the C library, and run main enabled on the
+ * stack we were started on.
+ */
+void __attribute__((noreturn)) dispatch_first_run(struct dispatcher_shared *disp)
+{
+    static char *argv[] = { NULL, NULL };
+
+    disp->entry_run = (lvaddr_t)_start;
+    disp->entry_fault = (lvaddr_t)dispatch_fault_entry;
+    disp->crit_pc_low = (lvaddr_t)dispatch_crit_start;
+    disp->crit_pc_high = (lvaddr_t)dispatch_crit_end;
+    disp->upcall_sp = (lvaddr_t)(upcall_stack + UPCALL_STACK_SIZE);
+    _set_tls(__tls_base);        /* the image's .tdata/.tbss is thread 0's block */
+    libc_glue_init();
+    dispatch_started = 1;
+
+    argv[0] = disp->name[0] ? disp->name : "domain";
+    disp->disabled = 0;          /* from here on we may be preempted and upcalled */
+    exit(main(1, argv));
+}
+
+/* Run upcall after a preemption or yield while enabled: resume it. */
+void __attribute__((noreturn)) dispatch_run(struct dispatcher_shared *disp)
+{
+    struct arch_registers regs = disp->enabled_area;
+    resume_context(&regs);
+}
+
+/* Print one line about a fault nobody handled, the way the kernel does. */
+static void report_fault(const struct dispatcher_shared *disp,
+                         const struct fault_info *f)
+{
+    static const char *const names[] = {
+        "no fault", "data abort", "prefetch abort", "undefined instruction",
+        "alignment fault",
+    };
+    char line[160];
+    const char *what = f->type < 5 ? names[f->type] : "fault";
+    int n = snprintf(line, sizeof(line),
+                     "autarky: killed domain '%.31s' (thread %lu): unhandled %s "
+                     "at pc 0x%08lx addr 0x%08lx (%s)\n",
+                     disp->name, (unsigned long)disp->current_thread, what,
+                     (unsigned long)f->pc, (unsigned long)f->addr,
+                     f->access == FAULT_ACCESS_WRITE ? "write"
+                     : f->access == FAULT_ACCESS_EXEC ? "exec" : "read");
+    sys_print(line, n > 0 && (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+}
+
+/* Fault upcall: give the fault to the handler; without one, end the domain. */
+void __attribute__((noreturn)) dispatch_fault(struct dispatcher_shared *disp)
+{
+    struct fault_info fault = disp->fault;
+    struct arch_registers regs = disp->trap_area;
+
+    if (exception_handler != NULL && exception_handler(&fault, &regs)) {
+        resume_context(&regs);
+    }
+    report_fault(disp, &fault);
+    domain_exit(EXIT_FAILURE);
+}
+
+void domain_exit(int status)
+{
+    fflush(stdout);
+    if (get_bootinfo() != NULL) {
+        kernel_poweroff(CAP_KERNEL, status);   /* init: the system ends */
+    }
+    disp_stop(CAP_DISPATCHER);
+    for (;;) {
+        sys_yield();   /* not reached: a stopped dispatcher never runs */
+    }
+}
+
+/* picolibc's exit() ends here. */
+void _exit(int status)
+{
+    domain_exit(status);
+}

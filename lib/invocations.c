@@ -1,0 +1,100 @@
+/*
+ * Typed wrappers around SYS_INVOKE: one per command of
+ * include/autarky/invocations.h. They add no policy: the kernel checks
+ * everything and its error code comes back as is.
+ */
+#include <aos/caps.h>
+#include <aos/syscalls.h>
+
+static errval_t invoke(capaddr_t cap, uint32_t cmd, uint32_t a1, uint32_t a2,
+                       uint32_t a3, uint32_t a4, uint32_t a5)
+{
+    return sys_invoke(cap, cmd, a1, a2, a3, a4, a5).err;
+}
+
+errval_t cap_identify(capaddr_t cap, struct capability_info *info)
+{
+    struct sysret r = sys_invoke(cap, CAPCMD_IDENTIFY, 0, 0, 0, 0, 0);
+    if (r.err == SYS_ERR_OK) {
+        info->type = (enum objtype)IDENTIFY_TYPE(r.r1);
+        info->rights = IDENTIFY_RIGHTS(r.r1);
+        info->base = r.r2;
+        info->size = r.r3;
+    }
+    return r.err;
+}
+
+errval_t cap_copy(capaddr_t dest_cnode, cslot_t dest_slot, capaddr_t src)
+{
+    return invoke(src, CAPCMD_COPY, dest_cnode, dest_slot, 0, 0, 0);
+}
+
+errval_t cap_mint(capaddr_t dest_cnode, cslot_t dest_slot, capaddr_t src,
+                  uint32_t rights_mask, uint32_t badge)
+{
+    return invoke(src, CAPCMD_MINT, dest_cnode, dest_slot, rights_mask, badge, 0);
+}
+
+errval_t cap_delete(capaddr_t cap)
+{
+    return invoke(cap, CAPCMD_DELETE, 0, 0, 0, 0, 0);
+}
+
+errval_t cap_revoke(capaddr_t cap)
+{
+    return invoke(cap, CAPCMD_REVOKE, 0, 0, 0, 0, 0);
+}
+
+errval_t cap_retype(capaddr_t ram, enum objtype type, gensize_t offset,
+                    gensize_t objsize, uint32_t count, capaddr_t dest_cnode,
+                    cslot_t dest_slot)
+{
+    return invoke(ram, RAMCMD_RETYPE, RETYPE_ARG_TYPE_COUNT(type, count), offset,
+                  objsize, dest_cnode, dest_slot);
+}
+
+errval_t vnode_map(capaddr_t vnode, capaddr_t src, uint32_t entry,
+                   uint32_t flags, uint32_t offset, uint32_t count)
+{
+    return invoke(vnode, VNODECMD_MAP, src, entry, flags, offset, count);
+}
+
+errval_t vnode_unmap(capaddr_t vnode, capaddr_t src)
+{
+    return invoke(vnode, VNODECMD_UNMAP, src, 0, 0, 0, 0);
+}
+
+errval_t vnode_modify(capaddr_t vnode, capaddr_t src, uint32_t flags)
+{
+    return invoke(vnode, VNODECMD_MODIFY, src, flags, 0, 0, 0);
+}
+
+errval_t disp_setup(capaddr_t disp, capaddr_t cspace_l1, capaddr_t vspace_l1,
+                    capaddr_t disp_frame, lvaddr_t disp_uva)
+{
+    return invoke(disp, DISPCMD_SETUP, cspace_l1, vspace_l1, disp_frame, disp_uva, 0);
+}
+
+errval_t disp_start(capaddr_t disp)
+{
+    return invoke(disp, DISPCMD_START, 0, 0, 0, 0, 0);
+}
+
+errval_t disp_stop(capaddr_t disp)
+{
+    return invoke(disp, DISPCMD_STOP, 0, 0, 0, 0, 0);
+}
+
+errval_t kernel_poweroff(capaddr_t kernel_cap, int status)
+{
+    return invoke(kernel_cap, KERNELCMD_POWEROFF, (uint32_t)status, 0, 0, 0, 0);
+}
+
+errval_t kernel_capcount(capaddr_t kernel_cap, uint32_t *count)
+{
+    struct sysret r = sys_invoke(kernel_cap, KERNELCMD_DEBUG_CAPCOUNT, 0, 0, 0, 0, 0);
+    if (r.err == SYS_ERR_OK) {
+        *count = r.r1;
+    }
+    return r.err;
+}
