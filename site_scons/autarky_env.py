@@ -64,6 +64,14 @@ def host_env():
     return env
 
 
+def host_lib_env():
+    """Host unit tests of the domain runtime (lib/, vspace/, spawn/...):
+    the real runtime code against fake invocations (test/host/lib/)."""
+    env = host_env()
+    env.Replace(CPPPATH=['#test/host/lib', '#test/host'] + COMMON_CPPPATH)
+    return env
+
+
 def sources(env, *patterns):
     """All files matching the glob patterns, in a stable order."""
     found = []

@@ -58,11 +58,13 @@ def run_boot_test(image, name, cmds, allowed, timeout):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--image', required=True)
-    ap.add_argument('--host-tests', required=True)
+    ap.add_argument('--host-tests', required=True, nargs='+',
+                    help='CUnit test binaries')
     args = ap.parse_args()
 
     start = time.monotonic()
-    results = [('host unit tests',) + run_host_tests(args.host_tests)]
+    results = [(binary.split('/')[-1],) + run_host_tests(binary)
+               for binary in args.host_tests]
     for name, cmds, allowed, timeout in BOOT_TESTS:
         results.append((name,) + run_boot_test(args.image, name, cmds, allowed, timeout))
 
