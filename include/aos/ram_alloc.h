@@ -1,0 +1,21 @@
+/*
+ * Getting RAM and frames (lib/ram_alloc.c): in init straight from the
+ * memory manager (mm), in every other domain by RPC to init's memory server.
+ */
+#ifndef AOS_RAM_ALLOC_H
+#define AOS_RAM_ALLOC_H
+
+#include <autarky/types.h>
+#include <autarky/errors.h>
+
+/* A RAM cap of at least `size` bytes aligned to `alignment` (power of two
+ * >= BASE_PAGE_SIZE) in a freshly allocated slot; *ret_size = actual size. */
+errval_t ram_alloc_aligned(capaddr_t *ret, gensize_t size, gensize_t alignment,
+                           gensize_t *ret_size);
+errval_t ram_alloc(capaddr_t *ret, gensize_t size);
+/* Give RAM back (the cap and its slot are freed). */
+errval_t ram_free(capaddr_t ram);
+/* A Frame cap of at least `bytes` (rounded to pages); *ret_bytes = actual. */
+errval_t frame_alloc(capaddr_t *ret, gensize_t bytes, gensize_t *ret_bytes);
+
+#endif
