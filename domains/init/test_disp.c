@@ -1,8 +1,342 @@
 /*
- * DISP_: building a second domain by hand and the dispatcher invocations.
+ * DISP_: dispatchers. init builds a second domain by hand (a Dispatcher,
+ * a cspace, a vspace, a dispatcher frame and one page of code), starts,
+ * stops and destroys it, watches the kernel kill it when it faults while
+ * disabled, and checks every DISPCMD error.
+ * Kernel side: kernel/object/dispatcher.c, kernel/sched.c, kernel/trap.c;
+ * the model: docs/dispatchers.md.
+ *
+ * The child lives in window TEST_VA(CHILD_WINDOW), mapped in both vspaces
+ * at the same address through two L2 tables:
+ *
+ *   page 0  code (+ its upcall stack growing down from the page's end)
+ *   page 1  the child's dispatcher frame (init writes its fields here)
  */
 #include "testing.h"
 
+#include <string.h>
+#include <aos/syscalls.h>
+#include <autarky/layout.h>
+
+#define CHILD_WINDOW     4
+#define CHILD_CODE_VA    TEST_VA(CHILD_WINDOW)
+#define CHILD_DISP_VA    (TEST_VA(CHILD_WINDOW) + BASE_PAGE_SIZE)
+#define KILLED_NAME      "expect-kill"   /* `scons test` allows this kill */
+
+/* ARM instructions for the child's only page of code. */
+#define INSN_MOV_R0_0    0xe3a00000u     /* mov r0, #0 */
+#define INSN_LDR_R0_R0   0xe5900000u     /* ldr r0, [r0] */
+#define INSN_B_SELF      0xeafffffeu     /* b . */
+
+/* Loads from address 0 (the NULL guard): a data abort while disabled. */
+static const uint32_t faulting_code[] = { INSN_MOV_R0_0, INSN_LDR_R0_R0, INSN_B_SELF };
+/* Spins for ever (disabled: the kernel resumes it after each preemption). */
+static const uint32_t spinning_code[] = { INSN_B_SELF };
+
+struct child {
+    capaddr_t disp;            /* the Dispatcher */
+    capaddr_t cspace;          /* its root: an L1 CNode with an L2 CNode in slot 0 */
+    capaddr_t vspace;          /* its VNode L1 */
+    capaddr_t frame;           /* its dispatcher frame (init maps this cap) */
+    struct dispatcher_shared *shared;   /* init's view of that frame */
+};
+
+/*
+ * Build everything a domain needs, short of DISPCMD_SETUP: `code` is
+ * copied to the child's code page and its dispatcher frame names it and
+ * sets entry_run and upcall_sp.
+ */
+static errval_t build_child(struct child *c, const uint32_t *code, size_t words,
+                            const char *name)
+{
+    capaddr_t init_table, child_table, code_frame;
+    cslot_t code_copy = scratch_slot(), frame_copy = scratch_slot();
+    errval_t err;
+
+    /* init's window onto the child's pages */
+    err = scratch_l2_table(CHILD_WINDOW, &init_table);
+    if (err_is_ok(err)) {
+        err = scratch_mapped_frame(init_table, 0, 1, VREGION_FLAGS_READ_WRITE, &code_frame);
+    }
+    if (err_is_ok(err)) {
+        err = scratch_mapped_frame(init_table, 1, 1, VREGION_FLAGS_READ_WRITE, &c->frame);
+    }
+    /* the child's cspace: L1 CNode (256 slots) + one L2 CNode at slot 0 */
+    if (err_is_ok(err)) {
+        err = scratch_object(ObjType_L1CNode, OBJSIZE_L1CNODE_MIN, &c->cspace);
+    }
+    if (err_is_ok(err)) {
+        err = cap_retype(SCRATCH_RAM, ObjType_L2CNode,
+                         scratch_offset(OBJSIZE_L2CNODE, OBJSIZE_L2CNODE),
+                         OBJSIZE_L2CNODE, 1, c->cspace, 0);
+    }
+    /* the child's vspace: L1 + L2 covering the same window */
+    if (err_is_ok(err)) {
+        err = scratch_object(ObjType_VNode_L1, OBJSIZE_VNODE_L1, &c->vspace);
+    }
+    if (err_is_ok(err)) {
+        err = scratch_object(ObjType_VNode_L2, OBJSIZE_VNODE_L2, &child_table);
+    }
+    if (err_is_ok(err)) {
+        err = vnode_map(c->vspace, child_table, TEST_L1_ENTRY(CHILD_WINDOW),
+                        VREGION_FLAGS_READ_WRITE | VREGION_FLAGS_EXECUTE, 0, 1);
+    }
+    /* copies of the two frames, mapped into the child */
+    if (err_is_ok(err)) {
+        err = cap_copy(SCRATCH_CNODE, code_copy, code_frame);
+    }
+    if (err_is_ok(err)) {
+        err = vnode_map(child_table, SCRATCH(code_copy), 0,
+                        VREGION_FLAGS_READ_WRITE | VREGION_FLAGS_EXECUTE, 0, 1);
+    }
+    if (err_is_ok(err)) {
+        err = cap_copy(SCRATCH_CNODE, frame_copy, c->frame);
+    }
+    if (err_is_ok(err)) {
+        err = vnode_map(child_table, SCRATCH(frame_copy), 1, VREGION_FLAGS_READ_WRITE, 0, 1);
+    }
+    if (err_is_ok(err)) {
+        err = scratch_object(ObjType_Dispatcher, OBJSIZE_DISPATCHER, &c->disp);
+    }
+    if (err_is_fail(err)) {
+        return err;
+    }
+    /* The code reaches the child through the same physical page; QEMU does
+     * not model caches, real hardware would need a clean to PoU here. */
+    memcpy((void *)CHILD_CODE_VA, code, words * sizeof(uint32_t));
+    c->shared = (struct dispatcher_shared *)CHILD_DISP_VA;
+    strncpy(c->shared->name, name, DISP_NAME_LEN - 1);
+    c->shared->udisp = CHILD_DISP_VA;
+    c->shared->entry_run = CHILD_CODE_VA;
+    c->shared->entry_fault = 0;
+    c->shared->upcall_sp = CHILD_CODE_VA + BASE_PAGE_SIZE;
+    return SYS_ERR_OK;
+}
+
+static errval_t setup_child(const struct child *c)
+{
+    return disp_setup(c->disp, c->cspace, c->vspace, c->frame, CHILD_DISP_VA);
+}
+
+/* A fresh Dispatcher is not set up: START fails, STOP finds it not running. */
+static void start_before_setup(void)
+{
+    capaddr_t disp;
+
+    EXPECT_OK(scratch_object(ObjType_Dispatcher, OBJSIZE_DISPATCHER, &disp));
+    EXPECT_ERR(disp_start(disp), SYS_ERR_DISP_NOT_SETUP);
+    EXPECT_ERR(disp_stop(disp), SYS_ERR_DISP_NOT_RUNNABLE);
+}
+
+/* SETUP looks each argument up with its type: L1 CNode, VNode L1, Frame. */
+static void setup_wrong_cap_types(void)
+{
+    struct child c;
+    capaddr_t l2cnode, l2table, ram;
+    uint32_t before;
+
+    EXPECT_OK(build_child(&c, spinning_code, 1, "wrong-types"));
+    EXPECT_OK(scratch_object(ObjType_L2CNode, OBJSIZE_L2CNODE, &l2cnode));
+    EXPECT_OK(scratch_object(ObjType_VNode_L2, OBJSIZE_VNODE_L2, &l2table));
+    EXPECT_OK(scratch_object(ObjType_RAM, BASE_PAGE_SIZE, &ram));
+    before = capcount();
+    const struct { capaddr_t cs, vs, fr; enum errcode want; const char *what; } bad[] = {
+        { c.vspace, c.vspace, c.frame, SYS_ERR_WRONG_CAP_TYPE, "cspace = VNode L1" },
+        { l2cnode, c.vspace, c.frame, SYS_ERR_WRONG_CAP_TYPE, "cspace = L2 CNode" },
+        { c.cspace, c.cspace, c.frame, SYS_ERR_WRONG_CAP_TYPE, "vspace = L1 CNode" },
+        { c.cspace, l2table, c.frame, SYS_ERR_WRONG_CAP_TYPE, "vspace = VNode L2" },
+        { c.cspace, c.vspace, ram, SYS_ERR_WRONG_CAP_TYPE, "frame = RAM" },
+        { c.cspace, c.vspace, CAP_UART, SYS_ERR_WRONG_CAP_TYPE, "frame = DevFrame" },
+        { c.cspace, c.vspace, c.disp, SYS_ERR_WRONG_CAP_TYPE, "frame = Dispatcher" },
+        { SCRATCH(230), c.vspace, c.frame, SYS_ERR_SLOT_EMPTY, "cspace slot empty" },
+        { c.cspace, SCRATCH(230), c.frame, SYS_ERR_SLOT_EMPTY, "vspace slot empty" },
+        { c.cspace, c.vspace, CPTR(400, 0), SYS_ERR_L1_INDEX_OUT_OF_RANGE, "frame cptr bad" },
+    };
+    for (unsigned i = 0; i < ARRAY_LENGTH(bad); i++) {
+        errval_t err = disp_setup(c.disp, bad[i].cs, bad[i].vs, bad[i].fr, CHILD_DISP_VA);
+        EXPECT(err_no(err) == bad[i].want, "setup with %s: expected %s, got %s",
+               bad[i].what, err_getcode(bad[i].want), errname(err));
+    }
+    EXPECT_EQ("live caps after failed setups", capcount(), before);
+    EXPECT_ERR(disp_start(c.disp), SYS_ERR_DISP_NOT_SETUP);
+}
+
+/*
+ * SYS_ERR_DISP_FRAME_SIZE guards frames smaller than a page or than
+ * struct dispatcher_shared. Frames are page multiples and the struct is
+ * far below a page, so no capability can trigger it from user space;
+ * what can be checked is that the smallest frame (one page) is accepted
+ * and that the struct does fit into it.
+ */
+static void setup_smallest_frame(void)
+{
+    struct child c;
+
+    EXPECT(sizeof(struct dispatcher_shared) <= BASE_PAGE_SIZE,
+           "struct dispatcher_shared is %lu bytes, more than a page",
+           (unsigned long)sizeof(struct dispatcher_shared));
+    EXPECT_OK(build_child(&c, spinning_code, 1, "small-frame"));
+    EXPECT_OK(setup_child(&c));
+}
+
+/* The frame's user address must be page aligned, above the NULL guard and
+ * below the kernel. */
+static void setup_bad_address(void)
+{
+    struct child c;
+    static const lvaddr_t bad[] = { 0, 0x1000, USER_NULL_GUARD_SIZE - BASE_PAGE_SIZE,
+                                    CHILD_DISP_VA + 4, USER_TOP, 0xfffff000u };
+
+    EXPECT_OK(build_child(&c, spinning_code, 1, "bad-address"));
+    for (unsigned i = 0; i < ARRAY_LENGTH(bad); i++) {
+        errval_t err = disp_setup(c.disp, c.cspace, c.vspace, c.frame, bad[i]);
+        EXPECT(err_no(err) == SYS_ERR_INVALID_ARGS,
+               "setup at 0x%lx: expected SYS_ERR_INVALID_ARGS, got %s",
+               (unsigned long)bad[i], errname(err));
+    }
+    EXPECT_OK(disp_setup(c.disp, c.cspace, c.vspace, c.frame, USER_NULL_GUARD_SIZE));
+}
+
+/* The DCB keeps copies: each of the three caps needs GRANT; every DISPCMD
+ * needs WRITE on the Dispatcher cap. */
+static void setup_needs_rights(void)
+{
+    struct child c;
+    cslot_t nogrant = scratch_slot(), ro_disp = scratch_slot();
+
+    EXPECT_OK(build_child(&c, spinning_code, 1, "rights"));
+    EXPECT_OK(cap_mint(SCRATCH_CNODE, nogrant, c.frame, CAP_RIGHTS_ALL & ~CAP_RIGHT_GRANT, 0));
+    EXPECT_ERR(disp_setup(c.disp, c.cspace, c.vspace, SCRATCH(nogrant), CHILD_DISP_VA),
+               SYS_ERR_NO_RIGHTS);
+    EXPECT_OK(cap_delete(SCRATCH(nogrant)));
+    EXPECT_OK(cap_mint(SCRATCH_CNODE, nogrant, c.cspace, CAP_RIGHTS_ALL & ~CAP_RIGHT_GRANT, 0));
+    EXPECT_ERR(disp_setup(c.disp, SCRATCH(nogrant), c.vspace, c.frame, CHILD_DISP_VA),
+               SYS_ERR_NO_RIGHTS);
+    EXPECT_OK(cap_mint(SCRATCH_CNODE, ro_disp, c.disp, CAP_RIGHTS_ALL & ~CAP_RIGHT_WRITE, 0));
+    EXPECT_ERR(disp_setup(SCRATCH(ro_disp), c.cspace, c.vspace, c.frame, CHILD_DISP_VA),
+               SYS_ERR_NO_RIGHTS);
+    EXPECT_ERR(disp_start(SCRATCH(ro_disp)), SYS_ERR_NO_RIGHTS);
+    EXPECT_ERR(disp_stop(SCRATCH(ro_disp)), SYS_ERR_NO_RIGHTS);
+}
+
+/*
+ * A second domain runs: a set-up spinning child started with START is
+ * scheduled alongside init (its timeslices grow, its saved pc is its
+ * code); START twice and SETUP while runnable are refused; STOP takes it
+ * off the CPU and a second STOP finds it not runnable; it can be started
+ * again. SETUP holds three capability copies in the DCB, SETUP again
+ * replaces them.
+ */
+static void start_stop_second_domain(void)
+{
+    struct child c;
+    uint32_t before, ran;
+
+    EXPECT_OK(build_child(&c, spinning_code, ARRAY_LENGTH(spinning_code), "spinner"));
+    before = capcount();
+    EXPECT_OK(setup_child(&c));
+    EXPECT_EQ("live caps after setup (3 DCB copies)", capcount(), before + 3);
+    EXPECT_OK(setup_child(&c));
+    EXPECT_EQ("live caps after a second setup", capcount(), before + 3);
+    EXPECT(c.shared->domain_id != 0 && c.shared->domain_id != get_dispatcher()->domain_id,
+           "child domain id %lu (init's is %lu)", (unsigned long)c.shared->domain_id,
+           (unsigned long)get_dispatcher()->domain_id);
+    EXPECT_EQ("child timeslices before start", c.shared->timeslices, 0);
+    EXPECT_OK(disp_start(c.disp));
+    EXPECT_ERR(disp_start(c.disp), SYS_ERR_DISP_ALREADY_RUNNABLE);
+    EXPECT_ERR(setup_child(&c), SYS_ERR_DISP_ALREADY_RUNNABLE);
+    for (int i = 0; i < 3; i++) {
+        EXPECT_OK(sys_yield());
+    }
+    ran = c.shared->timeslices;
+    EXPECT(ran >= 3, "child ran %lu time slices over 3 yields of init", (unsigned long)ran);
+    EXPECT_EQ("child's disabled flag (upcalls run disabled)", c.shared->disabled, 1);
+    EXPECT_EQ("child's saved pc", c.shared->disabled_area.pc, CHILD_CODE_VA);
+    EXPECT_OK(disp_stop(c.disp));
+    EXPECT_ERR(disp_stop(c.disp), SYS_ERR_DISP_NOT_RUNNABLE);
+    EXPECT_OK(sys_yield());
+    EXPECT_OK(sys_yield());
+    EXPECT_EQ("child timeslices while stopped", c.shared->timeslices, ran);
+    EXPECT_OK(disp_start(c.disp));
+    EXPECT_OK(sys_yield());
+    EXPECT(c.shared->timeslices > ran, "restarted child did not run");
+    EXPECT_OK(disp_stop(c.disp));
+}
+
+/*
+ * A domain that faults while disabled cannot handle it: the kernel kills
+ * it (printing "killed domain 'expect-kill'") and init keeps running.
+ * START is the non-destructive probe: ALREADY_RUNNABLE while it lives,
+ * NOT_RUNNABLE once it is dead; STOP then says NOT_RUNNABLE too.
+ */
+static void killed_on_fault_while_disabled(void)
+{
+    struct child c;
+    errval_t err = SYS_ERR_DISP_ALREADY_RUNNABLE;
+    int yields;
+
+    EXPECT_OK(build_child(&c, faulting_code, ARRAY_LENGTH(faulting_code), KILLED_NAME));
+    EXPECT_OK(setup_child(&c));
+    EXPECT_OK(disp_start(c.disp));
+    for (yields = 0; yields < 100 && err_no(err) == SYS_ERR_DISP_ALREADY_RUNNABLE; yields++) {
+        EXPECT_OK(sys_yield());
+        err = disp_start(c.disp);
+    }
+    EXPECT(err_no(err) == SYS_ERR_DISP_NOT_RUNNABLE,
+           "after %d yields START says %s, expected SYS_ERR_DISP_NOT_RUNNABLE (killed)",
+           yields, errname(err));
+    EXPECT_ERR(disp_stop(c.disp), SYS_ERR_DISP_NOT_RUNNABLE);
+    EXPECT_EQ("child time slices before it died", c.shared->timeslices, 1);
+    EXPECT_OK(sys_yield());   /* and init is still scheduled */
+}
+
+/*
+ * Revoking the RAM under a running domain destroys its DCB and takes it
+ * off the CPU; the system (init) keeps running and no capability is left.
+ */
+static void revoke_running_domain(void)
+{
+    struct child c;
+    uint32_t before = capcount();
+
+    EXPECT_OK(build_child(&c, spinning_code, ARRAY_LENGTH(spinning_code), "revoked"));
+    EXPECT_OK(setup_child(&c));
+    EXPECT_OK(disp_start(c.disp));
+    EXPECT_OK(sys_yield());
+    EXPECT(c.shared->timeslices >= 1, "child never ran");
+    EXPECT_OK(cap_revoke(SCRATCH_RAM));
+    EXPECT_EQ("live caps after revoke", capcount(), before);
+    for (int i = 0; i < 3; i++) {
+        EXPECT_OK(sys_yield());
+    }
+}
+
+/* Deleting the Dispatcher cap of a stopped, set-up domain deletes the
+ * three copies in its DCB too. */
+static void delete_dispatcher(void)
+{
+    struct child c;
+    uint32_t before;
+
+    EXPECT_OK(build_child(&c, spinning_code, ARRAY_LENGTH(spinning_code), "deleted"));
+    before = capcount();
+    EXPECT_OK(setup_child(&c));
+    EXPECT_OK(disp_start(c.disp));
+    EXPECT_OK(sys_yield());
+    EXPECT_OK(cap_delete(c.disp));
+    EXPECT_EQ("live caps after deleting the dispatcher", capcount(), before - 1);
+    EXPECT_OK(sys_yield());
+}
+
 const struct test_case disp_tests[] = {
+    { "DISP_START_BEFORE_SETUP", start_before_setup },
+    { "DISP_SETUP_WRONG_CAP_TYPES", setup_wrong_cap_types },
+    { "DISP_SETUP_SMALLEST_FRAME", setup_smallest_frame },
+    { "DISP_SETUP_BAD_ADDRESS", setup_bad_address },
+    { "DISP_SETUP_NEEDS_RIGHTS", setup_needs_rights },
+    { "DISP_START_STOP_SECOND_DOMAIN", start_stop_second_domain },
+    { "DISP_KILLED_ON_FAULT_WHILE_DISABLED", killed_on_fault_while_disabled },
+    { "DISP_REVOKE_RUNNING_DOMAIN", revoke_running_domain },
+    { "DISP_DELETE_DISPATCHER", delete_dispatcher },
     TEST_CASES_END
 };
