@@ -292,10 +292,8 @@ void startup_init(const struct boot_memory *mem)
     boot_cspace();
     boot_vspace();
     entry = boot_load_elf(init_mod, (const char *)table + init_mod->offset);
-    struct cte *stack = boot_segment_frame(USER_STACK_TOP - USER_INIT_STACK_SIZE,
-                                           USER_INIT_STACK_SIZE,
-                                           VREGION_FLAGS_READ_WRITE);
-    (void)stack;
+    boot_segment_frame(USER_STACK_TOP - USER_INIT_STACK_SIZE, USER_INIT_STACK_SIZE,
+                       VREGION_FLAGS_READ_WRITE);   /* init's boot stack */
     boot_modules(table);
     boot_special_caps();
 

@@ -35,27 +35,25 @@ static errval_t user_page_to_kva(lvaddr_t va, const char **kva)
 
 errval_t sys_print(lvaddr_t buf, uint32_t len)
 {
+    /* A buffer of SYS_PRINT_MAX bytes spans at most this many pages. */
+    const char *page_kva[SYS_PRINT_MAX / BASE_PAGE_SIZE + 1];
+    lvaddr_t first = ROUND_DOWN(buf, BASE_PAGE_SIZE);
+    uint32_t pages = 0;
     errval_t err;
-    const char *kva = NULL;
 
     if (len > SYS_PRINT_MAX || buf + len < buf || buf + len > USER_TOP) {
         return SYS_ERR_INVALID_USER_BUFFER;
     }
-    /* Validate every page first so a bad buffer prints nothing. */
-    for (lvaddr_t page = ROUND_DOWN(buf, BASE_PAGE_SIZE); page < buf + len;
-         page += BASE_PAGE_SIZE) {
-        err = user_page_to_kva(page, &kva);
+    /* Translate every page first so a bad buffer prints nothing. */
+    for (lvaddr_t page = first; page < buf + len; page += BASE_PAGE_SIZE) {
+        err = user_page_to_kva(page, &page_kva[pages++]);
         if (err_is_fail(err)) {
             return err;
         }
     }
     for (uint32_t i = 0; i < len; i++) {
-        lvaddr_t va = buf + i;
-        if (i == 0 || va % BASE_PAGE_SIZE == 0) {
-            user_page_to_kva(ROUND_DOWN(va, BASE_PAGE_SIZE), &kva);
-            kva += va % BASE_PAGE_SIZE;
-        }
-        serial_putchar(*kva++);
+        lvaddr_t offset = buf + i - first;
+        serial_putchar(page_kva[offset / BASE_PAGE_SIZE][offset % BASE_PAGE_SIZE]);
     }
     return SYS_ERR_OK;
 }

@@ -16,14 +16,6 @@
 #include <autarky/syscall.h>
 #include <autarky/errors.h>
 
-static const char *fault_names[] = {
-    [FAULT_NONE] = "no fault",
-    [FAULT_DATA_ABORT] = "data abort",
-    [FAULT_PREFETCH_ABORT] = "prefetch abort",
-    [FAULT_UNDEFINED] = "undefined instruction",
-    [FAULT_ALIGNMENT] = "alignment fault",
-};
-
 /* A system call: decode, run, put the error code in r0, resume. */
 void trap_syscall(struct arch_registers *regs)
 {
@@ -80,7 +72,7 @@ void trap_user_fault(struct arch_registers *regs, enum fault_type type,
     struct fault_info fault = {
         .type = type, .addr = addr, .access = access, .fsr = fsr, .pc = regs->pc,
     };
-    const char *what = type < ARRAY_LENGTH(fault_names) ? fault_names[type] : "fault";
+    const char *what = fault_type_name(type);
 
     if (dispatcher_is_disabled(disp, regs->pc)) {
         dispatcher_kill(dcb, what, regs->pc, addr);

@@ -111,12 +111,8 @@ void __attribute__((noreturn)) dispatch_run(struct dispatcher_shared *disp)
 static void report_fault(const struct dispatcher_shared *disp,
                          const struct fault_info *f)
 {
-    static const char *const names[] = {
-        "no fault", "data abort", "prefetch abort", "undefined instruction",
-        "alignment fault",
-    };
     char line[160];
-    const char *what = f->type < 5 ? names[f->type] : "fault";
+    const char *what = fault_type_name(f->type);
     int n = snprintf(line, sizeof(line),
                      "autarky: killed domain '%.31s' (thread %lu): unhandled %s "
                      "at pc 0x%08lx addr 0x%08lx (%s)\n",

@@ -35,6 +35,19 @@ enum fault_type {
     FAULT_ALIGNMENT,        /* addr = misaligned data address */
 };
 
+/* Human-readable name of a fault type, for reports (never NULL). */
+static inline const char *fault_type_name(uint32_t type)
+{
+    static const char *const names[] = {
+        [FAULT_NONE] = "no fault",
+        [FAULT_DATA_ABORT] = "data abort",
+        [FAULT_PREFETCH_ABORT] = "prefetch abort",
+        [FAULT_UNDEFINED] = "undefined instruction",
+        [FAULT_ALIGNMENT] = "alignment fault",
+    };
+    return type < sizeof(names) / sizeof(names[0]) ? names[type] : "fault";
+}
+
 /* fault_info.access */
 #define FAULT_ACCESS_READ   0u
 #define FAULT_ACCESS_WRITE  1u
