@@ -112,7 +112,13 @@ static void __attribute__((noreturn)) dispatch(struct dcb *dcb)
     arch_set_user_vspace(dcb->ctes[DCB_CTE_VSPACE].cap.base);
     timer_set_timeslice(timeslice_ticks);
     if (disp->disabled) {
+        dcb->resume_enabled = 0;
         arch_resume_user(&disp->disabled_area);
+    }
+    if (dcb->resume_enabled) {
+        /* Woken from SYS_WAIT: the call simply returns (no upcall). */
+        dcb->resume_enabled = 0;
+        arch_resume_user(&disp->enabled_area);
     }
     if (disp->entry_run == 0) {
         dispatcher_kill(dcb, "no run entry point", 0, 0);
@@ -142,6 +148,45 @@ void sched_run_next(void)
     }
     run_queue = next;
     dispatch(next);
+}
+
+/*
+ * SYS_WAIT: `dcb` (the current one, its state already saved) leaves the
+ * run queue until a message wakes it.
+ */
+void sched_block(struct dcb *dcb)
+{
+    sched_remove(dcb);
+    dcb->state = DCB_WAITING;
+}
+
+/* A message arrived for `dcb`: if it waits, its SYS_WAIT returns OK. */
+void sched_wake(struct dcb *dcb)
+{
+    struct dispatcher_shared *disp;
+
+    if (dcb->state != DCB_WAITING) {
+        return;
+    }
+    dcb->state = DCB_STOPPED;
+    disp = dcb_shared(dcb);
+    if (disp->disabled) {
+        disp->disabled_area.r[0] = SYS_ERR_OK;
+    } else {
+        disp->enabled_area.r[0] = SYS_ERR_OK;
+        dcb->resume_enabled = 1;
+    }
+    sched_make_runnable(dcb);
+}
+
+/* Directed yield: run `dcb` now; the current domain stays in the queue. */
+void sched_switch_to(struct dcb *dcb)
+{
+    if (dcb->state != DCB_RUNNABLE) {
+        sched_run_next();
+    }
+    run_queue = dcb;
+    dispatch(dcb);
 }
 
 /* Resume the current domain after a trap that did not reschedule. */

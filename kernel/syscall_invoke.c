@@ -9,6 +9,7 @@
  * commands are handed to dispatcher_invoke() and kernelcap_invoke().
  */
 #include <kernel/cap.h>
+#include <kernel/endpoint.h>
 #include <kernel/cnode.h>
 #include <kernel/objtype.h>
 #include <autarky/invocations.h>
@@ -136,7 +137,9 @@ errval_t sys_invoke(struct cte *root, struct arch_registers *regs)
         return dispatcher_invoke(root, cap, cmd, a, regs);
     case ObjType_Kernel:
         return kernelcap_invoke(cap, cmd, a, regs);
+    case ObjType_Endpoint:
+        return endpoint_invoke(root, cap, cmd, a);
     default:
-        return SYS_ERR_ILLEGAL_INVOCATION;   /* Endpoint: no commands yet */
+        return SYS_ERR_ILLEGAL_INVOCATION;
     }
 }

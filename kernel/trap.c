@@ -13,6 +13,7 @@
 #include <kernel/sched.h>
 #include <kernel/printk.h>
 #include <kernel/syscall.h>
+#include <kernel/lmp.h>
 #include <autarky/syscall.h>
 #include <autarky/errors.h>
 
@@ -30,6 +31,12 @@ void trap_syscall(struct arch_registers *regs)
         regs->r[0] = SYS_ERR_OK;
         sched_save_current(regs);
         sched_run_next();
+    case SYS_LMP_SEND:
+        err = sys_lmp_send(&dcb->ctes[DCB_CTE_CSPACE], regs);
+        break;
+    case SYS_WAIT:
+        err = sys_wait(dcb, regs);
+        break;
     case SYS_PRINT:
         err = sys_print(regs->r[1], regs->r[2]);
         break;

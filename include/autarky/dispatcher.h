@@ -24,6 +24,7 @@
 
 #include <autarky/types.h>
 #include <arch/registers.h>
+#include <autarky/lmp.h>
 
 #define DISP_NAME_LEN 32
 
@@ -83,6 +84,9 @@ struct dispatcher_shared {
     struct arch_registers enabled_area;
     struct arch_registers disabled_area;
     struct arch_registers trap_area;
+
+    /* Messages to this domain (include/autarky/lmp.h). */
+    struct lmp_recv_area lmp;
 };
 
 #endif

@@ -67,7 +67,19 @@ typedef uint64_t errval_t;
     X(LIB_ERR_NOT_IMPLEMENTED,        "not implemented") \
     X(SYS_ERR_L1_SLOT_TYPE,           "an L1 CNode slot can only hold an L2 CNode capability") \
     X(SYS_ERR_VNODE_TABLE_ARGS,       "a page table maps into exactly one L1 entry (count 1, offset 0, no modify)") \
-    X(SYS_ERR_BADGE_INVALID,          "badges are only for unbadged Endpoint capabilities")
+    X(SYS_ERR_BADGE_INVALID,          "badges are only for unbadged Endpoint capabilities") \
+    /* --- message passing (kernel/lmp.c, kernel/object/endpoint.c) --- */ \
+    X(SYS_ERR_EP_ALREADY_BOUND,       "endpoint is already bound to a dispatcher") \
+    X(SYS_ERR_EP_NOT_BOUND,           "endpoint is not bound to any dispatcher") \
+    X(SYS_ERR_LMP_TARGET_DEAD,        "the receiving dispatcher is stopped, killed or gone") \
+    X(SYS_ERR_LMP_BUF_FULL,           "the receiver's message ring is full") \
+    X(SYS_ERR_LMP_NO_RECV_SLOT,       "the receiver has no empty slot armed for a capability") \
+    X(SYS_ERR_LMP_BAD_FLAGS,          "unknown send flags or more than LMP_MSG_WORDS words") \
+    /* --- lib/lmp.c --- */ \
+    X(LIB_ERR_LMP_MSG_TOO_LONG,       "more than LMP_MSG_WORDS words or unknown flags") \
+    X(LIB_ERR_LMP_SEND_GAVE_UP,       "the receiver stayed full for LMP_SEND_RETRIES attempts") \
+    X(LIB_ERR_LMP_RECV_SLOT_NULL,     "cannot arm the null capability address as a receive slot") \
+    X(LIB_ERR_LMP_RECV_SLOTS_FULL,    "every receive slot is already armed")
 
 enum errcode {
 #define ERRCODE_ENUM(name, desc) name,

@@ -46,6 +46,12 @@ enum cap_cmd {
     DISPCMD_START,       /* make runnable: first upcall to entry_run, disabled */
     DISPCMD_STOP,        /* make unrunnable (it stays set up) */
 
+    /* Endpoint */
+    EPCMD_BIND = CAPCMD_TYPE_BASE,
+        /* a1 = Dispatcher cptr: messages sent through this endpoint (and
+           every copy of it) go to that dispatcher's ring. Once per endpoint;
+           needs WRITE on both caps. */
+
     /* Kernel */
     KERNELCMD_POWEROFF = CAPCMD_TYPE_BASE,
         /* a1 = exit status printed by the kernel; PSCI SYSTEM_OFF */

@@ -16,6 +16,8 @@
  * SYS_RESUME     resume the caller's enabled_area with disabled = 0 and its
  *                full CPSR (user mode cannot restore the Thumb IT state);
  *                returns only on error
+ * SYS_LMP_SEND   send a message through an Endpoint (include/autarky/lmp.h)
+ * SYS_WAIT       block until a message waits in this domain's ring
  */
 #ifndef AUTARKY_SYSCALL_H
 #define AUTARKY_SYSCALL_H
@@ -27,7 +29,9 @@
 #define SYS_GETCHAR  4
 #define SYS_COUNTER  5
 #define SYS_RESUME   6
-#define SYS_COUNT    7   /* one past the last number */
+#define SYS_LMP_SEND 7   /* see include/autarky/lmp.h */
+#define SYS_WAIT     8   /* see include/autarky/lmp.h */
+#define SYS_COUNT    9   /* one past the last number */
 
 #define SYS_PRINT_MAX 4096u
 

@@ -16,6 +16,7 @@
 #include <kernel/objtype.h>
 #include <kernel/vnode.h>
 #include <kernel/dispatcher.h>
+#include <kernel/endpoint.h>
 
 struct delete_run {
     cte_ref_t pending;      /* stack of slots still to delete */
@@ -50,8 +51,11 @@ static void object_destroy(struct delete_run *run, const struct capability *cap)
         slots = cte_from_ref(cap->base);
         n = cap->size / CTE_SIZE;
     } else if (cap->type == ObjType_Dispatcher) {
+        dispatcher_unbind_endpoints((struct dcb *)cte_from_ref(cap->base));
         slots = ((struct dcb *)cte_from_ref(cap->base))->ctes;
         n = DCB_NUM_CTES;
+    } else if (cap->type == ObjType_Endpoint) {
+        endpoint_destroyed(cap);
     }
     for (cslot_t i = 0; i < n; i++) {
         if (!cte_is_empty(&slots[i])) {

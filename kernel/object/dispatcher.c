@@ -120,6 +120,7 @@ static errval_t dispatcher_start(struct dcb *dcb)
     case DCB_EMPTY:
         return SYS_ERR_DISP_NOT_SETUP;
     case DCB_RUNNABLE:
+    case DCB_WAITING:
         return SYS_ERR_DISP_ALREADY_RUNNABLE;
     case DCB_KILLED:
         return SYS_ERR_DISP_NOT_RUNNABLE;
@@ -131,6 +132,9 @@ static errval_t dispatcher_start(struct dcb *dcb)
 
 static errval_t dispatcher_stop(struct dcb *dcb)
 {
+    if (dcb->state == DCB_WAITING) {
+        sched_wake(dcb);     /* leaves SYS_WAIT state consistent, then stop */
+    }
     if (dcb->state != DCB_RUNNABLE) {
         return SYS_ERR_DISP_NOT_RUNNABLE;
     }

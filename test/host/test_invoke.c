@@ -97,8 +97,8 @@ static void test_illegal_commands(void)
     }
     ASSERT_ERR(fx_invoke(CPTR(1, 0), CAPCMD_TYPE_BASE, 0, 0, 0, 0, 0, NULL),
                SYS_ERR_ILLEGAL_INVOCATION);     /* Frame: no commands */
-    ASSERT_ERR(fx_invoke(CPTR(1, 2), CAPCMD_TYPE_BASE, 0, 0, 0, 0, 0, NULL),
-               SYS_ERR_ILLEGAL_INVOCATION);     /* Endpoint: none yet */
+    ASSERT_ERR(fx_invoke(CPTR(1, 2), EPCMD_BIND + 1, 0, 0, 0, 0, 0, NULL),
+               SYS_ERR_ILLEGAL_INVOCATION);     /* Endpoint: only BIND */
     ASSERT_ERR(fx_invoke(CPTR_L1_SLOT | 1, CAPCMD_TYPE_BASE, 0, 0, 0, 0, 0, NULL),
                SYS_ERR_ILLEGAL_INVOCATION);     /* CNode */
     ASSERT_ERR(fx_invoke(FX_RAM_CPTR, RAMCMD_RETYPE + 1, 0, 0, 0, 0, 0, NULL),

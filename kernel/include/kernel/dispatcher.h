@@ -22,6 +22,7 @@ enum dcb_state {
     DCB_STOPPED,        /* set up, not runnable */
     DCB_RUNNABLE,       /* in the run queue */
     DCB_KILLED,         /* faulted while disabled or lost a cap: never runs again */
+    DCB_WAITING,        /* blocked in SYS_WAIT until a message arrives */
 };
 
 struct dcb {
@@ -31,6 +32,8 @@ struct dcb {
     lvaddr_t disp_uva;               /* user address of the dispatcher frame */
     uint32_t domain_id;
     struct dcb *rq_next, *rq_prev;   /* run queue (sched.c) */
+    struct endpoint *ep_list;        /* endpoints bound to this DCB (endpoint.c) */
+    uint32_t resume_enabled;         /* next dispatch returns from SYS_WAIT directly */
 };
 
 struct dispatcher_shared *dcb_shared(struct dcb *dcb);
@@ -40,6 +43,12 @@ struct dcb *dcb_current(void);
 void sched_make_runnable(struct dcb *dcb);
 void sched_remove(struct dcb *dcb);
 void sched_run_next(void) __attribute__((noreturn));
+/* SYS_WAIT: take the current DCB off the CPU until sched_wake(). */
+void sched_block(struct dcb *dcb);
+/* A message arrived: make a DCB blocked in SYS_WAIT runnable again. */
+void sched_wake(struct dcb *dcb);
+/* Run `dcb` now (directed yield); the caller saved the current state. */
+void sched_switch_to(struct dcb *dcb) __attribute__((noreturn));
 
 /* Kill a domain with a one-line report (why, pc, addr). */
 void dispatcher_kill(struct dcb *dcb, const char *why, uint32_t pc, uint32_t addr);

@@ -1,0 +1,154 @@
+/*
+ * Local message passing: SYS_LMP_SEND and SYS_WAIT (ABI and ring layout in
+ * include/autarky/lmp.h).
+ *
+ * A send is all-or-nothing: every check (endpoint, receiver alive, flags,
+ * ring space, the capability and a receive slot for it) happens before
+ * anything changes, so a failed send leaves sender and receiver as they were.
+ * The kernel reads the receiver's `tail` and `recv_slots` once each and
+ * validates them, since the receiving domain may write them at any time.
+ */
+#include <kernel/lmp.h>
+#include <kernel/endpoint.h>
+#include <kernel/dispatcher.h>
+#include <kernel/sched.h>
+#include <autarky/lmp.h>
+
+/* Messages waiting in a ring, or LMP_RING_SLOTS + 1 if `tail` is garbage. */
+static uint32_t ring_used(const struct lmp_recv_area *lmp)
+{
+    uint32_t used = lmp->head - lmp->tail;
+
+    return used <= LMP_RING_SLOTS ? used : LMP_RING_SLOTS + 1;
+}
+
+/* The receiver of endpoint cap `ep`, if it can take messages now. */
+static errval_t lmp_receiver(struct cte *ep, struct dcb **ret)
+{
+    struct dcb *dcb = endpoint_of_cap(&ep->cap)->dcb;
+
+    if (!(ep->cap.rights & CAP_RIGHT_WRITE)) {
+        return SYS_ERR_NO_RIGHTS;
+    }
+    if (dcb == NULL) {
+        return SYS_ERR_EP_NOT_BOUND;
+    }
+    if (dcb->state == DCB_EMPTY || dcb->state == DCB_KILLED
+        || dcb->ctes[DCB_CTE_DISPFRAME].cap.type != ObjType_Frame
+        || dcb->ctes[DCB_CTE_CSPACE].cap.type != ObjType_L1CNode) {
+        return SYS_ERR_LMP_TARGET_DEAD;
+    }
+    *ret = dcb;
+    return SYS_ERR_OK;
+}
+
+/*
+ * Find an armed, empty receive slot in the receiver's cspace: its index in
+ * recv_slots[] and the slot itself. Armed entries that name a bad or full
+ * slot are skipped (the receiver's mistake must not fail the sender's
+ * other options).
+ */
+static errval_t lmp_recv_slot(struct dcb *dcb, struct lmp_recv_area *lmp,
+                              int *index, struct cte **slot, capaddr_t *cptr)
+{
+    for (int i = 0; i < LMP_RECV_CAP_SLOTS; i++) {
+        capaddr_t c = lmp->recv_slots[i];
+        struct cte *cte;
+
+        if (c == CPTR_NULL) {
+            continue;
+        }
+        if (err_is_ok(caps_lookup_slot(&dcb->ctes[DCB_CTE_CSPACE], c, &cte))
+            && cte->cap.type == ObjType_Null) {
+            *index = i;
+            *slot = cte;
+            *cptr = c;
+            return SYS_ERR_OK;
+        }
+    }
+    return SYS_ERR_LMP_NO_RECV_SLOT;
+}
+
+errval_t sys_lmp_send(struct cte *root, struct arch_registers *regs)
+{
+    uint32_t flags = regs->r[3], nwords = flags & LMP_SEND_NWORDS_MASK;
+    struct cte *ep, *cap = NULL, *dest = NULL;
+    struct lmp_recv_area *lmp;
+    struct lmp_msg_slot *msg;
+    struct dcb *dcb;
+    capaddr_t dest_cptr = CPTR_NULL;
+    int dest_index = -1;
+    errval_t err;
+
+    if ((flags & ~LMP_SEND_FLAGS_MASK) != 0 || nwords > LMP_MSG_WORDS) {
+        return SYS_ERR_LMP_BAD_FLAGS;
+    }
+    err = caps_lookup_cap(root, regs->r[1], ObjType_Endpoint, &ep);
+    if (err_is_fail(err)) {
+        return err;
+    }
+    err = lmp_receiver(ep, &dcb);
+    if (err_is_fail(err)) {
+        return err;
+    }
+    lmp = &dcb_shared(dcb)->lmp;
+    if (ring_used(lmp) >= LMP_RING_SLOTS) {
+        return SYS_ERR_LMP_BUF_FULL;
+    }
+    if (regs->r[2] != CPTR_NULL) {
+        err = caps_lookup_cap(root, regs->r[2], ObjType_Null, &cap);
+        if (err_is_fail(err)) {
+            return err;
+        }
+        if (!(cap->cap.rights & CAP_RIGHT_GRANT)) {
+            return SYS_ERR_NO_RIGHTS;
+        }
+        err = lmp_recv_slot(dcb, lmp, &dest_index, &dest, &dest_cptr);
+        if (err_is_fail(err)) {
+            return err;
+        }
+        err = caps_copy(dest, cap, CAP_RIGHTS_ALL, cap->cap.badge);
+        if (err_is_fail(err)) {
+            return err;
+        }
+        lmp->recv_slots[dest_index] = CPTR_NULL;
+        if (flags & LMP_SEND_GIVE) {
+            caps_delete(cap);     /* a copy exists now: no object dies */
+        }
+    }
+
+    msg = &lmp->ring[lmp->head % LMP_RING_SLOTS];
+    msg->badge = ep->cap.badge;
+    msg->info = nwords | (dest != NULL ? LMP_INFO_HAS_CAP : 0);
+    msg->cap = dest_cptr;
+    for (uint32_t i = 0; i < LMP_MSG_WORDS; i++) {
+        msg->words[i] = i < nwords ? regs->r[4 + i] : 0;
+    }
+    lmp->head++;
+    lmp->delivered++;
+    sched_wake(dcb);
+
+    if ((flags & LMP_SEND_YIELD) && dcb != dcb_current()
+        && dcb->state == DCB_RUNNABLE) {
+        regs->r[0] = SYS_ERR_OK;
+        sched_save_current(regs);
+        sched_switch_to(dcb);
+    }
+    return SYS_ERR_OK;
+}
+
+/*
+ * SYS_WAIT: return at once if a message waits, else block until one
+ * arrives (sched_wake sets r0 = OK in the saved state).
+ */
+errval_t sys_wait(struct dcb *dcb, struct arch_registers *regs)
+{
+    if (ring_used(&dcb_shared(dcb)->lmp) != 0) {
+        return SYS_ERR_OK;
+    }
+    regs->r[0] = SYS_ERR_OK;
+    sched_save_current(regs);
+    sched_block(dcb);
+    sched_forget_current(dcb);
+    sched_run_next();
+}

@@ -1,0 +1,93 @@
+/*
+ * The Endpoint object: binding to a receiving dispatcher and unbinding
+ * when either side is destroyed. Sending is in kernel/lmp.c.
+ *
+ * Invariant: ep->dcb != NULL  <=>  ep is on ep->dcb->ep_list.
+ * Both objects live in memory that stays mapped in the kernel window, and
+ * each unlinks itself from the other when its last capability goes, so
+ * neither ever points at memory that was retyped into something else.
+ */
+#include <kernel/endpoint.h>
+#include <kernel/dispatcher.h>
+#include <autarky/invocations.h>
+#include <arch/memory.h>
+
+struct endpoint *endpoint_of_cap(const struct capability *cap)
+{
+    return pa_to_kva(cap->base);
+}
+
+static void endpoint_link(struct endpoint *ep, struct dcb *dcb)
+{
+    ep->dcb = dcb;
+    ep->prev = NULL;
+    ep->next = dcb->ep_list;
+    if (dcb->ep_list != NULL) {
+        dcb->ep_list->prev = ep;
+    }
+    dcb->ep_list = ep;
+}
+
+static void endpoint_unlink(struct endpoint *ep)
+{
+    if (ep->dcb == NULL) {
+        return;
+    }
+    if (ep->prev != NULL) {
+        ep->prev->next = ep->next;
+    } else {
+        ep->dcb->ep_list = ep->next;
+    }
+    if (ep->next != NULL) {
+        ep->next->prev = ep->prev;
+    }
+    ep->dcb = NULL;
+    ep->next = ep->prev = NULL;
+}
+
+/* EPCMD_BIND: a1 = Dispatcher cptr in the caller's cspace. */
+static errval_t endpoint_bind(struct cte *root, struct cte *ep_cte, capaddr_t disp)
+{
+    struct endpoint *ep = endpoint_of_cap(&ep_cte->cap);
+    struct cte *disp_cte;
+    errval_t err;
+
+    err = caps_lookup_cap(root, disp, ObjType_Dispatcher, &disp_cte);
+    if (err_is_fail(err)) {
+        return err;
+    }
+    if (!(disp_cte->cap.rights & CAP_RIGHT_WRITE)) {
+        return SYS_ERR_NO_RIGHTS;
+    }
+    if (ep->dcb != NULL) {
+        return SYS_ERR_EP_ALREADY_BOUND;
+    }
+    endpoint_link(ep, pa_to_kva(disp_cte->cap.base));
+    return SYS_ERR_OK;
+}
+
+errval_t endpoint_invoke(struct cte *root, struct cte *ep, uint32_t cmd,
+                         const uint32_t args[5])
+{
+    if (!(ep->cap.rights & CAP_RIGHT_WRITE)) {
+        return SYS_ERR_NO_RIGHTS;
+    }
+    switch (cmd) {
+    case EPCMD_BIND:
+        return endpoint_bind(root, ep, args[0]);
+    default:
+        return SYS_ERR_ILLEGAL_INVOCATION;
+    }
+}
+
+void endpoint_destroyed(const struct capability *cap)
+{
+    endpoint_unlink(endpoint_of_cap(cap));
+}
+
+void dispatcher_unbind_endpoints(struct dcb *dcb)
+{
+    while (dcb->ep_list != NULL) {
+        endpoint_unlink(dcb->ep_list);
+    }
+}
