@@ -546,7 +546,7 @@ static void illegal_invocations(void)
     }
     const struct { capaddr_t cap; uint32_t cmd; const char *what; } bad[] = {
         { frame, CAPCMD_TYPE_BASE, "Frame" },
-        { ep, CAPCMD_TYPE_BASE, "Endpoint" },
+        { ep, EPCMD_BIND + 1, "Endpoint" },
         { cn, CAPCMD_TYPE_BASE, "L2 CNode" },
         { CAP_ROOTCN, CAPCMD_TYPE_BASE, "L1 CNode" },
         { CAP_UART, CAPCMD_TYPE_BASE, "DevFrame" },

@@ -172,6 +172,7 @@ extern const struct test_case vspace_tests[];
 extern const struct test_case fault_tests[];
 extern const struct test_case sys_tests[];
 extern const struct test_case disp_tests[];
+extern const struct test_case lmp_tests[];
 
 /* Set up the scratch RAM and the fault handler; false if impossible. */
 bool testing_init(void);

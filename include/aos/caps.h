@@ -40,6 +40,10 @@ errval_t disp_setup(capaddr_t disp, capaddr_t cspace_l1, capaddr_t vspace_l1,
 errval_t disp_start(capaddr_t disp);
 errval_t disp_stop(capaddr_t disp);
 
+/* Bind Endpoint `ep` to Dispatcher `disp`: messages through any copy of
+ * `ep` go to that dispatcher's ring (include/autarky/lmp.h). */
+errval_t ep_bind(capaddr_t ep, capaddr_t disp);
+
 /* Power the machine off (Kernel cap); returns only on error. */
 errval_t kernel_poweroff(capaddr_t kernel_cap, int status);
 /* Live capability slots in the whole system (Kernel cap; leak checks). */

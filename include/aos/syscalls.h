@@ -23,6 +23,11 @@ errval_t sys_yield(void);
 errval_t sys_print(const char *buf, size_t len);
 int sys_getchar(void);                 /* -1 if no byte waits */
 uint64_t sys_counter(void);            /* virtual counter via the kernel */
+/* SYS_LMP_SEND (include/autarky/lmp.h): all 8 words are read, `flags`
+ * (LMP_SEND_*) says how many are sent. */
+errval_t sys_lmp_send(capaddr_t ep, capaddr_t cap, uint32_t flags,
+                      const uint32_t words[8]);
+errval_t sys_wait(void);               /* block until a message waits */
 
 /* Read the virtual counter directly (CNTVCT, user-readable). */
 static inline uint64_t counter_read(void)

@@ -100,3 +100,32 @@ sys_resume:
     svc     #0
     bx      lr                  /* only on error */
     .size sys_resume, . - sys_resume
+
+/*
+ * errval_t sys_lmp_send(capaddr_t ep, capaddr_t cap, uint32_t flags,
+ *                       const uint32_t words[LMP_MSG_WORDS])
+ * All eight words are loaded (r4..r11); `flags` says how many count.
+ */
+    .global sys_lmp_send
+    .type sys_lmp_send, %function
+sys_lmp_send:
+    push    {r4-r11, lr}
+    ldm     r3, {r4-r11}
+    mov     r3, r2              /* flags */
+    mov     r2, r1              /* cap */
+    mov     r1, r0              /* endpoint */
+    mov     r0, #SYS_LMP_SEND
+    svc     #0
+    mov     r1, #0
+    pop     {r4-r11, pc}
+    .size sys_lmp_send, . - sys_lmp_send
+
+/* errval_t sys_wait(void): block until a message waits in our ring. */
+    .global sys_wait
+    .type sys_wait, %function
+sys_wait:
+    mov     r0, #SYS_WAIT
+    svc     #0
+    mov     r1, #0
+    bx      lr
+    .size sys_wait, . - sys_wait
