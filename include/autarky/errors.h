@@ -79,7 +79,29 @@ typedef uint64_t errval_t;
     X(LIB_ERR_LMP_MSG_TOO_LONG,       "more than LMP_MSG_WORDS words or unknown flags") \
     X(LIB_ERR_LMP_SEND_GAVE_UP,       "the receiver stayed full for LMP_SEND_RETRIES attempts") \
     X(LIB_ERR_LMP_RECV_SLOT_NULL,     "cannot arm the null capability address as a receive slot") \
-    X(LIB_ERR_LMP_RECV_SLOTS_FULL,    "every receive slot is already armed")
+    X(LIB_ERR_LMP_RECV_SLOTS_FULL,    "every receive slot is already armed") \
+    /* --- ELF validation (spawn/elf.c) --- */ \
+    X(LIB_ERR_ELF_NULL_ARG,           "ELF: NULL image or result pointer") \
+    X(LIB_ERR_ELF_TOO_SMALL,          "ELF: file smaller than the ELF header") \
+    X(LIB_ERR_ELF_BAD_MAGIC,          "ELF: bad magic number") \
+    X(LIB_ERR_ELF_BAD_CLASS,          "ELF: not a 32-bit (ELFCLASS32) file") \
+    X(LIB_ERR_ELF_BAD_ENDIAN,         "ELF: not little endian (ELFDATA2LSB)") \
+    X(LIB_ERR_ELF_BAD_VERSION,        "ELF: identification or header version is not EV_CURRENT") \
+    X(LIB_ERR_ELF_NOT_EXEC,           "ELF: not a static executable (ET_EXEC)") \
+    X(LIB_ERR_ELF_BAD_MACHINE,        "ELF: not an ARM (EM_ARM) file") \
+    X(LIB_ERR_ELF_BAD_EHSIZE,         "ELF: e_ehsize is not the size of an Elf32 header") \
+    X(LIB_ERR_ELF_BAD_PHDR,           "ELF: program header table has a bad entry size, is misaligned or lies outside the file") \
+    X(LIB_ERR_ELF_TOO_MANY_SEGMENTS,  "ELF: more program headers than ELF_MAX_SEGMENTS") \
+    X(LIB_ERR_ELF_SEG_OUT_OF_FILE,    "ELF: segment data lies outside the file") \
+    X(LIB_ERR_ELF_SEG_FILESZ_GT_MEMSZ, "ELF: segment file size exceeds its memory size") \
+    X(LIB_ERR_ELF_SEG_RANGE,          "ELF: segment wraps or lies outside the user image range") \
+    X(LIB_ERR_ELF_SEG_ALIGN,          "ELF: segment alignment not a power of two or vaddr/offset not congruent") \
+    X(LIB_ERR_ELF_SEG_OVERLAP,        "ELF: two loadable segments share a page") \
+    X(LIB_ERR_ELF_NO_SEGMENTS,        "ELF: no non-empty PT_LOAD segment") \
+    X(LIB_ERR_ELF_ENTRY,              "ELF: entry point not inside an executable segment's file data, or misaligned") \
+    X(LIB_ERR_ELF_TLS,                "ELF: PT_TLS duplicated, malformed or not inside one loadable segment") \
+    X(LIB_ERR_ELF_SEG_INDEX,          "ELF: segment index beyond elf_info.nsegs") \
+    X(LIB_ERR_ELF_FILL_RANGE,         "ELF: fill range not inside the segment's pages")
 
 enum errcode {
 #define ERRCODE_ENUM(name, desc) name,
