@@ -473,6 +473,46 @@ static void test_tls_duplicated_or_malformed(void)
     CU_ASSERT_EQUAL(parse_img(), LIB_ERR_ELF_SEG_OUT_OF_FILE);
 }
 
+/* ---- robustness ------------------------------------------------------------ */
+
+static void test_unaligned_image_pointer(void)
+{
+    uint8_t *buf = malloc(IMG_SIZE + 1);
+    struct elf_info info;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+    memcpy(buf + 1, img, IMG_SIZE);        /* UBSan flags misaligned reads */
+    CU_ASSERT_EQUAL(err_no(elf_parse(buf + 1, IMG_SIZE, &info)), SYS_ERR_OK);
+    CU_ASSERT_EQUAL(info.nsegs, 2);
+    free(buf);
+}
+
+/* Deterministic corruption of the header bytes (ELF header and program
+ * headers): every result is either success or a LIB_ERR_ELF_* code, and
+ * ASan sees no stray read. */
+static void test_corrupted_headers_never_crash(void)
+{
+    const size_t hdr_bytes = PHOFF + 3 * sizeof(struct elf32_phdr);
+    uint32_t x = 12345;
+    uint8_t saved[PHOFF + 3 * sizeof(struct elf32_phdr)];
+    bool only_elf_codes = true;
+
+    eh()->e_phnum = 3;
+    set_phdr(2, ELF_PT_TLS, DATA_OFF, DATA_VADDR, 0x10, 0x20, PF_R, 4);
+    memcpy(saved, img, hdr_bytes);
+    for (int round = 0; round < 20000; round++) {
+        memcpy(img, saved, hdr_bytes);
+        for (int k = 0; k < 1 + round % 4; k++) {
+            x = x * 1103515245u + 12345u;
+            img[(x >> 8) % hdr_bytes] = (uint8_t)(x >> 24);
+        }
+        enum errcode c = parse_img();
+        only_elf_codes = only_elf_codes && (c == SYS_ERR_OK
+            || (c >= LIB_ERR_ELF_TOO_SMALL && c <= LIB_ERR_ELF_TLS));
+    }
+    CU_ASSERT_TRUE(only_elf_codes);
+}
+
 /* ---- load plan -------------------------------------------------------------- */
 
 static void test_segment_pages(void)
@@ -675,6 +715,8 @@ HOST_SUITE(elf_suite, "elf: validation of executables and the load plan",
            HOST_TEST(test_tls_outside_loaded_segments),
            HOST_TEST(test_tls_template_mismatch),
            HOST_TEST(test_tls_duplicated_or_malformed),
+           HOST_TEST(test_unaligned_image_pointer),
+           HOST_TEST(test_corrupted_headers_never_crash),
            HOST_TEST(test_segment_pages),
            HOST_TEST(test_segment_pages_unaligned_segment),
            HOST_TEST(test_segment_fill),
