@@ -117,3 +117,14 @@ uint32_t lmp_armed_slots(void)
     }
     return n;
 }
+
+void lmp_disarm_recv_slot(capaddr_t slot)
+{
+    struct lmp_recv_area *lmp = my_ring();
+
+    for (int i = 0; i < LMP_RECV_CAP_SLOTS; i++) {
+        if (lmp->recv_slots[i] == slot) {
+            lmp->recv_slots[i] = CPTR_NULL;
+        }
+    }
+}

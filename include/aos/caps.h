@@ -28,6 +28,29 @@ errval_t cap_retype(capaddr_t ram, enum objtype type, gensize_t offset,
                     gensize_t objsize, uint32_t count, capaddr_t dest_cnode,
                     cslot_t dest_slot);
 
+/* The CNode cap and slot index that together name slot `slot`
+ * (for calls that take a destination as CNode + index). */
+static inline capaddr_t cptr_cnode(capaddr_t slot)
+{
+    return CPTR_L1_SLOT | CPTR_L1_INDEX(slot);
+}
+static inline cslot_t cptr_slot(capaddr_t slot)
+{
+    return CPTR_L2_INDEX(slot);
+}
+/* Retype one object into the empty slot `dest`. */
+static inline errval_t cap_retype_one(capaddr_t ram, enum objtype type,
+                                      gensize_t offset, gensize_t objsize,
+                                      capaddr_t dest)
+{
+    return cap_retype(ram, type, offset, objsize, 1, cptr_cnode(dest), cptr_slot(dest));
+}
+/* Copy `src` into the empty slot `dest` (same rights and badge). */
+static inline errval_t cap_copy_to(capaddr_t dest, capaddr_t src)
+{
+    return cap_copy(cptr_cnode(dest), cptr_slot(dest), src);
+}
+
 /* Map `count` pages of `src` starting `offset` pages in, at entry `entry`
  * of table `vnode` (a VNode L2 into a VNode L1: count 1, offset 0). */
 errval_t vnode_map(capaddr_t vnode, capaddr_t src, uint32_t entry,

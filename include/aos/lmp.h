@@ -46,6 +46,8 @@ uint32_t lmp_pending(void);
 /* Arm an empty slot for an incoming capability (LIB_ERR_LMP_RECV_SLOTS_FULL
  * when all LMP_RECV_CAP_SLOTS are armed). */
 errval_t lmp_arm_recv_slot(capaddr_t slot);
+/* Take `slot` out of the armed set (if it is still there). */
+void lmp_disarm_recv_slot(capaddr_t slot);
 /* Number of armed receive slots (the kernel disarms the ones it fills). */
 uint32_t lmp_armed_slots(void);
 

@@ -15,6 +15,14 @@ errval_t ram_alloc_aligned(capaddr_t *ret, gensize_t size, gensize_t alignment,
 errval_t ram_alloc(capaddr_t *ret, gensize_t size);
 /* Give RAM back (the cap and its slot are freed). */
 errval_t ram_free(capaddr_t ram);
+/* Where RAM comes from: init installs its memory manager, every other
+ * domain the RPC to init (lib/runtime_init.c). Until then every call
+ * fails with LIB_ERR_RAM_ALLOC_NO_BACKEND. */
+typedef errval_t (*ram_alloc_backend_fn)(capaddr_t *ret, gensize_t size,
+                                         gensize_t alignment, gensize_t *ret_size);
+typedef errval_t (*ram_free_backend_fn)(capaddr_t ram);
+void ram_alloc_set_backend(ram_alloc_backend_fn alloc, ram_free_backend_fn free);
+
 /* A Frame cap of at least `bytes` (rounded to pages); *ret_bytes = actual. */
 errval_t frame_alloc(capaddr_t *ret, gensize_t bytes, gensize_t *ret_bytes);
 

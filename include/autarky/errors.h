@@ -101,7 +101,33 @@ typedef uint64_t errval_t;
     X(LIB_ERR_ELF_ENTRY,              "ELF: entry point not inside an executable segment's file data, or misaligned") \
     X(LIB_ERR_ELF_TLS,                "ELF: PT_TLS duplicated, malformed or not inside one loadable segment") \
     X(LIB_ERR_ELF_SEG_INDEX,          "ELF: segment index beyond elf_info.nsegs") \
-    X(LIB_ERR_ELF_FILL_RANGE,         "ELF: fill range not inside the segment's pages")
+    X(LIB_ERR_ELF_FILL_RANGE,         "ELF: fill range not inside the segment's pages") \
+    /* --- vspace/paging.c --- */ \
+    X(LIB_ERR_PAGING_BAD_RANGE,       "address range outside the user space this state manages") \
+    X(LIB_ERR_PAGING_BAD_ARGS,        "size zero, misaligned address or bad flags") \
+    X(LIB_ERR_PAGING_NO_VSPACE,       "no free virtual address range that large") \
+    X(LIB_ERR_PAGING_L2_TABLE,        "could not create or map a second-level page table") \
+    X(LIB_ERR_PAGING_NO_METADATA,     "out of mapping records (slab empty)") \
+    X(LIB_ERR_PAGING_MAP,             "mapping the frame failed") \
+    X(LIB_ERR_PAGING_NOT_MAPPED,      "no mapping starts at this address") \
+    /* --- lib/ram_alloc.c --- */ \
+    X(LIB_ERR_RAM_ALLOC_NO_BACKEND,   "no RAM source installed yet") \
+    X(LIB_ERR_RAM_ALLOC_BAD_ARGS,     "size zero or alignment not a power of two >= 4 KiB") \
+    X(LIB_ERR_RAM_ALLOC,              "getting RAM failed") \
+    X(LIB_ERR_FRAME_ALLOC,            "getting a frame failed") \
+    /* --- rpc/ and init's server --- */ \
+    X(LIB_ERR_RPC_MALFORMED,          "RPC message has the wrong number of words or flags") \
+    X(LIB_ERR_RPC_BAD_OP,             "unknown RPC operation") \
+    X(LIB_ERR_RPC_UNEXPECTED_CAP,     "RPC message carried a capability it should not") \
+    X(LIB_ERR_RPC_NO_FIRST,           "string fragment without a first fragment") \
+    X(LIB_ERR_RPC_STRING_TRUNCATED,   "string ended before its declared length") \
+    X(LIB_ERR_RPC_STRING_OVERRUN,     "string fragments carried more than the declared length") \
+    X(LIB_ERR_RPC_STRING_TOO_LONG,    "string longer than the server accepts (RPC_STRING_MAX)") \
+    X(LIB_ERR_RPC_NO_MEMORY,          "the server is out of memory for this request") \
+    X(LIB_ERR_RPC_UNKNOWN_CLIENT,     "message from a badge the server does not know") \
+    X(LIB_ERR_RPC_BAD_REPLY,          "the reply does not match the request") \
+    X(LIB_ERR_RPC_SEND,               "sending the RPC request failed") \
+    X(LIB_ERR_RPC_NO_CHANNEL,         "this domain has no channel to init")
 
 enum errcode {
 #define ERRCODE_ENUM(name, desc) name,

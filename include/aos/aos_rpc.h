@@ -1,0 +1,45 @@
+/*
+ * RPC to init (rpc/aos_rpc.c): numbers, strings of any length, RAM caps
+ * and the serial console. Wire format: include/aos/aos_rpc_wire.h.
+ *
+ * Every call sends its request (with a directed yield, so init runs at
+ * once) and waits for exactly one reply. Calls on one channel are
+ * serialised: one request is outstanding at a time.
+ */
+#ifndef AOS_AOS_RPC_H
+#define AOS_AOS_RPC_H
+
+#include <autarky/types.h>
+#include <autarky/errors.h>
+#include <aos/lmp.h>
+
+struct aos_rpc {
+    capaddr_t ep;              /* endpoint to the server (badged for us) */
+    uint32_t calls;            /* completed calls (statistics) */
+};
+
+errval_t aos_rpc_init(struct aos_rpc *rpc, capaddr_t ep);
+/* The channel to init, or NULL in init itself. */
+struct aos_rpc *aos_rpc_get_init_channel(void);
+
+errval_t aos_rpc_send_number(struct aos_rpc *rpc, uintptr_t num);
+errval_t aos_rpc_send_string(struct aos_rpc *rpc, const char *string);
+errval_t aos_rpc_send_bytes(struct aos_rpc *rpc, const char *buf, uint32_t len);
+/* RAM of at least `bytes` aligned to `alignment` into a fresh slot. */
+errval_t aos_rpc_get_ram_cap(struct aos_rpc *rpc, size_t bytes, size_t alignment,
+                             capaddr_t *ret_cap, size_t *ret_bytes);
+errval_t aos_rpc_serial_putchar(struct aos_rpc *rpc, char c);
+errval_t aos_rpc_serial_write(struct aos_rpc *rpc, const char *buf, size_t len);
+errval_t aos_rpc_serial_getchar(struct aos_rpc *rpc, char *retc);
+
+/*
+ * One raw request and its reply, for the calls above and for tests that
+ * send malformed requests: `req` (nwords words, with `send_cap` or
+ * CPTR_NULL), `recv_slot` armed for a cap in the reply (or CPTR_NULL).
+ * Returns the transport error, or the server's error from the reply.
+ */
+errval_t aos_rpc_call(struct aos_rpc *rpc, const uint32_t *req, uint32_t nwords,
+                      capaddr_t send_cap, capaddr_t recv_slot,
+                      struct lmp_msg *reply);
+
+#endif

@@ -1,0 +1,114 @@
+/*
+ * The RPC wire format between a domain and init (rpc/, domains/init/).
+ * Every RPC is one or more LMP messages (include/autarky/lmp.h: 8 words,
+ * at most one cap) from client to server, answered by exactly one reply.
+ *
+ *   word 0   op (bits 0-7) | flags (bits 8-15)
+ *   request  words 1.. per op, below
+ *   reply    word 0 = op | RPC_FLAG_REPLY, words 1-2 = errval_t (lo, hi),
+ *            words 3.. per op
+ *
+ *   op            request words               reply words 3..    cap
+ *   NUMBER        1: value                    -                  -
+ *   STRING        fragments (below)           -                  -
+ *   GET_RAM       1: size  2: alignment       3: actual size     reply: RAM
+ *   PUTCHAR       1: character                -                  -
+ *   PUTS          1: length (<= 24) 2..7: bytes  -               -
+ *   GETCHAR       -                           3: character       -
+ *
+ * Strings of any length are split across messages:
+ *   first      word 0 = STRING | FIRST [| LAST], 1: total length,
+ *              2..7: the first RPC_STRING_FIRST_BYTES bytes
+ *   following  word 0 = STRING [| LAST], 1..7: RPC_STRING_NEXT_BYTES bytes
+ * The number of data bytes in a fragment is implied: min(room, remaining).
+ * The server replies once, after LAST, with an error if the fragments
+ * did not add up (truncated, overrun, a fragment without FIRST, a string
+ * longer than RPC_STRING_MAX).
+ */
+#ifndef AOS_AOS_RPC_WIRE_H
+#define AOS_AOS_RPC_WIRE_H
+
+#include <autarky/types.h>
+#include <autarky/errors.h>
+#include <autarky/lmp.h>
+
+enum rpc_op {
+    RPC_OP_NUMBER = 1,
+    RPC_OP_STRING,
+    RPC_OP_GET_RAM,
+    RPC_OP_PUTCHAR,
+    RPC_OP_PUTS,
+    RPC_OP_GETCHAR,
+    RPC_OP_COUNT            /* one past the last */
+};
+
+#define RPC_FLAG_REPLY   (1u << 8)
+#define RPC_FLAG_FIRST   (1u << 9)
+#define RPC_FLAG_LAST    (1u << 10)
+#define RPC_FLAGS_MASK   (RPC_FLAG_REPLY | RPC_FLAG_FIRST | RPC_FLAG_LAST)
+
+#define RPC_HDR(op, flags)  ((uint32_t)(op) | (uint32_t)(flags))
+#define RPC_HDR_OP(w)       ((w) & 0xffu)
+#define RPC_HDR_FLAGS(w)    ((w) & 0xff00u)
+
+#define RPC_STRING_FIRST_BYTES (6 * 4)
+#define RPC_STRING_NEXT_BYTES  (7 * 4)
+#define RPC_PUTS_MAX           (6 * 4)
+#define RPC_STRING_MAX         (1u << 20)   /* server's limit, 1 MiB */
+
+/* Number of LMP messages a string of `len` bytes takes. */
+static inline uint32_t rpc_string_fragments(uint32_t len)
+{
+    if (len <= RPC_STRING_FIRST_BYTES) {
+        return 1;
+    }
+    return 1 + (len - RPC_STRING_FIRST_BYTES + RPC_STRING_NEXT_BYTES - 1)
+               / RPC_STRING_NEXT_BYTES;
+}
+
+/*
+ * Pack fragment `index` of string `s` (length `len`) into `words`;
+ * returns the number of words to send.
+ */
+uint32_t rpc_pack_string_fragment(const char *s, uint32_t len, uint32_t index,
+                                  uint32_t words[LMP_MSG_WORDS]);
+
+/* Server-side reassembly of one client's string (rpc/rpc_string.c). */
+struct rpc_string_rx {
+    char *buf;              /* malloc'd, len + 1 bytes, NUL-terminated */
+    uint32_t len;           /* declared total length */
+    uint32_t got;           /* bytes received so far */
+    errval_t err;           /* first error seen in this transfer */
+    bool active;            /* between FIRST and LAST */
+};
+
+enum rpc_rx_result {
+    RPC_RX_MORE,            /* fragment taken; wait for more, no reply yet */
+    RPC_RX_DONE,            /* LAST seen: reply now with rx->err */
+};
+
+/*
+ * Feed one STRING message (`nwords` words) to `rx`. On RPC_RX_DONE,
+ * rx->err says whether the string is whole; if so rx->buf holds it (the
+ * caller takes ownership: rpc_string_rx_take). A fragment without FIRST
+ * is answered at once (RPC_RX_DONE with LIB_ERR_RPC_NO_FIRST).
+ */
+enum rpc_rx_result rpc_string_rx_feed(struct rpc_string_rx *rx,
+                                      const uint32_t *words, uint32_t nwords);
+/* The finished string (caller frees), or NULL; resets rx. */
+char *rpc_string_rx_take(struct rpc_string_rx *rx, uint32_t *len);
+/* Drop any partial transfer. */
+void rpc_string_rx_reset(struct rpc_string_rx *rx);
+
+/* errval_t in two words and back. */
+static inline void rpc_put_err(uint32_t *words, errval_t err)
+{
+    words[0] = (uint32_t)err;
+    words[1] = (uint32_t)(err >> 32);
+}
+static inline errval_t rpc_get_err(const uint32_t *words)
+{
+    return (errval_t)words[0] | ((errval_t)words[1] << 32);
+}
+
+#endif

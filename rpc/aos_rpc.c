@@ -1,0 +1,194 @@
+/*
+ * The client side of the RPC protocol (include/aos/aos_rpc.h).
+ *
+ * Invariant: outside aos_rpc_call no reply is outstanding, so the next
+ * message in our ring after a request is its reply (init is the only
+ * holder of our endpoint). Anything else is dropped, its cap deleted.
+ */
+#include <aos/aos_rpc.h>
+#include <aos/aos_rpc_wire.h>
+#include <aos/slot_alloc.h>
+#include <aos/caps.h>
+#include <autarky/bootinfo.h>
+#include <string.h>
+
+static struct aos_rpc init_channel;
+static bool init_channel_ready;
+
+errval_t aos_rpc_init(struct aos_rpc *rpc, capaddr_t ep)
+{
+    rpc->ep = ep;
+    rpc->calls = 0;
+    if (ep == CPTR(ROOTCN_SLOT_TASKCN, TASKCN_SLOT_INITEP) && rpc == &init_channel) {
+        init_channel_ready = true;
+    }
+    return SYS_ERR_OK;
+}
+
+struct aos_rpc *aos_rpc_get_init_channel(void)
+{
+    if (!init_channel_ready) {
+        struct capability_info ci;
+        capaddr_t ep = CPTR(ROOTCN_SLOT_TASKCN, TASKCN_SLOT_INITEP);
+        if (err_is_fail(cap_identify(ep, &ci)) || ci.type != ObjType_Endpoint) {
+            return NULL;
+        }
+        aos_rpc_init(&init_channel, ep);
+    }
+    return &init_channel;
+}
+
+/* Drop a message that is not the reply we wait for. */
+static void drop_message(const struct lmp_msg *msg)
+{
+    if (msg->cap != CPTR_NULL) {
+        cap_delete(msg->cap);
+    }
+}
+
+errval_t aos_rpc_call(struct aos_rpc *rpc, const uint32_t *req, uint32_t nwords,
+                      capaddr_t send_cap, capaddr_t recv_slot,
+                      struct lmp_msg *reply)
+{
+    uint32_t op = RPC_HDR_OP(req[0]);
+    errval_t err;
+
+    if (rpc == NULL) {
+        return LIB_ERR_RPC_NO_CHANNEL;
+    }
+    if (recv_slot != CPTR_NULL) {
+        err = lmp_arm_recv_slot(recv_slot);
+        if (err_is_fail(err)) {
+            return err;
+        }
+    }
+    err = lmp_send(rpc->ep, send_cap, LMP_FLAG_YIELD, req, nwords);
+    if (err_is_fail(err)) {
+        return err_push(err, LIB_ERR_RPC_SEND);
+    }
+    for (;;) {
+        lmp_recv(reply);
+        if (reply->words[0] == RPC_HDR(op, RPC_FLAG_REPLY) && reply->nwords >= 3) {
+            break;
+        }
+        drop_message(reply);
+    }
+    rpc->calls++;
+    if (recv_slot != CPTR_NULL && reply->cap == CPTR_NULL) {
+        lmp_disarm_recv_slot(recv_slot);    /* no cap came: take it back */
+    }
+    return rpc_get_err(&reply->words[1]);
+}
+
+/* A request whose reply carries only the error. */
+static errval_t simple_call(struct aos_rpc *rpc, const uint32_t *req, uint32_t n)
+{
+    struct lmp_msg reply;
+    return aos_rpc_call(rpc, req, n, CPTR_NULL, CPTR_NULL, &reply);
+}
+
+errval_t aos_rpc_send_number(struct aos_rpc *rpc, uintptr_t num)
+{
+    uint32_t req[2] = { RPC_HDR(RPC_OP_NUMBER, 0), (uint32_t)num };
+    return simple_call(rpc, req, 2);
+}
+
+/*
+ * All fragments but the last go out without waiting (lmp_send retries
+ * while init's ring is full); the last one is the call.
+ */
+errval_t aos_rpc_send_bytes(struct aos_rpc *rpc, const char *buf, uint32_t len)
+{
+    uint32_t words[LMP_MSG_WORDS], nfrag = rpc_string_fragments(len), n;
+    errval_t err;
+
+    if (rpc == NULL) {
+        return LIB_ERR_RPC_NO_CHANNEL;
+    }
+    for (uint32_t i = 0; i + 1 < nfrag; i++) {
+        n = rpc_pack_string_fragment(buf, len, i, words);
+        err = lmp_send(rpc->ep, CPTR_NULL, 0, words, n);
+        if (err_is_fail(err)) {
+            return err_push(err, LIB_ERR_RPC_SEND);
+        }
+    }
+    n = rpc_pack_string_fragment(buf, len, nfrag - 1, words);
+    return simple_call(rpc, words, n);
+}
+
+errval_t aos_rpc_send_string(struct aos_rpc *rpc, const char *string)
+{
+    return aos_rpc_send_bytes(rpc, string, (uint32_t)strlen(string));
+}
+
+errval_t aos_rpc_get_ram_cap(struct aos_rpc *rpc, size_t bytes, size_t alignment,
+                             capaddr_t *ret_cap, size_t *ret_bytes)
+{
+    uint32_t req[3] = { RPC_HDR(RPC_OP_GET_RAM, 0), (uint32_t)bytes, (uint32_t)alignment };
+    struct lmp_msg reply;
+    capaddr_t slot;
+    errval_t err;
+
+    err = slot_alloc(&slot);
+    if (err_is_fail(err)) {
+        return err;
+    }
+    err = aos_rpc_call(rpc, req, 3, CPTR_NULL, slot, &reply);
+    if (err_is_ok(err) && (reply.cap != slot || reply.nwords < 4)) {
+        if (reply.cap != CPTR_NULL) {
+            cap_delete(reply.cap);
+        }
+        err = LIB_ERR_RPC_BAD_REPLY;
+    }
+    if (err_is_fail(err)) {
+        slot_free(slot);
+        return err;
+    }
+    *ret_cap = slot;
+    if (ret_bytes != NULL) {
+        *ret_bytes = reply.words[3];
+    }
+    return SYS_ERR_OK;
+}
+
+errval_t aos_rpc_serial_putchar(struct aos_rpc *rpc, char c)
+{
+    uint32_t req[2] = { RPC_HDR(RPC_OP_PUTCHAR, 0), (uint8_t)c };
+    return simple_call(rpc, req, 2);
+}
+
+errval_t aos_rpc_serial_write(struct aos_rpc *rpc, const char *buf, size_t len)
+{
+    uint32_t req[LMP_MSG_WORDS];
+
+    while (len > 0) {
+        uint32_t n = len < RPC_PUTS_MAX ? (uint32_t)len : RPC_PUTS_MAX;
+        errval_t err;
+        memset(req, 0, sizeof(req));
+        req[0] = RPC_HDR(RPC_OP_PUTS, 0);
+        req[1] = n;
+        memcpy(&req[2], buf, n);
+        err = simple_call(rpc, req, 2 + (n + 3) / 4);
+        if (err_is_fail(err)) {
+            return err;
+        }
+        buf += n;
+        len -= n;
+    }
+    return SYS_ERR_OK;
+}
+
+errval_t aos_rpc_serial_getchar(struct aos_rpc *rpc, char *retc)
+{
+    uint32_t req[1] = { RPC_HDR(RPC_OP_GETCHAR, 0) };
+    struct lmp_msg reply;
+    errval_t err = aos_rpc_call(rpc, req, 1, CPTR_NULL, CPTR_NULL, &reply);
+
+    if (err_is_ok(err)) {
+        if (reply.nwords < 4) {
+            return LIB_ERR_RPC_BAD_REPLY;
+        }
+        *retc = (char)reply.words[3];
+    }
+    return err;
+}
