@@ -34,6 +34,8 @@ static struct paging_state current;
 /* Bootstrap memory for the first slab objects (documented in
  * docs/memory.md): the only static pool; refills come from frames. */
 static char paging_bootstrap[2][BASE_PAGE_SIZE] __attribute__((aligned(8)));
+static struct slab_allocator mapping_slab, piece_slab;
+static bool slabs_ready;
 
 struct paging_state *get_current_paging_state(void)
 {
@@ -48,13 +50,22 @@ errval_t paging_init_state(struct paging_state *st, capaddr_t l1,
     }
     memset(st->l2, 0, sizeof(st->l2));
     st->l1 = l1;
+    st->ram_fn = NULL;
+    st->ram_ctx = NULL;
     st->next = base;
     st->limit = limit;
     st->mappings = NULL;
     st->l2_ram = CPTR_NULL;
     st->l2_ram_used = 0;
-    slab_init(&st->mapping_slab, sizeof(struct paging_mapping), NULL);
-    slab_init(&st->piece_slab, sizeof(struct paging_piece), NULL);
+    if (!slabs_ready) {
+        slab_init(&mapping_slab, sizeof(struct paging_mapping), NULL);
+        slab_init(&piece_slab, sizeof(struct paging_piece), NULL);
+        slab_grow(&mapping_slab, paging_bootstrap[0], BASE_PAGE_SIZE);
+        slab_grow(&piece_slab, paging_bootstrap[1], BASE_PAGE_SIZE);
+        slabs_ready = true;
+    }
+    st->mapping_slab = &mapping_slab;
+    st->piece_slab = &piece_slab;
     return SYS_ERR_OK;
 }
 
@@ -68,14 +79,8 @@ void paging_adopt_l2(struct paging_state *st, uint32_t index, capaddr_t table)
 /* The domain's own state: its L1 is in PAGECN slot 0 (init and children). */
 errval_t paging_init(void)
 {
-    errval_t err = paging_init_state(&current, CAP_VNODE_L1, VSPACE_ALLOC_BASE,
-                                     VSPACE_ALLOC_LIMIT);
-    if (err_is_fail(err)) {
-        return err;
-    }
-    slab_grow(&current.mapping_slab, paging_bootstrap[0], BASE_PAGE_SIZE);
-    slab_grow(&current.piece_slab, paging_bootstrap[1], BASE_PAGE_SIZE);
-    return SYS_ERR_OK;
+    return paging_init_state(&current, CAP_VNODE_L1, VSPACE_ALLOC_BASE,
+                             VSPACE_ALLOC_LIMIT);
 }
 
 errval_t paging_alloc(struct paging_state *st, void **buf, size_t bytes,
@@ -107,12 +112,15 @@ static errval_t new_l2_table(struct paging_state *st, capaddr_t *table)
 
     if (st->l2_ram == CPTR_NULL || st->l2_ram_used == L2_TABLES_PER_PAGE) {
         capaddr_t ram;
-        err = ram_alloc_aligned(&ram, BASE_PAGE_SIZE, BASE_PAGE_SIZE, &got);
+        err = st->ram_fn != NULL ? st->ram_fn(st->ram_ctx, &ram, BASE_PAGE_SIZE)
+                                 : ram_alloc_aligned(&ram, BASE_PAGE_SIZE,
+                                                     BASE_PAGE_SIZE, &got);
         if (err_is_fail(err)) {
             return err_push(err, LIB_ERR_PAGING_L2_TABLE);
         }
-        /* The old RAM cap only parents tables now: drop our handle. */
-        if (st->l2_ram != CPTR_NULL) {
+        /* The old RAM cap only parents tables now: drop our handle
+         * (a ram_fn keeps its own). */
+        if (st->l2_ram != CPTR_NULL && st->ram_fn == NULL) {
             cap_delete(st->l2_ram);
             slot_free(st->l2_ram);
         }
@@ -173,7 +181,7 @@ static void unmap_pieces(struct paging_state *st, struct paging_piece *p)
             cap_delete(p->cap);
             slot_free(p->cap);
         }
-        slab_free(&st->piece_slab, p);
+        slab_free(st->piece_slab, p);
         p = next;
     }
 }
@@ -184,7 +192,7 @@ static errval_t map_piece(struct paging_state *st, struct paging_mapping *m,
                           capaddr_t frame, bool first, lvaddr_t va,
                           uint32_t offset, uint32_t pages, uint32_t flags)
 {
-    struct paging_piece *p = slab_alloc(&st->piece_slab);
+    struct paging_piece *p = slab_alloc(st->piece_slab);
     capaddr_t table, cap = frame;
     errval_t err;
 
@@ -209,7 +217,7 @@ static errval_t map_piece(struct paging_state *st, struct paging_mapping *m,
         }
     }
     if (err_is_fail(err)) {
-        slab_free(&st->piece_slab, p);
+        slab_free(st->piece_slab, p);
         return err;
     }
     *p = (struct paging_piece){ cap, table, !first, m->pieces };
@@ -230,7 +238,7 @@ errval_t paging_map_fixed(struct paging_state *st, lvaddr_t vaddr,
         return LIB_ERR_PAGING_BAD_ARGS;
     }
     total = (bytes + BASE_PAGE_SIZE - 1) / BASE_PAGE_SIZE;
-    m = slab_alloc(&st->mapping_slab);
+    m = slab_alloc(st->mapping_slab);
     if (m == NULL) {
         return LIB_ERR_PAGING_NO_METADATA;
     }
@@ -247,13 +255,13 @@ errval_t paging_map_fixed(struct paging_state *st, lvaddr_t vaddr,
     }
     if (err_is_fail(err)) {
         unmap_pieces(st, m->pieces);
-        slab_free(&st->mapping_slab, m);
+        slab_free(st->mapping_slab, m);
         return err_push(err, LIB_ERR_PAGING_MAP);
     }
     m->next = st->mappings;
     st->mappings = m;
-    slab_refill_check(&st->mapping_slab);
-    slab_refill_check(&st->piece_slab);
+    slab_refill_check(st->mapping_slab);
+    slab_refill_check(st->piece_slab);
     return SYS_ERR_OK;
 }
 
@@ -281,9 +289,36 @@ errval_t paging_unmap(struct paging_state *st, const void *vaddr)
             struct paging_mapping *m = *pp;
             *pp = m->next;
             unmap_pieces(st, m->pieces);
-            slab_free(&st->mapping_slab, m);
+            slab_free(st->mapping_slab, m);
             return SYS_ERR_OK;
         }
     }
     return LIB_ERR_PAGING_NOT_MAPPED;
+}
+
+void paging_state_forget(struct paging_state *st)
+{
+    while (st->mappings != NULL) {
+        struct paging_mapping *m = st->mappings;
+        st->mappings = m->next;
+        while (m->pieces != NULL) {
+            struct paging_piece *p = m->pieces;
+            m->pieces = p->next;
+            if (p->owned_copy) {
+                slot_free(p->cap);
+            }
+            slab_free(st->piece_slab, p);
+        }
+        slab_free(st->mapping_slab, m);
+    }
+    for (uint32_t i = 0; i < VNODE_L1_USER_ENTRIES; i++) {
+        if (st->l2[i] != CPTR_NULL) {
+            slot_free(st->l2[i]);
+            st->l2[i] = CPTR_NULL;
+        }
+    }
+    if (st->l2_ram != CPTR_NULL && st->ram_fn == NULL) {
+        slot_free(st->l2_ram);
+    }
+    st->l2_ram = CPTR_NULL;
 }

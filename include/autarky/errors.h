@@ -127,7 +127,16 @@ typedef uint64_t errval_t;
     X(LIB_ERR_RPC_UNKNOWN_CLIENT,     "message from a badge the server does not know") \
     X(LIB_ERR_RPC_BAD_REPLY,          "the reply does not match the request") \
     X(LIB_ERR_RPC_SEND,               "sending the RPC request failed") \
-    X(LIB_ERR_RPC_NO_CHANNEL,         "this domain has no channel to init")
+    X(LIB_ERR_RPC_NO_CHANNEL,         "this domain has no channel to init") \
+    /* --- spawn/ --- */ \
+    X(LIB_ERR_SPAWN_NO_MEMORY,        "spawn: out of memory for bookkeeping") \
+    X(LIB_ERR_SPAWN_FRAME_TOO_BIG,    "spawn: frame larger than the 1 MiB copy window") \
+    X(LIB_ERR_SPAWN_MAP,              "spawn: mapping into the child failed") \
+    X(LIB_ERR_SPAWN_CSPACE,           "spawn: building the child's cspace failed") \
+    X(LIB_ERR_SPAWN_ELF,              "spawn: loading the ELF image failed") \
+    X(LIB_ERR_SPAWN_IMAGE_RANGE,      "spawn: image reaches into the child's own vspace range") \
+    X(LIB_ERR_SPAWN_ARGS,             "spawn: no arguments, too many, or too long for the page") \
+    X(LIB_ERR_SPAWN_DISPATCHER,       "spawn: building the child's dispatcher failed")
 
 enum errcode {
 #define ERRCODE_ENUM(name, desc) name,

@@ -1,0 +1,79 @@
+/*
+ * Starting a new domain from an ELF image (spawn/spawn.c).
+ *
+ * The spawner builds everything the child needs from RAM it allocates and
+ * records (struct spawninfo.ram): cspace, page tables, dispatcher, frames
+ * for its segments, stack, arguments page and an endpoint through which it
+ * will receive replies. Ending the child is the reverse: spawn_cleanup
+ * revokes every recorded RAM block (destroying every object built from
+ * it, including whatever the child retyped from RAM it got later, if the
+ * caller recorded that RAM too) and hands the blocks back.
+ *
+ * Child layout (virtual):            Child cspace (root L1 CNode, 256 slots):
+ *   0x0010_0000 dispatcher frame       0 TASKCN   (TASKCN_SLOT_* of bootinfo.h)
+ *   0x0011_0000 arguments page         1 PAGECN   slot 0: its VNode L1
+ *   0x0040_0000 ELF segments           2 SLOT_ALLOC0: empty, for its slot allocator
+ *   0x1000_0000 .. its own vspace      6.. free (its slot allocator grows here)
+ *   0x7fef_0000 stack (64 KiB)
+ */
+#ifndef AOS_SPAWN_H
+#define AOS_SPAWN_H
+
+#include <autarky/types.h>
+#include <autarky/errors.h>
+#include <autarky/dispatcher.h>
+
+#define SPAWN_STACK_SIZE   (64u * 1024)
+#define SPAWN_MAX_ARGS     64
+#define SPAWN_ARGS_BYTES   (BASE_PAGE_SIZE - 8)
+
+/* The arguments page at USER_ARGS_VADDR: argc, then argc NUL-terminated
+ * strings back to back in `strings` (`bytes` in total). */
+struct spawn_args_page {
+    uint32_t argc;
+    uint32_t bytes;
+    char strings[SPAWN_ARGS_BYTES];
+};
+
+/* A growable list of capability addresses. */
+struct cap_list {
+    capaddr_t *caps;
+    uint32_t count, max;
+};
+
+struct paging_state;
+
+struct spawninfo {
+    char name[DISP_NAME_LEN];
+    uint32_t badge;                /* badge of the child's endpoint to its parent */
+    lvaddr_t entry;
+    /* our capabilities to the child's objects (all in `slots`) */
+    capaddr_t l1cnode, taskcn, pagecn, slotcn;
+    capaddr_t vnode_l1, dispatcher, dispframe, argsframe;
+    capaddr_t child_ep;            /* send to the child (bound to its dispatcher) */
+    struct paging_state *vspace;   /* the child's page tables, kept by us */
+    struct cap_list ram;           /* RAM blocks everything above came from */
+    struct cap_list slots;         /* our slots to free at cleanup */
+};
+
+/*
+ * Build a child from `elf` (size bytes, validated here) with arguments
+ * argv[0..argc-1] (argv[0] names it), whose endpoint to us is a copy of
+ * `parent_ep` minted with `badge`. The child does not run yet. On failure
+ * everything built so far is cleaned up.
+ */
+errval_t spawn_load(struct spawninfo *si, const void *elf, size_t size,
+                    int argc, const char *const argv[], capaddr_t parent_ep,
+                    uint32_t badge);
+errval_t spawn_start(struct spawninfo *si);
+/* Record a RAM block given to the child later (e.g. by RPC), so that
+ * spawn_cleanup reclaims it too. */
+errval_t spawn_account_ram(struct spawninfo *si, capaddr_t ram);
+/* Stop the child if it runs and give everything back. */
+void spawn_cleanup(struct spawninfo *si);
+
+/* Arguments of this domain, from its arguments page (the runtime calls it
+ * once at start-up). Returns argc; argv points into the page. */
+int spawn_parse_args(char *argv[], int max);
+
+#endif

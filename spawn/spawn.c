@@ -1,0 +1,201 @@
+/*
+ * Building and tearing down a child domain (include/aos/spawn.h).
+ *
+ * Invariants:
+ *  - every RAM block taken for the child is in si->ram before anything is
+ *    retyped from it, and every slot of ours that names a child object is
+ *    in si->slots before it is filled; so spawn_cleanup can always undo a
+ *    partial build: revoke each block (destroying every object made from
+ *    it, wherever its caps live), give the block back, free our slots.
+ *  - the child's memory is written through one fixed 1 MiB window in our
+ *    own address space (spawn_window), so building children costs us no
+ *    new page tables and no virtual space per child.
+ */
+#include <aos/spawn.h>
+#include <aos/elf.h>
+#include <aos/caps.h>
+#include <aos/slot_alloc.h>
+#include <aos/ram_alloc.h>
+#include <autarky/bootinfo.h>
+#include <autarky/layout.h>
+#include <stdlib.h>
+#include <string.h>
+#include "../vspace/paging_types.h"
+#include "spawn_internal.h"
+
+#define WINDOW_SIZE  SECTION_SIZE
+#define CHUNK_SIZE   SECTION_SIZE     /* frames for the child: at most 1 MiB each */
+
+/* ---- bookkeeping ---------------------------------------------------------- */
+
+errval_t cap_list_add(struct cap_list *l, capaddr_t cap)
+{
+    if (l->count == l->max) {
+        uint32_t max = l->max ? 2 * l->max : 16;
+        capaddr_t *caps = realloc(l->caps, max * sizeof(capaddr_t));
+        if (caps == NULL) {
+            return LIB_ERR_SPAWN_NO_MEMORY;
+        }
+        l->caps = caps;
+        l->max = max;
+    }
+    l->caps[l->count++] = cap;
+    return SYS_ERR_OK;
+}
+
+/* A slot of ours, recorded for cleanup. */
+errval_t spawn_slot(struct spawninfo *si, capaddr_t *ret)
+{
+    errval_t err = slot_alloc(ret);
+    if (err_is_fail(err)) {
+        return err;
+    }
+    err = cap_list_add(&si->slots, *ret);
+    if (err_is_fail(err)) {
+        slot_free(*ret);
+    }
+    return err;
+}
+
+/* A RAM block for the child, recorded for cleanup. */
+errval_t spawn_ram(struct spawninfo *si, gensize_t bytes, gensize_t align,
+                   capaddr_t *ret)
+{
+    errval_t err = ram_alloc_aligned(ret, bytes, align, NULL);
+    if (err_is_fail(err)) {
+        return err;
+    }
+    err = cap_list_add(&si->ram, *ret);
+    if (err_is_fail(err)) {
+        ram_free(*ret);
+    }
+    return err;
+}
+
+errval_t spawn_account_ram(struct spawninfo *si, capaddr_t ram)
+{
+    return cap_list_add(&si->ram, ram);
+}
+
+/* paging_ram_fn for the child's page tables. */
+errval_t spawn_table_ram(void *ctx, capaddr_t *ret, gensize_t bytes)
+{
+    return spawn_ram(ctx, bytes, BASE_PAGE_SIZE, ret);
+}
+
+/* One object of `type` from a fresh block, into a fresh slot of ours. */
+errval_t spawn_object(struct spawninfo *si, enum objtype type, gensize_t size,
+                      capaddr_t *ret)
+{
+    capaddr_t ram;
+    errval_t err = spawn_ram(si, size < BASE_PAGE_SIZE ? BASE_PAGE_SIZE : size,
+                             size < BASE_PAGE_SIZE ? BASE_PAGE_SIZE : size, &ram);
+    if (err_is_ok(err)) {
+        err = spawn_slot(si, ret);
+    }
+    if (err_is_ok(err)) {
+        err = cap_retype_one(ram, type, 0, size, *ret);
+    }
+    return err;
+}
+
+/* ---- writing the child's memory through our window ------------------------ */
+
+static lvaddr_t spawn_window;
+
+static errval_t window_init(void)
+{
+    void *buf;
+    errval_t err;
+
+    if (spawn_window != 0) {
+        return SYS_ERR_OK;
+    }
+    err = paging_alloc(get_current_paging_state(), &buf, WINDOW_SIZE, WINDOW_SIZE);
+    if (err_is_ok(err)) {
+        spawn_window = (lvaddr_t)buf;
+    }
+    return err;
+}
+
+/*
+ * Map a copy of `frame` (<= 1 MiB) at our window, call fill(window, ctx),
+ * unmap and delete the copy again.
+ */
+errval_t spawn_fill_frame(capaddr_t frame, size_t bytes,
+                          void (*fill)(void *buf, size_t bytes, void *ctx), void *ctx)
+{
+    struct paging_state *me = get_current_paging_state();
+    capaddr_t copy;
+    errval_t err;
+
+    if (bytes > WINDOW_SIZE) {
+        return LIB_ERR_SPAWN_FRAME_TOO_BIG;
+    }
+    err = window_init();
+    if (err_is_ok(err)) {
+        err = slot_alloc(&copy);
+    }
+    if (err_is_fail(err)) {
+        return err;
+    }
+    err = cap_copy_to(copy, frame);
+    if (err_is_ok(err)) {
+        err = paging_map_fixed(me, spawn_window, copy, bytes, VREGION_FLAGS_READ_WRITE);
+        if (err_is_ok(err)) {
+            fill((void *)spawn_window, bytes, ctx);
+            err = paging_unmap(me, (void *)spawn_window);
+        }
+        cap_delete(copy);
+    }
+    slot_free(copy);
+    return err;
+}
+
+/* ---- building ------------------------------------------------------------- */
+
+/*
+ * A zeroed region [vaddr, vaddr + bytes) of the child, in frames of at
+ * most CHUNK_SIZE; `fill` (if not NULL) initialises each chunk:
+ * fill(buf, chunk_bytes, chunk_vaddr-as-ctx-offset).
+ */
+struct chunk_fill {
+    void (*fill)(void *buf, size_t bytes, lvaddr_t vaddr, void *ctx);
+    lvaddr_t vaddr;
+    void *ctx;
+};
+
+static void chunk_fill_trampoline(void *buf, size_t bytes, void *ctx)
+{
+    struct chunk_fill *cf = ctx;
+    cf->fill(buf, bytes, cf->vaddr, cf->ctx);
+}
+
+errval_t spawn_map_region(struct spawninfo *si, lvaddr_t vaddr, size_t bytes,
+                          uint32_t flags, capaddr_t *first_frame,
+                          void (*fill)(void *, size_t, lvaddr_t, void *), void *ctx)
+{
+    for (size_t done = 0; done < bytes; done += CHUNK_SIZE) {
+        size_t n = bytes - done < CHUNK_SIZE ? bytes - done : CHUNK_SIZE;
+        capaddr_t frame;
+        errval_t err = spawn_object(si, ObjType_Frame, n, &frame);
+        if (err_is_fail(err)) {
+            return err;
+        }
+        if (done == 0 && first_frame != NULL) {
+            *first_frame = frame;
+        }
+        if (fill != NULL) {
+            struct chunk_fill cf = { fill, vaddr + done, ctx };
+            err = spawn_fill_frame(frame, n, chunk_fill_trampoline, &cf);
+            if (err_is_fail(err)) {
+                return err;
+            }
+        }
+        err = paging_map_fixed(si->vspace, vaddr + done, frame, n, flags);
+        if (err_is_fail(err)) {
+            return err_push(err, LIB_ERR_SPAWN_MAP);
+        }
+    }
+    return SYS_ERR_OK;
+}

@@ -1,0 +1,293 @@
+/*
+ * The steps of spawn_load (include/aos/spawn.h): cspace, vspace, image,
+ * stack, arguments, dispatcher; and spawn_cleanup, their inverse.
+ * Each step records what it allocates (spawn/spawn.c) before using it, so
+ * a failure at any point is undone by spawn_cleanup.
+ */
+#include <aos/spawn.h>
+#include <aos/elf.h>
+#include <aos/caps.h>
+#include <aos/slot_alloc.h>
+#include <aos/ram_alloc.h>
+#include <autarky/bootinfo.h>
+#include <autarky/layout.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "../vspace/paging_types.h"
+#include "spawn_internal.h"
+
+/* An L2 CNode for the child's root slot `root_slot`; *ret = our copy. */
+static errval_t child_l2_cnode(struct spawninfo *si, cslot_t root_slot, capaddr_t *ret)
+{
+    errval_t err = spawn_object(si, ObjType_L2CNode, OBJSIZE_L2CNODE, ret);
+    if (err_is_fail(err)) {
+        return err;
+    }
+    return cap_copy(si->l1cnode, root_slot, *ret);
+}
+
+/* Root CNode with TASKCN, PAGECN (holding the VNode L1) and SLOT_ALLOC0. */
+static errval_t build_cspace(struct spawninfo *si)
+{
+    errval_t err = spawn_object(si, ObjType_L1CNode, OBJSIZE_L1CNODE_MIN, &si->l1cnode);
+    if (err_is_ok(err)) {
+        err = child_l2_cnode(si, ROOTCN_SLOT_TASKCN, &si->taskcn);
+    }
+    if (err_is_ok(err)) {
+        err = child_l2_cnode(si, ROOTCN_SLOT_PAGECN, &si->pagecn);
+    }
+    if (err_is_ok(err)) {
+        err = child_l2_cnode(si, ROOTCN_SLOT_SLOT_ALLOC0, &si->slotcn);
+    }
+    if (err_is_ok(err)) {
+        err = cap_copy(si->taskcn, TASKCN_SLOT_TASKCN, si->taskcn);
+    }
+    if (err_is_ok(err)) {
+        err = cap_copy(si->taskcn, TASKCN_SLOT_ROOTCN, si->l1cnode);
+    }
+    if (err_is_ok(err)) {
+        err = spawn_object(si, ObjType_VNode_L1, OBJSIZE_VNODE_L1, &si->vnode_l1);
+    }
+    if (err_is_ok(err)) {
+        err = cap_copy(si->pagecn, 0, si->vnode_l1);
+    }
+    return err_is_fail(err) ? err_push(err, LIB_ERR_SPAWN_CSPACE) : err;
+}
+
+static errval_t build_vspace(struct spawninfo *si)
+{
+    errval_t err;
+
+    si->vspace = calloc(1, sizeof(*si->vspace));
+    if (si->vspace == NULL) {
+        return LIB_ERR_SPAWN_NO_MEMORY;
+    }
+    err = paging_init_state(si->vspace, si->vnode_l1, VSPACE_ALLOC_BASE,
+                            VSPACE_ALLOC_LIMIT);
+    si->vspace->ram_fn = spawn_table_ram;
+    si->vspace->ram_ctx = si;
+    return err;
+}
+
+/* ---- the ELF image ---- */
+
+struct segment_fill {
+    const struct elf_info *info;
+    size_t index;
+    errval_t err;
+};
+
+static void fill_segment_chunk(void *buf, size_t bytes, lvaddr_t vaddr, void *ctx)
+{
+    struct segment_fill *sf = ctx;
+    errval_t err = elf_segment_fill(sf->info, sf->index, vaddr, buf, bytes);
+    if (err_is_fail(err) && err_is_ok(sf->err)) {
+        sf->err = err;
+    }
+}
+
+static errval_t load_image(struct spawninfo *si, const void *elf, size_t size)
+{
+    struct elf_info *info = malloc(sizeof(*info));
+    errval_t err;
+
+    if (info == NULL) {
+        return LIB_ERR_SPAWN_NO_MEMORY;
+    }
+    err = elf_parse(elf, size, info);
+    if (err_is_ok(err) && info->highest > VSPACE_ALLOC_BASE) {
+        err = LIB_ERR_SPAWN_IMAGE_RANGE;   /* would collide with the child's own vspace */
+    }
+    for (size_t i = 0; err_is_ok(err) && i < info->nsegs; i++) {
+        struct elf_pages pages;
+        struct segment_fill sf = { info, i, SYS_ERR_OK };
+        err = elf_segment_pages(info, i, &pages);
+        if (err_is_ok(err)) {
+            err = spawn_map_region(si, pages.start, pages.size, pages.flags, NULL,
+                                   fill_segment_chunk, &sf);
+        }
+        if (err_is_ok(err)) {
+            err = sf.err;
+        }
+    }
+    si->entry = info->entry;
+    free(info);
+    return err_is_fail(err) ? err_push(err, LIB_ERR_SPAWN_ELF) : err;
+}
+
+/* ---- arguments ---- */
+
+struct args_fill {
+    int argc;
+    const char *const *argv;
+};
+
+static void fill_args(void *buf, size_t bytes, lvaddr_t vaddr, void *ctx)
+{
+    const struct args_fill *af = ctx;
+    struct spawn_args_page *page = buf;
+    uint32_t used = 0;
+
+    (void)bytes;
+    (void)vaddr;
+    page->argc = (uint32_t)af->argc;
+    for (int i = 0; i < af->argc; i++) {
+        size_t n = strlen(af->argv[i]) + 1;
+        memcpy(page->strings + used, af->argv[i], n);
+        used += n;
+    }
+    page->bytes = used;
+}
+
+static errval_t check_args(int argc, const char *const argv[])
+{
+    size_t total = 0;
+
+    if (argc < 1 || argc > SPAWN_MAX_ARGS) {
+        return LIB_ERR_SPAWN_ARGS;
+    }
+    for (int i = 0; i < argc; i++) {
+        if (argv[i] == NULL) {
+            return LIB_ERR_SPAWN_ARGS;
+        }
+        total += strlen(argv[i]) + 1;
+    }
+    return total <= SPAWN_ARGS_BYTES ? SYS_ERR_OK : LIB_ERR_SPAWN_ARGS;
+}
+
+static errval_t build_args(struct spawninfo *si, int argc, const char *const argv[])
+{
+    struct args_fill af = { argc, argv };
+    errval_t err = spawn_map_region(si, USER_ARGS_VADDR, BASE_PAGE_SIZE,
+                                    VREGION_FLAGS_READ, &si->argsframe,
+                                    fill_args, &af);
+    if (err_is_ok(err)) {
+        err = cap_copy(si->taskcn, TASKCN_SLOT_ARGSPAGE, si->argsframe);
+    }
+    return err;
+}
+
+/* ---- dispatcher ---- */
+
+static void fill_dispatcher(void *buf, size_t bytes, lvaddr_t vaddr, void *ctx)
+{
+    struct dispatcher_shared *disp = buf;
+    const struct spawninfo *si = ctx;
+
+    (void)bytes;
+    (void)vaddr;
+    disp->udisp = USER_DISP_VADDR;
+    disp->entry_run = si->entry;
+    disp->upcall_sp = USER_STACK_TOP;
+    disp->disabled = 0;
+    snprintf(disp->name, DISP_NAME_LEN, "%s", si->name);
+}
+
+/* Dispatcher, its frame and the endpoints both ways. */
+static errval_t build_dispatcher(struct spawninfo *si, capaddr_t parent_ep)
+{
+    capaddr_t ram;
+    errval_t err = spawn_ram(si, BASE_PAGE_SIZE, BASE_PAGE_SIZE, &ram);
+
+    if (err_is_ok(err)) {
+        err = spawn_slot(si, &si->dispatcher);
+    }
+    if (err_is_ok(err)) {
+        err = cap_retype_one(ram, ObjType_Dispatcher, 0, OBJSIZE_DISPATCHER, si->dispatcher);
+    }
+    if (err_is_ok(err)) {
+        err = spawn_slot(si, &si->child_ep);
+    }
+    if (err_is_ok(err)) {
+        err = cap_retype_one(ram, ObjType_Endpoint, OBJSIZE_DISPATCHER,
+                             OBJSIZE_ENDPOINT, si->child_ep);
+    }
+    if (err_is_ok(err)) {
+        err = ep_bind(si->child_ep, si->dispatcher);
+    }
+    if (err_is_ok(err)) {
+        err = spawn_map_region(si, USER_DISP_VADDR, BASE_PAGE_SIZE,
+                               VREGION_FLAGS_READ_WRITE, &si->dispframe,
+                               fill_dispatcher, si);
+    }
+    if (err_is_ok(err)) {
+        err = cap_copy(si->taskcn, TASKCN_SLOT_DISPATCHER, si->dispatcher);
+    }
+    if (err_is_ok(err)) {
+        err = cap_copy(si->taskcn, TASKCN_SLOT_DISPFRAME, si->dispframe);
+    }
+    if (err_is_ok(err)) {
+        err = cap_mint(si->taskcn, TASKCN_SLOT_INITEP, parent_ep, CAP_RIGHTS_ALL, si->badge);
+    }
+    if (err_is_ok(err)) {
+        err = disp_setup(si->dispatcher, si->l1cnode, si->vnode_l1, si->dispframe,
+                         USER_DISP_VADDR);
+    }
+    return err_is_fail(err) ? err_push(err, LIB_ERR_SPAWN_DISPATCHER) : err;
+}
+
+errval_t spawn_load(struct spawninfo *si, const void *elf, size_t size,
+                    int argc, const char *const argv[], capaddr_t parent_ep,
+                    uint32_t badge)
+{
+    errval_t err = check_args(argc, argv);
+
+    if (err_is_fail(err)) {
+        return err;
+    }
+    memset(si, 0, sizeof(*si));
+    snprintf(si->name, DISP_NAME_LEN, "%s", argv[0]);
+    si->badge = badge;
+    err = build_cspace(si);
+    if (err_is_ok(err)) {
+        err = build_vspace(si);
+    }
+    if (err_is_ok(err)) {
+        err = load_image(si, elf, size);
+    }
+    if (err_is_ok(err)) {
+        err = spawn_map_region(si, USER_STACK_TOP - SPAWN_STACK_SIZE, SPAWN_STACK_SIZE,
+                               VREGION_FLAGS_READ_WRITE, NULL, NULL, NULL);
+    }
+    if (err_is_ok(err)) {
+        err = build_args(si, argc, argv);
+    }
+    if (err_is_ok(err)) {
+        err = build_dispatcher(si, parent_ep);
+    }
+    if (err_is_fail(err)) {
+        spawn_cleanup(si);
+    }
+    return err;
+}
+
+errval_t spawn_start(struct spawninfo *si)
+{
+    return disp_start(si->dispatcher);
+}
+
+/*
+ * Revoke every block (all objects built from it die, in every cspace),
+ * return it, then free our slots and metadata. Our paging records for the
+ * child only name our slots: forget them without invoking anything.
+ */
+void spawn_cleanup(struct spawninfo *si)
+{
+    for (uint32_t i = 0; i < si->ram.count; i++) {
+        cap_revoke(si->ram.caps[i]);
+        ram_free(si->ram.caps[i]);
+    }
+    if (si->vspace != NULL) {
+        paging_state_forget(si->vspace);
+        free(si->vspace);
+        si->vspace = NULL;
+    }
+    for (uint32_t i = 0; i < si->slots.count; i++) {
+        slot_free(si->slots.caps[i]);
+    }
+    free(si->ram.caps);
+    free(si->slots.caps);
+    memset(&si->ram, 0, sizeof(si->ram));
+    memset(&si->slots, 0, sizeof(si->slots));
+}
