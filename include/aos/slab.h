@@ -1,10 +1,13 @@
 /*
  * Fixed-size object allocator (lib/slab.c) whose memory comes from frames
  * the domain retypes from RAM and maps itself. It refills *before* it runs
- * dry (when fewer than SLAB_REFILL_THRESHOLD objects remain), because a
- * refill allocates slots, RAM and page-table bookkeeping that may in turn
- * need objects from this very slab. A single bootstrap page (static, see
- * slab_init_static) covers the time before the first refill.
+ * dry (when fewer than `refill_threshold` objects remain, by default
+ * SLAB_REFILL_THRESHOLD), because a refill allocates slots, RAM and
+ * page-table bookkeeping that may in turn need objects from this very slab:
+ * those come from the reserve while `refilling` is set. A static bootstrap
+ * buffer (slab_init_static) covers the time before the first refill.
+ *
+ * See docs/memory.md for how slab, slot_alloc and mm depend on each other.
  */
 #ifndef AOS_SLAB_H
 #define AOS_SLAB_H
@@ -15,28 +18,48 @@
 #define SLAB_REFILL_THRESHOLD 16
 
 struct slab_allocator;
-/* Grows `slabs` by at least `bytes` of fresh mapped memory. */
+/* Grows `slabs` by at least `bytes` of fresh mapped memory (by calling
+ * slab_grow). Called with slabs->refilling set. */
 typedef errval_t (*slab_refill_fn)(struct slab_allocator *slabs, size_t bytes);
 
-struct slab_head;
+/* At the start of every buffer given to slab_grow. */
+struct slab_head {
+    struct slab_head *next;     /* next slab of the same allocator */
+    void *free;                 /* free objects of this slab, linked by their first word */
+    size_t free_count;
+    size_t total_count;
+    uintptr_t start, end;       /* object area: start + i * blocksize, < end */
+};
+
 struct slab_allocator {
-    struct slab_head *slabs;    /* list of slabs with free objects */
+    struct slab_head *slabs;    /* every slab given to slab_grow */
     size_t blocksize;           /* object size, rounded up to a word */
     size_t free_count;          /* free objects over all slabs */
     size_t total_count;
+    size_t refill_threshold;    /* refill below this many free objects */
     slab_refill_fn refill;      /* NULL: slab_default_refill (frames) */
     bool refilling;             /* guard against recursive refills */
 };
 
+/* Objects are blocksize rounded up to a word (at least one word), word aligned. */
 void slab_init(struct slab_allocator *slabs, size_t blocksize, slab_refill_fn refill);
-/* Give the allocator memory it may carve objects from. */
-void slab_grow(struct slab_allocator *slabs, void *buf, size_t bytes);
+/* slab_init plus slab_grow(buf, bytes): bootstrap from a static buffer. */
+errval_t slab_init_static(struct slab_allocator *slabs, size_t blocksize,
+                          slab_refill_fn refill, void *buf, size_t bytes);
+/* Give the allocator memory it may carve objects from (kept for ever). */
+errval_t slab_grow(struct slab_allocator *slabs, void *buf, size_t bytes);
 void *slab_alloc(struct slab_allocator *slabs);    /* NULL when exhausted */
-void slab_free(struct slab_allocator *slabs, void *obj);
+/* Give back an object from slab_alloc (LIB_ERR_SLAB_FREE_INVALID if it is not
+ * one of this allocator's object addresses; double frees are not detected). */
+errval_t slab_free(struct slab_allocator *slabs, void *obj);
 size_t slab_freecount(const struct slab_allocator *slabs);
-/* Refill from a fresh frame mapped by the paging layer (the default). */
+/* Bytes slab_refill_check asks the refill function for (page multiple). */
+size_t slab_refill_bytes(const struct slab_allocator *slabs);
+/* Refill from a fresh frame mapped by the paging layer (the default;
+ * lib/slab_refill.c, which needs frame_alloc and paging_map_frame). */
 errval_t slab_default_refill(struct slab_allocator *slabs, size_t bytes);
-/* Refill when running low; call after allocations, outside the refill itself. */
+/* Refill when running low; call after allocations, outside the refill itself.
+ * Does nothing while a refill of this allocator is running. */
 errval_t slab_refill_check(struct slab_allocator *slabs);
 
 #endif

@@ -136,7 +136,40 @@ typedef uint64_t errval_t;
     X(LIB_ERR_SPAWN_ELF,              "spawn: loading the ELF image failed") \
     X(LIB_ERR_SPAWN_IMAGE_RANGE,      "spawn: image reaches into the child's own vspace range") \
     X(LIB_ERR_SPAWN_ARGS,             "spawn: no arguments, too many, or too long for the page") \
-    X(LIB_ERR_SPAWN_DISPATCHER,       "spawn: building the child's dispatcher failed")
+    X(LIB_ERR_SPAWN_DISPATCHER,       "spawn: building the child's dispatcher failed") \
+    /* --- slab allocator (lib/slab.c, lib/slab_refill.c) --- */ \
+    X(LIB_ERR_SLAB_GROW_TOO_SMALL,    "slab buffer cannot hold a slab header and one object") \
+    X(LIB_ERR_SLAB_FREE_INVALID,      "object was not carved from this slab allocator") \
+    X(LIB_ERR_SLAB_REFILL,            "slab refill function failed") \
+    X(LIB_ERR_SLAB_REFILL_FRAME,      "slab refill could not allocate a frame") \
+    X(LIB_ERR_SLAB_REFILL_MAP,        "slab refill could not map its frame") \
+    /* --- capability slot allocator (lib/slot_alloc.c) --- */ \
+    X(LIB_ERR_SLOT_NOT_INITIALISED,   "slot allocator used before slot_alloc_init") \
+    X(LIB_ERR_SLOT_INIT_ARGS,         "invalid slot allocator parameters") \
+    X(LIB_ERR_SLOT_ALLOC_NO_SPACE,    "no free capability slot left") \
+    X(LIB_ERR_SLOT_ROOT_FULL,         "no free root CNode slot left for a new L2 CNode") \
+    X(LIB_ERR_SLOT_REFILL,            "could not grow the slot allocator by a new L2 CNode") \
+    X(LIB_ERR_SLOT_REFILL_RAM,        "no RAM for a new L2 CNode") \
+    X(LIB_ERR_SLOT_REFILL_RETYPE,     "retyping RAM into a new L2 CNode failed") \
+    X(LIB_ERR_SLOT_FREE_UNKNOWN,      "slot was never handed out by the slot allocator") \
+    X(LIB_ERR_SLOT_DOUBLE_FREE,       "slot is already free") \
+    /* --- memory manager (lib/mm.c) --- */ \
+    X(LIB_ERR_MM_INIT_ARGS,           "invalid memory manager argument (NULL)") \
+    X(LIB_ERR_MM_OUT_OF_MEMORY,       "no free block large enough") \
+    X(LIB_ERR_MM_BAD_SIZE,            "size zero or larger than 2 GiB") \
+    X(LIB_ERR_MM_BAD_ALIGNMENT,       "alignment is not a power of two or larger than 2 GiB") \
+    X(LIB_ERR_MM_BAD_REGION,          "added RAM is not a naturally aligned power of two >= 4 KiB") \
+    X(LIB_ERR_MM_REGION_OVERLAP,      "added RAM overlaps RAM the memory manager already has") \
+    X(LIB_ERR_MM_TOO_MANY_REGIONS,    "memory manager region table is full") \
+    X(LIB_ERR_MM_NOT_ALLOCATED,       "no allocated block at this base and size") \
+    X(LIB_ERR_MM_DOUBLE_FREE,         "block is already free") \
+    X(LIB_ERR_MM_WRONG_CAP,           "capability is not a RAM capability for this block") \
+    X(LIB_ERR_MM_NO_NODE,             "out of memory manager bookkeeping nodes") \
+    X(LIB_ERR_MM_SLOT,                "memory manager could not get or free a slot") \
+    X(LIB_ERR_MM_SPLIT,               "retype splitting a block into halves failed") \
+    X(LIB_ERR_MM_COPY,                "copying a block's capability failed") \
+    X(LIB_ERR_MM_REVOKE,              "revoking the capabilities of a freed block failed") \
+    X(LIB_ERR_MM_COALESCE,            "merging two free buddies failed")
 
 enum errcode {
 #define ERRCODE_ENUM(name, desc) name,
