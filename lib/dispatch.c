@@ -15,6 +15,9 @@
 #include <aos/dispatch.h>
 #include <aos/syscalls.h>
 #include <aos/caps.h>
+#include <aos/runtime.h>
+#include <aos/aos_rpc.h>
+#include <aos/debug.h>
 #include <autarky/layout.h>
 #include <autarky/bootinfo.h>
 #include <stdio.h>
@@ -78,6 +81,26 @@ static void __attribute__((noreturn)) resume_context(struct arch_registers *regs
 }
 
 /*
+ * main() of this domain: init's straight away (it builds its own
+ * runtime), every other domain's after the runtime is up, with the
+ * arguments its spawner gave it.
+ */
+static int run_main(char **init_argv)
+{
+    char **argv = init_argv;
+    int argc = 1;
+
+    if (get_bootinfo() == NULL) {
+        errval_t err = runtime_init_child(&argc, &argv);
+        if (err_is_fail(err)) {
+            DEBUG_ERR(err, "runtime start-up failed");
+            return EXIT_FAILURE;
+        }
+    }
+    return main(argc, argv);
+}
+
+/*
  * First run upcall: install the upcall entries, move later upcalls to
  * their own stack, set up the C library, and run main enabled on the
  * stack we were started on.
@@ -97,7 +120,7 @@ void __attribute__((noreturn)) dispatch_first_run(struct dispatcher_shared *disp
 
     argv[0] = disp->name[0] ? disp->name : "domain";
     disp->disabled = 0;          /* from here on we may be preempted and upcalled */
-    exit(main(1, argv));
+    exit(run_main(argv));
 }
 
 /* Run upcall after a preemption or yield while enabled: resume it. */
@@ -138,9 +161,15 @@ void __attribute__((noreturn)) dispatch_fault(struct dispatcher_shared *disp)
 
 void domain_exit(int status)
 {
+    struct aos_rpc *init;
+
     fflush(stdout);
     if (get_bootinfo() != NULL) {
         kernel_poweroff(CAP_KERNEL, status);   /* init: the system ends */
+    }
+    init = aos_rpc_get_init_channel();
+    if (init != NULL) {
+        aos_rpc_exit(init, status);            /* init reclaims everything */
     }
     disp_stop(CAP_DISPATCHER);
     for (;;) {

@@ -192,3 +192,13 @@ errval_t aos_rpc_serial_getchar(struct aos_rpc *rpc, char *retc)
     }
     return err;
 }
+
+errval_t aos_rpc_exit(struct aos_rpc *rpc, int status)
+{
+    uint32_t req[2] = { RPC_HDR(RPC_OP_EXIT, 0), (uint32_t)status };
+
+    if (rpc == NULL) {
+        return LIB_ERR_RPC_NO_CHANNEL;
+    }
+    return lmp_send(rpc->ep, CPTR_NULL, LMP_FLAG_YIELD, req, 2);
+}

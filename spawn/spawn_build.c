@@ -268,15 +268,15 @@ errval_t spawn_start(struct spawninfo *si)
 }
 
 /*
- * Revoke every block (all objects built from it die, in every cspace),
- * return it, then free our slots and metadata. Our paging records for the
+ * Return every block: init's ram_free revokes it first (mm_free), so all
+ * objects built from it die, in every cspace. Then free our slots and
+ * metadata. Our paging records for the
  * child only name our slots: forget them without invoking anything.
  */
 void spawn_cleanup(struct spawninfo *si)
 {
     for (uint32_t i = 0; i < si->ram.count; i++) {
-        cap_revoke(si->ram.caps[i]);
-        ram_free(si->ram.caps[i]);
+        ram_free(si->ram.caps[i]);   /* in init: revokes, then returns the block */
     }
     if (si->vspace != NULL) {
         paging_state_forget(si->vspace);

@@ -31,6 +31,9 @@ errval_t aos_rpc_get_ram_cap(struct aos_rpc *rpc, size_t bytes, size_t alignment
 errval_t aos_rpc_serial_putchar(struct aos_rpc *rpc, char c);
 errval_t aos_rpc_serial_write(struct aos_rpc *rpc, const char *buf, size_t len);
 errval_t aos_rpc_serial_getchar(struct aos_rpc *rpc, char *retc);
+/* Tell init this domain ends with `status`; there is no reply (init
+ * tears the domain down). */
+errval_t aos_rpc_exit(struct aos_rpc *rpc, int status);
 
 /*
  * One raw request and its reply, for the calls above and for tests that

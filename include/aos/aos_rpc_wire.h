@@ -15,6 +15,7 @@
  *   PUTCHAR       1: character                -                  -
  *   PUTS          1: length (<= 24) 2..7: bytes  -               -
  *   GETCHAR       -                           3: character       -
+ *   EXIT          1: status                   (none: the domain is gone)
  *
  * Strings of any length are split across messages:
  *   first      word 0 = STRING | FIRST [| LAST], 1: total length,
@@ -39,6 +40,7 @@ enum rpc_op {
     RPC_OP_PUTCHAR,
     RPC_OP_PUTS,
     RPC_OP_GETCHAR,
+    RPC_OP_EXIT,            /* 1: status; no reply */
     RPC_OP_COUNT            /* one past the last */
 };
 

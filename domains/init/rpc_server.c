@@ -1,0 +1,198 @@
+/*
+ * init's RPC server: one message at a time from any process, answered
+ * with exactly one reply (wire format: include/aos/aos_rpc_wire.h).
+ *
+ * The server never trusts a message: the sender is who the kernel-stamped
+ * badge says, every op checks its word count, unexpected capabilities are
+ * deleted, and a reply that cannot be delivered (the client's ring is
+ * full or it armed no slot) is dropped rather than waited for — a client
+ * can only hurt itself. Replies are sent with a directed yield so the
+ * client runs at once.
+ */
+#include "procs.h"
+#include "mem_server.h"
+#include <aos/lmp.h>
+#include <aos/caps.h>
+#include <aos/slot_alloc.h>
+#include <aos/ram_alloc.h>
+#include <aos/syscalls.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Send a reply; returns false if it could not be delivered. */
+static bool reply(struct proc *p, uint32_t op, errval_t err, const uint32_t *extra,
+                  uint32_t nextra, capaddr_t cap)
+{
+    uint32_t words[LMP_MSG_WORDS] = { RPC_HDR(op, RPC_FLAG_REPLY) };
+
+    rpc_put_err(&words[1], err);
+    for (uint32_t i = 0; i < nextra && 3 + i < LMP_MSG_WORDS; i++) {
+        words[3 + i] = extra[i];
+    }
+    return err_is_ok(lmp_try_send(p->si.child_ep, cap, LMP_FLAG_YIELD, words, 3 + nextra));
+}
+
+static void handle_number(struct proc *p, const struct lmp_msg *m)
+{
+    if (m->nwords != 2) {
+        reply(p, RPC_OP_NUMBER, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
+        return;
+    }
+    p->numbers++;
+    reply(p, RPC_OP_NUMBER, SYS_ERR_OK, NULL, 0, CPTR_NULL);
+}
+
+static void handle_string(struct proc *p, const struct lmp_msg *m)
+{
+    uint32_t len;
+    char *s;
+
+    if (rpc_string_rx_feed(&p->rx, m->words, m->nwords) == RPC_RX_MORE) {
+        return;
+    }
+    errval_t err = p->rx.err;
+    s = rpc_string_rx_take(&p->rx, &len);
+    if (s != NULL) {
+        p->strings++;
+        free(s);
+    }
+    reply(p, RPC_OP_STRING, err, NULL, 0, CPTR_NULL);
+}
+
+/*
+ * GET_RAM: the block is accounted to the client (so it returns when the
+ * client ends) and a copy goes out; our cap stays with the accounting.
+ */
+static void handle_get_ram(struct proc *p, const struct lmp_msg *m)
+{
+    capaddr_t ram;
+    gensize_t got;
+    errval_t err;
+
+    if (m->nwords != 3) {
+        reply(p, RPC_OP_GET_RAM, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
+        return;
+    }
+    err = ram_alloc_aligned(&ram, m->words[1], m->words[2], &got);
+    if (err_is_ok(err)) {
+        err = spawn_account_ram(&p->si, ram);
+        if (err_is_fail(err)) {
+            ram_free(ram);
+        }
+    }
+    if (err_is_fail(err)) {
+        reply(p, RPC_OP_GET_RAM, err, NULL, 0, CPTR_NULL);
+        return;
+    }
+    uint32_t size = (uint32_t)got;
+    reply(p, RPC_OP_GET_RAM, SYS_ERR_OK, &size, 1, ram);
+}
+
+static void handle_putchar(struct proc *p, const struct lmp_msg *m)
+{
+    char c = (char)m->words[1];
+
+    if (m->nwords != 2) {
+        reply(p, RPC_OP_PUTCHAR, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
+        return;
+    }
+    sys_print(&c, 1);
+    reply(p, RPC_OP_PUTCHAR, SYS_ERR_OK, NULL, 0, CPTR_NULL);
+}
+
+static void handle_puts(struct proc *p, const struct lmp_msg *m)
+{
+    uint32_t len = m->words[1];
+
+    if (m->nwords < 2 || len > RPC_PUTS_MAX || m->nwords != 2 + (len + 3) / 4) {
+        reply(p, RPC_OP_PUTS, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
+        return;
+    }
+    fflush(stdout);          /* keep init's own output in order */
+    sys_print((const char *)&m->words[2], len);
+    reply(p, RPC_OP_PUTS, SYS_ERR_OK, NULL, 0, CPTR_NULL);
+}
+
+/* GETCHAR: answer now if a byte waits, else when one arrives. */
+static void handle_getchar(struct proc *p, const struct lmp_msg *m)
+{
+    if (m->nwords != 1) {
+        reply(p, RPC_OP_GETCHAR, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
+        return;
+    }
+    p->getchar_pending = true;
+}
+
+static void handle_exit(struct proc *p, const struct lmp_msg *m)
+{
+    p->exited = true;
+    p->status = m->nwords >= 2 ? (int)m->words[1] : -1;
+}
+
+static void dispatch_message(struct proc *p, const struct lmp_msg *m)
+{
+    uint32_t op = RPC_HDR_OP(m->words[0]), flags = RPC_HDR_FLAGS(m->words[0]);
+
+    if (m->nwords == 0 || (flags & RPC_FLAG_REPLY)
+        || (flags != 0 && op != RPC_OP_STRING)) {
+        reply(p, op, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
+        return;
+    }
+    switch (op) {
+    case RPC_OP_NUMBER:  handle_number(p, m); break;
+    case RPC_OP_STRING:  handle_string(p, m); break;
+    case RPC_OP_GET_RAM: handle_get_ram(p, m); break;
+    case RPC_OP_PUTCHAR: handle_putchar(p, m); break;
+    case RPC_OP_PUTS:    handle_puts(p, m); break;
+    case RPC_OP_GETCHAR: handle_getchar(p, m); break;
+    case RPC_OP_EXIT:    handle_exit(p, m); break;
+    default:
+        reply(p, op, LIB_ERR_RPC_BAD_OP, NULL, 0, CPTR_NULL);
+        break;
+    }
+}
+
+/* Answer pending GETCHARs while console input is there. */
+static bool serve_console(void)
+{
+    struct proc *p;
+
+    while ((p = proc_getchar_waiter()) != NULL) {
+        int c = sys_getchar();
+        if (c < 0) {
+            return true;        /* still waiting */
+        }
+        p->getchar_pending = false;
+        uint32_t ch = (uint32_t)c;
+        reply(p, RPC_OP_GETCHAR, SYS_ERR_OK, &ch, 1, CPTR_NULL);
+    }
+    return false;
+}
+
+bool rpc_server_step(bool block)
+{
+    struct lmp_msg m;
+    struct proc *p;
+
+    if (!lmp_poll(&m)) {
+        if (serve_console() || !block) {
+            sys_yield();        /* someone waits for input: poll, don't sleep */
+            return false;
+        }
+        lmp_recv(&m);
+    }
+    p = proc_find(m.badge);
+    if (m.cap != CPTR_NULL) {
+        cap_delete(m.cap);      /* no request carries a cap */
+        if (p != NULL) {
+            reply(p, RPC_HDR_OP(m.words[0]), LIB_ERR_RPC_UNEXPECTED_CAP, NULL, 0, CPTR_NULL);
+        }
+        return true;
+    }
+    if (p == NULL || p->exited) {
+        return true;            /* unknown or finished sender: nobody to answer */
+    }
+    dispatch_message(p, &m);
+    return true;
+}

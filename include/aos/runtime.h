@@ -1,0 +1,21 @@
+/*
+ * Start-up of the domain runtime (lib/runtime_init.c): what runs between
+ * the first upcall and main().
+ *
+ *   init      nothing here: init's main builds the memory server first and
+ *             then calls runtime_init_self() with its own RAM source.
+ *   others    runtime_init_child(): slot allocator, paging, RAM from init
+ *             by RPC, console through init, argv from the arguments page.
+ */
+#ifndef AOS_RUNTIME_H
+#define AOS_RUNTIME_H
+
+#include <autarky/errors.h>
+
+/* The slot allocator and paging for this domain; RAM must already have a
+ * source (ram_alloc_set_backend). */
+errval_t runtime_init_self(void);
+/* Everything a spawned domain needs before main; fills argv. */
+errval_t runtime_init_child(int *argc, char ***argv);
+
+#endif

@@ -1,0 +1,66 @@
+/*
+ * Start-up of a domain's runtime (include/aos/runtime.h).
+ *
+ * Order matters: the slot allocator comes first (it has 256 free slots in
+ * the SLOT_ALLOC0 CNode the spawner left empty, so it needs no RAM yet),
+ * then paging (its first metadata comes from a static bootstrap page),
+ * then the RPC channel that gives RAM for every later refill.
+ */
+#include <aos/runtime.h>
+#include <aos/slot_alloc.h>
+#include <aos/paging.h>
+#include <aos/ram_alloc.h>
+#include <aos/aos_rpc.h>
+#include <aos/spawn.h>
+#include <aos/caps.h>
+
+void libc_glue_use_rpc(struct aos_rpc *rpc);
+
+errval_t runtime_init_self(void)
+{
+    errval_t err = slot_alloc_init();
+    if (err_is_fail(err)) {
+        return err;
+    }
+    return paging_init();
+}
+
+/* RAM from init: the block returns to init when this domain ends. */
+static errval_t rpc_ram_alloc(capaddr_t *ret, gensize_t size, gensize_t alignment,
+                              gensize_t *ret_size)
+{
+    size_t got = 0;
+    errval_t err = aos_rpc_get_ram_cap(aos_rpc_get_init_channel(), size, alignment,
+                                       ret, &got);
+    if (err_is_ok(err) && ret_size != NULL) {
+        *ret_size = got;
+    }
+    return err;
+}
+
+/* Dropping our cap is all we can do: init reclaims the block at exit. */
+static errval_t rpc_ram_free(capaddr_t ram)
+{
+    errval_t err = cap_delete(ram);
+    if (err_is_ok(err)) {
+        err = slot_free(ram);
+    }
+    return err;
+}
+
+errval_t runtime_init_child(int *argc, char ***argv)
+{
+    static char *args[SPAWN_MAX_ARGS + 1];
+    struct aos_rpc *init = aos_rpc_get_init_channel();
+    errval_t err;
+
+    if (init == NULL) {
+        return LIB_ERR_RPC_NO_CHANNEL;
+    }
+    ram_alloc_set_backend(rpc_ram_alloc, rpc_ram_free);
+    libc_glue_use_rpc(init);
+    err = runtime_init_self();
+    *argc = spawn_parse_args(args, SPAWN_MAX_ARGS + 1);
+    *argv = args;
+    return err;
+}
