@@ -78,16 +78,16 @@ static uint32_t fragment_bytes(const struct rpc_string_rx *rx, uint32_t hdr,
     return bytes;
 }
 
-/* A FIRST fragment: start a transfer (an unfinished one is dropped). */
+/*
+ * A FIRST fragment: start a transfer. An unfinished one is dropped
+ * silently: its client never sent LAST, so it waits for no reply (e.g.
+ * aos_rpc_send_bytes gave up after a failed send), and its problem is not
+ * this transfer's.
+ */
 static void rx_first(struct rpc_string_rx *rx, const uint32_t *words, uint32_t nwords)
 {
-    bool was_active = rx->active;
-
     rpc_string_rx_reset(rx);
     rx->active = true;
-    if (was_active) {
-        rx->err = LIB_ERR_RPC_STRING_TRUNCATED;   /* previous one never ended */
-    }
     if (nwords < 2) {
         rx->err = LIB_ERR_RPC_MALFORMED;
         return;

@@ -506,7 +506,7 @@ static void test_first_too_short(void)
 }
 
 /* A message of no words or of more than LMP carries. */
-static __attribute__((unused)) void test_bad_word_count(void)
+static void test_bad_word_count(void)
 {
     static const uint32_t counts[] = { LMP_MSG_WORDS + 1, 15, 0xffffffffu };
     uint32_t big[16];
@@ -542,7 +542,7 @@ static __attribute__((unused)) void test_bad_word_count(void)
 
 /* A new FIRST while a transfer is active starts over: the abandoned
  * buffer is freed and the new string comes through whole. */
-static __attribute__((unused)) void test_new_first_restarts(void)
+static void test_new_first_restarts(void)
 {
     struct rpc_string_rx rx = { 0 };
     uint32_t w[LMP_MSG_WORDS], n;
@@ -652,4 +652,6 @@ HOST_SUITE(rpc_wire_suite, "rpc wire: string fragments, reassembly, errors in re
            HOST_TEST(test_padding_limits),
            HOST_TEST(test_too_long),
            HOST_TEST(test_first_too_short),
+           HOST_TEST(test_bad_word_count),
+           HOST_TEST(test_new_first_restarts),
            HOST_TEST(test_err_round_trip))
