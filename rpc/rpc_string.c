@@ -110,12 +110,13 @@ static void rx_first(struct rpc_string_rx *rx, const uint32_t *words, uint32_t n
 enum rpc_rx_result rpc_string_rx_feed(struct rpc_string_rx *rx,
                                       const uint32_t *words, uint32_t nwords)
 {
-    uint32_t flags = RPC_HDR_FLAGS(words[0]);
+    uint32_t flags;
 
     if (nwords == 0 || nwords > LMP_MSG_WORDS) {
         rx->err = LIB_ERR_RPC_MALFORMED;
         return RPC_RX_DONE;
     }
+    flags = RPC_HDR_FLAGS(words[0]);         /* only now is there a word 0 */
     if (flags & RPC_FLAG_FIRST) {
         rx_first(rx, words, nwords);
     } else if (!rx->active) {

@@ -508,7 +508,7 @@ static void test_first_too_short(void)
 /* A message of no words or of more than LMP carries. */
 static void test_bad_word_count(void)
 {
-    static const uint32_t counts[] = { LMP_MSG_WORDS + 1, 15, 0xffffffffu };
+    static const uint32_t counts[] = { 0, LMP_MSG_WORDS + 1, 15, 0xffffffffu };
     uint32_t big[16];
     struct rpc_string_rx rx = { 0 };
 
