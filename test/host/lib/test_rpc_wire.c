@@ -548,6 +548,9 @@ static void test_new_first_restarts(void)
     uint32_t w[LMP_MSG_WORDS], n;
     size_t before = heap_bytes();
 
+#ifdef __SANITIZE_ADDRESS__
+    CU_ASSERT_TRUE(heap_counted());               /* the heap checks are real */
+#endif
     n = first_msg(w, 0, 4000, 6, 'a');
     CU_ASSERT_EQUAL(feed(&rx, w, n), RPC_RX_MORE);
     n = next_msg(w, 0, 7, 'a');
