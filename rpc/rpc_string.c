@@ -78,16 +78,16 @@ static uint32_t fragment_bytes(const struct rpc_string_rx *rx, uint32_t hdr,
     return bytes;
 }
 
-/* A FIRST fragment: start a transfer (an unfinished one is dropped). */
+/*
+ * A FIRST fragment: start a transfer. An unfinished one is dropped
+ * silently: its client never sent LAST, so it waits for no reply (e.g.
+ * aos_rpc_send_bytes gave up after a failed send), and its problem is not
+ * this transfer's.
+ */
 static void rx_first(struct rpc_string_rx *rx, const uint32_t *words, uint32_t nwords)
 {
-    bool was_active = rx->active;
-
     rpc_string_rx_reset(rx);
     rx->active = true;
-    if (was_active) {
-        rx->err = LIB_ERR_RPC_STRING_TRUNCATED;   /* previous one never ended */
-    }
     if (nwords < 2) {
         rx->err = LIB_ERR_RPC_MALFORMED;
         return;
@@ -110,12 +110,13 @@ static void rx_first(struct rpc_string_rx *rx, const uint32_t *words, uint32_t n
 enum rpc_rx_result rpc_string_rx_feed(struct rpc_string_rx *rx,
                                       const uint32_t *words, uint32_t nwords)
 {
-    uint32_t flags = RPC_HDR_FLAGS(words[0]);
+    uint32_t flags;
 
     if (nwords == 0 || nwords > LMP_MSG_WORDS) {
         rx->err = LIB_ERR_RPC_MALFORMED;
         return RPC_RX_DONE;
     }
+    flags = RPC_HDR_FLAGS(words[0]);         /* only now is there a word 0 */
     if (flags & RPC_FLAG_FIRST) {
         rx_first(rx, words, nwords);
     } else if (!rx->active) {
