@@ -67,7 +67,19 @@ typedef uint64_t errval_t;
     X(LIB_ERR_NOT_IMPLEMENTED,        "not implemented") \
     X(SYS_ERR_L1_SLOT_TYPE,           "an L1 CNode slot can only hold an L2 CNode capability") \
     X(SYS_ERR_VNODE_TABLE_ARGS,       "a page table maps into exactly one L1 entry (count 1, offset 0, no modify)") \
-    X(SYS_ERR_BADGE_INVALID,          "badges are only for unbadged Endpoint capabilities")
+    X(SYS_ERR_BADGE_INVALID,          "badges are only for unbadged Endpoint capabilities") \
+    /* --- threads (lib/threads.c, lib/thread_sync.c) --- */ \
+    X(LIB_ERR_THREAD_CREATE_ARGS,     "thread_create: no function or a stack size too small") \
+    X(LIB_ERR_THREAD_ALLOC_TCB,       "thread_create: out of memory for the thread control block") \
+    X(LIB_ERR_THREAD_ALLOC_STACK,     "thread_create: out of memory for the thread's stack") \
+    X(LIB_ERR_THREAD_ALLOC_EXC_STACK, "out of memory for the thread's exception stack") \
+    X(LIB_ERR_THREAD_ALLOC_TLS,       "thread_create: out of memory for the thread's TLS block") \
+    X(LIB_ERR_THREAD_INVALID,         "not a live thread of this domain") \
+    X(LIB_ERR_THREAD_JOIN_SELF,       "a thread cannot join itself") \
+    X(LIB_ERR_THREAD_JOIN_BUSY,       "another thread is already joining this thread") \
+    X(LIB_ERR_THREAD_JOIN_MAIN,       "the main thread (id 0) cannot be joined") \
+    X(LIB_ERR_THREAD_EXC_STACK_ARGS,  "exception stack: base and top must both be given, base < top") \
+    X(LIB_ERR_THREAD_IN_HANDLER,      "cannot change the exception stack while running on it")
 
 enum errcode {
 #define ERRCODE_ENUM(name, desc) name,
