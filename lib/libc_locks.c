@@ -39,6 +39,7 @@ void __retarget_lock_init(_LOCK_T *lock)
     *lock = l;
 }
 
+/* Recursive locks are the same object; only acquire/release differ. */
 void __retarget_lock_init_recursive(_LOCK_T *lock)
 {
     __retarget_lock_init(lock);
@@ -52,11 +53,13 @@ void __retarget_lock_close(_LOCK_T lock)
     }
 }
 
+/* Free a recursive lock nobody holds. */
 void __retarget_lock_close_recursive(_LOCK_T lock)
 {
     __retarget_lock_close(lock);
 }
 
+/* Take a non-recursive lock, waiting while another thread holds it. */
 void __retarget_lock_acquire(_LOCK_T lock)
 {
     if (lock != NULL) {
@@ -100,6 +103,7 @@ int __retarget_lock_try_acquire_recursive(_LOCK_T lock)
     return 1;
 }
 
+/* Release a non-recursive lock (to its first waiter, if any). */
 void __retarget_lock_release(_LOCK_T lock)
 {
     if (lock != NULL) {

@@ -38,6 +38,7 @@ static void __attribute__((noreturn)) cannot_block(const char *what)
     domain_exit(EXIT_FAILURE);
 }
 
+/* An unlocked mutex without waiters (must not be in use). */
 void thread_mutex_init(struct thread_mutex *m)
 {
     m->locked = 0;
@@ -90,7 +91,8 @@ static void mutex_release(struct thread_mutex *m)
     }
 }
 
-/* Release `m`. Unlocking a mutex that is not locked is ignored. */
+/* Release `m`. Unlocking a mutex that is not locked is ignored; the
+ * holder is not checked (unlocking another thread's mutex releases it). */
 void thread_mutex_unlock(struct thread_mutex *m)
 {
     bool was = threads_disable();
@@ -101,6 +103,7 @@ void thread_mutex_unlock(struct thread_mutex *m)
     threads_restore(was);
 }
 
+/* A condition variable without waiters (must not be in use). */
 void thread_cond_init(struct thread_cond *c)
 {
     c->waiters = NULL;
@@ -141,6 +144,7 @@ void thread_cond_broadcast(struct thread_cond *c)
     threads_restore(was);
 }
 
+/* A semaphore holding `value` units, without waiters (must not be in use). */
 void thread_sem_init(struct thread_sem *s, int32_t value)
 {
     s->value = value;

@@ -462,16 +462,21 @@ void thread_yield(void)
     }
 }
 
+/* The running thread; NULL in the idle context. Lock-free: only the
+ * scheduler changes `current`, and a thread always sees itself. */
 struct thread *thread_self(void)
 {
     return current;
 }
 
+/* A thread's id (0 = main, created ones from 1 up, never reused);
+ * THREAD_ID_IDLE for NULL. The TCB must not have been joined. */
 uint32_t thread_id(const struct thread *t)
 {
     return t != NULL ? t->id : THREAD_ID_IDLE;
 }
 
+/* Threads created and not yet joined, thread 0 included (a snapshot). */
 uint32_t thread_count(void)
 {
     return total_threads;

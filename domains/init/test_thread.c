@@ -42,6 +42,7 @@ static bool spin_until_preempted(uint32_t ms)
     return disp->timeslices != before;
 }
 
+/* Bytes of the malloc arena in use (picolibc nano-malloc). */
 static size_t heap_in_use(void)
 {
     return mallinfo().uordblks;
@@ -52,6 +53,7 @@ static size_t heap_in_use(void)
 #define MANY 100
 static volatile uint32_t many_slots[MANY];
 
+/* Thread body: write own id into slot `arg`, return `arg`. */
 static int write_own_id(void *arg)
 {
     uint32_t i = (uint32_t)arg;
@@ -110,17 +112,20 @@ static void create_join_100(void)
 static struct thread_sem exit_gate;
 static errval_t join_main_err;
 
+/* Thread body: return 42. */
 static int return_42(void *arg)
 {
     (void)arg;
     return 42;
 }
 
+/* thread_exit from a nested, not inlined, call. */
 static void __attribute__((noinline, noreturn)) exit_from_deep_inside(int v)
 {
     thread_exit(v);
 }
 
+/* Thread body: end with -7 through thread_exit. */
 static int exit_minus_7(void *arg)
 {
     (void)arg;
@@ -206,6 +211,7 @@ static void exit_value(void)
 static char order_log[16];
 static volatile uint32_t order_len;
 
+/* Thread body: log the letter `arg` and yield, three times. */
 static int log_and_yield(void *arg)
 {
     for (int i = 0; i < 3; i++) {
@@ -260,6 +266,8 @@ static struct thread_mutex counter_mutex;
 static volatile uint32_t shared_counter;
 static volatile uint32_t contended, preempted_holding;
 
+/* Thread body: MUTEX_ROUNDS increments of shared_counter under
+ * counter_mutex; every 8th waits inside for a preemption (or 50 ms). */
 static int count_under_mutex(void *arg)
 {
     (void)arg;
@@ -318,6 +326,7 @@ static struct thread_cond ring_not_full, ring_not_empty;
 static uint32_t ring[RING], ring_head, ring_count;
 static volatile uint32_t full_waits, empty_waits;
 
+/* Thread body: put ITEMS values arg*1000 + 1..ITEMS into the ring. */
 static int producer(void *arg)
 {
     uint32_t base = (uint32_t)arg * 1000;
@@ -408,6 +417,7 @@ static void cond_producer_consumer(void)
 static struct thread_sem sem_gate, sem_pool;
 static volatile uint32_t sem_done, sem_inside, sem_max_inside;
 
+/* Thread body: pass sem_gate once, count it. */
 static int wait_gate(void *arg)
 {
     (void)arg;
@@ -416,6 +426,8 @@ static int wait_gate(void *arg)
     return 0;
 }
 
+/* Thread body: three times take a sem_pool unit, stay inside over two
+ * yields (recording how many are inside), give it back. */
 static int use_pool(void *arg)
 {
     (void)arg;
@@ -533,6 +545,8 @@ static bool map_on_fault(enum fault_type type, lvaddr_t addr, uint32_t access,
     return true;
 }
 
+/* Thread body: install map_on_fault, load from an unmapped page (the
+ * handler maps it), then probe an unmapped address (skipped). */
 static int faulting_thread(void *arg)
 {
     thread_exception_handler_fn old = map_on_fault;
@@ -601,6 +615,7 @@ __thread int thread_test_tdata __attribute__((used)) = 5;   /* .tdata */
 __thread int thread_test_tbss __attribute__((used));        /* .tbss */
 void *__aeabi_read_tp(void);
 
+/* TPIDRURO, the thread pointer GCC's -mtp=cp15 code uses. */
 static uint32_t read_tpidruro(void)
 {
     uint32_t v;
@@ -615,6 +630,7 @@ static uint32_t tpoff_tdata(void)
     return (uint32_t)&thread_test_tdata - read_tpidruro();
 }
 
+/* Offset of the .tbss variable from the thread pointer. */
 static uint32_t tpoff_tbss(void)
 {
     return (uint32_t)&thread_test_tbss - read_tpidruro();
@@ -626,6 +642,7 @@ static volatile int *soft_tdata(void)
     return (volatile int *)((char *)__aeabi_read_tp() + tpoff_tdata());
 }
 
+/* .tbss variable through the runtime's thread pointer. */
 static volatile int *soft_tbss(void)
 {
     return (volatile int *)((char *)__aeabi_read_tp() + tpoff_tbss());
@@ -634,6 +651,8 @@ static volatile int *soft_tbss(void)
 static volatile uint32_t tls_bad;
 static void *volatile tls_tp[3];
 
+/* Thread body: check a fresh TLS block, write own values, check they
+ * survive yields and preemptions (problems into tls_bad). */
 static int check_tls_blocks(void *arg)
 {
     int i = (int)(uintptr_t)arg;
@@ -689,6 +708,8 @@ static void tls_blocks(void)
 
 static int *volatile errno_addr[3];
 
+/* Thread body: own errno value (and ERANGE from strtol in thread 1)
+ * must survive yields and preemptions (problems into tls_bad). */
 static int check_errno(void *arg)
 {
     int i = (int)(uintptr_t)arg;
