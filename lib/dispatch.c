@@ -3,16 +3,18 @@
  * and resuming a saved context. See docs/dispatchers.md.
  *
  * Invariants:
- *  - Upcalls run disabled on the upcall stack; main and (later) every
- *    thread run enabled on their own stacks.
+ *  - Upcalls run disabled on the upcall stack; every thread (main is
+ *    thread 0) runs enabled on its own stack, or on its exception stack
+ *    while its exception handler runs.
  *  - A context is resumed either at user level (dispatch_resume_user, whose
  *    critical section the kernel knows) or, when it carries Thumb IT state,
  *    by the kernel (SYS_RESUME on enabled_area).
- *
- * One context for now: the threads package replaces dispatch_run's body
- * with its scheduler.
+ *  - Scheduling is the threads package's (lib/threads.c): the run upcall
+ *    goes to threads_run_upcall, the fault upcall first to the faulting
+ *    thread's own handler, then to the domain-wide one.
  */
 #include <aos/dispatch.h>
+#include <aos/threads.h>
 #include <aos/syscalls.h>
 #include <aos/caps.h>
 #include <aos/runtime.h>
@@ -36,11 +38,9 @@ static exception_handler_fn exception_handler;
 /* Defined in lib/arch/armv7/entry.S and tls.S, and by the linker script. */
 extern char _start[], dispatch_fault_entry[];
 extern char dispatch_crit_start[], dispatch_crit_end[];
-extern char __tls_base[];
 void dispatch_resume_user(const struct arch_registers *regs,
                           volatile uint32_t *disabled) __attribute__((noreturn));
 void sys_resume(void);
-void _set_tls(void *tls);
 int main(int argc, char **argv);
 void libc_glue_init(void);
 
@@ -64,8 +64,10 @@ exception_handler_fn set_exception_handler(exception_handler_fn handler)
 
 /*
  * Resume `regs` and leave disabled mode. Never returns.
+ * Precondition: disabled (the upcall stack or the caller's stack is left
+ * behind; nothing on it is used once the resume sequence starts).
  */
-static void __attribute__((noreturn)) resume_context(struct arch_registers *regs)
+void dispatch_resume_context(struct arch_registers *regs)
 {
     struct dispatcher_shared *disp = get_dispatcher();
 
@@ -102,8 +104,9 @@ static int run_main(char **init_argv)
 
 /*
  * First run upcall: install the upcall entries, move later upcalls to
- * their own stack, set up the C library, and run main enabled on the
- * stack we were started on.
+ * their own stack, make the running context thread 0 (with the image's
+ * TLS block), set up the C library, and run main enabled on the stack we
+ * were started on.
  */
 void __attribute__((noreturn)) dispatch_first_run(struct dispatcher_shared *disp)
 {
@@ -114,7 +117,7 @@ void __attribute__((noreturn)) dispatch_first_run(struct dispatcher_shared *disp
     disp->crit_pc_low = (lvaddr_t)dispatch_crit_start;
     disp->crit_pc_high = (lvaddr_t)dispatch_crit_end;
     disp->upcall_sp = (lvaddr_t)(upcall_stack + UPCALL_STACK_SIZE);
-    _set_tls(__tls_base);        /* the image's .tdata/.tbss is thread 0's block */
+    threads_init(disp);          /* thread 0; the image's .tdata/.tbss is its TLS */
     libc_glue_init();
     dispatch_started = 1;
 
@@ -123,40 +126,54 @@ void __attribute__((noreturn)) dispatch_first_run(struct dispatcher_shared *disp
     exit(run_main(argv));
 }
 
-/* Run upcall after a preemption or yield while enabled: resume it. */
+/* Run upcall after a preemption or yield while enabled: the thread
+ * scheduler saves enabled_area into the running thread and picks the next. */
 void __attribute__((noreturn)) dispatch_run(struct dispatcher_shared *disp)
 {
-    struct arch_registers regs = disp->enabled_area;
-    resume_context(&regs);
+    threads_run_upcall(disp);
 }
 
-/* Print one line about a fault nobody handled, the way the kernel does. */
+/* Print one line about a fault nobody handled, the way the kernel does.
+ * Uses no lock (snprintf, SYS_PRINT): callable disabled or enabled. */
 static void report_fault(const struct dispatcher_shared *disp,
-                         const struct fault_info *f)
+                         const struct fault_info *f, const char *note)
 {
-    char line[160];
+    char line[200];
     const char *what = fault_type_name(f->type);
     int n = snprintf(line, sizeof(line),
                      "autarky: killed domain '%.31s' (thread %lu): unhandled %s "
-                     "at pc 0x%08lx addr 0x%08lx (%s)\n",
+                     "at pc 0x%08lx addr 0x%08lx (%s)%s%s\n",
                      disp->name, (unsigned long)disp->current_thread, what,
                      (unsigned long)f->pc, (unsigned long)f->addr,
                      f->access == FAULT_ACCESS_WRITE ? "write"
-                     : f->access == FAULT_ACCESS_EXEC ? "exec" : "read");
+                     : f->access == FAULT_ACCESS_EXEC ? "exec" : "read",
+                     note != NULL ? ", " : "", note != NULL ? note : "");
     sys_print(line, n > 0 && (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
-/* Fault upcall: give the fault to the handler; without one, end the domain. */
+/* Report `fault` of the current thread and end the domain. */
+void dispatch_fatal_fault(const struct fault_info *fault, const char *note)
+{
+    report_fault(get_dispatcher(), fault, note);
+    domain_exit(EXIT_FAILURE);
+}
+
+/*
+ * Fault upcall (disabled, upcall stack). The faulting thread's own handler
+ * first (threads_fault_upcall does not return then: the thread continues
+ * in its handler on its exception stack); otherwise the domain-wide
+ * handler, run here; without either, end the domain.
+ */
 void __attribute__((noreturn)) dispatch_fault(struct dispatcher_shared *disp)
 {
     struct fault_info fault = disp->fault;
     struct arch_registers regs = disp->trap_area;
 
+    threads_fault_upcall(disp);      /* returns only without a thread handler */
     if (exception_handler != NULL && exception_handler(&fault, &regs)) {
-        resume_context(&regs);
+        dispatch_resume_context(&regs);
     }
-    report_fault(disp, &fault);
-    domain_exit(EXIT_FAILURE);
+    dispatch_fatal_fault(&fault, NULL);
 }
 
 void domain_exit(int status)

@@ -23,6 +23,7 @@ int main(int argc, char **argv)
     testing_run(sys_tests);
     testing_run(disp_tests);
     testing_run(lmp_tests);
+    testing_run(thread_tests);
     testing_finish();
     domain_exit(testing_failed() ? 1 : 0);
 }

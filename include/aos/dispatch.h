@@ -2,8 +2,8 @@
  * The domain side of the dispatcher (lib/dispatch.c, lib/arch/armv7/entry.S):
  * start-up, upcalls from the kernel, and exception handling.
  *
- * One thread of control for now; the threads package (next milestone)
- * replaces "the current context" with its scheduler.
+ * The run and fault upcalls hand over to the threads package
+ * (<aos/threads.h>, lib/threads.c), which schedules user-level threads.
  */
 #ifndef AOS_DISPATCH_H
 #define AOS_DISPATCH_H
@@ -17,15 +17,30 @@ struct dispatcher_shared *get_dispatcher(void);
 const struct bootinfo *get_bootinfo(void);
 
 /*
- * An exception handler. It runs on the exception stack, with the domain
- * disabled, and gets the fault and the faulting context's registers, which
- * it may change. Return true to resume `regs`, false to treat the fault as
- * fatal (report and stop the domain).
+ * The domain-wide exception handler (fallback): it runs for a fault of a
+ * thread that has no handler of its own (thread_set_exception_handler),
+ * on the upcall stack with the domain disabled, and gets the fault and the
+ * faulting context's registers, which it may change. Return true to resume
+ * `regs`, false to treat the fault as fatal (report and stop the domain).
+ * It must not block, yield or take a contended lock.
  */
 typedef bool (*exception_handler_fn)(const struct fault_info *fault,
                                      struct arch_registers *regs);
 /* Install a handler (NULL: none). Returns the previous one. */
 exception_handler_fn set_exception_handler(exception_handler_fn handler);
+
+/*
+ * Resume `regs` and leave disabled mode (call only while disabled). Thumb
+ * contexts get bit 0 of pc set; a context with Thumb IT state is resumed
+ * by the kernel (SYS_RESUME). Never returns.
+ */
+void dispatch_resume_context(struct arch_registers *regs) __attribute__((noreturn));
+
+/* Report an unhandled fault of the current thread in one line
+ * ("autarky: killed domain 'NAME' (thread N): unhandled ... at pc ... addr ...",
+ * `note` appended if not NULL) and end the domain. */
+void dispatch_fatal_fault(const struct fault_info *fault, const char *note)
+    __attribute__((noreturn));
 
 /* End the domain: init powers the machine off with `status`; other domains
  * stop their dispatcher (exit notification comes with the process manager). */

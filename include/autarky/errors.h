@@ -169,7 +169,22 @@ typedef uint64_t errval_t;
     X(LIB_ERR_MM_SPLIT,               "retype splitting a block into halves failed") \
     X(LIB_ERR_MM_COPY,                "copying a block's capability failed") \
     X(LIB_ERR_MM_REVOKE,              "revoking the capabilities of a freed block failed") \
-    X(LIB_ERR_MM_COALESCE,            "merging two free buddies failed")
+    X(LIB_ERR_MM_COALESCE,            "merging two free buddies failed") \
+    /* --- threads (lib/threads.c, lib/thread_sync.c) --- */ \
+    X(LIB_ERR_THREAD_CREATE_ARGS,     "thread_create: no function or a stack size too small") \
+    X(LIB_ERR_THREAD_ALLOC_TCB,       "thread_create: out of memory for the thread control block") \
+    X(LIB_ERR_THREAD_ALLOC_STACK,     "thread_create: out of memory for the thread's stack") \
+    X(LIB_ERR_THREAD_ALLOC_EXC_STACK, "out of memory for the thread's exception stack") \
+    X(LIB_ERR_THREAD_ALLOC_TLS,       "thread_create: out of memory for the thread's TLS block") \
+    X(LIB_ERR_THREAD_INVALID,         "not a live thread of this domain") \
+    X(LIB_ERR_THREAD_JOIN_SELF,       "a thread cannot join itself") \
+    X(LIB_ERR_THREAD_JOIN_BUSY,       "another thread is already joining this thread") \
+    X(LIB_ERR_THREAD_JOIN_MAIN,       "the main thread (id 0) cannot be joined") \
+    X(LIB_ERR_THREAD_EXC_STACK_ARGS,  "exception stack: base and top must both be given, base < top") \
+    X(LIB_ERR_THREAD_IN_HANDLER,      "cannot change the exception stack while running on it") \
+    /* --- init --- */ \
+    X(INIT_ERR_NO_SUCH_MODULE,        "no boot module of that name") \
+    X(INIT_ERR_BAD_COMMAND,           "command line cannot be parsed")
 
 enum errcode {
 #define ERRCODE_ENUM(name, desc) name,
