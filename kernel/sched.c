@@ -110,6 +110,7 @@ static void __attribute__((noreturn)) dispatch(struct dcb *dcb)
     current = dcb;
     disp->timeslices++;
     arch_set_user_vspace(dcb->ctes[DCB_CTE_VSPACE].cap.base);
+    arch_set_user_tls(dcb->user_tls);
     timer_set_timeslice(timeslice_ticks);
     if (disp->disabled) {
         dcb->resume_enabled = 0;

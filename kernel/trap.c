@@ -37,6 +37,11 @@ void trap_syscall(struct arch_registers *regs)
     case SYS_WAIT:
         err = sys_wait(dcb, regs);
         break;
+    case SYS_SET_TLS:
+        dcb->user_tls = regs->r[1];     /* any value: only the domain reads it */
+        arch_set_user_tls(dcb->user_tls);
+        err = SYS_ERR_OK;
+        break;
     case SYS_PRINT:
         err = sys_print(regs->r[1], regs->r[2]);
         break;

@@ -18,6 +18,8 @@
  *                returns only on error
  * SYS_LMP_SEND   send a message through an Endpoint (include/autarky/lmp.h)
  * SYS_WAIT       block until a message waits in this domain's ring
+ * SYS_SET_TLS    r1 = value of the user thread-pointer register (TPIDRURO),
+ *                kept per domain and restored whenever it is dispatched
  */
 #ifndef AUTARKY_SYSCALL_H
 #define AUTARKY_SYSCALL_H
@@ -31,7 +33,8 @@
 #define SYS_RESUME   6
 #define SYS_LMP_SEND 7   /* see include/autarky/lmp.h */
 #define SYS_WAIT     8   /* see include/autarky/lmp.h */
-#define SYS_COUNT    9   /* one past the last number */
+#define SYS_SET_TLS  9   /* r1 = thread pointer the domain reads from TPIDRURO */
+#define SYS_COUNT    10  /* one past the last number */
 
 #define SYS_PRINT_MAX 4096u
 

@@ -34,6 +34,7 @@ struct dcb {
     struct dcb *rq_next, *rq_prev;   /* run queue (sched.c) */
     struct endpoint *ep_list;        /* endpoints bound to this DCB (endpoint.c) */
     uint32_t resume_enabled;         /* next dispatch returns from SYS_WAIT directly */
+    uint32_t user_tls;               /* thread pointer (SYS_SET_TLS), loaded on dispatch */
 };
 
 struct dispatcher_shared *dcb_shared(struct dcb *dcb);

@@ -48,6 +48,7 @@ CP15_READ(cntfrq,   0, c14, c0, 0)
 CP15_RW(cntkctl,    0, c14, c1, 0)
 CP15_RW(cntv_tval,  0, c14, c3, 0)
 CP15_RW(cntv_ctl,   0, c14, c3, 1)
+CP15_RW(tpidruro,   0, c13, c0, 3)   /* user read-only thread ID: TLS pointer */
 
 static inline uint64_t cp15_read_cntvct(void)
 {
