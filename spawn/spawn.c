@@ -57,17 +57,34 @@ errval_t spawn_slot(struct spawninfo *si, capaddr_t *ret)
     return err;
 }
 
+static errval_t (*source_alloc)(capaddr_t *, gensize_t, gensize_t, gensize_t *)
+    = ram_alloc_aligned;
+static errval_t (*source_free)(capaddr_t) = ram_free;
+
+void spawn_set_ram_source(errval_t (*alloc)(capaddr_t *ret, gensize_t size,
+                                            gensize_t alignment, gensize_t *ret_size),
+                          errval_t (*free)(capaddr_t ram))
+{
+    source_alloc = alloc;
+    source_free = free;
+}
+
+void spawn_ram_free(capaddr_t ram)
+{
+    source_free(ram);
+}
+
 /* A RAM block for the child, recorded for cleanup. */
 errval_t spawn_ram(struct spawninfo *si, gensize_t bytes, gensize_t align,
                    capaddr_t *ret)
 {
-    errval_t err = ram_alloc_aligned(ret, bytes, align, NULL);
+    errval_t err = source_alloc(ret, bytes, align, NULL);
     if (err_is_fail(err)) {
         return err;
     }
     err = cap_list_add(&si->ram, *ret);
     if (err_is_fail(err)) {
-        ram_free(*ret);
+        source_free(*ret);
     }
     return err;
 }
@@ -87,9 +104,14 @@ errval_t spawn_table_ram(void *ctx, capaddr_t *ret, gensize_t bytes)
 errval_t spawn_object(struct spawninfo *si, enum objtype type, gensize_t size,
                       capaddr_t *ret)
 {
+    gensize_t block = BASE_PAGE_SIZE;
     capaddr_t ram;
-    errval_t err = spawn_ram(si, size < BASE_PAGE_SIZE ? BASE_PAGE_SIZE : size,
-                             size < BASE_PAGE_SIZE ? BASE_PAGE_SIZE : size, &ram);
+    errval_t err;
+
+    while (block < size) {
+        block <<= 1;            /* buddy blocks are naturally aligned: ok for any type */
+    }
+    err = spawn_ram(si, block, block, &ram);
     if (err_is_ok(err)) {
         err = spawn_slot(si, ret);
     }

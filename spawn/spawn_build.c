@@ -268,7 +268,7 @@ errval_t spawn_start(struct spawninfo *si)
 }
 
 /*
- * Return every block: init's ram_free revokes it first (mm_free), so all
+ * Return every block: the RAM source revokes it first (mm_free), so all
  * objects built from it die, in every cspace. Then free our slots and
  * metadata. Our paging records for the
  * child only name our slots: forget them without invoking anything.
@@ -276,7 +276,7 @@ errval_t spawn_start(struct spawninfo *si)
 void spawn_cleanup(struct spawninfo *si)
 {
     for (uint32_t i = 0; i < si->ram.count; i++) {
-        ram_free(si->ram.caps[i]);   /* in init: revokes, then returns the block */
+        spawn_ram_free(si->ram.caps[i]);   /* revokes, then returns the block */
     }
     if (si->vspace != NULL) {
         paging_state_forget(si->vspace);

@@ -11,6 +11,7 @@ errval_t cap_list_add(struct cap_list *l, capaddr_t cap);
 errval_t spawn_slot(struct spawninfo *si, capaddr_t *ret);
 errval_t spawn_ram(struct spawninfo *si, gensize_t bytes, gensize_t align,
                    capaddr_t *ret);
+void spawn_ram_free(capaddr_t ram);
 errval_t spawn_table_ram(void *ctx, capaddr_t *ret, gensize_t bytes);
 errval_t spawn_object(struct spawninfo *si, enum objtype type, gensize_t size,
                       capaddr_t *ret);

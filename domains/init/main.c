@@ -1,21 +1,29 @@
 /*
- * init: the first domain. For now it runs the boot-time kernel tests
- * (docs/testing.md) and powers the machine off with their verdict:
- * status 0 if every case passed, 1 otherwise.
+ * init: the first domain.
+ *
+ * With the kernel command line "kernel-tests" it runs the boot-time kernel
+ * tests (docs/testing.md) on the bare capabilities the kernel gave it and
+ * powers off with their verdict. Otherwise it becomes the system's memory
+ * server and process manager: it runs the boot command list, if any, and
+ * powers off with its verdict; without one it reads commands from the
+ * console (see commands.h).
  */
 #include <stdio.h>
+#include <string.h>
 #include <aos/dispatch.h>
+#include <aos/debug.h>
+#include <autarky/bootinfo.h>
 #include "testing.h"
+#include "mem_server.h"
+#include "procs.h"
+#include "commands.h"
 
-int main(int argc, char **argv)
+static int run_kernel_tests(void)
 {
-    (void)argc;
-    (void)argv;
-
     printf("init: boot-time kernel tests\n");
     if (!testing_init()) {
         printf("0 passed, 1 failed\n");
-        domain_exit(1);
+        return 1;
     }
     testing_run(cap_tests);
     testing_run(vspace_tests);
@@ -25,5 +33,58 @@ int main(int argc, char **argv)
     testing_run(lmp_tests);
     testing_run(thread_tests);
     testing_finish();
-    domain_exit(testing_failed() ? 1 : 0);
+    return testing_failed() ? 1 : 0;
+}
+
+/* Read command lines from the console until the console closes. */
+static void console_loop(void)
+{
+    char line[256];
+    unsigned passed = 0;
+
+    printf("init: type a program name and arguments (boot modules:");
+    for (uint32_t i = 0; i < get_bootinfo()->n_modules; i++) {
+        printf(" %s", get_bootinfo()->modules[i].name);
+    }
+    printf(")\n");
+    for (;;) {
+        printf("init> ");
+        fflush(stdout);
+        if (fgets(line, sizeof(line), stdin) == NULL) {
+            return;
+        }
+        line[strcspn(line, "\r\n")] = '\0';
+        commands_run_line(line, &passed);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    const char *cmdline = get_bootinfo()->cmdline;
+    unsigned passed = 0, failed;
+    errval_t err;
+
+    (void)argc;
+    (void)argv;
+    if (strcmp(cmdline, "kernel-tests") == 0) {
+        domain_exit(run_kernel_tests());
+    }
+    err = mem_server_init();
+    if (err_is_ok(err)) {
+        err = procs_init();
+    }
+    if (err_is_fail(err)) {
+        DEBUG_ERR(err, "init: cannot start the memory server");
+        printf("0 passed, 1 failed\n");
+        domain_exit(1);
+    }
+    printf("init: memory server up, %llu MiB free\n",
+           (unsigned long long)(mem_server_free() >> 20));
+    if (cmdline[0] == '\0') {
+        console_loop();
+        domain_exit(0);
+    }
+    failed = commands_run_line(cmdline, &passed);
+    printf("%u passed, %u failed\n", passed, failed);
+    domain_exit(failed ? 1 : 0);
 }

@@ -1,7 +1,18 @@
 /*
- * init's memory server (mem_server.c): every RAM cap the kernel handed
- * init goes into one memory manager (lib/mm.c), which is init's own RAM
- * source and answers other domains' GET_RAM requests.
+ * init's memory server (mem_server.c).
+ *
+ * All RAM from boot goes into the *public* memory manager, which serves
+ * every other domain: GET_RAM requests and everything init builds for a
+ * domain it spawns. init's own bookkeeping (slabs, slot CNodes, page
+ * tables of its own) comes from a *private* pool carved out of it once at
+ * start-up, so init's caches growing never shows up as a change in the
+ * public pool: "free RAM before == free RAM after" is exactly "the domain
+ * gave everything back".
+ *
+ *   boot RAM caps ──mm_add──> public mm ──32 MiB block──> private mm (init's own)
+ *                                 │
+ *                                 ├── GET_RAM from domains (accounted per process)
+ *                                 └── spawn: cspace, page tables, frames, DCB
  */
 #ifndef INIT_MEM_SERVER_H
 #define INIT_MEM_SERVER_H
@@ -9,10 +20,17 @@
 #include <autarky/types.h>
 #include <autarky/errors.h>
 
-/* Build the manager from the boot info and make it init's RAM source;
- * also brings up init's slot allocator and paging. */
+#define MEM_SERVER_PRIVATE_POOL (32u << 20)
+
+/* Build both managers from the boot info, make the private one init's RAM
+ * source; also brings up init's slot allocator and paging. */
 errval_t mem_server_init(void);
-/* Free and total bytes the manager holds. */
+/* The public pool: RAM for other domains. */
+errval_t mem_server_alloc(capaddr_t *ret, gensize_t size, gensize_t alignment,
+                          gensize_t *ret_size);
+/* Return a public block (revokes every copy and descendant first). */
+errval_t mem_server_free_block(capaddr_t ram);
+/* Free and total bytes of the public pool. */
 void mem_server_stats(gensize_t *free_bytes, gensize_t *total_bytes);
 gensize_t mem_server_free(void);
 

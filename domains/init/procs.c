@@ -6,6 +6,7 @@
  * stay mapped: building a child reads its ELF from there.
  */
 #include "procs.h"
+#include "mem_server.h"
 #include <aos/caps.h>
 #include <aos/slot_alloc.h>
 #include <aos/paging.h>
@@ -25,6 +26,7 @@ errval_t procs_init(void)
     capaddr_t ram;
     errval_t err = ram_alloc(&ram, BASE_PAGE_SIZE);
 
+    spawn_set_ram_source(mem_server_alloc, mem_server_free_block);
     if (err_is_ok(err)) {
         err = slot_alloc(&server_ep);
     }

@@ -74,11 +74,11 @@ static void handle_get_ram(struct proc *p, const struct lmp_msg *m)
         reply(p, RPC_OP_GET_RAM, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
         return;
     }
-    err = ram_alloc_aligned(&ram, m->words[1], m->words[2], &got);
+    err = mem_server_alloc(&ram, m->words[1], m->words[2], &got);
     if (err_is_ok(err)) {
         err = spawn_account_ram(&p->si, ram);
         if (err_is_fail(err)) {
-            ram_free(ram);
+            mem_server_free_block(ram);
         }
     }
     if (err_is_fail(err)) {

@@ -66,6 +66,12 @@ errval_t spawn_load(struct spawninfo *si, const void *elf, size_t size,
                     int argc, const char *const argv[], capaddr_t parent_ep,
                     uint32_t badge);
 errval_t spawn_start(struct spawninfo *si);
+/* Where spawn gets (and returns) the RAM for children: by default this
+ * domain's own source (ram_alloc_aligned / ram_free); init passes its
+ * memory server's public pool. `free` must revoke the block first. */
+void spawn_set_ram_source(errval_t (*alloc)(capaddr_t *ret, gensize_t size,
+                                            gensize_t alignment, gensize_t *ret_size),
+                          errval_t (*free)(capaddr_t ram));
 /* Record a RAM block given to the child later (e.g. by RPC), so that
  * spawn_cleanup reclaims it too. */
 errval_t spawn_account_ram(struct spawninfo *si, capaddr_t ram);

@@ -1,0 +1,28 @@
+/*
+ * init's command lines (commands.c): the boot command list from the
+ * kernel command line (`scons boot BOOT="cmd1; cmd2"`) and the console.
+ *
+ *   line     := command (';' command)*
+ *   command  := word+            run boot module word[0] with argv = words,
+ *                                wait for it to exit
+ *             | 'repeat' N word+ run that command N times
+ *             | 'free'           print the memory server's free/total RAM
+ *   word     := characters without blanks or ';', or "quoted text"
+ *
+ * Every command prints one verdict line,
+ *   TEST CMD <command> ... PASS
+ *   TEST CMD <command> ... FAIL: <why>
+ * and fails if the program exits non-zero, cannot be started, or leaves
+ * the memory server with less free RAM than before it started.
+ */
+#ifndef INIT_COMMANDS_H
+#define INIT_COMMANDS_H
+
+#include <stdbool.h>
+
+#define COMMAND_MAX_ARGS 32
+
+/* Run every command of `line` in order; returns how many failed. */
+unsigned commands_run_line(const char *line, unsigned *passed);
+
+#endif
