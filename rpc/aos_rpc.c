@@ -112,8 +112,14 @@ errval_t aos_rpc_send_bytes(struct aos_rpc *rpc, const char *buf, uint32_t len)
             return err_push(err, LIB_ERR_RPC_SEND);
         }
     }
+    struct lmp_msg reply;
     n = rpc_pack_string_fragment(buf, len, nfrag - 1, words);
-    return simple_call(rpc, words, n);
+    err = aos_rpc_call(rpc, words, n, CPTR_NULL, CPTR_NULL, &reply);
+    if (err_is_ok(err) && (reply.nwords < 5 || reply.words[3] != len
+                           || reply.words[4] != rpc_fnv1a(buf, len))) {
+        err = LIB_ERR_RPC_BAD_REPLY;    /* the server got something else */
+    }
+    return err;
 }
 
 errval_t aos_rpc_send_string(struct aos_rpc *rpc, const char *string)

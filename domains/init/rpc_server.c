@@ -52,12 +52,15 @@ static void handle_string(struct proc *p, const struct lmp_msg *m)
         return;
     }
     errval_t err = p->rx.err;
+    uint32_t sum[2] = { 0, 0 };
     s = rpc_string_rx_take(&p->rx, &len);
     if (s != NULL) {
         p->strings++;
+        sum[0] = len;
+        sum[1] = rpc_fnv1a(s, len);
         free(s);
     }
-    reply(p, RPC_OP_STRING, err, NULL, 0, CPTR_NULL);
+    reply(p, RPC_OP_STRING, err, sum, 2, CPTR_NULL);
 }
 
 /*
@@ -170,11 +173,30 @@ static bool serve_console(void)
     return false;
 }
 
+/*
+ * Keep every receive slot armed, so that a capability sent to init (even
+ * one it will refuse) never makes the sender wait.
+ */
+static void arm_recv_slots(void)
+{
+    while (lmp_armed_slots() < LMP_RECV_CAP_SLOTS) {
+        capaddr_t slot;
+        if (err_is_fail(slot_alloc(&slot))) {
+            return;
+        }
+        if (err_is_fail(lmp_arm_recv_slot(slot))) {
+            slot_free(slot);
+            return;
+        }
+    }
+}
+
 bool rpc_server_step(bool block)
 {
     struct lmp_msg m;
     struct proc *p;
 
+    arm_recv_slots();
     if (!lmp_poll(&m)) {
         if (serve_console() || !block) {
             sys_yield();        /* someone waits for input: poll, don't sleep */
@@ -185,6 +207,8 @@ bool rpc_server_step(bool block)
     p = proc_find(m.badge);
     if (m.cap != CPTR_NULL) {
         cap_delete(m.cap);      /* no request carries a cap */
+        slot_free(m.cap);
+        arm_recv_slots();
         if (p != NULL) {
             reply(p, RPC_HDR_OP(m.words[0]), LIB_ERR_RPC_UNEXPECTED_CAP, NULL, 0, CPTR_NULL);
         }

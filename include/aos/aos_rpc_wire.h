@@ -10,7 +10,7 @@
  *
  *   op            request words               reply words 3..    cap
  *   NUMBER        1: value                    -                  -
- *   STRING        fragments (below)           -                  -
+ *   STRING        fragments (below)           3: length 4: FNV-1a -
  *   GET_RAM       1: size  2: alignment       3: actual size     reply: RAM
  *   PUTCHAR       1: character                -                  -
  *   PUTS          1: length (<= 24) 2..7: bytes  -               -
@@ -101,6 +101,16 @@ enum rpc_rx_result rpc_string_rx_feed(struct rpc_string_rx *rx,
 char *rpc_string_rx_take(struct rpc_string_rx *rx, uint32_t *len);
 /* Drop any partial transfer. */
 void rpc_string_rx_reset(struct rpc_string_rx *rx);
+
+/* 32-bit FNV-1a of a byte string: the STRING reply's checksum. */
+static inline uint32_t rpc_fnv1a(const char *s, uint32_t len)
+{
+    uint32_t h = 2166136261u;
+    for (uint32_t i = 0; i < len; i++) {
+        h = (h ^ (uint8_t)s[i]) * 16777619u;
+    }
+    return h;
+}
 
 /* errval_t in two words and back. */
 static inline void rpc_put_err(uint32_t *words, errval_t err)

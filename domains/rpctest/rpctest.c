@@ -1,0 +1,192 @@
+/*
+ * rpctest: the RPC_ cases, run in a fresh domain spawned by init
+ * (`scons boot BOOT=rpctest`, part of `scons test`). Each case talks to
+ * init over the domain's only channel; init checks afterwards that all
+ * RAM the program got came back.
+ */
+#include <aos/aos_rpc.h>
+#include <aos/aos_rpc_wire.h>
+#include <aos/caps.h>
+#include <aos/slot_alloc.h>
+#include <aos/paging.h>
+#include <aos/utest.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct aos_rpc *init_rpc(void)
+{
+    return aos_rpc_get_init_channel();
+}
+
+static void number(void)
+{
+    static const uint32_t values[] = { 0, 1, 42, 0x7fffffffu, 0xffffffffu };
+
+    for (unsigned i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+        UEXPECT_OK(aos_rpc_send_number(init_rpc(), values[i]));
+    }
+    for (unsigned i = 0; i < 1000; i++) {
+        UEXPECT_OK(aos_rpc_send_number(init_rpc(), i));
+    }
+}
+
+/* The server answers with the length and checksum of what it got. */
+static void strings(void)
+{
+    static const uint32_t lengths[] = { 0, 1, 23, 24, 25, 51, 52, 53, 1000 };
+    char buf[1001];
+
+    for (unsigned i = 0; i < sizeof(buf); i++) {
+        buf[i] = (char)('a' + i % 26);
+    }
+    UEXPECT_OK(aos_rpc_send_string(init_rpc(), ""));
+    UEXPECT_OK(aos_rpc_send_string(init_rpc(), "hello, init"));
+    for (unsigned i = 0; i < sizeof(lengths) / sizeof(lengths[0]); i++) {
+        UEXPECT_OK(aos_rpc_send_bytes(init_rpc(), buf, lengths[i]));
+    }
+}
+
+static void string_64k(void)
+{
+    uint32_t len = 64 * 1024;
+    char *s = malloc(len + 1);
+
+    UEXPECT(s != NULL, "malloc(64 KiB) failed");
+    for (uint32_t i = 0; i < len; i++) {
+        s[i] = (char)(' ' + (i * 7) % 95);
+    }
+    s[len] = '\0';
+    errval_t err = aos_rpc_send_string(init_rpc(), s);
+    free(s);
+    UEXPECT_OK(err);
+}
+
+/* RAM of several sizes and alignments: right type, size, alignment, and
+ * usable: retyped to a frame, mapped, written and read back. */
+static void ram_caps(void)
+{
+    static const struct { size_t size, align; } req[] = {
+        { 4096, 4096 }, { 5000, 4096 }, { 65536, 65536 }, { 4096, 1u << 20 },
+        { 1u << 20, 4096 },
+    };
+
+    for (unsigned i = 0; i < sizeof(req) / sizeof(req[0]); i++) {
+        struct capability_info ci;
+        capaddr_t ram, frame;
+        size_t got;
+        void *buf;
+
+        UEXPECT_OK(aos_rpc_get_ram_cap(init_rpc(), req[i].size, req[i].align, &ram, &got));
+        UEXPECT_OK(cap_identify(ram, &ci));
+        UEXPECT_EQ("type", ci.type, ObjType_RAM);
+        UEXPECT(ci.size >= req[i].size && got == ci.size,
+                "asked %zu bytes, got %zu (cap says %lu)", req[i].size, got,
+                (unsigned long)ci.size);
+        UEXPECT_EQ("alignment", ci.base % req[i].align, 0);
+        UEXPECT_OK(slot_alloc(&frame));
+        UEXPECT_OK(cap_retype_one(ram, ObjType_Frame, 0, BASE_PAGE_SIZE, frame));
+        UEXPECT_OK(paging_map_frame(get_current_paging_state(), &buf, BASE_PAGE_SIZE,
+                                    frame, VREGION_FLAGS_READ_WRITE));
+        ((volatile uint32_t *)buf)[7] = 0xfeed0000u + i;
+        UEXPECT_EQ("read back", ((volatile uint32_t *)buf)[7], 0xfeed0000u + i);
+        UEXPECT_OK(paging_unmap(get_current_paging_state(), buf));
+        UEXPECT_OK(cap_delete(frame));
+        UEXPECT_OK(slot_free(frame));
+        UEXPECT_OK(cap_delete(ram));
+        UEXPECT_OK(slot_free(ram));
+    }
+}
+
+static void ram_cap_errors(void)
+{
+    capaddr_t ram;
+    size_t got;
+
+    UEXPECT_ERR(aos_rpc_get_ram_cap(init_rpc(), 0, 4096, &ram, &got), LIB_ERR_MM_BAD_SIZE);
+    UEXPECT_ERR(aos_rpc_get_ram_cap(init_rpc(), 4096, 3000, &ram, &got),
+                LIB_ERR_MM_BAD_ALIGNMENT);
+    UEXPECT_ERR(aos_rpc_get_ram_cap(init_rpc(), 0x80000000u, 4096, &ram, &got),
+                LIB_ERR_MM_OUT_OF_MEMORY);
+}
+
+/* A raw request; returns the server's error. */
+static errval_t raw(const uint32_t *words, uint32_t n, capaddr_t cap)
+{
+    struct lmp_msg reply;
+    return aos_rpc_call(init_rpc(), words, n, cap, CPTR_NULL, &reply);
+}
+
+static void bad_requests(void)
+{
+    uint32_t w[LMP_MSG_WORDS] = { 0 };
+    capaddr_t copy;
+
+    w[0] = RPC_HDR(99, 0);
+    UEXPECT_ERR(raw(w, 1, CPTR_NULL), LIB_ERR_RPC_BAD_OP);
+    w[0] = RPC_HDR(0, 0);
+    UEXPECT_ERR(raw(w, 1, CPTR_NULL), LIB_ERR_RPC_BAD_OP);
+    w[0] = RPC_HDR(RPC_OP_NUMBER, 0);
+    UEXPECT_ERR(raw(w, 1, CPTR_NULL), LIB_ERR_RPC_MALFORMED);       /* no value */
+    UEXPECT_ERR(raw(w, 8, CPTR_NULL), LIB_ERR_RPC_MALFORMED);       /* too many */
+    w[0] = RPC_HDR(RPC_OP_NUMBER, RPC_FLAG_REPLY);
+    UEXPECT_ERR(raw(w, 2, CPTR_NULL), LIB_ERR_RPC_MALFORMED);       /* a "reply" */
+    w[0] = RPC_HDR(RPC_OP_GET_RAM, 0);
+    UEXPECT_ERR(raw(w, 2, CPTR_NULL), LIB_ERR_RPC_MALFORMED);
+    w[0] = RPC_HDR(RPC_OP_PUTS, 0);
+    w[1] = 25;                                                      /* > RPC_PUTS_MAX */
+    UEXPECT_ERR(raw(w, 8, CPTR_NULL), LIB_ERR_RPC_MALFORMED);
+    /* a capability where none belongs: deleted by the server */
+    UEXPECT_OK(slot_alloc(&copy));
+    UEXPECT_OK(cap_copy_to(copy, CPTR(ROOTCN_SLOT_TASKCN, TASKCN_SLOT_ARGSPAGE)));
+    w[0] = RPC_HDR(RPC_OP_NUMBER, 0);
+    UEXPECT_ERR(raw(w, 2, copy), LIB_ERR_RPC_UNEXPECTED_CAP);
+    UEXPECT_OK(cap_delete(copy));
+    UEXPECT_OK(slot_free(copy));
+    UEXPECT_OK(aos_rpc_send_number(init_rpc(), 7));                 /* still serving */
+}
+
+static void bad_strings(void)
+{
+    uint32_t w[LMP_MSG_WORDS] = { 0 };
+
+    w[0] = RPC_HDR(RPC_OP_STRING, RPC_FLAG_LAST);                   /* no FIRST */
+    UEXPECT_ERR(raw(w, 8, CPTR_NULL), LIB_ERR_RPC_NO_FIRST);
+    w[0] = RPC_HDR(RPC_OP_STRING, RPC_FLAG_FIRST | RPC_FLAG_LAST);  /* says 100, has 24 */
+    w[1] = 100;
+    UEXPECT_ERR(raw(w, 8, CPTR_NULL), LIB_ERR_RPC_STRING_TRUNCATED);
+    w[1] = 4;                                                       /* says 4, has 24 */
+    UEXPECT_ERR(raw(w, 8, CPTR_NULL), LIB_ERR_RPC_STRING_OVERRUN);
+    w[1] = RPC_STRING_MAX + 1;
+    UEXPECT_ERR(raw(w, 2, CPTR_NULL), LIB_ERR_RPC_STRING_TOO_LONG);
+    w[1] = 0xffffffffu;
+    UEXPECT_ERR(raw(w, 2, CPTR_NULL), LIB_ERR_RPC_STRING_TOO_LONG);
+    w[0] = RPC_HDR(RPC_OP_STRING, RPC_FLAG_FIRST | RPC_FLAG_LAST);
+    UEXPECT_ERR(raw(w, 1, CPTR_NULL), LIB_ERR_RPC_MALFORMED);       /* no length */
+    UEXPECT_OK(aos_rpc_send_string(init_rpc(), "still serving"));
+}
+
+static void serial(void)
+{
+    UEXPECT_OK(aos_rpc_serial_putchar(init_rpc(), '*'));
+    UEXPECT_OK(aos_rpc_serial_putchar(init_rpc(), '\n'));
+    static const char line[] = "rpctest: a line through PUTS, longer than one message\n";
+    UEXPECT_OK(aos_rpc_serial_write(init_rpc(), line, sizeof(line) - 1));
+}
+
+static const struct utest_case rpc_cases[] = {
+    { "RPC_NUMBER", number },
+    { "RPC_STRINGS", strings },
+    { "RPC_STRING_64KIB", string_64k },
+    { "RPC_RAM_CAPS", ram_caps },
+    { "RPC_RAM_CAP_ERRORS", ram_cap_errors },
+    { "RPC_BAD_REQUESTS", bad_requests },
+    { "RPC_BAD_STRINGS", bad_strings },
+    { "RPC_SERIAL", serial },
+    UTEST_END
+};
+
+int main(void)
+{
+    utest_run(rpc_cases);
+    return utest_finish();
+}
