@@ -22,6 +22,23 @@ static uint32_t ring_used(const struct lmp_recv_area *lmp)
     return used <= LMP_RING_SLOTS ? used : LMP_RING_SLOTS + 1;
 }
 
+/* Append a message (the ring has room) and wake the receiver. */
+static void ring_write(struct dcb *dcb, struct lmp_recv_area *lmp, uint32_t badge,
+                       const uint32_t *words, uint32_t nwords, capaddr_t cap)
+{
+    struct lmp_msg_slot *msg = &lmp->ring[lmp->head % LMP_RING_SLOTS];
+
+    msg->badge = badge;
+    msg->info = nwords | (cap != CPTR_NULL ? LMP_INFO_HAS_CAP : 0);
+    msg->cap = cap;
+    for (uint32_t i = 0; i < LMP_MSG_WORDS; i++) {
+        msg->words[i] = i < nwords ? words[i] : 0;
+    }
+    lmp->head++;
+    lmp->delivered++;
+    sched_wake(dcb);
+}
+
 /* The receiver of endpoint cap `ep`, if it can take messages now. */
 static errval_t lmp_receiver(struct cte *ep, struct dcb **ret)
 {
@@ -74,7 +91,6 @@ errval_t sys_lmp_send(struct cte *root, struct arch_registers *regs)
     uint32_t flags = regs->r[3], nwords = flags & LMP_SEND_NWORDS_MASK;
     struct cte *ep, *cap = NULL, *dest = NULL;
     struct lmp_recv_area *lmp;
-    struct lmp_msg_slot *msg;
     struct dcb *dcb;
     capaddr_t dest_cptr = CPTR_NULL;
     int dest_index = -1;
@@ -107,7 +123,7 @@ errval_t sys_lmp_send(struct cte *root, struct arch_registers *regs)
         if (err_is_fail(err)) {
             return err;
         }
-        err = caps_copy(dest, cap, CAP_RIGHTS_ALL, cap->cap.badge);
+        err = caps_copy(dest, cap, CAP_RIGHTS_ALL, 0);   /* same rights and badge */
         if (err_is_fail(err)) {
             return err;
         }
@@ -117,16 +133,7 @@ errval_t sys_lmp_send(struct cte *root, struct arch_registers *regs)
         }
     }
 
-    msg = &lmp->ring[lmp->head % LMP_RING_SLOTS];
-    msg->badge = ep->cap.badge;
-    msg->info = nwords | (dest != NULL ? LMP_INFO_HAS_CAP : 0);
-    msg->cap = dest_cptr;
-    for (uint32_t i = 0; i < LMP_MSG_WORDS; i++) {
-        msg->words[i] = i < nwords ? regs->r[4 + i] : 0;
-    }
-    lmp->head++;
-    lmp->delivered++;
-    sched_wake(dcb);
+    ring_write(dcb, lmp, ep->cap.badge, &regs->r[4], nwords, dest_cptr);
 
     if ((flags & LMP_SEND_YIELD) && dcb != dcb_current()
         && dcb->state == DCB_RUNNABLE) {
@@ -134,6 +141,24 @@ errval_t sys_lmp_send(struct cte *root, struct arch_registers *regs)
         sched_save_current(regs);
         sched_switch_to(dcb);
     }
+    return SYS_ERR_OK;
+}
+
+errval_t lmp_deliver_kernel(struct cte *ep, const uint32_t *words, uint32_t nwords)
+{
+    struct lmp_recv_area *lmp;
+    struct dcb *dcb;
+    errval_t err = lmp_receiver(ep, &dcb);
+
+    if (err_is_fail(err)) {
+        return err;
+    }
+    lmp = &dcb_shared(dcb)->lmp;
+    if (ring_used(lmp) >= LMP_RING_SLOTS) {
+        return SYS_ERR_LMP_BUF_FULL;
+    }
+    ring_write(dcb, lmp, ep->cap.badge, words, nwords < LMP_MSG_WORDS ? nwords : LMP_MSG_WORDS,
+               CPTR_NULL);
     return SYS_ERR_OK;
 }
 

@@ -103,3 +103,8 @@ errval_t ep_bind(capaddr_t ep, capaddr_t disp)
 {
     return sys_invoke(ep, EPCMD_BIND, disp, 0, 0, 0, 0).err;
 }
+
+errval_t disp_set_exit_ep(capaddr_t disp, capaddr_t ep)
+{
+    return sys_invoke(disp, DISPCMD_SET_EXIT_EP, ep, 0, 0, 0, 0).err;
+}

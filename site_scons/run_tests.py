@@ -18,8 +18,16 @@ import time
 import boot
 
 # (name, boot command list for init, domains allowed to be killed, timeout s)
+# Each boot's init checks after every command that the memory server got
+# all of the program's RAM back (see domains/init/commands.h).
 BOOT_TESTS = [
-    ('init-kernel-checks', '', {'expect-kill'}, 180),
+    ('init-kernel-checks', 'kernel-tests', {'expect-kill'}, 180),
+    ('spawn', 'argtest one "two words" three; hello; expect-status 3 hello --exit 3; '
+              'repeat 200 hello', set(), 300),
+    ('rpc', 'rpctest', set(), 180),
+    ('faults', 'expect-status 1 faulter null; expect-status 1 faulter thread; '
+               'expect-status killed faulter disabled; faulter handled; hello',
+     {'faulter'}, 120),
 ]
 
 RE_CUNIT_TESTS = re.compile(r'^\s*tests\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)', re.M)

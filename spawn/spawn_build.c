@@ -224,6 +224,17 @@ static errval_t build_dispatcher(struct spawninfo *si, capaddr_t parent_ep)
         err = disp_setup(si->dispatcher, si->l1cnode, si->vnode_l1, si->dispframe,
                          USER_DISP_VADDR);
     }
+    if (err_is_ok(err)) {           /* we hear of it if the kernel kills it */
+        capaddr_t exit_ep;
+        err = spawn_slot(si, &exit_ep);
+        if (err_is_ok(err)) {
+            err = cap_mint(cptr_cnode(exit_ep), cptr_slot(exit_ep), parent_ep,
+                           CAP_RIGHTS_ALL, si->badge);
+        }
+        if (err_is_ok(err)) {
+            err = disp_set_exit_ep(si->dispatcher, exit_ep);
+        }
+    }
     return err_is_fail(err) ? err_push(err, LIB_ERR_SPAWN_DISPATCHER) : err;
 }
 
@@ -284,6 +295,7 @@ void spawn_cleanup(struct spawninfo *si)
         si->vspace = NULL;
     }
     for (uint32_t i = 0; i < si->slots.count; i++) {
+        cap_delete(si->slots.caps[i]);   /* what the revokes left (the exit endpoint) */
         slot_free(si->slots.caps[i]);
     }
     free(si->ram.caps);

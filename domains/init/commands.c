@@ -47,8 +47,21 @@ static int split_words(char *buf, char *argv[], int max)
     return argc;
 }
 
-/* Run one program to its end; *why explains a failure. */
-static bool run_program(int argc, char *argv[], char *why, size_t whylen)
+static void describe_status(int status, char *buf, size_t len)
+{
+    if (status == PROC_STATUS_KILLED) {
+        snprintf(buf, len, "was killed");
+    } else {
+        snprintf(buf, len, "exited with status %d", status);
+    }
+}
+
+/*
+ * Run one program to its end and check it ended with `expect`; *why
+ * explains a failure.
+ */
+static bool run_program_expect(int argc, char *argv[], int expect, char *why,
+                               size_t whylen)
 {
     gensize_t before = mem_server_free(), after;
     struct proc *p;
@@ -68,8 +81,11 @@ static bool run_program(int argc, char *argv[], char *why, size_t whylen)
     status = p->status;
     proc_reap(p);
     after = mem_server_free();
-    if (status != 0) {
-        snprintf(why, whylen, "'%s' exited with status %d", argv[0], status);
+    if (status != expect) {
+        char got[40], want[40];
+        describe_status(status, got, sizeof(got));
+        describe_status(expect, want, sizeof(want));
+        snprintf(why, whylen, "'%s' %s, expected: %s", argv[0], got, want);
         return false;
     }
     if (after != before) {
@@ -78,6 +94,29 @@ static bool run_program(int argc, char *argv[], char *why, size_t whylen)
         return false;
     }
     return true;
+}
+
+static bool run_program(int argc, char *argv[], char *why, size_t whylen)
+{
+    return run_program_expect(argc, argv, 0, why, whylen);
+}
+
+/* expect-status N|killed program [args] */
+static bool run_expect_status(int argc, char *argv[], char *why, size_t whylen)
+{
+    char *end;
+    long want;
+
+    if (argc < 3) {
+        snprintf(why, whylen, "usage: expect-status N|killed program [args]");
+        return false;
+    }
+    want = strcmp(argv[1], "killed") == 0 ? PROC_STATUS_KILLED : strtol(argv[1], &end, 10);
+    if (want != PROC_STATUS_KILLED && (*end != '\0' || end == argv[1])) {
+        snprintf(why, whylen, "expect-status: '%s' is not a number", argv[1]);
+        return false;
+    }
+    return run_program_expect(argc - 2, argv + 2, (int)want, why, whylen);
 }
 
 static bool run_repeat(int argc, char *argv[], char *why, size_t whylen)
@@ -109,6 +148,9 @@ static bool run_command(int argc, char *argv[], char *why, size_t whylen)
 {
     if (strcmp(argv[0], "repeat") == 0) {
         return run_repeat(argc, argv, why, whylen);
+    }
+    if (strcmp(argv[0], "expect-status") == 0) {
+        return run_expect_status(argc, argv, why, whylen);
     }
     if (strcmp(argv[0], "free") == 0) {
         gensize_t free_bytes, total;

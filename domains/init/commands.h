@@ -6,13 +6,17 @@
  *   command  := word+            run boot module word[0] with argv = words,
  *                                wait for it to exit
  *             | 'repeat' N word+ run that command N times
+ *             | 'expect-status' (N | 'killed') word+
+ *                                run it; it must end with status N (or be
+ *                                killed by the kernel) instead of 0
  *             | 'free'           print the memory server's free/total RAM
  *   word     := characters without blanks or ';', or "quoted text"
  *
  * Every command prints one verdict line,
  *   TEST CMD <command> ... PASS
  *   TEST CMD <command> ... FAIL: <why>
- * and fails if the program exits non-zero, cannot be started, or leaves
+ * and fails if the program exits non-zero (or not as expected), cannot
+ * be started, or leaves
  * the memory server with less free RAM than before it started.
  */
 #ifndef INIT_COMMANDS_H

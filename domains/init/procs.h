@@ -12,6 +12,8 @@
 #include <aos/spawn.h>
 #include <aos/aos_rpc_wire.h>
 
+#define PROC_STATUS_KILLED (-1000)   /* status of a domain the kernel killed */
+
 struct proc {
     uint32_t pid;
     struct spawninfo si;

@@ -217,6 +217,11 @@ bool rpc_server_step(bool block)
     if (p == NULL || p->exited) {
         return true;            /* unknown or finished sender: nobody to answer */
     }
+    if (m.nwords == 3 && m.words[0] == LMP_KERNEL_MSG_KILLED) {
+        p->exited = true;       /* from the kernel (or the domain itself: */
+        p->status = PROC_STATUS_KILLED;   /* then it only ends itself) */
+        return true;
+    }
     dispatch_message(p, &m);
     return true;
 }

@@ -552,7 +552,7 @@ static void illegal_invocations(void)
         { CAP_UART, CAPCMD_TYPE_BASE, "DevFrame" },
         { SCRATCH_RAM, RAMCMD_RETYPE + 1, "RAM" },
         { CAP_VNODE_L1, VNODECMD_MODIFY + 1, "VNode L1" },
-        { CAP_DISPATCHER, DISPCMD_STOP + 1, "Dispatcher" },
+        { CAP_DISPATCHER, DISPCMD_SET_EXIT_EP + 1, "Dispatcher" },
         { CAP_KERNEL, KERNELCMD_DEBUG_CAPCOUNT + 1, "Kernel" },
     };
     for (unsigned i = 0; i < ARRAY_LENGTH(bad); i++) {

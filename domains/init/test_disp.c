@@ -12,6 +12,7 @@
  *   page 0  code (+ its upcall stack growing down from the page's end)
  *   page 1  the child's dispatcher frame (init writes its fields here)
  */
+#include <aos/lmp.h>
 #include "testing.h"
 
 #include <string.h>
@@ -291,6 +292,42 @@ static void killed_on_fault_while_disabled(void)
 }
 
 /*
+ * The exit endpoint: a killed domain's parent hears of it through the
+ * endpoint it registered, with the badge it chose, the domain id and pc.
+ * DISPCMD_SET_EXIT_EP checks its argument.
+ */
+static void exit_endpoint_told_of_kill(void)
+{
+    struct child c;
+    capaddr_t ep, badged, frame;
+    struct lmp_msg msg;
+    int yields;
+
+    EXPECT_OK(build_child(&c, faulting_code, ARRAY_LENGTH(faulting_code), KILLED_NAME));
+    EXPECT_OK(setup_child(&c));
+    EXPECT_OK(scratch_object(ObjType_Endpoint, OBJSIZE_ENDPOINT, &ep));
+    EXPECT_OK(ep_bind(ep, CAP_DISPATCHER));
+    badged = SCRATCH(scratch_slot());
+    EXPECT_OK(cap_mint(SCRATCH_CNODE, CPTR_L2_INDEX(badged), ep, CAP_RIGHTS_ALL, 77));
+    EXPECT_OK(scratch_object(ObjType_Frame, BASE_PAGE_SIZE, &frame));
+    EXPECT_ERR(disp_set_exit_ep(c.disp, frame), SYS_ERR_WRONG_CAP_TYPE);
+    EXPECT_ERR(disp_set_exit_ep(c.disp, SCRATCH(250)), SYS_ERR_SLOT_EMPTY);
+    EXPECT_OK(disp_set_exit_ep(c.disp, badged));
+    EXPECT_OK(disp_set_exit_ep(c.disp, CPTR_NULL));      /* removed again ... */
+    EXPECT_OK(disp_set_exit_ep(c.disp, badged));         /* ... and set */
+    EXPECT_OK(disp_start(c.disp));
+    for (yields = 0; yields < 100 && lmp_pending() == 0; yields++) {
+        EXPECT_OK(sys_yield());
+    }
+    EXPECT(lmp_poll(&msg), "no message after %d yields", yields);
+    EXPECT_EQ("badge", msg.badge, 77);
+    EXPECT_EQ("word 0", msg.words[0], LMP_KERNEL_MSG_KILLED);
+    EXPECT_EQ("domain id", msg.words[1], c.shared->domain_id);
+    EXPECT_EQ("nwords", msg.nwords, 3);
+    EXPECT_ERR(disp_start(c.disp), SYS_ERR_DISP_NOT_RUNNABLE);
+}
+
+/*
  * Revoking the RAM under a running domain destroys its DCB and takes it
  * off the CPU; the system (init) keeps running and no capability is left.
  */
@@ -336,6 +373,7 @@ const struct test_case disp_tests[] = {
     { "DISP_SETUP_NEEDS_RIGHTS", setup_needs_rights },
     { "DISP_START_STOP_SECOND_DOMAIN", start_stop_second_domain },
     { "DISP_KILLED_ON_FAULT_WHILE_DISABLED", killed_on_fault_while_disabled },
+    { "DISP_EXIT_ENDPOINT_TOLD_OF_KILL", exit_endpoint_told_of_kill },
     { "DISP_REVOKE_RUNNING_DOMAIN", revoke_running_domain },
     { "DISP_DELETE_DISPATCHER", delete_dispatcher },
     TEST_CASES_END

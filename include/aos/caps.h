@@ -62,6 +62,8 @@ errval_t disp_setup(capaddr_t disp, capaddr_t cspace_l1, capaddr_t vspace_l1,
                     capaddr_t disp_frame, lvaddr_t disp_uva);
 errval_t disp_start(capaddr_t disp);
 errval_t disp_stop(capaddr_t disp);
+/* The kernel tells `ep` when it kills this dispatcher's domain (0: nobody). */
+errval_t disp_set_exit_ep(capaddr_t disp, capaddr_t ep);
 
 /* Bind Endpoint `ep` to Dispatcher `disp`: messages through any copy of
  * `ep` go to that dispatcher's ring (include/autarky/lmp.h). */

@@ -45,6 +45,10 @@ enum cap_cmd {
            mapped in the new vspace. Copies the three caps into the DCB. */
     DISPCMD_START,       /* make runnable: first upcall to entry_run, disabled */
     DISPCMD_STOP,        /* make unrunnable (it stays set up) */
+    DISPCMD_SET_EXIT_EP, /* a1 = Endpoint cptr (needs WRITE and GRANT) or 0: when
+                            the kernel kills the domain it sends
+                            { LMP_KERNEL_MSG_KILLED, domain id, pc } through a
+                            copy kept in the DCB (include/autarky/lmp.h) */
 
     /* Endpoint */
     EPCMD_BIND = CAPCMD_TYPE_BASE,

@@ -48,6 +48,11 @@
 #define LMP_INFO_NWORDS(i)  ((i) & 0xfu)
 #define LMP_INFO_HAS_CAP    (1u << 8)
 
+/* Word 0 of the message the kernel sends through a dispatcher's exit
+ * endpoint when it kills the domain (DISPCMD_SET_EXIT_EP); words 1-2 are
+ * the domain id and the pc of the fault. */
+#define LMP_KERNEL_MSG_KILLED 0x4b494c4cu   /* "KILL" */
+
 struct lmp_msg_slot {
     uint32_t badge;                 /* badge of the endpoint cap it came through */
     uint32_t info;                  /* nwords | LMP_INFO_HAS_CAP */

@@ -12,6 +12,7 @@
 #include <kernel/sched.h>
 #include <kernel/cap.h>
 #include <kernel/printk.h>
+#include <kernel/lmp.h>
 #include <autarky/invocations.h>
 #include <autarky/layout.h>
 #include <arch/memory.h>
@@ -38,6 +39,9 @@ void dispatcher_slot_deleted(struct cte *cte)
 {
     struct dcb *dcb = dcb_of_slot(cte);
 
+    if (cte == &dcb->ctes[DCB_CTE_EXIT_EP]) {
+        return;                 /* optional: the domain runs on without it */
+    }
     sched_remove(dcb);
     if (dcb->state != DCB_KILLED) {
         dcb->state = DCB_EMPTY;
@@ -53,7 +57,7 @@ static errval_t dispatcher_setup(struct cte *root, struct dcb *dcb,
                                  const uint32_t args[5])
 {
     struct cte *cspace, *vspace, *frame;
-    struct cte *src[DCB_NUM_CTES];
+    struct cte *src[DCB_NUM_SETUP_CTES];
     lvaddr_t uva = args[3];
     errval_t err;
 
@@ -83,12 +87,12 @@ static errval_t dispatcher_setup(struct cte *root, struct dcb *dcb,
     src[DCB_CTE_CSPACE] = cspace;
     src[DCB_CTE_VSPACE] = vspace;
     src[DCB_CTE_DISPFRAME] = frame;
-    for (int i = 0; i < DCB_NUM_CTES; i++) {
+    for (int i = 0; i < DCB_NUM_SETUP_CTES; i++) {
         if (!(src[i]->cap.rights & CAP_RIGHT_GRANT)) {
             return SYS_ERR_NO_RIGHTS;   /* the DCB keeps a copy: needs GRANT */
         }
     }
-    for (int i = 0; i < DCB_NUM_CTES; i++) {
+    for (int i = 0; i < DCB_NUM_SETUP_CTES; i++) {
         if (dcb->ctes[i].cap.type != ObjType_Null) {
             err = caps_delete(&dcb->ctes[i]);
             if (err_is_fail(err)) {
@@ -96,7 +100,7 @@ static errval_t dispatcher_setup(struct cte *root, struct dcb *dcb,
             }
         }
     }
-    for (int i = 0; i < DCB_NUM_CTES; i++) {
+    for (int i = 0; i < DCB_NUM_SETUP_CTES; i++) {
         err = caps_copy(&dcb->ctes[i], src[i], CAP_RIGHTS_ALL, 0);
         if (err_is_fail(err)) {
             return err;   /* only on a kernel bug: all were checked above */
@@ -130,6 +134,32 @@ static errval_t dispatcher_start(struct dcb *dcb)
     }
 }
 
+/* DISPCMD_SET_EXIT_EP: a1 = Endpoint the kernel tells when it kills the
+ * domain (a copy is kept in the DCB; 0 removes it). */
+static errval_t dispatcher_set_exit_ep(struct cte *root, struct dcb *dcb,
+                                       capaddr_t ep_cptr)
+{
+    struct cte *ep, *slot = &dcb->ctes[DCB_CTE_EXIT_EP];
+    errval_t err;
+
+    if (ep_cptr == CPTR_NULL) {
+        return slot->cap.type == ObjType_Null ? SYS_ERR_OK : caps_delete(slot);
+    }
+    err = caps_lookup_cap(root, ep_cptr, ObjType_Endpoint, &ep);
+    if (err_is_fail(err)) {
+        return err;
+    }
+    if (!(ep->cap.rights & CAP_RIGHT_GRANT) || !(ep->cap.rights & CAP_RIGHT_WRITE)) {
+        return SYS_ERR_NO_RIGHTS;
+    }
+    if (slot->cap.type != ObjType_Null) {
+        caps_delete(slot);
+    }
+    err = caps_copy(slot, ep, CAP_RIGHTS_ALL, 0);   /* keeps the badge */
+    slot->owner = CTE_OWNER_DCB_FIRST + DCB_CTE_EXIT_EP;
+    return err;
+}
+
 static errval_t dispatcher_stop(struct dcb *dcb)
 {
     if (dcb->state == DCB_WAITING) {
@@ -159,6 +189,8 @@ errval_t dispatcher_invoke(struct cte *root, struct cte *disp, uint32_t cmd,
         return dispatcher_start(dcb);
     case DISPCMD_STOP:
         return dispatcher_stop(dcb);
+    case DISPCMD_SET_EXIT_EP:
+        return dispatcher_set_exit_ep(root, dcb, args[0]);
     default:
         return SYS_ERR_ILLEGAL_INVOCATION;
     }
@@ -192,4 +224,8 @@ void dispatcher_kill(struct dcb *dcb, const char *why, uint32_t pc,
     sched_remove(dcb);
     dcb->state = DCB_KILLED;
     sched_forget_current(dcb);
+    if (dcb->ctes[DCB_CTE_EXIT_EP].cap.type == ObjType_Endpoint) {
+        const uint32_t words[3] = { LMP_KERNEL_MSG_KILLED, dcb->domain_id, pc };
+        lmp_deliver_kernel(&dcb->ctes[DCB_CTE_EXIT_EP], words, 3);
+    }
 }

@@ -3,7 +3,8 @@
  * A DCB object is OBJSIZE_DISPATCHER bytes of RAM retyped to Dispatcher;
  * its first DCB_NUM_CTES bytes*64 are slots (owner CTE_OWNER_DCB_FIRST + i)
  * holding copies of the domain's cspace root, vspace root and dispatcher
- * frame, so the domain stays consistent however its own slots change.
+ * frame, so the domain stays consistent however its own slots change, and
+ * optionally an endpoint the kernel notifies when it kills the domain.
  * The shared half is struct dispatcher_shared in the dispatcher frame.
  */
 #ifndef KERNEL_DISPATCHER_H
@@ -15,7 +16,9 @@
 #define DCB_CTE_CSPACE    0
 #define DCB_CTE_VSPACE    1
 #define DCB_CTE_DISPFRAME 2
-#define DCB_NUM_CTES      3
+#define DCB_NUM_SETUP_CTES 3   /* the three above: the domain cannot run without them */
+#define DCB_CTE_EXIT_EP   3    /* optional: told when the domain is killed */
+#define DCB_NUM_CTES      4
 
 enum dcb_state {
     DCB_EMPTY = 0,      /* created, not set up */
