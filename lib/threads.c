@@ -27,6 +27,7 @@
  * disabled mode atomically with the register load.
  */
 #include <aos/threads.h>
+#include <aos/lmp.h>
 #include <aos/dispatch.h>
 #include <aos/syscalls.h>
 #include <stdio.h>
@@ -70,6 +71,8 @@ int thread_save_context(struct arch_registers *regs) __attribute__((returns_twic
 void _set_tls(void *tls);
 extern char __tls_base[], __tdata_source[], __tdata_size[], __tbss_offset[],
             __tbss_size[], __tls_align[];
+
+static void thread_wait_for_message(void);
 
 static struct thread main_thread;           /* thread 0 */
 static struct thread *current;              /* NULL: the idle context */
@@ -244,6 +247,7 @@ void threads_init(struct dispatcher_shared *disp)
     main_thread.id = 0;
     main_thread.state = THREAD_RUNNING;
     main_thread.tls_block = __tls_base;
+    lmp_wait_fn = thread_wait_for_message;
     main_thread.all_next = NULL;
     all_threads = &main_thread;
     live_threads = 1;
@@ -480,6 +484,27 @@ uint32_t thread_id(const struct thread *t)
 uint32_t thread_count(void)
 {
     return total_threads;
+}
+
+/* Whether a thread other than the caller is ready to run. Lock-free: a
+ * stale answer only costs one extra yield or wait. */
+bool thread_others_runnable(void)
+{
+    return run_queue != NULL;
+}
+
+/*
+ * How a thread waits for a message (lmp_wait_fn): let other threads run
+ * while there are any; block the dispatcher in SYS_WAIT only when nothing
+ * else could make progress anyway.
+ */
+static void thread_wait_for_message(void)
+{
+    if (thread_others_runnable()) {
+        thread_yield();
+    } else {
+        sys_wait();
+    }
 }
 
 /* ---- exception handling ---- */

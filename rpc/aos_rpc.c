@@ -19,6 +19,7 @@ errval_t aos_rpc_init(struct aos_rpc *rpc, capaddr_t ep)
 {
     rpc->ep = ep;
     rpc->calls = 0;
+    thread_mutex_init(&rpc->lock);
     if (ep == CPTR(ROOTCN_SLOT_TASKCN, TASKCN_SLOT_INITEP) && rpc == &init_channel) {
         init_channel_ready = true;
     }
@@ -46,16 +47,14 @@ static void drop_message(const struct lmp_msg *msg)
     }
 }
 
-errval_t aos_rpc_call(struct aos_rpc *rpc, const uint32_t *req, uint32_t nwords,
-                      capaddr_t send_cap, capaddr_t recv_slot,
-                      struct lmp_msg *reply)
+/* aos_rpc_call with rpc->lock held by the caller. */
+static errval_t call_locked(struct aos_rpc *rpc, const uint32_t *req, uint32_t nwords,
+                            capaddr_t send_cap, capaddr_t recv_slot,
+                            struct lmp_msg *reply)
 {
     uint32_t op = RPC_HDR_OP(req[0]);
     errval_t err;
 
-    if (rpc == NULL) {
-        return LIB_ERR_RPC_NO_CHANNEL;
-    }
     if (recv_slot != CPTR_NULL) {
         err = lmp_arm_recv_slot(recv_slot);
         if (err_is_fail(err)) {
@@ -78,6 +77,21 @@ errval_t aos_rpc_call(struct aos_rpc *rpc, const uint32_t *req, uint32_t nwords,
         lmp_disarm_recv_slot(recv_slot);    /* no cap came: take it back */
     }
     return rpc_get_err(&reply->words[1]);
+}
+
+errval_t aos_rpc_call(struct aos_rpc *rpc, const uint32_t *req, uint32_t nwords,
+                      capaddr_t send_cap, capaddr_t recv_slot,
+                      struct lmp_msg *reply)
+{
+    errval_t err;
+
+    if (rpc == NULL) {
+        return LIB_ERR_RPC_NO_CHANNEL;
+    }
+    thread_mutex_lock(&rpc->lock);
+    err = call_locked(rpc, req, nwords, send_cap, recv_slot, reply);
+    thread_mutex_unlock(&rpc->lock);
+    return err;
 }
 
 /* A request whose reply carries only the error. */
@@ -105,16 +119,19 @@ errval_t aos_rpc_send_bytes(struct aos_rpc *rpc, const char *buf, uint32_t len)
     if (rpc == NULL) {
         return LIB_ERR_RPC_NO_CHANNEL;
     }
+    thread_mutex_lock(&rpc->lock);
     for (uint32_t i = 0; i + 1 < nfrag; i++) {
         n = rpc_pack_string_fragment(buf, len, i, words);
         err = lmp_send(rpc->ep, CPTR_NULL, 0, words, n);
         if (err_is_fail(err)) {
+            thread_mutex_unlock(&rpc->lock);
             return err_push(err, LIB_ERR_RPC_SEND);
         }
     }
     struct lmp_msg reply;
     n = rpc_pack_string_fragment(buf, len, nfrag - 1, words);
-    err = aos_rpc_call(rpc, words, n, CPTR_NULL, CPTR_NULL, &reply);
+    err = call_locked(rpc, words, n, CPTR_NULL, CPTR_NULL, &reply);
+    thread_mutex_unlock(&rpc->lock);
     if (err_is_ok(err) && (reply.nwords < 5 || reply.words[3] != len
                            || reply.words[4] != rpc_fnv1a(buf, len))) {
         err = LIB_ERR_RPC_BAD_REPLY;    /* the server got something else */

@@ -10,6 +10,8 @@
 #include <aos/slot_alloc.h>
 #include <aos/paging.h>
 #include <aos/utest.h>
+#include <aos/threads.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -173,6 +175,35 @@ static void serial(void)
     UEXPECT_OK(aos_rpc_serial_write(init_rpc(), line, sizeof(line) - 1));
 }
 
+/* Several threads share the one channel: every call gets its own reply. */
+static int rpc_worker(void *arg)
+{
+    char text[64];
+    int failures = 0;
+
+    snprintf(text, sizeof(text), "thread %d says hello over a shared channel", (int)(uintptr_t)arg);
+    for (int i = 0; i < 50; i++) {
+        failures += err_is_fail(aos_rpc_send_number(init_rpc(), (uintptr_t)arg * 1000 + i));
+        failures += err_is_fail(aos_rpc_send_string(init_rpc(), text));
+    }
+    return failures;
+}
+
+static void threads_share_channel(void)
+{
+    struct thread *t[8];
+
+    for (uintptr_t i = 0; i < 8; i++) {
+        t[i] = thread_create(rpc_worker, (void *)i);
+        UEXPECT(t[i] != NULL, "thread_create %lu failed", (unsigned long)i);
+    }
+    for (int i = 0; i < 8; i++) {
+        int failures = -1;
+        UEXPECT_OK(thread_join(t[i], &failures));
+        UEXPECT_EQ("failed calls in a thread", failures, 0);
+    }
+}
+
 static const struct utest_case rpc_cases[] = {
     { "RPC_NUMBER", number },
     { "RPC_STRINGS", strings },
@@ -182,6 +213,7 @@ static const struct utest_case rpc_cases[] = {
     { "RPC_BAD_REQUESTS", bad_requests },
     { "RPC_BAD_STRINGS", bad_strings },
     { "RPC_SERIAL", serial },
+    { "RPC_THREADS_SHARE_CHANNEL", threads_share_channel },
     UTEST_END
 };
 

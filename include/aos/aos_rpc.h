@@ -4,7 +4,8 @@
  *
  * Every call sends its request (with a directed yield, so init runs at
  * once) and waits for exactly one reply. Calls on one channel are
- * serialised: one request is outstanding at a time.
+ * serialised (rpc->lock), so threads may share a channel; a waiting
+ * thread lets the others run (lmp_wait_fn).
  */
 #ifndef AOS_AOS_RPC_H
 #define AOS_AOS_RPC_H
@@ -12,10 +13,17 @@
 #include <autarky/types.h>
 #include <autarky/errors.h>
 #include <aos/lmp.h>
+#include <aos/threads.h>
 
+/*
+ * Lock order: rpc->lock is taken by every call for its whole duration
+ * (all fragments of a string, the request and its reply) and nothing
+ * else is locked inside it, except picolibc's malloc lock.
+ */
 struct aos_rpc {
     capaddr_t ep;              /* endpoint to the server (badged for us) */
     uint32_t calls;            /* completed calls (statistics) */
+    struct thread_mutex lock;  /* one request outstanding at a time */
 };
 
 errval_t aos_rpc_init(struct aos_rpc *rpc, capaddr_t ep);

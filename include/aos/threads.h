@@ -47,6 +47,8 @@ struct thread *thread_self(void);
 uint32_t thread_id(const struct thread *t);
 /* Number of threads created and not yet joined (incl. the main thread). */
 uint32_t thread_count(void);
+/* Whether another thread is ready to run (for wait loops). */
+bool thread_others_runnable(void);
 
 /*
  * Exception handler of the calling thread.
