@@ -12,6 +12,7 @@
 #include <string.h>
 #include <aos/dispatch.h>
 #include <aos/debug.h>
+#include <aos/syscalls.h>
 #include <autarky/bootinfo.h>
 #include "testing.h"
 #include "mem_server.h"
@@ -36,7 +37,37 @@ static int run_kernel_tests(void)
     return testing_failed() ? 1 : 0;
 }
 
-/* Read command lines from the console until the console closes. */
+/*
+ * One line from the console with echo and backspace; Enter (CR or LF)
+ * ends it. Waits by polling the console and yielding the CPU.
+ */
+static void read_line(char *line, size_t size)
+{
+    size_t len = 0;
+
+    for (;;) {
+        int c = sys_getchar();
+        if (c < 0) {
+            sys_yield();
+            continue;
+        }
+        if (c == '\r' || c == '\n') {
+            printf("\n");
+            break;
+        }
+        if ((c == 0x7f || c == '\b') && len > 0) {
+            len--;
+            printf("\b \b");
+        } else if (c >= 0x20 && c < 0x7f && len + 1 < size) {
+            line[len++] = (char)c;
+            printf("%c", c);
+        }
+        fflush(stdout);
+    }
+    line[len] = '\0';
+}
+
+/* Read command lines from the console, forever. */
 static void console_loop(void)
 {
     char line[256];
@@ -50,10 +81,7 @@ static void console_loop(void)
     for (;;) {
         printf("init> ");
         fflush(stdout);
-        if (fgets(line, sizeof(line), stdin) == NULL) {
-            return;
-        }
-        line[strcspn(line, "\r\n")] = '\0';
+        read_line(line, sizeof(line));
         commands_run_line(line, &passed);
     }
 }
