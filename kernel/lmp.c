@@ -28,11 +28,16 @@ static void ring_write(struct dcb *dcb, struct lmp_recv_area *lmp, uint32_t badg
 {
     struct lmp_msg_slot *msg = &lmp->ring[lmp->head % LMP_RING_SLOTS];
 
+    uint32_t i;
+
     msg->badge = badge;
     msg->info = nwords | (cap != CPTR_NULL ? LMP_INFO_HAS_CAP : 0);
     msg->cap = cap;
-    for (uint32_t i = 0; i < LMP_MSG_WORDS; i++) {
-        msg->words[i] = i < nwords ? words[i] : 0;
+    for (i = 0; i < nwords; i++) {
+        msg->words[i] = words[i];
+    }
+    for (; i < LMP_MSG_WORDS; i++) {
+        msg->words[i] = 0;      /* never leak the sender's other registers */
     }
     lmp->head++;
     lmp->delivered++;
@@ -138,7 +143,7 @@ errval_t sys_lmp_send(struct cte *root, struct arch_registers *regs)
     if ((flags & LMP_SEND_YIELD) && dcb != dcb_current()
         && dcb->state == DCB_RUNNABLE) {
         regs->r[0] = SYS_ERR_OK;
-        sched_save_current(regs);
+        sched_save_current_in_syscall(regs);
         sched_switch_to(dcb);
     }
     return SYS_ERR_OK;

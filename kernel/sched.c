@@ -219,6 +219,22 @@ void sched_save_current(const struct arch_registers *regs)
     }
 }
 
+/*
+ * The current domain leaves the CPU inside a system call that will simply
+ * return OK (a directed yield): save its state and let its next dispatch
+ * return from the call directly instead of upcalling its scheduler, as
+ * SYS_WAIT does. This is what makes an RPC round trip cost two system
+ * calls and no upcalls.
+ */
+void sched_save_current_in_syscall(const struct arch_registers *regs)
+{
+    sched_save_current(regs);
+    if (current != NULL && current->state == DCB_RUNNABLE
+        && !dcb_shared(current)->disabled) {
+        current->resume_enabled = 1;
+    }
+}
+
 /* Fault upcall for the current domain, which is enabled. */
 void sched_upcall_fault(struct dcb *dcb, const struct fault_info *fault)
 {

@@ -32,6 +32,15 @@ errval_t lmp_try_send(capaddr_t ep, capaddr_t cap, uint32_t flags,
     return sys_lmp_send(ep, cap, flags | (uint32_t)nwords, buf);
 }
 
+errval_t lmp_try_send_msg(capaddr_t ep, capaddr_t cap, uint32_t flags,
+                          const uint32_t words[LMP_MSG_WORDS], size_t nwords)
+{
+    if (nwords > LMP_MSG_WORDS || (flags & ~(LMP_FLAG_YIELD | LMP_FLAG_GIVE))) {
+        return LIB_ERR_LMP_MSG_TOO_LONG;
+    }
+    return sys_lmp_send(ep, cap, flags | (uint32_t)nwords, words);
+}
+
 /*
  * Retry only the two transient errors; give the receiver the CPU between
  * attempts so that it can drain its ring or arm a slot.
@@ -39,8 +48,16 @@ errval_t lmp_try_send(capaddr_t ep, capaddr_t cap, uint32_t flags,
 errval_t lmp_send(capaddr_t ep, capaddr_t cap, uint32_t flags,
                   const uint32_t *words, size_t nwords)
 {
+    uint32_t buf[LMP_MSG_WORDS] = { 0 };
+
+    if (nwords > LMP_MSG_WORDS) {
+        return LIB_ERR_LMP_MSG_TOO_LONG;
+    }
+    for (size_t i = 0; i < nwords; i++) {
+        buf[i] = words[i];
+    }
     for (uint32_t i = 0; i < LMP_SEND_RETRIES; i++) {
-        errval_t err = lmp_try_send(ep, cap, flags, words, nwords);
+        errval_t err = lmp_try_send_msg(ep, cap, flags, buf, nwords);
         if (err_no(err) != SYS_ERR_LMP_BUF_FULL
             && err_no(err) != SYS_ERR_LMP_NO_RECV_SLOT) {
             return err;
@@ -78,7 +95,9 @@ bool lmp_poll(struct lmp_msg *msg)
         msg->nwords = LMP_MSG_WORDS;
     }
     msg->cap = (slot->info & LMP_INFO_HAS_CAP) ? slot->cap : CPTR_NULL;
-    memcpy(msg->words, slot->words, sizeof(msg->words));
+    for (int i = 0; i < LMP_MSG_WORDS; i++) {
+        msg->words[i] = slot->words[i];
+    }
     __atomic_thread_fence(__ATOMIC_RELEASE);
     lmp->tail = tail + 1;
     return true;

@@ -47,7 +47,8 @@ static void drop_message(const struct lmp_msg *msg)
     }
 }
 
-/* aos_rpc_call with rpc->lock held by the caller. */
+/* aos_rpc_call with rpc->lock held by the caller; `req` is a whole
+ * LMP_MSG_WORDS message buffer. */
 static errval_t call_locked(struct aos_rpc *rpc, const uint32_t *req, uint32_t nwords,
                             capaddr_t send_cap, capaddr_t recv_slot,
                             struct lmp_msg *reply)
@@ -61,7 +62,10 @@ static errval_t call_locked(struct aos_rpc *rpc, const uint32_t *req, uint32_t n
             return err;
         }
     }
-    err = lmp_send(rpc->ep, send_cap, LMP_FLAG_YIELD, req, nwords);
+    err = lmp_try_send_msg(rpc->ep, send_cap, LMP_FLAG_YIELD, req, nwords);
+    if (err_no(err) == SYS_ERR_LMP_BUF_FULL || err_no(err) == SYS_ERR_LMP_NO_RECV_SLOT) {
+        err = lmp_send(rpc->ep, send_cap, LMP_FLAG_YIELD, req, nwords);  /* retries */
+    }
     if (err_is_fail(err)) {
         return err_push(err, LIB_ERR_RPC_SEND);
     }
@@ -83,13 +87,21 @@ errval_t aos_rpc_call(struct aos_rpc *rpc, const uint32_t *req, uint32_t nwords,
                       capaddr_t send_cap, capaddr_t recv_slot,
                       struct lmp_msg *reply)
 {
+    uint32_t msg[LMP_MSG_WORDS] = { 0 };
     errval_t err;
+
+    if (nwords > LMP_MSG_WORDS) {
+        return LIB_ERR_LMP_MSG_TOO_LONG;
+    }
+    for (uint32_t i = 0; i < nwords; i++) {
+        msg[i] = req[i];        /* callers may pass shorter arrays */
+    }
 
     if (rpc == NULL) {
         return LIB_ERR_RPC_NO_CHANNEL;
     }
     thread_mutex_lock(&rpc->lock);
-    err = call_locked(rpc, req, nwords, send_cap, recv_slot, reply);
+    err = call_locked(rpc, msg, nwords, send_cap, recv_slot, reply);
     thread_mutex_unlock(&rpc->lock);
     return err;
 }
@@ -101,10 +113,20 @@ static errval_t simple_call(struct aos_rpc *rpc, const uint32_t *req, uint32_t n
     return aos_rpc_call(rpc, req, n, CPTR_NULL, CPTR_NULL, &reply);
 }
 
+/* The hot path (see docs/benchmarks.md): one message each way, no copies. */
 errval_t aos_rpc_send_number(struct aos_rpc *rpc, uintptr_t num)
 {
-    uint32_t req[2] = { RPC_HDR(RPC_OP_NUMBER, 0), (uint32_t)num };
-    return simple_call(rpc, req, 2);
+    uint32_t req[LMP_MSG_WORDS] = { RPC_HDR(RPC_OP_NUMBER, 0), (uint32_t)num };
+    struct lmp_msg reply;
+    errval_t err;
+
+    if (rpc == NULL) {
+        return LIB_ERR_RPC_NO_CHANNEL;
+    }
+    thread_mutex_lock(&rpc->lock);
+    err = call_locked(rpc, req, 2, CPTR_NULL, CPTR_NULL, &reply);
+    thread_mutex_unlock(&rpc->lock);
+    return err;
 }
 
 /*

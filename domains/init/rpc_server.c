@@ -30,7 +30,8 @@ static bool reply(struct proc *p, uint32_t op, errval_t err, const uint32_t *ext
     for (uint32_t i = 0; i < nextra && 3 + i < LMP_MSG_WORDS; i++) {
         words[3 + i] = extra[i];
     }
-    return err_is_ok(lmp_try_send(p->si.child_ep, cap, LMP_FLAG_YIELD, words, 3 + nextra));
+    return err_is_ok(lmp_try_send_msg(p->si.child_ep, cap, LMP_FLAG_YIELD, words,
+                                      3 + nextra));
 }
 
 static void handle_number(struct proc *p, const struct lmp_msg *m)
@@ -177,8 +178,12 @@ static bool serve_console(void)
  * Keep every receive slot armed, so that a capability sent to init (even
  * one it will refuse) never makes the sender wait.
  */
+static bool slots_armed;     /* all LMP_RECV_CAP_SLOTS armed (the kernel only
+                                disarms one when it delivers a cap) */
+
 static void arm_recv_slots(void)
 {
+    slots_armed = true;
     while (lmp_armed_slots() < LMP_RECV_CAP_SLOTS) {
         capaddr_t slot;
         if (err_is_fail(slot_alloc(&slot))) {
@@ -196,7 +201,9 @@ bool rpc_server_step(bool block)
     struct lmp_msg m;
     struct proc *p;
 
-    arm_recv_slots();
+    if (!slots_armed) {
+        arm_recv_slots();
+    }
     if (!lmp_poll(&m)) {
         if (serve_console() || !block) {
             sys_yield();        /* someone waits for input: poll, don't sleep */
@@ -208,7 +215,7 @@ bool rpc_server_step(bool block)
     if (m.cap != CPTR_NULL) {
         cap_delete(m.cap);      /* no request carries a cap */
         slot_free(m.cap);
-        arm_recv_slots();
+        slots_armed = false;
         if (p != NULL) {
             reply(p, RPC_HDR_OP(m.words[0]), LIB_ERR_RPC_UNEXPECTED_CAP, NULL, 0, CPTR_NULL);
         }

@@ -30,6 +30,10 @@ struct lmp_msg {
 /* One attempt: the kernel's error (e.g. SYS_ERR_LMP_BUF_FULL) unchanged. */
 errval_t lmp_try_send(capaddr_t ep, capaddr_t cap, uint32_t flags,
                       const uint32_t *words, size_t nwords);
+/* The same without copying: `words` is a whole message buffer
+ * (LMP_MSG_WORDS readable words), of which `nwords` are sent. */
+errval_t lmp_try_send_msg(capaddr_t ep, capaddr_t cap, uint32_t flags,
+                          const uint32_t words[LMP_MSG_WORDS], size_t nwords);
 /* Send, yielding and retrying while the receiver's ring is full or it has
  * no receive slot armed, at most `LMP_SEND_RETRIES` times. */
 #define LMP_SEND_RETRIES 100000

@@ -19,11 +19,6 @@
 
 static uint32_t next_domain_id = 1;
 
-struct dispatcher_shared *dcb_shared(struct dcb *dcb)
-{
-    return pa_to_kva(dcb->ctes[DCB_CTE_DISPFRAME].cap.base);
-}
-
 static struct dcb *dcb_of_slot(struct cte *cte)
 {
     return (struct dcb *)(cte - (cte->owner - CTE_OWNER_DCB_FIRST));

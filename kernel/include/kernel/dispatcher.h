@@ -11,6 +11,7 @@
 #define KERNEL_DISPATCHER_H
 
 #include <kernel/cap.h>
+#include <arch/memory.h>
 #include <autarky/dispatcher.h>
 
 #define DCB_CTE_CSPACE    0
@@ -40,7 +41,11 @@ struct dcb {
     uint32_t user_tls;               /* thread pointer (SYS_SET_TLS), loaded on dispatch */
 };
 
-struct dispatcher_shared *dcb_shared(struct dcb *dcb);
+/* The shared half, through the kernel's direct map (on every hot path). */
+static inline struct dispatcher_shared *dcb_shared(struct dcb *dcb)
+{
+    return pa_to_kva(dcb->ctes[DCB_CTE_DISPFRAME].cap.base);
+}
 struct dcb *dcb_current(void);
 
 /* Scheduler (sched.c) */

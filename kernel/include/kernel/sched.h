@@ -10,6 +10,7 @@
 void sched_init(uint32_t slice_us);
 /* Store the interrupted/yielding current domain's registers. */
 void sched_save_current(const struct arch_registers *regs);
+void sched_save_current_in_syscall(const struct arch_registers *regs);
 /* Resume the current domain with `regs`, or run another if it is gone. */
 void sched_resume_current(struct arch_registers *regs) __attribute__((noreturn));
 /* Deliver a fault upcall to an enabled domain (trap_area already saved). */
