@@ -33,7 +33,7 @@ LINUX_FIRST_TOUCH_FAULT = 4240     # "anonymous first-touch page fault", 265 tic
 
 # Every figure rpcbench prints: name -> what it is.
 FIGURES = [
-    ('rpc_roundtrip', 'RPC round trip (aos_rpc_send_number), mean of 1000'),
+    ('rpc_roundtrip', 'RPC round trip (aos_rpc_send_number), mean'),
     ('rpc_roundtrip_min', 'RPC round trip, best single call'),
     ('ram_cap_request', 'RAM cap 4 KiB: get_ram_cap + cap_delete + slot_free'),
     ('ram_cap_rpc_only', 'RAM cap 4 KiB: get_ram_cap alone'),
