@@ -20,6 +20,9 @@
 #include <kernel/printk.h>
 #include <arch/memory.h>
 
+_Static_assert(sizeof(struct arch_registers) == 17 * 4,
+               "arch_regs_copy copies exactly 17 words");
+
 static struct dcb *run_queue;      /* any runnable DCB, the "next" pointer walks on */
 static struct dcb *current;        /* DCB whose state is in the trap frame, or NULL */
 static uint32_t timeslice_ticks;   /* counter ticks per time slice */
@@ -212,10 +215,10 @@ void sched_save_current(const struct arch_registers *regs)
     }
     disp = dcb_shared(current);
     if (dispatcher_is_disabled(disp, regs->pc)) {
-        disp->disabled_area = *regs;
+        arch_regs_copy(&disp->disabled_area, regs);
         disp->disabled = 1;
     } else {
-        disp->enabled_area = *regs;
+        arch_regs_copy(&disp->enabled_area, regs);
     }
 }
 
