@@ -20,9 +20,6 @@
 #include <kernel/printk.h>
 #include <arch/memory.h>
 
-_Static_assert(sizeof(struct arch_registers) == 17 * 4,
-               "arch_regs_copy copies exactly 17 words");
-
 static struct dcb *run_queue;      /* any runnable DCB, the "next" pointer walks on */
 static struct dcb *current;        /* DCB whose state is in the trap frame, or NULL */
 static uint32_t timeslice_ticks;   /* counter ticks per time slice */

@@ -72,7 +72,7 @@ void dispatch_resume_context(struct arch_registers *regs)
     struct dispatcher_shared *disp = get_dispatcher();
 
     if (regs->cpsr & ARM_CPSR_IT_MASK) {
-        disp->enabled_area = *regs;
+        arch_regs_copy(&disp->enabled_area, regs);
         sys_resume();            /* only returns on a kernel error */
         domain_exit(EXIT_FAILURE);
     }

@@ -232,7 +232,7 @@ void threads_run_upcall(struct dispatcher_shared *disp)
     struct thread *me = current;
 
     if (me != NULL) {
-        me->regs = disp->enabled_area;
+        arch_regs_copy(&me->regs, &disp->enabled_area);
         make_runnable(me);
     }
     run_next();
@@ -595,7 +595,7 @@ void threads_fault_upcall(struct dispatcher_shared *disp)
         return;
     }
     me->fault = disp->fault;
-    me->fault_regs = disp->trap_area;
+    arch_regs_copy(&me->fault_regs, &disp->trap_area);
     me->in_handler = true;
     memset(&regs, 0, sizeof(regs));
     regs.r[0] = (uint32_t)me;

@@ -223,7 +223,9 @@ static int log_and_yield(void *arg)
 
 /* thread_yield is round robin: three threads that log and yield
  * interleave as ABCABCABC. A timer preemption between logging and
- * yielding could reorder them: such a run is repeated (up to 10 times). */
+ * yielding could reorder them: such a run is repeated (up to 200 times;
+ * without -icount the 1 ms slice is host time, and a loaded host
+ * preempts often). */
 static void yield_order(void)
 {
     struct dispatcher_shared *disp = get_dispatcher();
@@ -232,7 +234,7 @@ static void yield_order(void)
     int tries, made = 0;
 
     thread_yield();   /* alone: returns at once */
-    for (tries = 0; tries < 10; tries++) {
+    for (tries = 0; tries < 200; tries++) {
         memset(order_log, 0, sizeof(order_log));
         order_len = 0;
         made = 0;

@@ -36,8 +36,6 @@ void arch_wait_for_interrupt(void);
 /* ---- address spaces ---- */
 /* Switch the user half (TTBR0) to the L1 table at `l1_pa`; 0 = empty table. */
 void arch_set_user_vspace(lpaddr_t l1_pa);
-/* Copy a register save area (fast: every context switch does it). */
-void arch_regs_copy(struct arch_registers *dst, const struct arch_registers *src);
 /* Load the user thread-pointer register (TPIDRURO on ARMv7). */
 void arch_set_user_tls(uint32_t value);
 void arch_tlb_flush_all(void);

@@ -35,4 +35,28 @@ struct arch_registers {
  * flags NZCVQ, GE, IT and T. Everything else is forced (USR mode, IRQs on). */
 #define ARM_CPSR_USER_MASK 0xfe0ffc20u   /* NZCVQ [31:27], IT[1:0] [26:25], GE [19:16], IT[7:2] [15:10], T [5] */
 
+/*
+ * Copy a register save area with two ldm/stm pairs (~10 instructions; a
+ * structure assignment compiles to a generic memcpy, which in picolibc is
+ * a byte loop). Used wherever a context is saved or restored: the
+ * kernel's context switch, the user-level thread scheduler.
+ */
+static inline void arch_regs_copy(struct arch_registers *dst,
+                                  const struct arch_registers *src)
+{
+    __asm__ volatile(
+        "ldmia %[s]!, {r2-r9}\n\t"
+        "stmia %[d]!, {r2-r9}\n\t"
+        "ldmia %[s]!, {r2-r9}\n\t"
+        "stmia %[d]!, {r2-r9}\n\t"
+        "ldr   r2, [%[s]]\n\t"
+        "str   r2, [%[d]]"
+        : [d] "+r"(dst), [s] "+r"(src)
+        :
+        : "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "memory");
+}
+
+_Static_assert(sizeof(struct arch_registers) == 17 * sizeof(uint32_t),
+               "arch_regs_copy copies exactly 17 words");
+
 #endif
