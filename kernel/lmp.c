@@ -98,6 +98,7 @@ errval_t sys_lmp_send(struct cte *root, struct arch_registers *regs)
     struct lmp_recv_area *lmp;
     struct dcb *dcb;
     capaddr_t dest_cptr = CPTR_NULL;
+    uint32_t badge;
     int dest_index = -1;
     errval_t err;
 
@@ -116,6 +117,7 @@ errval_t sys_lmp_send(struct cte *root, struct arch_registers *regs)
     if (ring_used(lmp) >= LMP_RING_SLOTS) {
         return SYS_ERR_LMP_BUF_FULL;
     }
+    badge = ep->cap.badge;      /* before a GIVE of the endpoint itself empties it */
     if (regs->r[2] != CPTR_NULL) {
         err = caps_lookup_cap(root, regs->r[2], ObjType_Null, &cap);
         if (err_is_fail(err)) {
@@ -138,7 +140,7 @@ errval_t sys_lmp_send(struct cte *root, struct arch_registers *regs)
         }
     }
 
-    ring_write(dcb, lmp, ep->cap.badge, &regs->r[4], nwords, dest_cptr);
+    ring_write(dcb, lmp, badge, &regs->r[4], nwords, dest_cptr);
 
     if ((flags & LMP_SEND_YIELD) && dcb != dcb_current()
         && dcb->state == DCB_RUNNABLE) {

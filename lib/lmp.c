@@ -56,15 +56,17 @@ errval_t lmp_send(capaddr_t ep, capaddr_t cap, uint32_t flags,
     for (size_t i = 0; i < nwords; i++) {
         buf[i] = words[i];
     }
+    errval_t err = SYS_ERR_LMP_BUF_FULL;
+
     for (uint32_t i = 0; i < LMP_SEND_RETRIES; i++) {
-        errval_t err = lmp_try_send_msg(ep, cap, flags, buf, nwords);
+        err = lmp_try_send_msg(ep, cap, flags, buf, nwords);
         if (err_no(err) != SYS_ERR_LMP_BUF_FULL
             && err_no(err) != SYS_ERR_LMP_NO_RECV_SLOT) {
             return err;
         }
         sys_yield();
     }
-    return err_push(SYS_ERR_LMP_BUF_FULL, LIB_ERR_LMP_SEND_GAVE_UP);
+    return err_push(err, LIB_ERR_LMP_SEND_GAVE_UP);
 }
 
 static struct lmp_recv_area *my_ring(void)

@@ -67,6 +67,9 @@ static errval_t call_locked(struct aos_rpc *rpc, const uint32_t *req, uint32_t n
         err = lmp_send(rpc->ep, send_cap, LMP_FLAG_YIELD, req, nwords);  /* retries */
     }
     if (err_is_fail(err)) {
+        if (recv_slot != CPTR_NULL) {
+            lmp_disarm_recv_slot(recv_slot);
+        }
         return err_push(err, LIB_ERR_RPC_SEND);
     }
     for (;;) {
@@ -242,8 +245,13 @@ errval_t aos_rpc_exit(struct aos_rpc *rpc, int status)
 {
     uint32_t req[2] = { RPC_HDR(RPC_OP_EXIT, 0), (uint32_t)status };
 
+    errval_t err;
+
     if (rpc == NULL) {
         return LIB_ERR_RPC_NO_CHANNEL;
     }
-    return lmp_send(rpc->ep, CPTR_NULL, LMP_FLAG_YIELD, req, 2);
+    thread_mutex_lock(&rpc->lock);      /* not in the middle of another call */
+    err = lmp_send(rpc->ep, CPTR_NULL, LMP_FLAG_YIELD, req, 2);
+    thread_mutex_unlock(&rpc->lock);
+    return err;
 }

@@ -47,26 +47,33 @@ static int split_words(char *buf, char *argv[], int max)
     return argc;
 }
 
-static void describe_status(int status, char *buf, size_t len)
+/* How a program ended, or is expected to end. */
+struct ending {
+    bool killed;
+    int status;
+};
+
+static void describe_ending(struct ending e, char *buf, size_t len)
 {
-    if (status == PROC_STATUS_KILLED) {
-        snprintf(buf, len, "was killed");
+    if (e.killed) {
+        snprintf(buf, len, "killed");
     } else {
-        snprintf(buf, len, "exited with status %d", status);
+        snprintf(buf, len, "exit status %d", e.status);
     }
 }
 
 /*
- * Run one program to its end and check it ended with `expect`; *why
- * explains a failure.
+ * Run one program to its end and check it ended as `expect` and gave all
+ * its RAM back; *why explains every failure found.
  */
-static bool run_program_expect(int argc, char *argv[], int expect, char *why,
-                               size_t whylen)
+static bool run_program_expect(int argc, char *argv[], struct ending expect,
+                               char *why, size_t whylen)
 {
     gensize_t before = mem_server_free(), after;
+    struct ending got;
     struct proc *p;
     errval_t err;
-    int status;
+    size_t n = 0;
 
     err = proc_spawn(argc, (const char *const *)argv, &p);
     if (err_is_fail(err)) {
@@ -78,53 +85,67 @@ static bool run_program_expect(int argc, char *argv[], int expect, char *why,
     while (!p->exited) {
         rpc_server_step(true);
     }
-    status = p->status;
+    got = (struct ending){ p->killed, p->status };
     proc_reap(p);
     after = mem_server_free();
-    if (status != expect) {
-        char got[40], want[40];
-        describe_status(status, got, sizeof(got));
-        describe_status(expect, want, sizeof(want));
-        snprintf(why, whylen, "'%s' %s, expected: %s", argv[0], got, want);
-        return false;
+    why[0] = '\0';
+    if (got.killed != expect.killed || (!got.killed && got.status != expect.status)) {
+        char g[32], w[32];
+        describe_ending(got, g, sizeof(g));
+        describe_ending(expect, w, sizeof(w));
+        n = snprintf(why, whylen, "'%s' ended with %s, expected %s", argv[0], g, w);
     }
-    if (after != before) {
-        snprintf(why, whylen, "free RAM %llu bytes before, %llu after",
-                 (unsigned long long)before, (unsigned long long)after);
-        return false;
+    if (after != before && n < whylen) {
+        snprintf(why + n, whylen - n, "%sfree RAM %llu bytes before, %llu after",
+                 n ? "; " : "", (unsigned long long)before, (unsigned long long)after);
     }
-    return true;
+    return why[0] == '\0';
 }
 
 static bool run_program(int argc, char *argv[], char *why, size_t whylen)
 {
-    return run_program_expect(argc, argv, 0, why, whylen);
+    return run_program_expect(argc, argv, (struct ending){ false, 0 }, why, whylen);
+}
+
+/* A whole decimal number (no sign for counts), or false. */
+static bool parse_number(const char *s, bool allow_sign, long *ret)
+{
+    char *end;
+
+    if (*s == '\0' || (!allow_sign && (*s == '-' || *s == '+'))) {
+        return false;
+    }
+    *ret = strtol(s, &end, 10);
+    return *end == '\0';
 }
 
 /* expect-status N|killed program [args] */
 static bool run_expect_status(int argc, char *argv[], char *why, size_t whylen)
 {
-    char *end;
-    long want;
+    struct ending want = { false, 0 };
+    long status;
 
     if (argc < 3) {
         snprintf(why, whylen, "usage: expect-status N|killed program [args]");
         return false;
     }
-    want = strcmp(argv[1], "killed") == 0 ? PROC_STATUS_KILLED : strtol(argv[1], &end, 10);
-    if (want != PROC_STATUS_KILLED && (*end != '\0' || end == argv[1])) {
+    if (strcmp(argv[1], "killed") == 0) {
+        want.killed = true;
+    } else if (parse_number(argv[1], true, &status)) {
+        want.status = (int)status;
+    } else {
         snprintf(why, whylen, "expect-status: '%s' is not a number", argv[1]);
         return false;
     }
-    return run_program_expect(argc - 2, argv + 2, (int)want, why, whylen);
+    return run_program_expect(argc - 2, argv + 2, want, why, whylen);
 }
 
 static bool run_repeat(int argc, char *argv[], char *why, size_t whylen)
 {
-    long n = argc >= 3 ? strtol(argv[1], NULL, 10) : 0;
+    long n = 0;
     gensize_t before = mem_server_free();
 
-    if (n <= 0) {
+    if (argc < 3 || !parse_number(argv[1], false, &n) || n <= 0) {
         snprintf(why, whylen, "usage: repeat N program [args]");
         return false;
     }
@@ -162,6 +183,21 @@ static bool run_command(int argc, char *argv[], char *why, size_t whylen)
     return run_program(argc, argv, why, whylen);
 }
 
+/* The ';' ending the command at `cmd` (outside quotes), or its final NUL. */
+static char *end_of_command(char *cmd)
+{
+    bool quoted = false;
+
+    for (; *cmd != '\0'; cmd++) {
+        if (*cmd == '"') {
+            quoted = !quoted;
+        } else if (*cmd == ';' && !quoted) {
+            break;
+        }
+    }
+    return cmd;
+}
+
 unsigned commands_run_line(const char *line, unsigned *passed)
 {
     unsigned failed = 0;
@@ -172,11 +208,16 @@ unsigned commands_run_line(const char *line, unsigned *passed)
         char text[96];
         int argc;
 
-        next = strchr(cmd, ';');
-        if (next != NULL) {
+        next = end_of_command(cmd);
+        if (*next == ';') {
             *next++ = '\0';
+        } else {
+            next = NULL;
         }
         snprintf(text, sizeof(text), "%s", cmd + strspn(cmd, " \t"));
+        for (size_t len = strlen(text); len > 0 && (text[len - 1] == ' ' || text[len - 1] == '\t'); ) {
+            text[--len] = '\0';
+        }
         argc = split_words(cmd, argv, COMMAND_MAX_ARGS);
         if (argc == 0) {
             continue;
@@ -186,7 +227,7 @@ unsigned commands_run_line(const char *line, unsigned *passed)
             (*passed)++;
         } else {
             printf("TEST CMD %s ... FAIL: %s\n", text,
-                   argc < 0 ? "cannot parse (unclosed quote or too many words)" : why);
+                   argc < 0 ? err_getstring(INIT_ERR_BAD_COMMAND) : why);
             failed++;
         }
     }

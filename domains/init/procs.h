@@ -12,13 +12,12 @@
 #include <aos/spawn.h>
 #include <aos/aos_rpc_wire.h>
 
-#define PROC_STATUS_KILLED (-1000)   /* status of a domain the kernel killed */
-
 struct proc {
     uint32_t pid;
     struct spawninfo si;
     struct rpc_string_rx rx;     /* a string being received */
     bool exited;
+    bool killed;                 /* by the kernel (status is then meaningless) */
     int status;
     bool getchar_pending;        /* a GETCHAR waits for console input */
     uint32_t strings, numbers;   /* what it sent (tests, statistics) */

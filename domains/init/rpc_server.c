@@ -95,19 +95,20 @@ static void handle_get_ram(struct proc *p, const struct lmp_msg *m)
 
 static void handle_putchar(struct proc *p, const struct lmp_msg *m)
 {
-    char c = (char)m->words[1];
+    char c;
 
     if (m->nwords != 2) {
         reply(p, RPC_OP_PUTCHAR, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
         return;
     }
+    c = (char)m->words[1];
     sys_print(&c, 1);
     reply(p, RPC_OP_PUTCHAR, SYS_ERR_OK, NULL, 0, CPTR_NULL);
 }
 
 static void handle_puts(struct proc *p, const struct lmp_msg *m)
 {
-    uint32_t len = m->words[1];
+    uint32_t len = m->nwords >= 2 ? m->words[1] : 0;
 
     if (m->nwords < 2 || len > RPC_PUTS_MAX || m->nwords != 2 + (len + 3) / 4) {
         reply(p, RPC_OP_PUTS, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
@@ -226,7 +227,7 @@ bool rpc_server_step(bool block)
     }
     if (m.nwords == 3 && m.words[0] == LMP_KERNEL_MSG_KILLED) {
         p->exited = true;       /* from the kernel (or the domain itself: */
-        p->status = PROC_STATUS_KILLED;   /* then it only ends itself) */
+        p->killed = true;       /* then it only ends itself) */
         return true;
     }
     dispatch_message(p, &m);

@@ -71,7 +71,7 @@ typedef uint64_t errval_t;
     /* --- message passing (kernel/lmp.c, kernel/object/endpoint.c) --- */ \
     X(SYS_ERR_EP_ALREADY_BOUND,       "endpoint is already bound to a dispatcher") \
     X(SYS_ERR_EP_NOT_BOUND,           "endpoint is not bound to any dispatcher") \
-    X(SYS_ERR_LMP_TARGET_DEAD,        "the receiving dispatcher is stopped, killed or gone") \
+    X(SYS_ERR_LMP_TARGET_DEAD,        "the receiving dispatcher was killed or is not set up") \
     X(SYS_ERR_LMP_BUF_FULL,           "the receiver's message ring is full") \
     X(SYS_ERR_LMP_NO_RECV_SLOT,       "the receiver has no empty slot armed for a capability") \
     X(SYS_ERR_LMP_BAD_FLAGS,          "unknown send flags or more than LMP_MSG_WORDS words") \
@@ -124,7 +124,7 @@ typedef uint64_t errval_t;
     X(LIB_ERR_RPC_STRING_OVERRUN,     "string fragments carried more than the declared length") \
     X(LIB_ERR_RPC_STRING_TOO_LONG,    "string longer than the server accepts (RPC_STRING_MAX)") \
     X(LIB_ERR_RPC_NO_MEMORY,          "the server is out of memory for this request") \
-    X(LIB_ERR_RPC_UNKNOWN_CLIENT,     "message from a badge the server does not know") \
+    X(LIB_ERR_RPC_UNKNOWN_CLIENT,     "message from a badge the server does not know (reserved: such messages are dropped, there is nobody to answer)") \
     X(LIB_ERR_RPC_BAD_REPLY,          "the reply does not match the request") \
     X(LIB_ERR_RPC_SEND,               "sending the RPC request failed") \
     X(LIB_ERR_RPC_NO_CHANNEL,         "this domain has no channel to init") \
@@ -184,7 +184,7 @@ typedef uint64_t errval_t;
     X(LIB_ERR_THREAD_IN_HANDLER,      "cannot change the exception stack while running on it") \
     /* --- init --- */ \
     X(INIT_ERR_NO_SUCH_MODULE,        "no boot module of that name") \
-    X(INIT_ERR_BAD_COMMAND,           "command line cannot be parsed")
+    X(INIT_ERR_BAD_COMMAND,           "command cannot be parsed (unclosed quote or too many words)")
 
 enum errcode {
 #define ERRCODE_ENUM(name, desc) name,

@@ -148,10 +148,15 @@ static errval_t dispatcher_set_exit_ep(struct cte *root, struct dcb *dcb,
         return SYS_ERR_NO_RIGHTS;
     }
     if (slot->cap.type != ObjType_Null) {
-        caps_delete(slot);
+        err = caps_delete(slot);
+        if (err_is_fail(err)) {
+            return err;
+        }
     }
     err = caps_copy(slot, ep, CAP_RIGHTS_ALL, 0);   /* keeps the badge */
-    slot->owner = CTE_OWNER_DCB_FIRST + DCB_CTE_EXIT_EP;
+    if (err_is_ok(err)) {
+        slot->owner = CTE_OWNER_DCB_FIRST + DCB_CTE_EXIT_EP;
+    }
     return err;
 }
 
