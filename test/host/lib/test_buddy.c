@@ -11,6 +11,7 @@
 #include "host_suite.h"
 #include <aos/buddy.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #define PAGE      BASE_PAGE_SIZE
@@ -644,6 +645,369 @@ static void test_node_exhaustion(void)
     CU_ASSERT_EQUAL(slab_freecount(&small), total);
 }
 
+/* ---- long random sequence against a per-page reference model ---------- */
+
+#define R_ORDER   23                     /* 8 MiB: 2048 pages */
+#define R_BASE    0x30000000u
+#define R_PAGES   (1u << (R_ORDER - BUDDY_MIN_ORDER))
+#define R_STEPS   100000
+#define R_CHECK   500                    /* full invariant walk every R_CHECK steps */
+
+struct rec {
+    lvaddr_t base;
+    size_t bytes;                        /* whole reservation */
+    enum buddy_tag tag;
+    bool range;                          /* alloc_at: free with free_range */
+};
+
+static uint32_t r_owner[R_PAGES];        /* record id holding the page, 0 = free */
+static bool r_start[R_PAGES];            /* a block starts at this page */
+static struct rec r_recs[R_STEPS + 1];
+static uint32_t r_live[R_STEPS + 1];
+static size_t r_nlive, r_free_pages;
+static uint32_t r_seed;
+static unsigned r_stat[16];
+
+static uint32_t rnd(void)
+{
+    r_seed ^= r_seed << 13;
+    r_seed ^= r_seed >> 17;
+    r_seed ^= r_seed << 5;
+    return r_seed;
+}
+
+static size_t pg_of(lvaddr_t va)
+{
+    return (va - R_BASE) / PAGE;
+}
+
+static bool pages_free(size_t pg, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (r_owner[pg + i] != 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static void mark(size_t pg, size_t n, uint32_t id)
+{
+    for (size_t i = 0; i < n; i++) {
+        r_owner[pg + i] = id;
+    }
+    if (id != 0) {
+        r_free_pages -= n;
+    } else {
+        r_free_pages += n;
+    }
+}
+
+/* Largest order of an aligned block starting at page `pg`, ending by `end`. */
+static unsigned piece_order(size_t pg, size_t end)
+{
+    unsigned k = 0;
+    while (k < R_ORDER - BUDDY_MIN_ORDER && pg % ((size_t)2 << k) == 0 &&
+           pg + ((size_t)2 << k) <= end) {
+        k++;
+    }
+    return k;                            /* in pages: 2^k */
+}
+
+static void add_live(uint32_t id)
+{
+    r_live[r_nlive++] = id;
+}
+
+/* Every leaf against the model. */
+static void model_walk(const struct buddy_node *n)
+{
+    if (n->state == BUDDY_SPLIT) {
+        model_walk(n->child[0]);
+        model_walk(n->child[1]);
+        return;
+    }
+    size_t pg = pg_of(n->base), np = (size_t)1 << (n->order - BUDDY_MIN_ORDER);
+    uint32_t id = n->state == BUDDY_ALLOCATED ? (uint32_t)(uintptr_t)n->owner : 0;
+    if (n->state == BUDDY_ALLOCATED) {
+        CU_ASSERT_FATAL(id != 0);
+        CU_ASSERT_FATAL(r_start[pg]);
+        CU_ASSERT_EQUAL_FATAL(n->tag, r_recs[id].tag);
+    }
+    for (size_t i = 0; i < np; i++) {
+        CU_ASSERT_EQUAL_FATAL(r_owner[pg + i], id);
+        CU_ASSERT_FATAL(i == 0 || !r_start[pg + i]);
+    }
+}
+
+static void expect_unchanged(const struct snapshot *s, errval_t err)
+{
+    CU_ASSERT_FATAL(err_is_fail(err));
+    CU_ASSERT_FATAL(memcmp(&s->b, &bd, sizeof(bd)) == 0);
+    CU_ASSERT_EQUAL_FATAL(s->slab_free, slab_freecount(&nslab));
+}
+
+static void r_alloc(uint32_t id)
+{
+    size_t bytes = 1 + rnd() % (PAGE << (rnd() % 7));
+    if (rnd() % 64 == 0) {
+        bytes = 1 + rnd() % (2u << 20);
+    }
+    size_t align = 0;
+    switch (rnd() % 4) {
+    case 1: align = 8; break;
+    case 2: align = (size_t)PAGE << (rnd() % 6); break;
+    default: break;
+    }
+    enum buddy_tag tag = (enum buddy_tag)(1 + rnd() % (BUDDY_TAG_COUNT - 1));
+    size_t np = 1;
+    while (np * PAGE < bytes || np * PAGE < align) {
+        np <<= 1;
+    }
+    struct snapshot s;
+    snap(&s);
+    lvaddr_t va;
+    size_t sz;
+    errval_t err = buddy_alloc(&bd, bytes, align, tag, &va, &sz);
+    if (err_is_ok(err)) {
+        r_stat[0]++;
+        CU_ASSERT_EQUAL_FATAL(sz, np * PAGE);
+        CU_ASSERT_FATAL(va >= R_BASE && va % sz == 0);
+        size_t pg = pg_of(va);
+        CU_ASSERT_FATAL(pg + np <= R_PAGES);
+        CU_ASSERT_FATAL(pages_free(pg, np));
+        mark(pg, np, id);
+        r_start[pg] = true;
+        CU_ASSERT_EQUAL_FATAL(buddy_set_owner(&bd, va, (void *)(uintptr_t)id), SYS_ERR_OK);
+        r_recs[id] = (struct rec){ va, sz, tag, false };
+        add_live(id);
+    } else {
+        r_stat[1]++;
+        CU_ASSERT_EQUAL_FATAL(err, LIB_ERR_BUDDY_NO_SPACE);
+        expect_unchanged(&s, err);
+        /* buddy completeness: no aligned range of that size is free */
+        for (size_t pg = 0; pg + np <= R_PAGES; pg += np) {
+            CU_ASSERT_FATAL(!pages_free(pg, np));
+        }
+    }
+}
+
+static void r_alloc_at(uint32_t id)
+{
+    size_t pg = rnd() % R_PAGES;
+    size_t np = 1 + rnd() % (rnd() % 4 == 0 ? 128 : 8);
+    if (pg + np > R_PAGES) {
+        np = R_PAGES - pg;
+    }
+    enum buddy_tag tag = (enum buddy_tag)(1 + rnd() % (BUDDY_TAG_COUNT - 1));
+    struct snapshot s;
+    snap(&s);
+    size_t nb;
+    size_t bytes = np * PAGE - rnd() % PAGE;     /* rounded up to np pages */
+    errval_t err = buddy_alloc_at(&bd, R_BASE + (lvaddr_t)(pg * PAGE), bytes, tag, &nb);
+    if (!pages_free(pg, np)) {
+        r_stat[3]++;
+        CU_ASSERT_EQUAL_FATAL(err, LIB_ERR_BUDDY_RANGE_NOT_FREE);
+        expect_unchanged(&s, err);
+        return;
+    }
+    r_stat[2]++;
+    CU_ASSERT_EQUAL_FATAL(err, SYS_ERR_OK);
+    size_t want = 0;
+    for (size_t a = pg; a < pg + np; a += (size_t)1 << piece_order(a, pg + np)) {
+        size_t k = piece_order(a, pg + np);
+        struct buddy_block blk;
+        lvaddr_t va = R_BASE + (lvaddr_t)(a * PAGE);
+        CU_ASSERT_EQUAL_FATAL(buddy_lookup(&bd, va, &blk), SYS_ERR_OK);
+        CU_ASSERT_EQUAL_FATAL(blk.base, va);
+        CU_ASSERT_EQUAL_FATAL(blk.size, PAGE << k);
+        CU_ASSERT_EQUAL_FATAL(blk.tag, tag);
+        CU_ASSERT_PTR_NULL_FATAL(blk.owner);
+        CU_ASSERT_EQUAL_FATAL(buddy_set_owner(&bd, va, (void *)(uintptr_t)id), SYS_ERR_OK);
+        r_start[a] = true;
+        want++;
+    }
+    CU_ASSERT_EQUAL_FATAL(nb, want);
+    mark(pg, np, id);
+    r_recs[id] = (struct rec){ R_BASE + (lvaddr_t)(pg * PAGE), np * PAGE, tag, true };
+    add_live(id);
+}
+
+static void r_free(void)
+{
+    if (r_nlive == 0) {
+        return;
+    }
+    size_t i = rnd() % r_nlive;
+    uint32_t id = r_live[i];
+    struct rec *r = &r_recs[id];
+    size_t pg = pg_of(r->base), np = r->bytes / PAGE;
+    if (r->range) {
+        size_t nb, want = 0;
+        for (size_t a = pg; a < pg + np; a += (size_t)1 << piece_order(a, pg + np)) {
+            want++;
+        }
+        CU_ASSERT_EQUAL_FATAL(buddy_free_range(&bd, r->base, r->bytes, &nb), SYS_ERR_OK);
+        CU_ASSERT_EQUAL_FATAL(nb, want);
+    } else {
+        CU_ASSERT_EQUAL_FATAL(buddy_free(&bd, r->base), SYS_ERR_OK);
+    }
+    r_stat[4]++;
+    for (size_t a = pg; a < pg + np; a++) {
+        r_start[a] = false;
+    }
+    mark(pg, np, 0);
+    r_live[i] = r_live[--r_nlive];
+    if (rnd() % 8 == 0) {                      /* and again */
+        struct snapshot s;
+        snap(&s);
+        errval_t err = r->range ? buddy_free_range(&bd, r->base, r->bytes, NULL)
+                                : buddy_free(&bd, r->base);
+        CU_ASSERT_EQUAL_FATAL(err, LIB_ERR_BUDDY_DOUBLE_FREE);
+        expect_unchanged(&s, err);
+        r_stat[5]++;
+    }
+}
+
+static void r_grow(uint32_t id)
+{
+    if (r_nlive == 0) {
+        return;
+    }
+    struct rec *r = &r_recs[r_live[rnd() % r_nlive]];
+    if (r->range) {
+        return;
+    }
+    size_t np = r->bytes / PAGE, above = pg_of(r->base) + np;
+    struct snapshot s;
+    snap(&s);
+    lvaddr_t va;
+    errval_t err = buddy_alloc_grow(&bd, r->base, &va);
+    if (above + np > R_PAGES) {
+        CU_ASSERT_EQUAL_FATAL(err, LIB_ERR_BUDDY_OUT_OF_RANGE);
+        expect_unchanged(&s, err);
+        r_stat[8]++;
+    } else if (!pages_free(above, np)) {
+        CU_ASSERT_EQUAL_FATAL(err, LIB_ERR_BUDDY_RANGE_NOT_FREE);
+        expect_unchanged(&s, err);
+        r_stat[7]++;
+    } else {
+        CU_ASSERT_EQUAL_FATAL(err, SYS_ERR_OK);
+        CU_ASSERT_EQUAL_FATAL(va, r->base + r->bytes);
+        CU_ASSERT_EQUAL_FATAL(buddy_set_owner(&bd, va, (void *)(uintptr_t)id), SYS_ERR_OK);
+        mark(above, np, id);
+        r_start[above] = true;
+        r_recs[id] = (struct rec){ va, r->bytes, r->tag, false };
+        add_live(id);
+        r_stat[6]++;
+    }
+}
+
+static void r_lookup(void)
+{
+    lvaddr_t va = R_BASE + rnd() % (R_PAGES * PAGE);
+    if (rnd() % 16 == 0) {
+        va = rnd() % 2 ? R_BASE - 1 - rnd() % PAGE : R_BASE + R_PAGES * PAGE + rnd() % PAGE;
+        struct buddy_block blk;
+        CU_ASSERT_EQUAL_FATAL(buddy_lookup(&bd, va, &blk), LIB_ERR_BUDDY_OUT_OF_RANGE);
+        return;
+    }
+    size_t pg = pg_of(va);
+    struct buddy_block blk;
+    errval_t err = buddy_lookup(&bd, va, &blk);
+    if (r_owner[pg] == 0) {
+        CU_ASSERT_EQUAL_FATAL(err, LIB_ERR_BUDDY_NOT_ALLOCATED);
+        r_stat[10]++;
+        return;
+    }
+    r_stat[9]++;
+    CU_ASSERT_EQUAL_FATAL(err, SYS_ERR_OK);
+    uint32_t id = (uint32_t)(uintptr_t)blk.owner;
+    CU_ASSERT_EQUAL_FATAL(id, r_owner[pg]);
+    CU_ASSERT_EQUAL_FATAL(blk.tag, r_recs[id].tag);
+    CU_ASSERT_FATAL(va >= blk.base && va - blk.base < blk.size);
+    CU_ASSERT_FATAL(blk.base % blk.size == 0);
+    CU_ASSERT_FATAL(r_start[pg_of(blk.base)]);
+    CU_ASSERT_FATAL(blk.base >= r_recs[id].base &&
+                    blk.base + blk.size <= r_recs[id].base + r_recs[id].bytes);
+}
+
+static void r_bad_free(void)
+{
+    size_t pg = rnd() % R_PAGES;
+    lvaddr_t va = R_BASE + (lvaddr_t)(pg * PAGE);
+    errval_t want;
+    if (r_owner[pg] == 0) {
+        want = LIB_ERR_BUDDY_DOUBLE_FREE;
+    } else if (!r_start[pg]) {
+        want = LIB_ERR_BUDDY_FOREIGN;
+    } else {
+        va += 1 + rnd() % (PAGE - 1);          /* unaligned: never a block start */
+        want = LIB_ERR_BUDDY_FOREIGN;
+    }
+    struct snapshot s;
+    snap(&s);
+    errval_t err = buddy_free(&bd, va);
+    CU_ASSERT_EQUAL_FATAL(err, want);
+    expect_unchanged(&s, err);
+    r_stat[want == LIB_ERR_BUDDY_DOUBLE_FREE ? 11 : 12]++;
+}
+
+static void test_random_model(void)
+{
+    CU_ASSERT_EQUAL_FATAL(buddy_init(&bd, R_BASE, R_ORDER, &nslab), SYS_ERR_OK);
+    memset(r_owner, 0, sizeof(r_owner));
+    memset(r_start, 0, sizeof(r_start));
+    memset(r_stat, 0, sizeof(r_stat));
+    r_nlive = 0;
+    r_free_pages = R_PAGES;
+    r_seed = 0x2545f491u;
+    for (uint32_t step = 1; step <= R_STEPS; step++) {
+        uint32_t op = rnd() % 100;
+        /* shift towards freeing when the space is nearly full */
+        if (r_free_pages < R_PAGES / 8 && op < 45) {
+            op += 55;
+        }
+        if (op < 30) {
+            r_alloc(step);
+        } else if (op < 45) {
+            r_alloc_at(step);
+        } else if (op < 50) {
+            r_grow(step);
+        } else if (op < 80) {
+            r_free();
+        } else if (op < 93) {
+            r_lookup();
+        } else {
+            r_bad_free();
+        }
+        CU_ASSERT_EQUAL_FATAL(bd.free_bytes, r_free_pages * PAGE);
+        CU_ASSERT_EQUAL_FATAL(slab_start - slab_freecount(&nslab), bd.nodes);
+        if (step % R_CHECK == 0) {
+            CU_ASSERT_FATAL(check_invariants(&bd));
+            model_walk(bd.root);
+        }
+    }
+    CU_ASSERT_FATAL(check_invariants(&bd));
+    model_walk(bd.root);
+    /* every kind of outcome happened many times */
+    for (int i = 0; i <= 12; i++) {
+        CU_ASSERT(r_stat[i] >= 20);
+    }
+    while (r_nlive > 0) {
+        r_free();
+    }
+    assert_pristine();
+    buddy_destroy(&bd);
+    CU_ASSERT_EQUAL(slab_freecount(&nslab), slab_start);
+    if (getenv("BUDDY_STATS") != NULL) {
+        for (int i = 0; i <= 12; i++) {
+            printf(" r_stat[%d]=%u", i, r_stat[i]);
+        }
+        printf("\n");
+    }
+}
+
 HOST_SUITE(buddy_suite, "buddy: virtual address space allocator",
            NULL, NULL, setup,
            HOST_TEST(test_init_errors),
@@ -654,4 +1018,5 @@ HOST_SUITE(buddy_suite, "buddy: virtual address space allocator",
            HOST_TEST(test_bad_free),
            HOST_TEST(test_alloc_at),
            HOST_TEST(test_grow),
-           HOST_TEST(test_node_exhaustion))
+           HOST_TEST(test_node_exhaustion),
+           HOST_TEST(test_random_model))
