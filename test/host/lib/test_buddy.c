@@ -962,6 +962,9 @@ static void test_random_model(void)
     r_nlive = 0;
     r_free_pages = R_PAGES;
     r_seed = 0x2545f491u;
+    if (getenv("BUDDY_SEED") != NULL) {          /* other sequences, by hand */
+        r_seed = (uint32_t)strtoul(getenv("BUDDY_SEED"), NULL, 0) | 1u;
+    }
     for (uint32_t step = 1; step <= R_STEPS; step++) {
         uint32_t op = rnd() % 100;
         /* shift towards freeing when the space is nearly full */
@@ -990,8 +993,9 @@ static void test_random_model(void)
     }
     CU_ASSERT_FATAL(check_invariants(&bd));
     model_walk(bd.root);
-    /* every kind of outcome happened many times */
-    for (int i = 0; i <= 12; i++) {
+    /* every kind of outcome happened many times (with the fixed seed; grow
+     * beyond the top of the range is the rarest, 32 times) */
+    for (int i = 0; i <= 12 && getenv("BUDDY_SEED") == NULL; i++) {
         CU_ASSERT(r_stat[i] >= 20);
     }
     while (r_nlive > 0) {
