@@ -184,7 +184,19 @@ typedef uint64_t errval_t;
     X(LIB_ERR_THREAD_IN_HANDLER,      "cannot change the exception stack while running on it") \
     /* --- init --- */ \
     X(INIT_ERR_NO_SUCH_MODULE,        "no boot module of that name") \
-    X(INIT_ERR_BAD_COMMAND,           "command cannot be parsed (unclosed quote or too many words)")
+    X(INIT_ERR_BAD_COMMAND,           "command cannot be parsed (unclosed quote or too many words)") \
+    /* --- buddy allocator of the address space (vspace/buddy.c) --- */ \
+    X(LIB_ERR_BUDDY_INIT_ARGS,        "buddy init: base not aligned to the range, order outside 12..31, range above 2 GiB or slab objects too small") \
+    X(LIB_ERR_BUDDY_NO_SPACE,         "no free aligned block of virtual space large enough") \
+    X(LIB_ERR_BUDDY_BAD_SIZE,         "size zero or larger than the managed range") \
+    X(LIB_ERR_BUDDY_BAD_ALIGNMENT,    "alignment not a power of two or too large, or base not page aligned") \
+    X(LIB_ERR_BUDDY_BAD_TAG,          "block tag is not HEAP, STACK, GUARD or FIXED") \
+    X(LIB_ERR_BUDDY_OUT_OF_RANGE,     "address range outside the buddy's managed range") \
+    X(LIB_ERR_BUDDY_RANGE_NOT_FREE,   "requested virtual range overlaps allocated blocks") \
+    X(LIB_ERR_BUDDY_FOREIGN,          "address is not the start of an allocated block") \
+    X(LIB_ERR_BUDDY_DOUBLE_FREE,      "address lies in free virtual space (block already free)") \
+    X(LIB_ERR_BUDDY_NOT_ALLOCATED,    "address lies in free virtual space, not in an allocated block") \
+    X(LIB_ERR_BUDDY_NO_NODE,          "out of buddy nodes (node slab empty)")
 
 enum errcode {
 #define ERRCODE_ENUM(name, desc) name,
