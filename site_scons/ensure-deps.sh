@@ -12,6 +12,19 @@ if [ "${1:-}" = "bench" ]; then
     PACKAGES="$PACKAGES gcc-arm-linux-gnueabihf"
 fi
 
+# `scons bench` fetches Debian's armhf kernel package (apt-get download), so
+# dpkg must know the armhf architecture; site_scons/linux_bench.py retries the
+# index update itself, as it can fail transiently for one architecture.
+if [ "${1:-}" = "bench" ] && ! dpkg --print-foreign-architectures | grep -qx armhf; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "ensure-deps: the Linux reference benchmark needs Debian's armhf package index; run this, then try again:"
+        echo "    sudo dpkg --add-architecture armhf && sudo apt-get update"
+        exit 1
+    fi
+    dpkg --add-architecture armhf
+    apt-get update -q || echo "ensure-deps: apt-get update reported errors (linux_bench.py retries)"
+fi
+
 missing=""
 for p in $PACKAGES; do
     status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
