@@ -115,6 +115,7 @@ static int run_main(char **init_argv)
         err = thread_spawn(main_thread, &a, MAIN_STACK_SIZE, &t);
     }
     if (err_is_ok(err)) {
+        threads_set_program_main(t);
         err = thread_join(t, &status);
     }
     if (err_is_fail(err)) {

@@ -13,6 +13,7 @@
 #include <aos/aos_rpc.h>
 #include <aos/spawn.h>
 #include <aos/caps.h>
+#include <aos/debug.h>
 #include <aos/morecore.h>
 #include <aos/threads.h>
 
@@ -76,12 +77,12 @@ static errval_t rpc_ram_alloc(capaddr_t *ret, gensize_t size, gensize_t alignmen
     return err;
 }
 
-/* Dropping our cap is all we can do: init reclaims the block at exit. */
+/* Give the block back to init's memory server (the cap is gone after). */
 static errval_t rpc_ram_free(capaddr_t ram)
 {
-    errval_t err = cap_delete(ram);
-    if (err_is_ok(err)) {
-        err = slot_free(ram);
+    errval_t err = aos_rpc_free_ram_cap(aos_rpc_get_init_channel(), ram);
+    if (err_is_fail(err)) {
+        DEBUG_ERR(err, "giving RAM back to init failed");
     }
     return err;
 }

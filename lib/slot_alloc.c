@@ -123,8 +123,17 @@ errval_t slot_alloc_init_ops(const struct slot_alloc_ops *ops, capaddr_t rootcn,
 /* The real domain layout (include/autarky/bootinfo.h). */
 errval_t slot_alloc_init(void)
 {
+    struct capability_info ci;
+    errval_t err = cap_identify(CAP_ROOTCN, &ci);       /* how many root slots */
+    cslot_t root_slots;
+
+    if (err_is_fail(err)) {
+        return err_push(err, LIB_ERR_SLOT_INIT_ARGS);
+    }
+    root_slots = ci.size / CTE_SIZE > SLOT_ALLOC_MAX_ROOT_SLOTS
+                 ? SLOT_ALLOC_MAX_ROOT_SLOTS : (cslot_t)(ci.size / CTE_SIZE);
     return slot_alloc_init_ops(NULL, CAP_ROOTCN, ROOTCN_SLOT_SLOT_ALLOC0,
-                               ROOTCN_FREE_SLOTS, SLOT_ALLOC_MAX_ROOT_SLOTS);
+                               ROOTCN_FREE_SLOTS, root_slots);
 }
 
 /*

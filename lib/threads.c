@@ -74,6 +74,12 @@ extern char __tls_base[], __tdata_source[], __tdata_size[], __tbss_offset[],
             __tbss_size[], __tls_align[];
 
 static void thread_wait_for_message(void);
+static struct thread *program_main;          /* the thread running main() */
+
+void threads_set_program_main(struct thread *t)
+{
+    program_main = t;
+}
 
 static struct thread main_thread;           /* thread 0 */
 static struct thread *current;              /* NULL: the idle context */
@@ -436,9 +442,9 @@ errval_t thread_join(struct thread *t, int *retval)
         threads_restore(was);
         return LIB_ERR_THREAD_JOIN_SELF;
     }
-    if (t == &main_thread) {
+    if (t == &main_thread || (t == program_main && current != &main_thread)) {
         threads_restore(was);
-        return LIB_ERR_THREAD_JOIN_MAIN;
+        return LIB_ERR_THREAD_JOIN_MAIN;      /* only the runtime waits for main */
     }
     if (t->joiner != NULL) {
         threads_restore(was);

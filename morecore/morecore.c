@@ -96,7 +96,7 @@ void morecore_release(lvaddr_t from, lvaddr_t to)
         return;
     }
     paging_lock(st);
-    paging_unmap_lazy(st, from, to - from);
+    paging_unmap_lazy(st, from, to - from, false);
     paging_unlock(st);
 }
 

@@ -47,11 +47,29 @@ static void drop_message(const struct lmp_msg *msg)
     }
 }
 
+static errval_t call_locked_flags(struct aos_rpc *rpc, const uint32_t *req,
+                                  uint32_t nwords, capaddr_t send_cap, uint32_t flags,
+                                  capaddr_t recv_slot, struct lmp_msg *reply);
+
 /* aos_rpc_call with rpc->lock held by the caller; `req` is a whole
  * LMP_MSG_WORDS message buffer. */
 static errval_t call_locked(struct aos_rpc *rpc, const uint32_t *req, uint32_t nwords,
                             capaddr_t send_cap, capaddr_t recv_slot,
                             struct lmp_msg *reply)
+{
+    return call_locked_flags(rpc, req, nwords, send_cap, 0, recv_slot, reply);
+}
+
+/* The same, moving `cap` to the server (LMP_FLAG_GIVE). */
+static errval_t call_locked_give(struct aos_rpc *rpc, const uint32_t *req,
+                                 uint32_t nwords, capaddr_t cap, struct lmp_msg *reply)
+{
+    return call_locked_flags(rpc, req, nwords, cap, LMP_FLAG_GIVE, CPTR_NULL, reply);
+}
+
+static errval_t call_locked_flags(struct aos_rpc *rpc, const uint32_t *req,
+                                  uint32_t nwords, capaddr_t send_cap, uint32_t flags,
+                                  capaddr_t recv_slot, struct lmp_msg *reply)
 {
     uint32_t op = RPC_HDR_OP(req[0]);
     errval_t err;
@@ -62,9 +80,9 @@ static errval_t call_locked(struct aos_rpc *rpc, const uint32_t *req, uint32_t n
             return err;
         }
     }
-    err = lmp_try_send_msg(rpc->ep, send_cap, LMP_FLAG_YIELD, req, nwords);
+    err = lmp_try_send_msg(rpc->ep, send_cap, LMP_FLAG_YIELD | flags, req, nwords);
     if (err_no(err) == SYS_ERR_LMP_BUF_FULL || err_no(err) == SYS_ERR_LMP_NO_RECV_SLOT) {
-        err = lmp_send(rpc->ep, send_cap, LMP_FLAG_YIELD, req, nwords);  /* retries */
+        err = lmp_send(rpc->ep, send_cap, LMP_FLAG_YIELD | flags, req, nwords);  /* retries */
     }
     if (err_is_fail(err)) {
         if (recv_slot != CPTR_NULL) {
@@ -197,6 +215,39 @@ errval_t aos_rpc_get_ram_cap(struct aos_rpc *rpc, size_t bytes, size_t alignment
         *ret_bytes = reply.words[3];
     }
     return SYS_ERR_OK;
+}
+
+errval_t aos_rpc_free_ram_cap(struct aos_rpc *rpc, capaddr_t ram)
+{
+    uint32_t req[LMP_MSG_WORDS] = { RPC_HDR(RPC_OP_FREE_RAM, 0) };
+    struct lmp_msg reply;
+    errval_t err;
+
+    if (rpc == NULL) {
+        return LIB_ERR_RPC_NO_CHANNEL;
+    }
+    thread_mutex_lock(&rpc->lock);
+    err = call_locked_give(rpc, req, 1, ram, &reply);
+    thread_mutex_unlock(&rpc->lock);
+    cap_delete(ram);            /* still here if the send failed */
+    slot_free(ram);
+    return err;
+}
+
+errval_t aos_rpc_mem_stats(struct aos_rpc *rpc, size_t *free_bytes, size_t *total_bytes)
+{
+    uint32_t req[1] = { RPC_HDR(RPC_OP_MEM_STATS, 0) };
+    struct lmp_msg reply;
+    errval_t err = aos_rpc_call(rpc, req, 1, CPTR_NULL, CPTR_NULL, &reply);
+
+    if (err_is_ok(err)) {
+        if (reply.nwords < 5) {
+            return LIB_ERR_RPC_BAD_REPLY;
+        }
+        *free_bytes = reply.words[3];
+        *total_bytes = reply.words[4];
+    }
+    return err;
 }
 
 errval_t aos_rpc_serial_putchar(struct aos_rpc *rpc, char c)

@@ -47,7 +47,11 @@ def domain_env():
     env.Append(CCFLAGS=['--specs=picolibc.specs'],
                LINKFLAGS=['--specs=picolibc.specs', '-nostartfiles',
                           '-T', 'lib/arch/%s/domain.ld' % ARCH,
-                          '-Wl,--build-id=none'])
+                          '-Wl,--build-id=none',
+                          # large allocations bypass picolibc's heap
+                          # (morecore/malloc_large.c)
+                          '-Wl,--wrap=malloc,--wrap=free,--wrap=calloc,'
+                          '--wrap=realloc'])
     return env
 
 

@@ -94,6 +94,19 @@ errval_t spawn_account_ram(struct spawninfo *si, capaddr_t ram)
     return cap_list_add(&si->ram, ram);
 }
 
+errval_t spawn_unaccount_ram(struct spawninfo *si, lpaddr_t base, capaddr_t *ret)
+{
+    for (uint32_t i = 0; i < si->ram.count; i++) {
+        struct capability_info ci;
+        if (err_is_ok(cap_identify(si->ram.caps[i], &ci)) && ci.base == base) {
+            *ret = si->ram.caps[i];
+            si->ram.caps[i] = si->ram.caps[--si->ram.count];
+            return SYS_ERR_OK;
+        }
+    }
+    return LIB_ERR_SPAWN_NOT_ACCOUNTED;
+}
+
 /* paging_ram_fn for the child's page tables. */
 errval_t spawn_table_ram(void *ctx, capaddr_t *ret, gensize_t bytes)
 {

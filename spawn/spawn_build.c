@@ -30,7 +30,8 @@ static errval_t child_l2_cnode(struct spawninfo *si, cslot_t root_slot, capaddr_
 /* Root CNode with TASKCN, PAGECN (holding the VNode L1) and SLOT_ALLOC0. */
 static errval_t build_cspace(struct spawninfo *si)
 {
-    errval_t err = spawn_object(si, ObjType_L1CNode, OBJSIZE_L1CNODE_MIN, &si->l1cnode);
+    errval_t err = spawn_object(si, ObjType_L1CNode, SPAWN_ROOT_CNODE_SLOTS * CTE_SIZE,
+                                &si->l1cnode);
     if (err_is_ok(err)) {
         err = child_l2_cnode(si, ROOTCN_SLOT_TASKCN, &si->taskcn);
     }

@@ -15,13 +15,16 @@
  * second finds the page mapped and simply resumes, so exactly one frame
  * is installed.
  *
- * The pool: RAM comes from the memory server in chunks (1 MiB, doubling
+ * The pools: RAM comes from the memory server in chunks (1 MiB, doubling
  * up to 16 MiB as the domain grows), and one 4 KiB frame is retyped from
  * a chunk per fault, so the common fault needs two kernel invocations and
  * no RPC. A chunk whose frames are all freed goes back to the server.
+ * The runtime's own eagerly mapped pages come from a second pool of
+ * 256 KiB chunks, so they never keep a heap chunk from going back.
  */
 #include "paging_types.h"
 #include <aos/caps.h>
+#include <aos/debug.h>
 #include <aos/slot_alloc.h>
 #include <aos/ram_alloc.h>
 #include <aos/dispatch.h>
@@ -50,9 +53,19 @@ struct frame_chunk {
     uint32_t map[CHUNK_MAX_PAGES / 32];  /* bit set: page handed out */
 };
 
-static struct frame_chunk *chunks;          /* newest first */
-static size_t next_chunk_size = CHUNK_MIN;
-static size_t pool_free;                    /* frames available without RAM */
+/* Two pools, so that long-lived metadata pages never pin a chunk of heap
+ * pages: `lazy` serves faults in HEAP and STACK blocks, `meta` the
+ * runtime's eagerly mapped memory (slab refills, exception stacks). */
+struct frame_pool {
+    struct frame_chunk *chunks;             /* newest first */
+    size_t next_chunk_size;
+    size_t max_chunk_size;
+    size_t free;                            /* frames available without RAM */
+    size_t reserve;                         /* refill at or below this */
+};
+static struct frame_pool lazy_pool = { NULL, CHUNK_MIN, CHUNK_MAX, 0, POOL_RESERVE };
+static struct frame_pool meta_pool = { NULL, 256 * 1024, 256 * 1024, 0, 16 };
+static size_t pool_free;                    /* both pools */
 static struct slab_allocator chunk_slab;
 static char chunk_bootstrap[BASE_PAGE_SIZE] __attribute__((aligned(8)));
 static bool pool_ready;
@@ -74,8 +87,8 @@ static bool can_ask_for_ram(void)
     return rpc == NULL || rpc->lock.holder != thread_self() || !rpc->lock.locked;
 }
 
-/* A new chunk of RAM (lock held). */
-static errval_t chunk_new(void)
+/* A new chunk of RAM for `pool` (lock held). */
+static errval_t chunk_new(struct frame_pool *pool)
 {
     struct frame_chunk *c = slab_alloc(&chunk_slab);
     struct capability_info ci;
@@ -85,7 +98,7 @@ static errval_t chunk_new(void)
         return LIB_ERR_PAGING_NO_METADATA;
     }
     memset(c, 0, sizeof(*c));
-    err = ram_alloc_aligned(&c->ram, next_chunk_size, BASE_PAGE_SIZE, NULL);
+    err = ram_alloc_aligned(&c->ram, pool->next_chunk_size, BASE_PAGE_SIZE, NULL);
     if (err_is_ok(err)) {
         err = cap_identify(c->ram, &ci);
     }
@@ -98,11 +111,12 @@ static errval_t chunk_new(void)
     if (c->pages > CHUNK_MAX_PAGES) {
         c->pages = CHUNK_MAX_PAGES;
     }
-    c->next = chunks;
-    chunks = c;
+    c->next = pool->chunks;
+    pool->chunks = c;
+    pool->free += c->pages;
     pool_free += c->pages;
-    if (next_chunk_size < CHUNK_MAX) {
-        next_chunk_size <<= 1;
+    if (pool->next_chunk_size < pool->max_chunk_size) {
+        pool->next_chunk_size <<= 1;
     }
     slab_refill_check(&chunk_slab);
     return SYS_ERR_OK;
@@ -125,8 +139,8 @@ static int chunk_free_page(struct frame_chunk *c)
     return -1;
 }
 
-/* A fresh zeroed 4 KiB frame in a new slot (paging lock held). */
-static errval_t frame_get(capaddr_t *ret)
+/* A fresh zeroed 4 KiB frame from `pool` in a new slot (paging lock held). */
+static errval_t frame_get(struct frame_pool *pool, capaddr_t *ret)
 {
     struct frame_chunk *c;
     int page = -1;
@@ -135,13 +149,13 @@ static errval_t frame_get(capaddr_t *ret)
     if (!pool_ready) {
         pool_init();
     }
-    if (pool_free <= POOL_RESERVE && can_ask_for_ram()) {
-        err = chunk_new();
-        if (err_is_fail(err) && pool_free == 0) {
+    if (pool->free <= pool->reserve && can_ask_for_ram()) {
+        err = chunk_new(pool);
+        if (err_is_fail(err) && pool->free == 0) {
             return err;
         }
     }
-    for (c = chunks; c != NULL && (page = chunk_free_page(c)) < 0; c = c->next) {
+    for (c = pool->chunks; c != NULL && (page = chunk_free_page(c)) < 0; c = c->next) {
     }
     if (c == NULL) {
         return LIB_ERR_PAGING_NO_RAM;
@@ -162,39 +176,52 @@ static errval_t frame_get(capaddr_t *ret)
     }
     c->map[page / 32] |= 1u << (page % 32);
     c->used++;
+    pool->free--;
     pool_free--;
     return SYS_ERR_OK;
 }
 
-/* Give a frame from frame_get back (lock held); an empty chunk goes back
- * to the memory server unless it is the newest one. */
+/* Give a frame back to `pool` if it came from there; an empty chunk goes
+ * back to the memory server unless it is the newest one. */
+static bool pool_put(struct frame_pool *pool, lpaddr_t base)
+{
+    struct frame_chunk **pp;
+
+    for (pp = &pool->chunks; *pp != NULL; pp = &(*pp)->next) {
+        struct frame_chunk *c = *pp;
+        uint32_t page;
+        if (base < c->base || base >= c->base + (lpaddr_t)c->pages * BASE_PAGE_SIZE) {
+            continue;
+        }
+        page = (uint32_t)((base - c->base) / BASE_PAGE_SIZE);
+        c->map[page / 32] &= ~(1u << (page % 32));
+        c->used--;
+        pool->free++;
+        pool_free++;
+        if (c->used == 0 && c != pool->chunks && can_ask_for_ram()) {
+            *pp = c->next;
+            pool->free -= c->pages;
+            pool_free -= c->pages;
+            ram_free(c->ram);
+            slab_free(&chunk_slab, c);
+        }
+        return true;
+    }
+    return false;
+}
+
+/* Give a frame from frame_get back (lock held). */
 static void frame_put(capaddr_t frame)
 {
     struct capability_info ci;
-    struct frame_chunk **pp;
 
     if (err_is_fail(cap_identify(frame, &ci))) {
         return;
     }
     cap_delete(frame);
     slot_free(frame);
-    for (pp = &chunks; *pp != NULL; pp = &(*pp)->next) {
-        struct frame_chunk *c = *pp;
-        uint32_t page;
-        if (ci.base < c->base || ci.base >= c->base + (lpaddr_t)c->pages * BASE_PAGE_SIZE) {
-            continue;
-        }
-        page = (uint32_t)((ci.base - c->base) / BASE_PAGE_SIZE);
-        c->map[page / 32] &= ~(1u << (page % 32));
-        c->used--;
-        pool_free++;
-        if (c->used == 0 && c != chunks && can_ask_for_ram()) {
-            *pp = c->next;
-            pool_free -= c->pages;
-            ram_free(c->ram);
-            slab_free(&chunk_slab, c);
-        }
-        return;
+    if (!pool_put(&lazy_pool, ci.base)) {
+        pool_put(&meta_pool, ci.base);
     }
 }
 
@@ -212,11 +239,13 @@ static errval_t map_eager(struct paging_state *st, size_t bytes, lvaddr_t *ret)
 
     for (size_t off = 0; err_is_ok(err) && off < bytes; off += BASE_PAGE_SIZE) {
         capaddr_t frame;
-        err = frame_get(&frame);
+        err = frame_get(&meta_pool, &frame);
         if (err_is_ok(err)) {
             err = paging_map_page(st, base + off, frame, VREGION_FLAGS_READ_WRITE);
             if (err_is_fail(err)) {
                 frame_put(frame);
+            } else {
+                st->stats.eager_pages++;
             }
         }
     }
@@ -257,7 +286,7 @@ static errval_t fill_page(struct paging_state *st, lvaddr_t addr)
 {
     lvaddr_t page = addr & ~(lvaddr_t)(BASE_PAGE_SIZE - 1);
     capaddr_t frame;
-    errval_t err = frame_get(&frame);
+    errval_t err = frame_get(&lazy_pool, &frame);
 
     if (err_is_fail(err)) {
         return err;
@@ -271,7 +300,7 @@ static errval_t fill_page(struct paging_state *st, lvaddr_t addr)
     return SYS_ERR_OK;
 }
 
-void paging_unmap_lazy(struct paging_state *st, lvaddr_t base, size_t bytes)
+void paging_unmap_lazy(struct paging_state *st, lvaddr_t base, size_t bytes, bool eager)
 {
     for (lvaddr_t va = base; va - base < bytes; va += BASE_PAGE_SIZE) {
         struct paging_shadow *sh = st->l2[L1_INDEX(va)];
@@ -288,8 +317,12 @@ void paging_unmap_lazy(struct paging_state *st, lvaddr_t base, size_t bytes)
         sh->frame[L2_INDEX(va)] = 0;
         sh->mapped--;
         frame_put(frame);
-        st->stats.lazy_pages--;
-        st->stats.freed_pages++;
+        if (eager) {
+            st->stats.eager_pages--;
+        } else {
+            st->stats.lazy_pages--;
+            st->stats.freed_pages++;
+        }
     }
 }
 
@@ -322,9 +355,17 @@ static const char *resolve(struct paging_state *st, lvaddr_t addr, uint32_t acce
         if (sh != NULL && sh->frame[L2_INDEX(addr)] != 0) {
             return NULL;            /* another thread mapped it meanwhile */
         }
-        if (err_is_fail(fill_page(st, addr))) {
+        errval_t err = fill_page(st, addr);
+        if (err_is_fail(err)) {
+            char line[200];
+            int n = snprintf(line, sizeof(line), "paging: no page for 0x%08lx: ",
+                             (unsigned long)addr);
+            err_format_chain(err, line + n, sizeof(line) - (size_t)n - 1);
+            strcat(line, "\n");
+            sys_print(line, strlen(line));  /* no stdio: it may hold locks */
             return "out of memory for a page of the heap or a stack";
         }
+        paging_refill_slabs();      /* a new L2 shadow may have used the reserve */
         st->stats.faults++;
         if (st->verbose) {          /* no stdio here: it may hold locks */
             char line[96];
@@ -385,6 +426,7 @@ errval_t paging_alloc_stack(struct paging_state *st, size_t bytes, void **base,
             buddy_free(&st->buddy, region);
         }
     }
+    paging_refill_slabs();
     paging_unlock(st);
     if (err_is_fail(err)) {
         return err_push(err, LIB_ERR_PAGING_NO_VSPACE);
@@ -405,10 +447,11 @@ errval_t paging_free_stack(struct paging_state *st, void *base)
         err = LIB_ERR_PAGING_NOT_MAPPED;
     }
     if (err_is_ok(err)) {
-        paging_unmap_lazy(st, b.base, b.size);
+        paging_unmap_lazy(st, b.base, b.size, false);
         buddy_free(&st->buddy, b.base);
         buddy_free(&st->buddy, b.base - b.size);       /* its guard */
     }
+    paging_refill_slabs();
     paging_unlock(st);
     return err;
 }
@@ -420,6 +463,7 @@ errval_t paging_alloc_eager(struct paging_state *st, size_t bytes, void **buf)
 
     paging_lock(st);
     err = map_eager(st, ROUND_UP(bytes, BASE_PAGE_SIZE), &va);
+    paging_refill_slabs();
     paging_unlock(st);
     if (err_is_ok(err)) {
         *buf = (void *)va;
@@ -439,9 +483,10 @@ errval_t paging_free_eager(struct paging_state *st, void *buf)
         err = LIB_ERR_PAGING_NOT_MAPPED;
     }
     if (err_is_ok(err)) {
-        paging_unmap_lazy(st, b.base, b.size);
+        paging_unmap_lazy(st, b.base, b.size, true);
         buddy_free(&st->buddy, b.base);
     }
+    paging_refill_slabs();
     paging_unlock(st);
     return err;
 }
@@ -459,6 +504,7 @@ void paging_get_info(struct paging_state *st, struct paging_info *info)
     buddy_get_stats(&st->buddy, &bs);
     info->faults = st->stats.faults;
     info->lazy_pages = st->stats.lazy_pages;
+    info->eager_pages = st->stats.eager_pages;
     info->ram_pool_bytes = pool_free * BASE_PAGE_SIZE;
     for (int i = 0; i < 5 && i < BUDDY_TAG_COUNT; i++) {
         info->reserved[i] = bs.tag_bytes[i];

@@ -82,7 +82,7 @@ void paging_unlock(struct paging_state *st)
 }
 
 /* Refill every slab that runs low (lock held, so refills are serialised). */
-static void refill_slabs(void)
+void paging_refill_slabs(void)
 {
     slab_refill_check(&node_slab);
     slab_refill_check(&shadow_slab);
@@ -133,7 +133,7 @@ errval_t paging_reserve(struct paging_state *st, lvaddr_t base, size_t bytes,
 
     paging_lock(st);
     err = buddy_alloc_at(&st->buddy, base, bytes, tag, NULL);
-    refill_slabs();
+    paging_refill_slabs();
     paging_unlock(st);
     return err;
 }
@@ -160,7 +160,7 @@ errval_t paging_alloc(struct paging_state *st, void **buf, size_t bytes,
     }
     paging_lock(st);
     err = reserve_any(st, bytes, alignment, BUDDY_TAG_HEAP, &va);
-    refill_slabs();
+    paging_refill_slabs();
     paging_unlock(st);
     if (err_is_ok(err)) {
         *buf = (void *)va;
@@ -181,10 +181,10 @@ errval_t paging_free(struct paging_state *st, void *buf)
         err = LIB_ERR_PAGING_NOT_MAPPED;
     }
     if (err_is_ok(err)) {
-        paging_unmap_lazy(st, b.base, b.size);
+        paging_unmap_lazy(st, b.base, b.size, false);
         err = buddy_free(&st->buddy, b.base);
     }
-    refill_slabs();
+    paging_refill_slabs();
     paging_unlock(st);
     return err;
 }
@@ -437,7 +437,7 @@ errval_t paging_map_fixed(struct paging_state *st, lvaddr_t vaddr,
             buddy_free_range(&st->buddy, vaddr, bytes, NULL);
         }
     }
-    refill_slabs();
+    paging_refill_slabs();
     paging_unlock(st);
     return err;
 }
@@ -460,7 +460,7 @@ errval_t paging_map_frame(struct paging_state *st, void **buf, size_t bytes,
             buddy_free(&st->buddy, va);
         }
     }
-    refill_slabs();
+    paging_refill_slabs();
     paging_unlock(st);
     if (err_is_ok(err)) {
         *buf = (void *)va;

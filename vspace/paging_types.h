@@ -55,6 +55,7 @@ struct paging_stats {
     uint32_t faults;                        /* page faults resolved */
     uint32_t lazy_pages;                    /* pages mapped by the fault handler */
     uint32_t freed_pages;                   /* lazy pages given back */
+    uint32_t eager_pages;                   /* pool pages of FIXED blocks (metadata, exception stacks) */
 };
 
 struct recursive_mutex {
@@ -89,6 +90,8 @@ errval_t paging_adopt_l2(struct paging_state *st, uint32_t index, capaddr_t tabl
 void paging_state_forget(struct paging_state *st);
 
 /* ---- used by vspace/fault.c, morecore/ and spawn/ (lock held) ---- */
+/* Refill the metadata slabs that run low; call after an operation. */
+void paging_refill_slabs(void);
 void paging_lock(struct paging_state *st);
 void paging_unlock(struct paging_state *st);
 /* The shadow of L1 entry `index`, creating and mapping its table. */
@@ -99,7 +102,7 @@ errval_t paging_map_page(struct paging_state *st, lvaddr_t vaddr, capaddr_t fram
                          uint32_t flags);
 /* Unmap and return every lazily mapped page in [base, base+bytes); frames
  * go back to the frame pool. */
-void paging_unmap_lazy(struct paging_state *st, lvaddr_t base, size_t bytes);
+void paging_unmap_lazy(struct paging_state *st, lvaddr_t base, size_t bytes, bool eager);
 
 #define L1_INDEX(va)   ((uint32_t)(va) >> 20)
 #define L2_INDEX(va)   (((uint32_t)(va) >> 12) & 0xffu)

@@ -20,6 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+static bool slots_armed;     /* all LMP_RECV_CAP_SLOTS armed (the kernel only
+                                disarms one when it delivers a cap) */
+
 /* Send a reply; returns false if it could not be delivered. */
 static bool reply(struct proc *p, uint32_t op, errval_t err, const uint32_t *extra,
                   uint32_t nextra, capaddr_t cap)
@@ -93,6 +96,44 @@ static void handle_get_ram(struct proc *p, const struct lmp_msg *m)
     reply(p, RPC_OP_GET_RAM, SYS_ERR_OK, &size, 1, ram);
 }
 
+/* FREE_RAM: the client gives a block back; it must be one it was given. */
+static void handle_free_ram(struct proc *p, const struct lmp_msg *m)
+{
+    struct capability_info ci;
+    capaddr_t ours;
+    errval_t err = m->nwords == 1 ? cap_identify(m->cap, &ci) : LIB_ERR_RPC_MALFORMED;
+
+    if (err_is_ok(err) && ci.type != ObjType_RAM) {
+        err = SYS_ERR_WRONG_CAP_TYPE;
+    }
+    if (err_is_ok(err)) {
+        err = spawn_unaccount_ram(&p->si, ci.base, &ours);
+    }
+    if (err_is_ok(err)) {
+        err = mem_server_free_block(ours);   /* revokes the received copy too */
+    } else {
+        cap_delete(m->cap);
+    }
+    slot_free(m->cap);
+    slots_armed = false;
+    reply(p, RPC_OP_FREE_RAM, err, NULL, 0, CPTR_NULL);
+}
+
+static void handle_mem_stats(struct proc *p, const struct lmp_msg *m)
+{
+    gensize_t free_bytes, total;
+    uint32_t words[2];
+
+    if (m->nwords != 1) {
+        reply(p, RPC_OP_MEM_STATS, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
+        return;
+    }
+    mem_server_stats(&free_bytes, &total);
+    words[0] = (uint32_t)free_bytes;
+    words[1] = (uint32_t)total;
+    reply(p, RPC_OP_MEM_STATS, SYS_ERR_OK, words, 2, CPTR_NULL);
+}
+
 static void handle_putchar(struct proc *p, const struct lmp_msg *m)
 {
     char c;
@@ -152,6 +193,7 @@ static void dispatch_message(struct proc *p, const struct lmp_msg *m)
     case RPC_OP_PUTS:    handle_puts(p, m); break;
     case RPC_OP_GETCHAR: handle_getchar(p, m); break;
     case RPC_OP_EXIT:    handle_exit(p, m); break;
+    case RPC_OP_MEM_STATS: handle_mem_stats(p, m); break;
     default:
         reply(p, op, LIB_ERR_RPC_BAD_OP, NULL, 0, CPTR_NULL);
         break;
@@ -179,8 +221,6 @@ static bool serve_console(void)
  * Keep every receive slot armed, so that a capability sent to init (even
  * one it will refuse) never makes the sender wait.
  */
-static bool slots_armed;     /* all LMP_RECV_CAP_SLOTS armed (the kernel only
-                                disarms one when it delivers a cap) */
 
 static void arm_recv_slots(void)
 {
@@ -213,6 +253,11 @@ bool rpc_server_step(bool block)
         lmp_recv(&m);
     }
     p = proc_find(m.badge);
+    if (m.cap != CPTR_NULL && p != NULL && !p->exited
+        && m.words[0] == RPC_HDR(RPC_OP_FREE_RAM, 0)) {
+        handle_free_ram(p, &m);
+        return true;
+    }
     if (m.cap != CPTR_NULL) {
         cap_delete(m.cap);      /* no request carries a cap */
         slot_free(m.cap);

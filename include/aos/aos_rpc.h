@@ -36,6 +36,11 @@ errval_t aos_rpc_send_bytes(struct aos_rpc *rpc, const char *buf, uint32_t len);
 /* RAM of at least `bytes` aligned to `alignment` into a fresh slot. */
 errval_t aos_rpc_get_ram_cap(struct aos_rpc *rpc, size_t bytes, size_t alignment,
                              capaddr_t *ret_cap, size_t *ret_bytes);
+/* Give a RAM cap from aos_rpc_get_ram_cap back (the cap and its slot
+ * are gone afterwards, whatever the answer). */
+errval_t aos_rpc_free_ram_cap(struct aos_rpc *rpc, capaddr_t ram);
+/* The memory server's free and total RAM in bytes. */
+errval_t aos_rpc_mem_stats(struct aos_rpc *rpc, size_t *free_bytes, size_t *total_bytes);
 errval_t aos_rpc_serial_putchar(struct aos_rpc *rpc, char c);
 errval_t aos_rpc_serial_write(struct aos_rpc *rpc, const char *buf, size_t len);
 errval_t aos_rpc_serial_getchar(struct aos_rpc *rpc, char *retc);

@@ -16,6 +16,8 @@
  *   PUTS          1: length (<= 24) 2..7: bytes  -               -
  *   GETCHAR       -                           3: character       -
  *   EXIT          1: status                   (none: the domain is gone)
+ *   FREE_RAM      - (the RAM cap, given)      -                  -
+ *   MEM_STATS     -                           3: free 4: total   -
  *
  * Strings of any length are split across messages:
  *   first      word 0 = STRING | FIRST [| LAST], 1: total length,
@@ -41,6 +43,8 @@ enum rpc_op {
     RPC_OP_PUTS,
     RPC_OP_GETCHAR,
     RPC_OP_EXIT,            /* 1: status; no reply */
+    RPC_OP_FREE_RAM,        /* cap: a RAM block from GET_RAM, given back */
+    RPC_OP_MEM_STATS,       /* reply 3: free bytes, 4: total bytes */
     RPC_OP_COUNT            /* one past the last */
 };
 

@@ -61,6 +61,8 @@ void paging_set_verbose(struct paging_state *st, bool verbose);
 struct paging_info {
     uint32_t faults;          /* page faults resolved */
     uint32_t lazy_pages;      /* pages mapped on first touch, now mapped */
+    uint32_t eager_pages;     /* pool pages of the runtime's own metadata and
+                                 exception stacks, now mapped */
     size_t ram_pool_bytes;    /* RAM held for future faults */
     size_t reserved[5];       /* bytes per tag: none, HEAP, STACK, GUARD, FIXED */
     size_t metadata_bytes;    /* buddy nodes */

@@ -24,6 +24,9 @@
 #include <autarky/dispatcher.h>
 
 #define SPAWN_STACK_SIZE   (64u * 1024)     /* boot stack: runtime start-up only */
+/* The child's root CNode: 2048 slots (128 KiB), room for 2047 L2 CNodes
+ * of the child's own (see SLOT_ALLOC_MAX_ROOT_SLOTS). */
+#define SPAWN_ROOT_CNODE_SLOTS 2048u
 #define SPAWN_MAX_ARGS     64
 #define SPAWN_MAX_LAYOUT   24
 #define SPAWN_HEAP_BASE    0x20000000u      /* the child's first HEAP block */
@@ -94,6 +97,10 @@ void spawn_set_ram_source(errval_t (*alloc)(capaddr_t *ret, gensize_t size,
 /* Record a RAM block given to the child later (e.g. by RPC), so that
  * spawn_cleanup reclaims it too. */
 errval_t spawn_account_ram(struct spawninfo *si, capaddr_t ram);
+/* Take the block with `base` out of the child's accounting: *ret = our
+ * cap to it (the caller returns it). LIB_ERR_SPAWN_NOT_ACCOUNTED if the
+ * child was never given that block. */
+errval_t spawn_unaccount_ram(struct spawninfo *si, lpaddr_t base, capaddr_t *ret);
 /* Stop the child if it runs and give everything back. */
 void spawn_cleanup(struct spawninfo *si);
 

@@ -5,7 +5,9 @@
  * Preemption: the kernel upcalls the dispatcher, whose run upcall saves
  * the preempted thread and schedules the next one (round robin). Every
  * thread has its own stack, exception stack and TLS block (errno).
- * The main thread is thread 0; it runs main() on the domain's first stack.
+ * The main thread is thread 0. In init it runs main() on the domain's first
+ * stack; in every other domain the runtime runs main() on a thread of its
+ * own (a lazily backed stack with a guard) and thread 0 waits for it.
  *
  * Atomicity: all scheduler state (run queue, wait queues, the primitives
  * below) is changed only with the dispatcher disabled (single core: a
@@ -93,6 +95,9 @@ struct thread_stack_ops {
     void (*free)(void *base, bool exception_stack);
 };
 void threads_set_stack_ops(const struct thread_stack_ops *ops);
+/* The thread the runtime runs main() on (spawned domains): like thread 0,
+ * no other thread may join it. */
+void threads_set_program_main(struct thread *t);
 
 struct thread_mutex { volatile uint32_t locked; struct thread *holder; void *waiters; };
 struct thread_cond  { void *waiters; };

@@ -199,6 +199,7 @@ typedef uint64_t errval_t;
     X(LIB_ERR_BUDDY_NO_NODE,          "out of buddy nodes (node slab empty)") \
     /* --- self-paging (vspace/fault.c) --- */ \
     X(LIB_ERR_PAGING_NO_RAM,          "no RAM for the frame pool") \
+    X(LIB_ERR_SPAWN_NOT_ACCOUNTED,    "spawn: that RAM block was never given to this domain") \
     X(LIB_ERR_MORECORE_NO_HEAP,       "the layout has no HEAP block for the heap") \
     X(LIB_ERR_SPAWN_LAYOUT,           "spawn: the child's layout has more sections than the arguments page holds")
 

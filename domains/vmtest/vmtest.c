@@ -1,0 +1,244 @@
+/*
+ * vmtest: VSPACE_ cases of self-paging, in a fresh domain spawned by init
+ * (part of `scons test`). RAM figures come from the domain's own paging
+ * statistics (pages mapped on first touch) and from the memory server
+ * (free RAM over RPC), so "lazy" and "given back" are both checked.
+ */
+#include <aos/paging.h>
+#include <aos/aos_rpc.h>
+#include <aos/threads.h>
+#include <aos/ram_alloc.h>
+#include <aos/caps.h>
+#include <aos/slot_alloc.h>
+#include <aos/utest.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PAGE BASE_PAGE_SIZE
+
+static struct paging_state *me(void)
+{
+    return get_current_paging_state();
+}
+
+static struct paging_info info(void)
+{
+    struct paging_info i;
+    paging_get_info(me(), &i);
+    return i;
+}
+
+static size_t server_free(void)
+{
+    size_t free_bytes = 0, total;
+    aos_rpc_mem_stats(aos_rpc_get_init_channel(), &free_bytes, &total);
+    return free_bytes;
+}
+
+/* RAM follows pages touched, not bytes reserved. */
+static void lazy_heap(void)
+{
+    struct paging_info before = info(), after;
+    volatile uint32_t *buf;
+
+    UEXPECT_OK(paging_alloc(me(), (void **)&buf, 64u << 20, PAGE));
+    after = info();
+    UEXPECT_EQ("pages mapped by reserving 64 MiB", after.lazy_pages, before.lazy_pages);
+    for (int i = 0; i < 10; i++) {
+        buf[i * 1000 * PAGE / 4] = i;             /* 10 pages, 4 MB apart */
+    }
+    for (int i = 0; i < 10; i++) {
+        buf[i * 1000 * PAGE / 4 + 1] = buf[i * 1000 * PAGE / 4] + 1;   /* no new faults */
+    }
+    after = info();
+    UEXPECT_EQ("pages mapped after touching 10", after.lazy_pages - before.lazy_pages, 10);
+    UEXPECT_EQ("faults taken", after.faults - before.faults, 10);
+    UEXPECT_EQ("fresh page reads zero", buf[12345 * PAGE / 4 + 5], 0);
+    UEXPECT_OK(paging_free(me(), (void *)buf));
+    after = info();
+    UEXPECT_EQ("pages mapped after free", after.lazy_pages, before.lazy_pages);
+}
+
+/* At least 32 MiB through malloc in mixed sizes, written and verified. */
+static void malloc_32mib(void)
+{
+    enum { N = 96 };
+    uint32_t *blocks[N];
+    size_t sizes[N], total = 0;
+
+    for (int i = 0; i < N; i++) {
+        sizes[i] = (i % 3 == 0) ? (1u << 20) : (i % 3 == 1) ? 200u * 1024 : 100u * 1024 + 4u * i;
+        blocks[i] = malloc(sizes[i]);
+        UEXPECT(blocks[i] != NULL, "malloc(%zu) failed after %zu bytes", sizes[i], total);
+        total += sizes[i];
+        for (size_t w = 0; w < sizes[i] / 4; w += 256) {
+            blocks[i][w] = (uint32_t)(i * 0x10001u + w);
+        }
+    }
+    UEXPECT(total >= 32u << 20, "only %zu bytes", total);
+    for (int i = 0; i < N; i++) {
+        for (size_t w = 0; w < sizes[i] / 4; w += 256) {
+            UEXPECT(blocks[i][w] == (uint32_t)(i * 0x10001u + w),
+                    "block %d word %zu changed", i, w);
+        }
+        free(blocks[i]);
+    }
+}
+
+/* 512 MiB allocated in mixed sizes, every page touched and checked, all
+ * freed: the memory server's free RAM is back where it was. */
+static void mixed_512mib(void)
+{
+    enum { MAXB = 512 };
+    static uint32_t *blocks[MAXB];
+    static size_t sizes[MAXB];
+    size_t total = 0, n = 0, free_before = server_free(), free_after;
+    struct paging_info before = info();
+
+    while (total < (512u << 20) && n < MAXB) {
+        size_t sz = ((n % 4) + 1) * (1u << 20) + (n % 7) * PAGE;   /* 1..4 MiB and change */
+        if (total + sz > (512u << 20)) {
+            sz = (512u << 20) - total;
+        }
+        blocks[n] = malloc(sz);
+        UEXPECT(blocks[n] != NULL, "malloc(%zu) failed after %zu MiB", sz, total >> 20);
+        sizes[n] = sz;
+        for (size_t off = 0; off < sz; off += PAGE) {
+            blocks[n][off / 4] = (uint32_t)(off ^ (n << 20));
+        }
+        total += sz;
+        n++;
+    }
+    for (size_t i = 0; i < n; i++) {
+        for (size_t off = 0; off < sizes[i]; off += PAGE) {
+            UEXPECT(blocks[i][off / 4] == (uint32_t)(off ^ (i << 20)),
+                    "block %zu offset %zu lost its value", i, off);
+        }
+    }
+    UEXPECT(info().lazy_pages - before.lazy_pages >= (512u << 20) / PAGE,
+            "only %lu pages mapped", (unsigned long)(info().lazy_pages - before.lazy_pages));
+    for (size_t i = 0; i < n; i++) {
+        free(blocks[i]);
+    }
+    UEXPECT_EQ("pages mapped after free", info().lazy_pages, before.lazy_pages);
+    free_after = server_free();
+    UEXPECT(free_after + (32u << 20) >= free_before,
+            "memory server: %zu bytes free before, %zu after (more than the 16 MiB "
+            "pool chunk this domain may keep)", free_before, free_after);
+}
+
+/* 8 threads fault on the same pages at once: one frame per page. */
+#define RACE_THREADS 8
+#define RACE_PAGES   64
+static volatile uint32_t *race_buf;
+static struct thread_sem race_go;
+
+static int racer(void *arg)
+{
+    uint32_t id = (uint32_t)(uintptr_t)arg;
+
+    thread_sem_wait(&race_go);
+    for (uint32_t p = 0; p < RACE_PAGES; p++) {
+        race_buf[p * PAGE / 4 + id] = id + 1;     /* each thread its own word */
+    }
+    return 0;
+}
+
+static void threads_race(void)
+{
+    struct thread *t[RACE_THREADS];
+    struct paging_info before;
+
+    UEXPECT_OK(paging_alloc(me(), (void **)&race_buf, RACE_PAGES * PAGE, PAGE));
+    thread_sem_init(&race_go, 0);
+    before = info();
+    for (uint32_t i = 0; i < RACE_THREADS; i++) {
+        t[i] = thread_create(racer, (void *)(uintptr_t)i);
+        UEXPECT(t[i] != NULL, "thread_create failed");
+    }
+    for (int i = 0; i < RACE_THREADS; i++) {
+        thread_sem_post(&race_go);
+    }
+    for (int i = 0; i < RACE_THREADS; i++) {
+        UEXPECT_OK(thread_join(t[i], NULL));
+    }
+    /* thread stacks fault too: count only the race buffer's pages */
+    for (uint32_t p = 0; p < RACE_PAGES; p++) {
+        for (uint32_t id = 0; id < RACE_THREADS; id++) {
+            UEXPECT(race_buf[p * PAGE / 4 + id] == id + 1,
+                    "page %lu lost thread %lu's word", (unsigned long)p, (unsigned long)id);
+        }
+    }
+    UEXPECT(info().lazy_pages - before.lazy_pages >= RACE_PAGES, "too few pages mapped");
+    UEXPECT_OK(paging_free(me(), (void *)race_buf));
+    UEXPECT_EQ("pages mapped after the buffer and the threads are gone",
+               info().lazy_pages, before.lazy_pages);
+}
+
+/* A deep recursion on main's stack (1 MiB, lazily backed). */
+static __attribute__((noinline)) uint32_t recurse(uint32_t depth)
+{
+    volatile char frame[1024];
+    uint32_t below;
+
+    frame[depth % sizeof(frame)] = (char)depth;
+    if (depth == 0) {
+        return 0;
+    }
+    below = recurse(depth - 1);             /* not a tail call: frame lives on */
+    return below + 1 + (uint32_t)(frame[depth % sizeof(frame)] - (char)depth);
+}
+
+static void stack_grows(void)
+{
+    struct paging_info before = info();
+
+    UEXPECT_EQ("recursion result", recurse(600), 600);       /* ~600 KiB of stack */
+    UEXPECT(info().lazy_pages - before.lazy_pages >= 100,
+            "the stack grew by only %lu pages", (unsigned long)(info().lazy_pages - before.lazy_pages));
+}
+
+/* Explicit mappings: map a frame, read and write it, unmap, map again. */
+static void map_unmap(void)
+{
+    capaddr_t frame;
+    gensize_t got;
+    volatile uint32_t *a, *b;
+
+    UEXPECT_OK(frame_alloc(&frame, 3 * PAGE, &got));
+    UEXPECT_OK(paging_map_frame(me(), (void **)&a, got, frame, VREGION_FLAGS_READ_WRITE));
+    a[0] = 0x1234;
+    a[got / 4 - 1] = 0x5678;
+    UEXPECT_OK(paging_unmap(me(), (void *)a));
+    UEXPECT_ERR(paging_unmap(me(), (void *)a), LIB_ERR_PAGING_NOT_MAPPED);
+    UEXPECT_OK(paging_map_frame(me(), (void **)&b, got, frame, VREGION_FLAGS_READ));
+    UEXPECT_EQ("first word through the second mapping", b[0], 0x1234);
+    UEXPECT_EQ("last word", b[got / 4 - 1], 0x5678);
+    UEXPECT_OK(paging_unmap(me(), (void *)b));
+    UEXPECT_OK(cap_delete(frame));
+    UEXPECT_OK(slot_free(frame));
+    UEXPECT_ERR(paging_map_fixed(me(), 0x1000, frame, PAGE, VREGION_FLAGS_READ),
+                LIB_ERR_BUDDY_RANGE_NOT_FREE);   /* the NULL guard */
+    UEXPECT_ERR(paging_map_fixed(me(), 0x123, frame, PAGE, VREGION_FLAGS_READ),
+                LIB_ERR_PAGING_BAD_ARGS);
+}
+
+static const struct utest_case cases[] = {
+    { "VSPACE_LAZY_HEAP", lazy_heap },
+    { "VSPACE_MAP_UNMAP", map_unmap },
+    { "VSPACE_MALLOC_32MIB", malloc_32mib },
+    { "VSPACE_STACK_GROWS", stack_grows },
+    { "VSPACE_THREADS_RACE_SAME_PAGES", threads_race },
+    { "VSPACE_MIXED_512MIB", mixed_512mib },
+    UTEST_END
+};
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "-v") == 0) {
+        paging_set_verbose(me(), true);
+    }
+    utest_run(cases);
+    return utest_finish();
+}

@@ -1,0 +1,132 @@
+/*
+ * Large allocations beside the C library's heap. picolibc's allocator
+ * never gives memory back to sbrk, so a program that frees a large block
+ * would keep its RAM for ever. Allocations of MALLOC_LARGE bytes or more
+ * therefore get a HEAP block of their own from the address space (like
+ * glibc's mmap threshold): it faults in as it is touched, and free() gives
+ * the block and the RAM of every touched page back at once.
+ *
+ * The link wraps malloc, free, calloc and realloc (site_scons: --wrap), so
+ * every caller, the C library included, comes through here.
+ *
+ *   block base ─> struct large_header { magic, size }   (16 bytes)
+ *   base + 16  ─> what malloc returns (8-byte aligned)
+ *
+ * A pointer is large exactly when it lies outside the sbrk heap; its header
+ * is then checked, so a stray free() of a foreign pointer is refused, not
+ * obeyed.
+ */
+#include <aos/morecore.h>
+#include <aos/paging.h>
+#include <errno.h>
+#include <string.h>
+#include <stdint.h>
+#include <malloc.h>
+
+#define MALLOC_LARGE   (128u * 1024)
+#define LARGE_MAGIC    0x4c524745u      /* "LRGE" */
+#define LARGE_HEADER   16u
+
+struct large_header {
+    uint32_t magic;
+    uint32_t size;          /* bytes the caller asked for */
+    uint32_t pad[2];
+};
+
+void *__real_malloc(size_t size);
+void __real_free(void *ptr);
+void *__real_calloc(size_t n, size_t size);
+void *__real_realloc(void *ptr, size_t size);
+
+static bool in_small_heap(const void *p)
+{
+    struct morecore_info mi;
+
+    morecore_get_info(&mi);
+    return (lvaddr_t)p >= mi.heap_start && (lvaddr_t)p < mi.heap_end;
+}
+
+static void *large_alloc(size_t size)
+{
+    struct large_header *h;
+    void *buf;
+
+    if (size > SIZE_MAX - LARGE_HEADER
+        || err_is_fail(paging_alloc(get_current_paging_state(), &buf,
+                                    size + LARGE_HEADER, BASE_PAGE_SIZE))) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    h = buf;
+    h->magic = LARGE_MAGIC;
+    h->size = (uint32_t)size;
+    return (char *)buf + LARGE_HEADER;
+}
+
+/* The header of a large block, or NULL if `p` is not one. */
+static struct large_header *large_header(void *p)
+{
+    struct large_header *h = (struct large_header *)((char *)p - LARGE_HEADER);
+
+    if (((lvaddr_t)h & (BASE_PAGE_SIZE - 1)) != 0 || h->magic != LARGE_MAGIC) {
+        return NULL;
+    }
+    return h;
+}
+
+void *__wrap_malloc(size_t size)
+{
+    return size >= MALLOC_LARGE ? large_alloc(size) : __real_malloc(size);
+}
+
+void *__wrap_calloc(size_t n, size_t size)
+{
+    if (size != 0 && n > SIZE_MAX / size) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    /* fresh pages fault in zeroed: a large block needs no memset */
+    return n * size >= MALLOC_LARGE ? large_alloc(n * size) : __real_calloc(n, size);
+}
+
+void __wrap_free(void *p)
+{
+    struct large_header *h;
+
+    if (p == NULL || in_small_heap(p)) {
+        __real_free(p);
+        return;
+    }
+    h = large_header(p);
+    if (h != NULL) {
+        h->magic = 0;
+        paging_free(get_current_paging_state(), h);
+    }
+    /* else: not ours; ignoring it is safer than corrupting the heap */
+}
+
+void *__wrap_realloc(void *p, size_t size)
+{
+    struct large_header *h;
+    void *q;
+    size_t old;
+
+    if (p == NULL) {
+        return __wrap_malloc(size);
+    }
+    if (in_small_heap(p) && size < MALLOC_LARGE) {
+        return __real_realloc(p, size);
+    }
+    h = in_small_heap(p) ? NULL : large_header(p);
+    if (!in_small_heap(p) && h == NULL) {
+        errno = EINVAL;
+        return NULL;
+    }
+    old = h != NULL ? h->size : malloc_usable_size(p);
+    q = __wrap_malloc(size);
+    if (q != NULL) {
+        memcpy(q, p, old < size ? old : size);
+        __wrap_free(p);
+    }
+    return q;
+}
