@@ -27,6 +27,8 @@
 #include <string.h>
 
 #define UPCALL_STACK_SIZE 16384
+/* main's stack in a spawned domain: reserved, faulted in as it grows. */
+#define MAIN_STACK_SIZE   (1u << 20)
 #define ARM_CPSR_IT_MASK  0x0600fc00u
 
 /* Set by entry.S's callers once the runtime is up (read by _start). */
@@ -87,19 +89,39 @@ void dispatch_resume_context(struct arch_registers *regs)
  * runtime), every other domain's after the runtime is up, with the
  * arguments its spawner gave it.
  */
+struct main_args {
+    int argc;
+    char **argv;
+};
+
+static int main_thread(void *arg)
+{
+    struct main_args *a = arg;
+    return main(a->argc, a->argv);
+}
+
 static int run_main(char **init_argv)
 {
-    char **argv = init_argv;
-    int argc = 1;
+    static struct main_args a;
+    struct thread *t;
+    errval_t err;
+    int status = EXIT_FAILURE;
 
-    if (get_bootinfo() == NULL) {
-        errval_t err = runtime_init_child(&argc, &argv);
-        if (err_is_fail(err)) {
-            DEBUG_ERR(err, "runtime start-up failed");
-            return EXIT_FAILURE;
-        }
+    if (get_bootinfo() != NULL) {
+        return main(1, init_argv);          /* init builds its runtime itself */
     }
-    return main(argc, argv);
+    err = runtime_init_child(&a.argc, &a.argv);
+    if (err_is_ok(err)) {
+        err = thread_spawn(main_thread, &a, MAIN_STACK_SIZE, &t);
+    }
+    if (err_is_ok(err)) {
+        err = thread_join(t, &status);
+    }
+    if (err_is_fail(err)) {
+        DEBUG_ERR(err, "runtime start-up failed");
+        return EXIT_FAILURE;
+    }
+    return status;
 }
 
 /*

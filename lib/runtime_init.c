@@ -13,16 +13,54 @@
 #include <aos/aos_rpc.h>
 #include <aos/spawn.h>
 #include <aos/caps.h>
+#include <aos/morecore.h>
+#include <aos/threads.h>
 
 void libc_glue_use_rpc(struct aos_rpc *rpc);
 
 errval_t runtime_init_self(void)
 {
     errval_t err = slot_alloc_init();
-    if (err_is_fail(err)) {
-        return err;
+    if (err_is_ok(err)) {
+        err = paging_init();
     }
-    return paging_init();
+    if (err_is_ok(err)) {
+        err = morecore_init();
+    }
+    return err;
+}
+
+/* Thread stacks from the address space: a lazily backed STACK block with
+ * a GUARD below; exception stacks eagerly mapped (they must not fault). */
+static void *paging_stack_alloc(size_t bytes, bool exception_stack)
+{
+    struct paging_state *st = get_current_paging_state();
+    void *base, *top;
+
+    if (exception_stack) {
+        return err_is_ok(paging_alloc_eager(st, bytes, &base)) ? base : NULL;
+    }
+    return err_is_ok(paging_alloc_stack(st, bytes, &base, &top)) ? base : NULL;
+}
+
+static void paging_stack_free(void *base, bool exception_stack)
+{
+    struct paging_state *st = get_current_paging_state();
+
+    if (exception_stack) {
+        paging_free_eager(st, base);
+    } else {
+        paging_free_stack(st, base);
+    }
+}
+
+errval_t runtime_enable_self_paging(void)
+{
+    static const struct thread_stack_ops ops = { paging_stack_alloc, paging_stack_free };
+
+    threads_set_stack_ops(&ops);
+    threads_set_default_exception_handler(paging_fault_handler);
+    return thread_set_exception_handler(paging_fault_handler, NULL, NULL, NULL, NULL, NULL);
 }
 
 /* RAM from init: the block returns to init when this domain ends. */
@@ -60,6 +98,9 @@ errval_t runtime_init_child(int *argc, char ***argv)
     ram_alloc_set_backend(rpc_ram_alloc, rpc_ram_free);
     libc_glue_use_rpc(init);
     err = runtime_init_self();
+    if (err_is_ok(err)) {
+        err = runtime_enable_self_paging();
+    }
     *argc = spawn_parse_args(args, SPAWN_MAX_ARGS + 1);
     *argv = args;
     return err;

@@ -60,6 +60,7 @@ struct thread {
     struct fault_info fault;        /* the fault being handled */
     struct arch_registers fault_regs; /* the faulting context, to resume */
 
+    const char *fail_note;          /* why its handler gave up (report) */
     void *tls_alloc;                /* malloc'ed TLS memory; NULL for thread 0 */
     void *tls_block;                /* aligned TLS block (_set_tls argument) */
 };
@@ -288,11 +289,42 @@ static void __attribute__((noreturn)) thread_entry(struct thread *t)
     thread_exit(t->fn(t->arg));
 }
 
+/* ---- where stacks come from (threads_set_stack_ops) ---- */
+
+static void *malloc_stack(size_t bytes, bool exception_stack)
+{
+    (void)exception_stack;
+    return malloc(bytes);
+}
+
+static void free_stack(void *base, bool exception_stack)
+{
+    (void)exception_stack;
+    free(base);
+}
+
+static struct thread_stack_ops stack_ops = { malloc_stack, free_stack };
+static thread_exception_handler_fn default_handler;
+
+void threads_set_stack_ops(const struct thread_stack_ops *ops)
+{
+    stack_ops = *ops;
+}
+
+void threads_set_default_exception_handler(thread_exception_handler_fn handler)
+{
+    default_handler = handler;
+}
+
 /* Free everything `t` owns (enabled; `t` is off every list). */
 static void thread_free(struct thread *t)
 {
-    free(t->stack);
-    free(t->exc_alloc);
+    if (t->stack != NULL) {
+        stack_ops.free(t->stack, false);
+    }
+    if (t->exc_alloc != NULL) {
+        stack_ops.free(t->exc_alloc, true);
+    }
     free(t->tls_alloc);
     free(t);
 }
@@ -316,12 +348,12 @@ errval_t thread_spawn(thread_func_t fn, void *arg, size_t stack_size,
     if (t == NULL) {
         return LIB_ERR_THREAD_ALLOC_TCB;
     }
-    t->stack = malloc(stack_size);
+    t->stack = stack_ops.alloc(stack_size, false);
     if (t->stack == NULL) {
         thread_free(t);
         return LIB_ERR_THREAD_ALLOC_STACK;
     }
-    t->exc_alloc = malloc(THREAD_EXC_STACK_SIZE);
+    t->exc_alloc = stack_ops.alloc(THREAD_EXC_STACK_SIZE, true);
     if (t->exc_alloc == NULL) {
         thread_free(t);
         return LIB_ERR_THREAD_ALLOC_EXC_STACK;
@@ -335,6 +367,7 @@ errval_t thread_spawn(thread_func_t fn, void *arg, size_t stack_size,
     }
     t->fn = fn;
     t->arg = arg;
+    t->handler = default_handler;
     t->regs.r[0] = (uint32_t)t;
     t->regs.sp = ((uint32_t)t->stack + stack_size) & ~7u;
     t->regs.pc = (uint32_t)thread_entry;
@@ -531,7 +564,7 @@ errval_t thread_set_exception_handler(thread_exception_handler_fn new_handler,
         return LIB_ERR_THREAD_IN_HANDLER;
     }
     if (new_stack_base == NULL && new_handler != NULL && me->exc_base == NULL) {
-        me->exc_alloc = malloc(THREAD_EXC_STACK_SIZE);   /* thread 0: first use */
+        me->exc_alloc = stack_ops.alloc(THREAD_EXC_STACK_SIZE, true);   /* thread 0 */
         if (me->exc_alloc == NULL) {
             return LIB_ERR_THREAD_ALLOC_EXC_STACK;
         }
@@ -555,6 +588,13 @@ errval_t thread_set_exception_handler(thread_exception_handler_fn new_handler,
     return SYS_ERR_OK;
 }
 
+void thread_exception_note(const char *why)
+{
+    if (current != NULL) {
+        current->fail_note = why;
+    }
+}
+
 /*
  * The faulting thread continues here, enabled, on its exception stack:
  * call its handler; resume the (maybe changed) faulting context if it
@@ -564,10 +604,12 @@ static void __attribute__((noreturn)) exception_trampoline(struct thread *me)
 {
     thread_exception_handler_fn handler = me->handler;
 
+    me->fail_note = NULL;
     if (handler == NULL
         || !handler((enum fault_type)me->fault.type, me->fault.addr,
                     me->fault.access, &me->fault_regs)) {
-        dispatch_fatal_fault(&me->fault, "its exception handler gave up");
+        dispatch_fatal_fault(&me->fault, me->fail_note != NULL ? me->fail_note
+                                         : "its exception handler gave up");
     }
     threads_disable();
     me->in_handler = false;

@@ -63,8 +63,7 @@ static errval_t build_vspace(struct spawninfo *si)
     if (si->vspace == NULL) {
         return LIB_ERR_SPAWN_NO_MEMORY;
     }
-    err = paging_init_state(si->vspace, si->vnode_l1, VSPACE_ALLOC_BASE,
-                            VSPACE_ALLOC_LIMIT);
+    err = paging_init_state(si->vspace, si->vnode_l1);
     si->vspace->ram_fn = spawn_table_ram;
     si->vspace->ram_ctx = si;
     return err;
@@ -96,8 +95,8 @@ static errval_t load_image(struct spawninfo *si, const void *elf, size_t size)
         return LIB_ERR_SPAWN_NO_MEMORY;
     }
     err = elf_parse(elf, size, info);
-    if (err_is_ok(err) && info->highest > VSPACE_ALLOC_BASE) {
-        err = LIB_ERR_SPAWN_IMAGE_RANGE;   /* would collide with the child's own vspace */
+    if (err_is_ok(err) && info->highest > SPAWN_HEAP_BASE) {
+        err = LIB_ERR_SPAWN_IMAGE_RANGE;   /* would collide with the first heap block */
     }
     for (size_t i = 0; err_is_ok(err) && i < info->nsegs; i++) {
         struct elf_pages pages;
@@ -121,6 +120,8 @@ static errval_t load_image(struct spawninfo *si, const void *elf, size_t size)
 struct args_fill {
     int argc;
     const char *const *argv;
+    uint32_t nlayout;
+    struct spawn_layout_entry layout[SPAWN_MAX_LAYOUT];
 };
 
 static void fill_args(void *buf, size_t bytes, lvaddr_t vaddr, void *ctx)
@@ -131,6 +132,8 @@ static void fill_args(void *buf, size_t bytes, lvaddr_t vaddr, void *ctx)
 
     (void)bytes;
     (void)vaddr;
+    page->nlayout = af->nlayout;
+    memcpy(page->layout, af->layout, sizeof(page->layout));
     page->argc = (uint32_t)af->argc;
     for (int i = 0; i < af->argc; i++) {
         size_t n = strlen(af->argv[i]) + 1;
@@ -156,12 +159,52 @@ static errval_t check_args(int argc, const char *const argv[])
     return total <= SPAWN_ARGS_BYTES ? SYS_ERR_OK : LIB_ERR_SPAWN_ARGS;
 }
 
+/*
+ * The layout handed to the child: every section we made an L2 table for
+ * (the table copied into its PAGECN for it to adopt), and its first HEAP
+ * block. The arguments page's own section already has its table (the
+ * dispatcher frame's), so the list is complete before that page is mapped.
+ */
+static errval_t build_layout(struct spawninfo *si, struct args_fill *af)
+{
+    uint16_t next_slot = 1;
+    errval_t err = paging_reserve(si->vspace, SPAWN_HEAP_BASE, SPAWN_HEAP_SIZE,
+                                  BUDDY_TAG_HEAP);
+
+    af->nlayout = 0;
+    for (uint32_t i = 0; err_is_ok(err) && i < VNODE_L1_USER_ENTRIES; i++) {
+        struct paging_shadow *sh = si->vspace->l2[i];
+        if (sh == NULL) {
+            continue;
+        }
+        if (af->nlayout + 1 >= SPAWN_MAX_LAYOUT) {
+            return LIB_ERR_SPAWN_LAYOUT;
+        }
+        err = cap_copy(si->pagecn, next_slot, sh->table);
+        af->layout[af->nlayout++] = (struct spawn_layout_entry){
+            i << 20, SECTION_SIZE, BUDDY_TAG_FIXED, next_slot++ };
+    }
+    af->layout[af->nlayout++] = (struct spawn_layout_entry){
+        SPAWN_HEAP_BASE, SPAWN_HEAP_SIZE, BUDDY_TAG_HEAP, 0 };
+    return err;
+}
+
 static errval_t build_args(struct spawninfo *si, int argc, const char *const argv[])
 {
-    struct args_fill af = { argc, argv };
-    errval_t err = spawn_map_region(si, USER_ARGS_VADDR, BASE_PAGE_SIZE,
-                                    VREGION_FLAGS_READ, &si->argsframe,
-                                    fill_args, &af);
+    struct args_fill *af = calloc(1, sizeof(*af));
+    errval_t err;
+
+    if (af == NULL) {
+        return LIB_ERR_SPAWN_NO_MEMORY;
+    }
+    af->argc = argc;
+    af->argv = argv;
+    err = build_layout(si, af);
+    if (err_is_ok(err)) {
+        err = spawn_map_region(si, USER_ARGS_VADDR, BASE_PAGE_SIZE, VREGION_FLAGS_READ,
+                               &si->argsframe, fill_args, af);
+    }
+    free(af);
     if (err_is_ok(err)) {
         err = cap_copy(si->taskcn, TASKCN_SLOT_ARGSPAGE, si->argsframe);
     }
@@ -262,10 +305,10 @@ errval_t spawn_load(struct spawninfo *si, const void *elf, size_t size,
                                VREGION_FLAGS_READ_WRITE, NULL, NULL, NULL);
     }
     if (err_is_ok(err)) {
-        err = build_args(si, argc, argv);
+        err = build_dispatcher(si, parent_ep);
     }
     if (err_is_ok(err)) {
-        err = build_dispatcher(si, parent_ep);
+        err = build_args(si, argc, argv);
     }
     if (err_is_fail(err)) {
         spawn_cleanup(si);

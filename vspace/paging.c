@@ -1,21 +1,21 @@
 /*
- * The domain's own address space and the address spaces it builds for
- * others (spawn): reserving virtual space, creating L2 tables on demand,
- * mapping frames and unmapping them again. See vspace/paging_types.h.
+ * A domain's address space: reserving virtual ranges in the buddy
+ * allocator, L2 tables and their shadows, explicit mappings. The fault
+ * handler that fills HEAP and STACK blocks lazily is in vspace/fault.c;
+ * the picture is in docs/vspace.md.
  *
- * Invariants:
- *  - st->l2[i] != 0 exactly when L1 entry i holds an L2 table we know of.
- *  - every mapping made here has a struct paging_mapping whose pieces
- *    name each (cap, table) pair the kernel holds for it, so unmap can
- *    undo exactly what map did.
- *  - metadata comes from two slabs; each call ends with a refill check so
- *    the next call finds at least SLAB_REFILL_THRESHOLD free objects. A
- *    refill maps a frame through this very code, which needs one mapping
- *    and at most two pieces: the reserve covers it, and the slab's own
- *    `refilling` flag stops a refill from starting another one.
- *
- * Lock order: none yet (one thread per domain uses it until the threads
- * milestone adds a per-state mutex).
+ * Invariants (under st->lock):
+ *  - st->l2[i] != NULL exactly when L1 entry i holds an L2 table we know;
+ *    shadow->frame[j] says what backs page j: 0 nothing, a frame cap of
+ *    ours (lazily mapped page), or PAGING_FRAME_FOREIGN (an explicit
+ *    mapping's piece, or a page the spawner mapped).
+ *  - every explicit mapping made here has a record on `mappings` naming
+ *    each (cap, table) pair the kernel holds for it.
+ *  - metadata comes from four slabs shared by all states of this domain;
+ *    each keeps a reserve (refill_threshold) large enough for one whole
+ *    operation *and* the refill it may trigger, which maps one frame
+ *    through this code; the refill runs under the (recursive) lock with
+ *    the slab's `refilling` flag set, so it can never start a second one.
  */
 #include "paging_types.h"
 #include <aos/caps.h>
@@ -25,96 +25,182 @@
 #include <autarky/bootinfo.h>
 #include <string.h>
 
-#define L1_INDEX(va)   ((va) >> 20)
-#define L2_INDEX(va)   (((va) >> 12) & 0xffu)
 #define L2_TABLES_PER_PAGE (BASE_PAGE_SIZE / OBJSIZE_VNODE_L2)
 
 /* The domain's own state ("current", as the assignment names it). */
 static struct paging_state current;
-/* Bootstrap memory for the first slab objects (documented in
- * docs/memory.md): the only static pool; refills come from frames. */
-static char paging_bootstrap[2][BASE_PAGE_SIZE] __attribute__((aligned(8)));
-static struct slab_allocator mapping_slab, piece_slab;
+
+/* Slabs for all states' metadata, and their bootstrap memory: the only
+ * static pool (docs/vspace.md); every later page comes from a frame. */
+static struct slab_allocator node_slab, mapping_slab, piece_slab, shadow_slab;
+static char bootstrap_nodes[2 * BASE_PAGE_SIZE] __attribute__((aligned(8)));
+static char bootstrap_shadows[2 * BASE_PAGE_SIZE] __attribute__((aligned(8)));
+static char bootstrap_small[2][BASE_PAGE_SIZE] __attribute__((aligned(8)));
 static bool slabs_ready;
+
+/* Explicit mappings of all states (rare: start-up, slabs, spawn). */
+struct mapping_link {
+    struct paging_state *st;
+    struct paging_mapping m;
+    struct mapping_link *next;
+};
+static struct mapping_link *mappings;
 
 struct paging_state *get_current_paging_state(void)
 {
     return &current;
 }
 
-errval_t paging_init_state(struct paging_state *st, capaddr_t l1,
-                           lvaddr_t base, lvaddr_t limit)
+/* ---- locking ---- */
+
+static void rmutex_init(struct recursive_mutex *r)
 {
-    if (base % SECTION_SIZE != 0 || limit > USER_TOP || base >= limit) {
-        return LIB_ERR_PAGING_BAD_RANGE;
+    thread_mutex_init(&r->m);
+    r->owner = NULL;
+    r->depth = 0;
+}
+
+void paging_lock(struct paging_state *st)
+{
+    struct thread *me = thread_self();
+
+    if (st->lock.depth > 0 && st->lock.owner == me) {
+        st->lock.depth++;
+        return;
     }
-    memset(st->l2, 0, sizeof(st->l2));
-    st->l1 = l1;
-    st->ram_fn = NULL;
-    st->ram_ctx = NULL;
-    st->next = base;
-    st->limit = limit;
-    st->mappings = NULL;
-    st->l2_ram = CPTR_NULL;
-    st->l2_ram_used = 0;
+    thread_mutex_lock(&st->lock.m);
+    st->lock.owner = me;
+    st->lock.depth = 1;
+}
+
+void paging_unlock(struct paging_state *st)
+{
+    if (--st->lock.depth == 0) {
+        st->lock.owner = NULL;
+        thread_mutex_unlock(&st->lock.m);
+    }
+}
+
+/* Refill every slab that runs low (lock held, so refills are serialised). */
+static void refill_slabs(void)
+{
+    slab_refill_check(&node_slab);
+    slab_refill_check(&shadow_slab);
+    slab_refill_check(&mapping_slab);
+    slab_refill_check(&piece_slab);
+}
+
+slab_refill_fn paging_slab_refill_fn(void);
+
+static void slabs_init(void)
+{
+    slab_refill_fn refill = paging_slab_refill_fn();
+
+    slab_init(&node_slab, sizeof(struct buddy_node), refill);
+    slab_grow(&node_slab, bootstrap_nodes, sizeof(bootstrap_nodes));
+    node_slab.refill_threshold = BUDDY_NODES_RESERVE;
+    slab_init(&shadow_slab, sizeof(struct paging_shadow), refill);
+    slab_grow(&shadow_slab, bootstrap_shadows, sizeof(bootstrap_shadows));
+    shadow_slab.refill_threshold = 3;
+    slab_init(&mapping_slab, sizeof(struct mapping_link), refill);
+    slab_grow(&mapping_slab, bootstrap_small[0], BASE_PAGE_SIZE);
+    slab_init(&piece_slab, sizeof(struct paging_piece), refill);
+    slab_grow(&piece_slab, bootstrap_small[1], BASE_PAGE_SIZE);
+    slabs_ready = true;
+}
+
+errval_t paging_init_state(struct paging_state *st, capaddr_t l1)
+{
+    errval_t err;
+
     if (!slabs_ready) {
-        slab_init(&mapping_slab, sizeof(struct paging_mapping), NULL);
-        slab_init(&piece_slab, sizeof(struct paging_piece), NULL);
-        slab_grow(&mapping_slab, paging_bootstrap[0], BASE_PAGE_SIZE);
-        slab_grow(&piece_slab, paging_bootstrap[1], BASE_PAGE_SIZE);
-        slabs_ready = true;
+        slabs_init();
     }
-    st->mapping_slab = &mapping_slab;
-    st->piece_slab = &piece_slab;
-    return SYS_ERR_OK;
-}
-
-void paging_adopt_l2(struct paging_state *st, uint32_t index, capaddr_t table)
-{
-    if (index < VNODE_L1_USER_ENTRIES) {
-        st->l2[index] = table;
+    memset(st, 0, sizeof(*st));
+    st->l1 = l1;
+    rmutex_init(&st->lock);
+    err = buddy_init(&st->buddy, 0, BUDDY_MAX_ORDER, &node_slab);
+    if (err_is_ok(err)) {
+        err = paging_reserve(st, 0, USER_NULL_GUARD_SIZE, BUDDY_TAG_GUARD);
     }
+    return err;
 }
 
-/* The domain's own state: its L1 is in PAGECN slot 0 (init and children). */
-errval_t paging_init(void)
+errval_t paging_reserve(struct paging_state *st, lvaddr_t base, size_t bytes,
+                        enum buddy_tag tag)
 {
-    return paging_init_state(&current, CAP_VNODE_L1, VSPACE_ALLOC_BASE,
-                             VSPACE_ALLOC_LIMIT);
+    errval_t err;
+
+    paging_lock(st);
+    err = buddy_alloc_at(&st->buddy, base, bytes, tag, NULL);
+    refill_slabs();
+    paging_unlock(st);
+    return err;
 }
 
+/* Reserve `bytes` (any tag but GUARD) anywhere; caller holds the lock. */
+static errval_t reserve_any(struct paging_state *st, size_t bytes, size_t alignment,
+                            enum buddy_tag tag, lvaddr_t *ret)
+{
+    size_t got;
+    errval_t err = buddy_alloc(&st->buddy, bytes, alignment, tag, ret, &got);
+
+    return err_is_fail(err) ? err_push(err, LIB_ERR_PAGING_NO_VSPACE) : err;
+}
+
+/* paging_alloc: a HEAP block that fills itself on first touch. */
 errval_t paging_alloc(struct paging_state *st, void **buf, size_t bytes,
                       size_t alignment)
 {
     lvaddr_t va;
+    errval_t err;
 
-    if (bytes == 0 || alignment == 0 || (alignment & (alignment - 1)) != 0) {
+    if (bytes == 0 || (alignment & (alignment - 1)) != 0) {
         return LIB_ERR_PAGING_BAD_ARGS;
     }
-    if (alignment < BASE_PAGE_SIZE) {
-        alignment = BASE_PAGE_SIZE;
+    paging_lock(st);
+    err = reserve_any(st, bytes, alignment, BUDDY_TAG_HEAP, &va);
+    refill_slabs();
+    paging_unlock(st);
+    if (err_is_ok(err)) {
+        *buf = (void *)va;
     }
-    bytes = (bytes + BASE_PAGE_SIZE - 1) & ~(size_t)(BASE_PAGE_SIZE - 1);
-    va = (st->next + alignment - 1) & ~(lvaddr_t)(alignment - 1);
-    if (va < st->next || va > st->limit || st->limit - va < bytes) {
-        return LIB_ERR_PAGING_NO_VSPACE;
-    }
-    st->next = va + bytes;
-    *buf = (void *)va;
-    return SYS_ERR_OK;
+    return err;
 }
+
+/* Give back a block from paging_alloc (its lazily mapped pages too). */
+errval_t paging_free(struct paging_state *st, void *buf)
+{
+    struct buddy_block b;
+    errval_t err;
+
+    paging_lock(st);
+    err = buddy_lookup(&st->buddy, (lvaddr_t)buf, &b);
+    if (err_is_ok(err) && (b.base != (lvaddr_t)buf
+                           || (b.tag != BUDDY_TAG_HEAP && b.tag != BUDDY_TAG_STACK))) {
+        err = LIB_ERR_PAGING_NOT_MAPPED;
+    }
+    if (err_is_ok(err)) {
+        paging_unmap_lazy(st, b.base, b.size);
+        err = buddy_free(&st->buddy, b.base);
+    }
+    refill_slabs();
+    paging_unlock(st);
+    return err;
+}
+
+/* ---- L2 tables and shadows ---- */
 
 /* A fresh L2 table object: four per 4 KiB of RAM. */
 static errval_t new_l2_table(struct paging_state *st, capaddr_t *table)
 {
     errval_t err;
-    gensize_t got;
 
     if (st->l2_ram == CPTR_NULL || st->l2_ram_used == L2_TABLES_PER_PAGE) {
         capaddr_t ram;
         err = st->ram_fn != NULL ? st->ram_fn(st->ram_ctx, &ram, BASE_PAGE_SIZE)
                                  : ram_alloc_aligned(&ram, BASE_PAGE_SIZE,
-                                                     BASE_PAGE_SIZE, &got);
+                                                     BASE_PAGE_SIZE, NULL);
         if (err_is_fail(err)) {
             return err_push(err, LIB_ERR_PAGING_L2_TABLE);
         }
@@ -132,8 +218,7 @@ static errval_t new_l2_table(struct paging_state *st, capaddr_t *table)
         return err_push(err, LIB_ERR_PAGING_L2_TABLE);
     }
     err = cap_retype_one(st->l2_ram, ObjType_VNode_L2,
-                         st->l2_ram_used * OBJSIZE_VNODE_L2, OBJSIZE_VNODE_L2,
-                         *table);
+                         st->l2_ram_used * OBJSIZE_VNODE_L2, OBJSIZE_VNODE_L2, *table);
     if (err_is_fail(err)) {
         slot_free(*table);
         return err_push(err, LIB_ERR_PAGING_L2_TABLE);
@@ -142,8 +227,39 @@ static errval_t new_l2_table(struct paging_state *st, capaddr_t *table)
     return SYS_ERR_OK;
 }
 
-/* The L2 table covering L1 entry `index`, created and mapped if needed. */
-static errval_t l2_table(struct paging_state *st, uint32_t index, capaddr_t *ret)
+static errval_t new_shadow(struct paging_state *st, uint32_t index, capaddr_t table)
+{
+    struct paging_shadow *sh = slab_alloc(&shadow_slab);
+
+    if (sh == NULL) {
+        return LIB_ERR_PAGING_NO_METADATA;
+    }
+    memset(sh, 0, sizeof(*sh));
+    sh->table = table;
+    st->l2[index] = sh;
+    return SYS_ERR_OK;
+}
+
+errval_t paging_adopt_l2(struct paging_state *st, uint32_t index, capaddr_t table)
+{
+    errval_t err;
+
+    if (index >= VNODE_L1_USER_ENTRIES) {
+        return LIB_ERR_PAGING_BAD_RANGE;
+    }
+    paging_lock(st);
+    err = st->l2[index] != NULL ? LIB_ERR_PAGING_BAD_RANGE : new_shadow(st, index, table);
+    if (err_is_ok(err)) {
+        for (uint32_t j = 0; j < VNODE_L2_ENTRIES; j++) {
+            st->l2[index]->frame[j] = PAGING_FRAME_FOREIGN;   /* unknown: leave alone */
+        }
+    }
+    paging_unlock(st);
+    return err;
+}
+
+errval_t paging_shadow(struct paging_state *st, uint32_t index,
+                       struct paging_shadow **ret)
 {
     capaddr_t table;
     errval_t err;
@@ -151,29 +267,48 @@ static errval_t l2_table(struct paging_state *st, uint32_t index, capaddr_t *ret
     if (index >= VNODE_L1_USER_ENTRIES) {
         return LIB_ERR_PAGING_BAD_RANGE;
     }
-    if (st->l2[index] != CPTR_NULL) {
-        *ret = st->l2[index];
-        return SYS_ERR_OK;
+    if (st->l2[index] == NULL) {
+        err = new_l2_table(st, &table);
+        if (err_is_fail(err)) {
+            return err;
+        }
+        err = vnode_map(st->l1, table, index,
+                        VREGION_FLAGS_READ_WRITE | VREGION_FLAGS_EXECUTE, 0, 1);
+        if (err_is_ok(err)) {
+            err = new_shadow(st, index, table);
+        }
+        if (err_is_fail(err)) {
+            cap_delete(table);
+            slot_free(table);
+            return err_push(err, LIB_ERR_PAGING_L2_TABLE);
+        }
     }
-    err = new_l2_table(st, &table);
-    if (err_is_fail(err)) {
-        return err;
-    }
-    err = vnode_map(st->l1, table, index,
-                    VREGION_FLAGS_READ_WRITE | VREGION_FLAGS_EXECUTE, 0, 1);
-    if (err_is_fail(err)) {
-        cap_delete(table);
-        slot_free(table);
-        return err_push(err, LIB_ERR_PAGING_L2_TABLE);
-    }
-    st->l2[index] = table;
-    *ret = table;
+    *ret = st->l2[index];
     return SYS_ERR_OK;
 }
+
+errval_t paging_map_page(struct paging_state *st, lvaddr_t vaddr, capaddr_t frame,
+                         uint32_t flags)
+{
+    struct paging_shadow *sh;
+    errval_t err = paging_shadow(st, L1_INDEX(vaddr), &sh);
+
+    if (err_is_ok(err)) {
+        err = vnode_map(sh->table, frame, L2_INDEX(vaddr), flags, 0, 1);
+    }
+    if (err_is_ok(err)) {
+        sh->frame[L2_INDEX(vaddr)] = frame;
+        sh->mapped++;
+    }
+    return err;
+}
+
+/* ---- explicit mappings ---- */
 
 /* Undo the pieces of a mapping (all of them, or those made so far). */
 static void unmap_pieces(struct paging_state *st, struct paging_piece *p)
 {
+    (void)st;
     while (p != NULL) {
         struct paging_piece *next = p->next;
         vnode_unmap(p->table, p->cap);
@@ -181,8 +316,20 @@ static void unmap_pieces(struct paging_state *st, struct paging_piece *p)
             cap_delete(p->cap);
             slot_free(p->cap);
         }
-        slab_free(st->piece_slab, p);
+        slab_free(&piece_slab, p);
         p = next;
+    }
+}
+
+/* Mark [va, va + pages pages) in the shadows as foreign-mapped or unmapped. */
+static void shadow_mark(struct paging_state *st, lvaddr_t va, uint32_t pages, bool mapped)
+{
+    for (uint32_t i = 0; i < pages; i++, va += BASE_PAGE_SIZE) {
+        struct paging_shadow *sh = st->l2[L1_INDEX(va)];
+        if (sh != NULL) {
+            sh->frame[L2_INDEX(va)] = mapped ? PAGING_FRAME_FOREIGN : 0;
+            sh->mapped += mapped ? 1 : -1;
+        }
     }
 }
 
@@ -192,14 +339,15 @@ static errval_t map_piece(struct paging_state *st, struct paging_mapping *m,
                           capaddr_t frame, bool first, lvaddr_t va,
                           uint32_t offset, uint32_t pages, uint32_t flags)
 {
-    struct paging_piece *p = slab_alloc(st->piece_slab);
-    capaddr_t table, cap = frame;
+    struct paging_piece *p = slab_alloc(&piece_slab);
+    struct paging_shadow *sh;
+    capaddr_t cap = frame;
     errval_t err;
 
     if (p == NULL) {
         return LIB_ERR_PAGING_NO_METADATA;
     }
-    err = l2_table(st, L1_INDEX(va), &table);
+    err = paging_shadow(st, L1_INDEX(va), &sh);
     if (err_is_ok(err) && !first) {
         err = slot_alloc(&cap);
         if (err_is_ok(err)) {
@@ -210,115 +358,177 @@ static errval_t map_piece(struct paging_state *st, struct paging_mapping *m,
         }
     }
     if (err_is_ok(err)) {
-        err = vnode_map(table, cap, L2_INDEX(va), flags, offset, pages);
+        err = vnode_map(sh->table, cap, L2_INDEX(va), flags, offset, pages);
         if (err_is_fail(err) && !first) {
             cap_delete(cap);
             slot_free(cap);
         }
     }
     if (err_is_fail(err)) {
-        slab_free(st->piece_slab, p);
+        slab_free(&piece_slab, p);
         return err;
     }
-    *p = (struct paging_piece){ cap, table, !first, m->pieces };
+    shadow_mark(st, va, pages, true);
+    *p = (struct paging_piece){ cap, sh->table, !first, m->pieces };
     m->pieces = p;
     return SYS_ERR_OK;
 }
 
+/* Map `total` pages of `frame` at `vaddr` into a new record (lock held). */
+static errval_t map_record(struct paging_state *st, lvaddr_t vaddr, capaddr_t frame,
+                           size_t bytes, uint32_t flags)
+{
+    struct mapping_link *l = slab_alloc(&mapping_slab);
+    uint32_t offset = 0, total = (bytes + BASE_PAGE_SIZE - 1) / BASE_PAGE_SIZE;
+    lvaddr_t va = vaddr;
+    errval_t err = SYS_ERR_OK;
+
+    if (l == NULL) {
+        return LIB_ERR_PAGING_NO_METADATA;
+    }
+    *l = (struct mapping_link){ st, { vaddr, bytes, NULL }, NULL };
+    while (offset < total && err_is_ok(err)) {
+        uint32_t room = VNODE_L2_ENTRIES - L2_INDEX(va);
+        uint32_t pages = total - offset < room ? total - offset : room;
+        err = map_piece(st, &l->m, frame, offset == 0, va, offset, pages, flags);
+        offset += pages;
+        va += pages * BASE_PAGE_SIZE;
+    }
+    if (err_is_fail(err)) {
+        shadow_mark(st, vaddr, (uint32_t)((va - vaddr) / BASE_PAGE_SIZE), false);
+        unmap_pieces(st, l->m.pieces);
+        slab_free(&mapping_slab, l);
+        return err_push(err, LIB_ERR_PAGING_MAP);
+    }
+    l->next = mappings;
+    mappings = l;
+    return SYS_ERR_OK;
+}
+
+/*
+ * Map `bytes` of `frame` at exactly `vaddr`: a free range is reserved as a
+ * FIXED block first; a range inside a block the caller reserved (e.g. with
+ * paging_alloc) is mapped as it is.
+ */
 errval_t paging_map_fixed(struct paging_state *st, lvaddr_t vaddr,
                           capaddr_t frame, size_t bytes, uint32_t flags)
 {
-    struct paging_mapping *m;
-    uint32_t offset = 0, total;
-    lvaddr_t va = vaddr;
-    errval_t err = SYS_ERR_OK;
+    struct buddy_block first, last;
+    bool reserved;
+    errval_t err;
 
     if (vaddr % BASE_PAGE_SIZE != 0 || bytes == 0 || vaddr + bytes < vaddr
         || vaddr + bytes > USER_TOP || (flags & ~VREGION_FLAGS_MASK) != 0) {
         return LIB_ERR_PAGING_BAD_ARGS;
     }
-    total = (bytes + BASE_PAGE_SIZE - 1) / BASE_PAGE_SIZE;
-    m = slab_alloc(st->mapping_slab);
-    if (m == NULL) {
-        return LIB_ERR_PAGING_NO_METADATA;
+    bytes = ROUND_UP(bytes, BASE_PAGE_SIZE);
+    paging_lock(st);
+    err = buddy_alloc_at(&st->buddy, vaddr, bytes, BUDDY_TAG_FIXED, NULL);
+    reserved = err_is_ok(err);
+    if (err_no(err) == LIB_ERR_BUDDY_RANGE_NOT_FREE
+        && err_is_ok(buddy_lookup(&st->buddy, vaddr, &first))
+        && err_is_ok(buddy_lookup(&st->buddy, vaddr + bytes - 1, &last))
+        && first.tag != BUDDY_TAG_GUARD && last.tag != BUDDY_TAG_GUARD) {
+        err = SYS_ERR_OK;      /* inside the caller's own reservation */
     }
-    *m = (struct paging_mapping){ vaddr, bytes, NULL, NULL };
-    while (offset < total) {
-        uint32_t room = VNODE_L2_ENTRIES - L2_INDEX(va);
-        uint32_t pages = total - offset < room ? total - offset : room;
-        err = map_piece(st, m, frame, offset == 0, va, offset, pages, flags);
-        if (err_is_fail(err)) {
-            break;
+    if (err_is_ok(err)) {
+        err = map_record(st, vaddr, frame, bytes, flags);
+        if (err_is_fail(err) && reserved) {
+            buddy_free_range(&st->buddy, vaddr, bytes, NULL);
         }
-        offset += pages;
-        va += pages * BASE_PAGE_SIZE;
     }
-    if (err_is_fail(err)) {
-        unmap_pieces(st, m->pieces);
-        slab_free(st->mapping_slab, m);
-        return err_push(err, LIB_ERR_PAGING_MAP);
-    }
-    m->next = st->mappings;
-    st->mappings = m;
-    slab_refill_check(st->mapping_slab);
-    slab_refill_check(st->piece_slab);
-    return SYS_ERR_OK;
+    refill_slabs();
+    paging_unlock(st);
+    return err;
 }
 
 errval_t paging_map_frame(struct paging_state *st, void **buf, size_t bytes,
                           capaddr_t frame, uint32_t flags)
 {
-    errval_t err = paging_alloc(st, buf, bytes, BASE_PAGE_SIZE);
-    if (err_is_fail(err)) {
-        return err;
+    lvaddr_t va;
+    errval_t err;
+
+    if (bytes == 0 || (flags & ~VREGION_FLAGS_MASK) != 0) {
+        return LIB_ERR_PAGING_BAD_ARGS;
     }
-    return paging_map_fixed(st, (lvaddr_t)*buf, frame, bytes, flags);
+    bytes = ROUND_UP(bytes, BASE_PAGE_SIZE);
+    paging_lock(st);
+    err = reserve_any(st, bytes, BASE_PAGE_SIZE, BUDDY_TAG_FIXED, &va);
+    if (err_is_ok(err)) {
+        err = map_record(st, va, frame, bytes, flags);
+        if (err_is_fail(err)) {
+            buddy_free(&st->buddy, va);
+        }
+    }
+    refill_slabs();
+    paging_unlock(st);
+    if (err_is_ok(err)) {
+        *buf = (void *)va;
+    }
+    return err;
 }
 
 /*
- * Remove the mapping that starts at `vaddr`. The frame cap passed to the
- * map call stays with the caller (unmapped); copies we made are deleted.
- * The virtual range is not reused until the buddy allocator (issue 4).
+ * Remove the explicit mapping that starts at `vaddr`; the frame cap passed
+ * to the map call stays with the caller (unmapped), copies we made are
+ * deleted, and a FIXED range we reserved for it is free again.
  */
 errval_t paging_unmap(struct paging_state *st, const void *vaddr)
 {
-    struct paging_mapping **pp = &st->mappings;
+    struct mapping_link **pp;
+    struct buddy_block b;
 
-    for (; *pp != NULL; pp = &(*pp)->next) {
-        if ((*pp)->vaddr == (lvaddr_t)vaddr) {
-            struct paging_mapping *m = *pp;
-            *pp = m->next;
-            unmap_pieces(st, m->pieces);
-            slab_free(st->mapping_slab, m);
+    paging_lock(st);
+    for (pp = &mappings; *pp != NULL; pp = &(*pp)->next) {
+        if ((*pp)->st == st && (*pp)->m.vaddr == (lvaddr_t)vaddr) {
+            struct mapping_link *l = *pp;
+            *pp = l->next;
+            unmap_pieces(st, l->m.pieces);
+            shadow_mark(st, l->m.vaddr, l->m.bytes / BASE_PAGE_SIZE, false);
+            if (err_is_ok(buddy_lookup(&st->buddy, l->m.vaddr, &b))
+                && b.tag == BUDDY_TAG_FIXED && b.base == l->m.vaddr) {
+                buddy_free_range(&st->buddy, l->m.vaddr, l->m.bytes, NULL);
+            }
+            slab_free(&mapping_slab, l);
+            paging_unlock(st);
             return SYS_ERR_OK;
         }
     }
+    paging_unlock(st);
     return LIB_ERR_PAGING_NOT_MAPPED;
 }
 
+/* ---- teardown of a state built for someone else ---- */
+
 void paging_state_forget(struct paging_state *st)
 {
-    while (st->mappings != NULL) {
-        struct paging_mapping *m = st->mappings;
-        st->mappings = m->next;
-        while (m->pieces != NULL) {
-            struct paging_piece *p = m->pieces;
-            m->pieces = p->next;
+    struct mapping_link **pp = &mappings;
+
+    paging_lock(st);
+    while (*pp != NULL) {
+        struct mapping_link *l = *pp;
+        if (l->st != st) {
+            pp = &l->next;
+            continue;
+        }
+        *pp = l->next;
+        while (l->m.pieces != NULL) {
+            struct paging_piece *p = l->m.pieces;
+            l->m.pieces = p->next;
             if (p->owned_copy) {
                 slot_free(p->cap);
             }
-            slab_free(st->piece_slab, p);
+            slab_free(&piece_slab, p);
         }
-        slab_free(st->mapping_slab, m);
+        slab_free(&mapping_slab, l);
     }
     for (uint32_t i = 0; i < VNODE_L1_USER_ENTRIES; i++) {
-        if (st->l2[i] != CPTR_NULL) {
-            slot_free(st->l2[i]);
-            st->l2[i] = CPTR_NULL;
+        if (st->l2[i] != NULL) {
+            slot_free(st->l2[i]->table);
+            slab_free(&shadow_slab, st->l2[i]);
+            st->l2[i] = NULL;
         }
     }
-    if (st->l2_ram != CPTR_NULL && st->ram_fn == NULL) {
-        slot_free(st->l2_ram);
-    }
-    st->l2_ram = CPTR_NULL;
+    buddy_destroy(&st->buddy);
+    paging_unlock(st);
 }

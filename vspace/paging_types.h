@@ -1,29 +1,43 @@
 /*
- * struct paging_state: the bookkeeping behind include/aos/paging.h.
- * Private to vspace/ (and spawn/, which builds a child's state).
+ * struct paging_state: a domain's address space as the domain itself sees
+ * it (include/aos/paging.h). Private to vspace/, morecore/ and spawn/.
  *
- * Until the self-paging milestone this is a region allocator: free
- * virtual space is handed out upwards from `next` and never reused;
- * issue 4 replaces it with the buddy allocator of the design card.
+ *   buddy      which virtual ranges are reserved, each block tagged HEAP,
+ *              STACK, GUARD or FIXED (vspace/buddy.c, docs/vspace.md)
+ *   l2[i]      the shadow of L1 entry i: the L2 table's cap and, for each
+ *              of its 256 pages, the frame cap the domain mapped there
+ *   mappings   explicit mappings (paging_map_fixed/_frame), reachable from
+ *              their FIXED blocks' owner word, so unmap finds them in O(log n)
+ *
+ * Lock: `lock` (recursive: a slab refill maps a frame through this very
+ * code) guards everything here; the fault handler takes it too. It is the
+ * innermost lock of the runtime except the slot allocator's and malloc's.
  */
 #ifndef VSPACE_PAGING_TYPES_H
 #define VSPACE_PAGING_TYPES_H
 
 #include <aos/paging.h>
 #include <aos/slab.h>
+#include <aos/buddy.h>
+#include <aos/threads.h>
 #include <autarky/captypes.h>
 
-/* The part of the user range paging_alloc manages. Below: image,
- * dispatcher, arguments (set up by the spawner); above: the boot stack. */
-#define VSPACE_ALLOC_BASE   0x10000000u
-#define VSPACE_ALLOC_LIMIT  0x7fe00000u
+/* A shadow entry that is mapped, but by an explicit mapping (its cap is
+ * in the mapping record) or by whoever built this address space. */
+#define PAGING_FRAME_FOREIGN ((capaddr_t)1)
+
+struct paging_shadow {
+    capaddr_t table;                        /* the L2 table cap */
+    uint32_t mapped;                        /* entries in use */
+    capaddr_t frame[VNODE_L2_ENTRIES];      /* 0: unmapped */
+};
 
 /* One capability mapped into one L2 table: a frame can only be mapped
  * once, so a mapping that crosses L2 tables maps a copy per table. */
 struct paging_piece {
-    capaddr_t cap;                 /* the mapped frame cap (or a copy) */
-    capaddr_t table;               /* the L2 table it is mapped into */
-    bool owned_copy;               /* we made this copy: delete on unmap */
+    capaddr_t cap;
+    capaddr_t table;
+    bool owned_copy;                        /* we made this copy: delete on unmap */
     struct paging_piece *next;
 };
 
@@ -31,38 +45,63 @@ struct paging_mapping {
     lvaddr_t vaddr;
     size_t bytes;
     struct paging_piece *pieces;
-    struct paging_mapping *next;
 };
 
 /* Where a state gets RAM for its L2 tables (NULL: ram_alloc_aligned);
- * the spawner passes its own so that a child's tables are accounted to
- * the child. */
+ * the spawner passes its own so a child's tables are accounted to it. */
 typedef errval_t (*paging_ram_fn)(void *ctx, capaddr_t *ret, gensize_t bytes);
 
-struct paging_state {
-    capaddr_t l1;                               /* VNode L1, in our cspace */
-    paging_ram_fn ram_fn;
-    void *ram_ctx;
-    lvaddr_t next, limit;                       /* region allocator */
-    capaddr_t l2[VNODE_L1_USER_ENTRIES];        /* L2 table per L1 entry, 0 = none */
-    struct paging_mapping *mappings;
-    /* Metadata lives in this domain's memory: every state it keeps (its
-     * own and those of children it builds) shares two slabs. */
-    struct slab_allocator *mapping_slab;        /* struct paging_mapping */
-    struct slab_allocator *piece_slab;          /* struct paging_piece */
-    capaddr_t l2_ram;                           /* RAM being carved into L2 tables */
-    uint32_t l2_ram_used;                       /* tables taken from l2_ram */
+struct paging_stats {
+    uint32_t faults;                        /* page faults resolved */
+    uint32_t lazy_pages;                    /* pages mapped by the fault handler */
+    uint32_t freed_pages;                   /* lazy pages given back */
 };
 
-/* Set up `st` for a vspace whose L1 table is `l1` (in our cspace),
- * handing out [base, limit). */
-errval_t paging_init_state(struct paging_state *st, capaddr_t l1,
-                           lvaddr_t base, lvaddr_t limit);
-/* Forget everything `st` records without touching any capability (they
- * were revoked by whoever owns the memory): frees metadata, and hands
- * frees every slot it had allocated. */
-void paging_state_forget(struct paging_state *st);
+struct recursive_mutex {
+    struct thread_mutex m;
+    struct thread *owner;
+    uint32_t depth;
+};
+
+struct paging_state {
+    capaddr_t l1;                           /* VNode L1, in our cspace */
+    struct buddy buddy;
+    struct paging_shadow *l2[VNODE_L1_USER_ENTRIES];
+    paging_ram_fn ram_fn;
+    void *ram_ctx;
+    capaddr_t l2_ram;                       /* RAM being carved into L2 tables */
+    uint32_t l2_ram_used;
+    struct recursive_mutex lock;
+    struct paging_stats stats;
+    bool verbose;                           /* print every fault it resolves */
+};
+
+/* Set up `st` for the vspace whose L1 table is `l1` (in our cspace), with
+ * [0, USER_NULL_GUARD_SIZE) reserved as GUARD and nothing else. */
+errval_t paging_init_state(struct paging_state *st, capaddr_t l1);
+/* Reserve [base, base+bytes) with `tag` (spawn layouts, start-up). */
+errval_t paging_reserve(struct paging_state *st, lvaddr_t base, size_t bytes,
+                        enum buddy_tag tag);
 /* Tell `st` that L1 entry `index` already has the L2 table `table`. */
-void paging_adopt_l2(struct paging_state *st, uint32_t index, capaddr_t table);
+errval_t paging_adopt_l2(struct paging_state *st, uint32_t index, capaddr_t table);
+/* Forget everything without invoking anything (the caps were revoked by
+ * whoever owns the memory): frees metadata and the slots we allocated. */
+void paging_state_forget(struct paging_state *st);
+
+/* ---- used by vspace/fault.c, morecore/ and spawn/ (lock held) ---- */
+void paging_lock(struct paging_state *st);
+void paging_unlock(struct paging_state *st);
+/* The shadow of L1 entry `index`, creating and mapping its table. */
+errval_t paging_shadow(struct paging_state *st, uint32_t index,
+                       struct paging_shadow **ret);
+/* Map one frame page of ours at `vaddr` (a page of a HEAP/STACK block). */
+errval_t paging_map_page(struct paging_state *st, lvaddr_t vaddr, capaddr_t frame,
+                         uint32_t flags);
+/* Unmap and return every lazily mapped page in [base, base+bytes); frames
+ * go back to the frame pool. */
+void paging_unmap_lazy(struct paging_state *st, lvaddr_t base, size_t bytes);
+
+#define L1_INDEX(va)   ((uint32_t)(va) >> 20)
+#define L2_INDEX(va)   (((uint32_t)(va) >> 12) & 0xffu)
 
 #endif

@@ -100,6 +100,7 @@ errval_t mem_server_init(void)
     }
     if (err_is_ok(err)) {
         ram_alloc_set_backend(private_alloc, private_free);
+        err = runtime_enable_self_paging();
     }
     return err;
 }

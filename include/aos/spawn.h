@@ -23,17 +23,36 @@
 #include <autarky/errors.h>
 #include <autarky/dispatcher.h>
 
-#define SPAWN_STACK_SIZE   (64u * 1024)
+#define SPAWN_STACK_SIZE   (64u * 1024)     /* boot stack: runtime start-up only */
 #define SPAWN_MAX_ARGS     64
-#define SPAWN_ARGS_BYTES   (BASE_PAGE_SIZE - 8)
+#define SPAWN_MAX_LAYOUT   24
+#define SPAWN_HEAP_BASE    0x20000000u      /* the child's first HEAP block */
+#define SPAWN_HEAP_SIZE    (64u << 20)
 
-/* The arguments page at USER_ARGS_VADDR: argc, then argc NUL-terminated
- * strings back to back in `strings` (`bytes` in total). */
+/*
+ * The child's address space as the spawner laid it out, so that the
+ * child's own paging_state continues from it: each entry is a block the
+ * child must keep reserved with `tag`; `l2_slot` != 0 names the PAGECN
+ * slot holding the L2 table the spawner made for that 1 MiB section
+ * (the child adopts it and never maps into that section itself).
+ */
+struct spawn_layout_entry {
+    uint32_t base, size;
+    uint16_t tag;             /* enum buddy_tag */
+    uint16_t l2_slot;
+};
+
+/* The arguments page at USER_ARGS_VADDR: the layout, then argc, then argc
+ * NUL-terminated strings back to back in `strings` (`bytes` in total). */
 struct spawn_args_page {
+    uint32_t nlayout;
+    struct spawn_layout_entry layout[SPAWN_MAX_LAYOUT];
     uint32_t argc;
     uint32_t bytes;
-    char strings[SPAWN_ARGS_BYTES];
+    char strings[BASE_PAGE_SIZE - 12 - SPAWN_MAX_LAYOUT * 12];
 };
+#define SPAWN_ARGS_BYTES   sizeof(((struct spawn_args_page *)0)->strings)
+_Static_assert(sizeof(struct spawn_args_page) == BASE_PAGE_SIZE, "one page");
 
 /* A growable list of capability addresses. */
 struct cap_list {

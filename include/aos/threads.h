@@ -80,6 +80,20 @@ errval_t thread_set_exception_handler(thread_exception_handler_fn new_handler,
  * Mutexes hand ownership directly to the first waiter on unlock.
  * None of these may be called from an upcall (disabled) context.
  */
+/* A handler that returns false may first say why (e.g. "NULL
+ * dereference"); the one-line report of the domain's end carries it. */
+void thread_exception_note(const char *why);
+/* The handler every thread created from now on starts with (the runtime
+ * installs the page-fault handler, vspace/fault.c). */
+void threads_set_default_exception_handler(thread_exception_handler_fn handler);
+/* Where stacks come from: exception_stack says which kind; exception
+ * stacks must never fault. Default: malloc. */
+struct thread_stack_ops {
+    void *(*alloc)(size_t bytes, bool exception_stack);
+    void (*free)(void *base, bool exception_stack);
+};
+void threads_set_stack_ops(const struct thread_stack_ops *ops);
+
 struct thread_mutex { volatile uint32_t locked; struct thread *holder; void *waiters; };
 struct thread_cond  { void *waiters; };
 struct thread_sem   { volatile int32_t value; void *waiters; };

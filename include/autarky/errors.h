@@ -196,7 +196,11 @@ typedef uint64_t errval_t;
     X(LIB_ERR_BUDDY_FOREIGN,          "address is not the start of an allocated block") \
     X(LIB_ERR_BUDDY_DOUBLE_FREE,      "address lies in free virtual space (block already free)") \
     X(LIB_ERR_BUDDY_NOT_ALLOCATED,    "address lies in free virtual space, not in an allocated block") \
-    X(LIB_ERR_BUDDY_NO_NODE,          "out of buddy nodes (node slab empty)")
+    X(LIB_ERR_BUDDY_NO_NODE,          "out of buddy nodes (node slab empty)") \
+    /* --- self-paging (vspace/fault.c) --- */ \
+    X(LIB_ERR_PAGING_NO_RAM,          "no RAM for the frame pool") \
+    X(LIB_ERR_MORECORE_NO_HEAP,       "the layout has no HEAP block for the heap") \
+    X(LIB_ERR_SPAWN_LAYOUT,           "spawn: the child's layout has more sections than the arguments page holds")
 
 enum errcode {
 #define ERRCODE_ENUM(name, desc) name,

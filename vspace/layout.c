@@ -1,0 +1,82 @@
+/*
+ * The domain's own address space at start-up (paging_init): which ranges
+ * are already taken before the runtime reserves anything itself.
+ *
+ *   init      the kernel built it: the dispatcher, boot info and arguments
+ *             pages and the ELF image from 1 MiB up, the boot stack below
+ *             USER_STACK_TOP. Their sections (and the kernel's L2 tables
+ *             in them) are reserved FIXED whole.
+ *   others    the spawner describes the layout in the arguments page
+ *             (struct spawn_layout_entry): FIXED sections whose L2 tables
+ *             it made (copied to PAGECN, adopted here), and the first
+ *             HEAP block for morecore.
+ */
+#include "paging_types.h"
+#include <aos/spawn.h>
+#include <aos/dispatch.h>
+#include <autarky/bootinfo.h>
+#include <autarky/layout.h>
+
+extern char __image_end[];
+
+static lvaddr_t first_heap_base;
+static size_t first_heap_size;
+
+void paging_first_heap(lvaddr_t *base, size_t *size)
+{
+    *base = first_heap_base;
+    *size = first_heap_size;
+}
+
+static errval_t layout_init(struct paging_state *st)
+{
+    lvaddr_t end = ROUND_UP((lvaddr_t)__image_end, SECTION_SIZE);
+    errval_t err = paging_reserve(st, USER_DISP_VADDR, end - USER_DISP_VADDR,
+                                  BUDDY_TAG_FIXED);
+
+    if (err_is_ok(err)) {
+        err = paging_reserve(st, ROUND_DOWN(USER_STACK_TOP - USER_INIT_STACK_SIZE, SECTION_SIZE),
+                             USER_TOP - ROUND_DOWN(USER_STACK_TOP - USER_INIT_STACK_SIZE,
+                                                   SECTION_SIZE), BUDDY_TAG_FIXED);
+    }
+    if (err_is_ok(err)) {
+        err = paging_reserve(st, SPAWN_HEAP_BASE, SPAWN_HEAP_SIZE, BUDDY_TAG_HEAP);
+        first_heap_base = SPAWN_HEAP_BASE;
+        first_heap_size = SPAWN_HEAP_SIZE;
+    }
+    return err;
+}
+
+static errval_t layout_child(struct paging_state *st)
+{
+    const struct spawn_args_page *page = (const struct spawn_args_page *)USER_ARGS_VADDR;
+    uint32_t n = page->nlayout < SPAWN_MAX_LAYOUT ? page->nlayout : SPAWN_MAX_LAYOUT;
+    errval_t err = SYS_ERR_OK;
+
+    for (uint32_t i = 0; i < n && err_is_ok(err); i++) {
+        const struct spawn_layout_entry *e = &page->layout[i];
+        if (e->tag == BUDDY_TAG_NONE || e->tag >= BUDDY_TAG_COUNT) {
+            return LIB_ERR_PAGING_BAD_RANGE;
+        }
+        err = paging_reserve(st, e->base, e->size, (enum buddy_tag)e->tag);
+        if (err_is_ok(err) && e->l2_slot != 0) {
+            err = paging_adopt_l2(st, L1_INDEX(e->base), CPTR(ROOTCN_SLOT_PAGECN, e->l2_slot));
+        }
+        if (err_is_ok(err) && e->tag == BUDDY_TAG_HEAP && first_heap_size == 0) {
+            first_heap_base = e->base;
+            first_heap_size = e->size;
+        }
+    }
+    return err;
+}
+
+errval_t paging_init(void)
+{
+    struct paging_state *st = get_current_paging_state();
+    errval_t err = paging_init_state(st, CAP_VNODE_L1);
+
+    if (err_is_fail(err)) {
+        return err;
+    }
+    return get_bootinfo() != NULL ? layout_init(st) : layout_child(st);
+}
