@@ -534,7 +534,7 @@ static struct {
     bool enabled, preempted;
     errval_t reserve_err, map_err;
     uint32_t loaded, probed;
-    bool old_was_null;
+    bool old_was_default;
 } fh;
 
 /* Two pages of address space nothing is mapped at: reserved by mapping a
@@ -605,8 +605,10 @@ static bool map_on_fault(enum fault_type type, lvaddr_t addr, uint32_t access,
     return true;
 }
 
-/* Thread body: install map_on_fault, load from an unmapped page (the
- * handler maps it), then probe an unmapped address (skipped). */
+/* Thread body: install map_on_fault in place of the handler every new
+ * thread starts with (the runtime's page-fault handler), load from an
+ * unmapped page (the handler maps it), then probe an unmapped address
+ * (skipped). */
 static int faulting_thread(void *arg)
 {
     thread_exception_handler_fn old = map_on_fault;
@@ -615,7 +617,7 @@ static int faulting_thread(void *arg)
     fh.set_err = thread_set_exception_handler(map_on_fault, &old, NULL, NULL,
                                               &fh.exc_base, &fh.exc_top);
     fh.old = old;
-    fh.old_was_null = old == NULL;
+    fh.old_was_default = old == paging_fault_handler;
     if (err_is_fail(fh.set_err)) {
         return -1;
     }
@@ -652,7 +654,8 @@ static void fault_handler_resume(void)
         slot_free(fh.frame);
     }
     UEXPECT_OK(fh.set_err);
-    UEXPECT(fh.old_was_null, "a new thread already had a handler");
+    UEXPECT(fh.old_was_default, "a new thread's handler is %p, not the runtime's default "
+            "(paging_fault_handler %p)", (void *)fh.old, (void *)paging_fault_handler);
     UEXPECT_OK(fh.reserve_err);
     UEXPECT_EQ("thread's return value", r, 0);
     UEXPECT_OK(fh.map_err);
