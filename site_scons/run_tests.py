@@ -25,6 +25,7 @@ BOOT_TESTS = [
     ('spawn', 'argtest one "two words" three; hello; expect-status 3 hello --exit 3; '
               'repeat 200 hello', set(), 300),
     ('rpc', 'rpctest', set(), 180),
+    ('threads', 'threadtest', set(), 180),
     ('faults', 'expect-status 1 faulter null; expect-status 1 faulter thread; '
                'expect-status killed faulter disabled; faulter handled; hello',
      {'faulter'}, 120),

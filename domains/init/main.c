@@ -32,7 +32,6 @@ static int run_kernel_tests(void)
     testing_run(sys_tests);
     testing_run(disp_tests);
     testing_run(lmp_tests);
-    testing_run(thread_tests);
     testing_finish();
     return testing_failed() ? 1 : 0;
 }

@@ -2,7 +2,7 @@
  * init's boot-time kernel tests: a tiny test framework.
  *
  * Every case has an ID with a category prefix (CAP_, VSPACE_, FAULT_,
- * DISP_, SYS_, THREAD_) and prints exactly one line:
+ * DISP_, SYS_, LMP_) and prints exactly one line:
  *
  *     TEST CAP_RETYPE_FRAME ... PASS
  *     TEST CAP_RETYPE_FRAME ... FAIL: <what was expected, what came back>
@@ -173,7 +173,6 @@ extern const struct test_case fault_tests[];
 extern const struct test_case sys_tests[];
 extern const struct test_case disp_tests[];
 extern const struct test_case lmp_tests[];
-extern const struct test_case thread_tests[];
 
 /* Set up the scratch RAM and the fault handler; false if impossible. */
 bool testing_init(void);

@@ -1,23 +1,31 @@
 /*
- * THREAD_: the user-level threads package (lib/threads.c, lib/thread_sync.c,
+ * threadtest: the THREAD_ cases, run in a fresh domain spawned by init
+ * (`scons boot BOOT=threadtest`, suite `threads` of `scons test`). They
+ * cover the user-level threads package (lib/threads.c, lib/thread_sync.c,
  * lib/libc_locks.c; docs/threads.md): create/join/exit, round-robin
  * yield, mutex under real preemption, condition variables, semaphores,
  * per-thread exception handlers on the exception stack, per-thread TLS.
+ * init checks after the program exits that all its RAM came back.
  *
- * Rules for these cases: EXPECT_* return from the case, so a case first
+ * Rules for these cases: UEXPECT_* return from the case, so a case first
  * joins every thread it created and only then checks what the threads
- * recorded (a thread left behind would run into later cases). Threads
- * never use EXPECT_*; they record into statics.
+ * recorded (a thread left behind would run into later cases, and the
+ * domain only ends when its last thread ends). Threads never use
+ * UEXPECT_*; they record into statics.
  */
-#include "testing.h"
-
+#include <aos/utest.h>
+#include <aos/caps.h>
+#include <aos/dispatch.h>
+#include <aos/paging.h>
+#include <aos/ram_alloc.h>
+#include <aos/slot_alloc.h>
+#include <aos/syscalls.h>
+#include <aos/threads.h>
 #include <errno.h>
 #include <stdio.h>
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
-#include <aos/threads.h>
-#include <aos/syscalls.h>
 
 /* Counter frequency (CNTFRQ, readable at PL0). */
 static uint32_t counter_frequency(void)
@@ -94,17 +102,17 @@ static void create_join_100(void)
             bad_ret = i;
         }
     }
-    EXPECT_OK(err);
-    EXPECT_OK(join_err);
-    EXPECT_EQ("threads alive at once", alive, count_before + MANY);
-    EXPECT(bad_ret < 0, "thread %d returned the wrong value", bad_ret);
+    UEXPECT_OK(err);
+    UEXPECT_OK(join_err);
+    UEXPECT_EQ("threads alive at once", alive, count_before + MANY);
+    UEXPECT(bad_ret < 0, "thread %d returned the wrong value", bad_ret);
     for (int i = 0; i < MANY; i++) {
-        EXPECT(ids[i] != 0 && (i == 0 || ids[i] != ids[i - 1]),
+        UEXPECT(ids[i] != 0 && (i == 0 || ids[i] != ids[i - 1]),
                "thread %d has id %lu", i, (unsigned long)ids[i]);
-        EXPECT_EQ("id the thread wrote into its slot", many_slots[i], ids[i]);
+        UEXPECT_EQ("id the thread wrote into its slot", many_slots[i], ids[i]);
     }
-    EXPECT_EQ("threads after the joins", thread_count(), count_before);
-    EXPECT_EQ("heap bytes in use after the joins", heap_in_use(), heap_before);
+    UEXPECT_EQ("threads after the joins", thread_count(), count_before);
+    UEXPECT_EQ("heap bytes in use after the joins", heap_in_use(), heap_before);
 }
 
 /* ---- THREAD_EXIT_VALUE ---- */
@@ -189,21 +197,21 @@ static void exit_value(void)
     if (err_is_ok(eb)) {
         thread_join(b, &rb);
     }
-    EXPECT_OK(ea);
-    EXPECT_OK(eb);
-    EXPECT_OK(eg);
-    EXPECT_OK(ej);
-    EXPECT_EQ("value returned by the function", ra, 42);
-    EXPECT_EQ("value given to thread_exit", rb, (uint32_t)-7);
-    EXPECT_EQ("gated thread's value, through its joiner", rj, 105);
-    EXPECT_ERR(busy, LIB_ERR_THREAD_JOIN_BUSY);
-    EXPECT_ERR(join_main_err, LIB_ERR_THREAD_JOIN_MAIN);
-    EXPECT_ERR(thread_join(thread_self(), NULL), LIB_ERR_THREAD_JOIN_SELF);
-    EXPECT_ERR(thread_join(a, NULL), LIB_ERR_THREAD_INVALID);   /* freed already */
-    EXPECT_ERR(thread_join(NULL, NULL), LIB_ERR_THREAD_INVALID);
-    EXPECT_ERR(thread_spawn(NULL, NULL, THREAD_STACK_SIZE, &a), LIB_ERR_THREAD_CREATE_ARGS);
-    EXPECT_ERR(thread_spawn(return_42, NULL, 16, &a), LIB_ERR_THREAD_CREATE_ARGS);
-    EXPECT_EQ("heap bytes in use", heap_in_use() - heap_before, 0);
+    UEXPECT_OK(ea);
+    UEXPECT_OK(eb);
+    UEXPECT_OK(eg);
+    UEXPECT_OK(ej);
+    UEXPECT_EQ("value returned by the function", ra, 42);
+    UEXPECT_EQ("value given to thread_exit", rb, (uint32_t)-7);
+    UEXPECT_EQ("gated thread's value, through its joiner", rj, 105);
+    UEXPECT_ERR(busy, LIB_ERR_THREAD_JOIN_BUSY);
+    UEXPECT_ERR(join_main_err, LIB_ERR_THREAD_JOIN_MAIN);
+    UEXPECT_ERR(thread_join(thread_self(), NULL), LIB_ERR_THREAD_JOIN_SELF);
+    UEXPECT_ERR(thread_join(a, NULL), LIB_ERR_THREAD_INVALID);   /* freed already */
+    UEXPECT_ERR(thread_join(NULL, NULL), LIB_ERR_THREAD_INVALID);
+    UEXPECT_ERR(thread_spawn(NULL, NULL, THREAD_STACK_SIZE, &a), LIB_ERR_THREAD_CREATE_ARGS);
+    UEXPECT_ERR(thread_spawn(return_42, NULL, 16, &a), LIB_ERR_THREAD_CREATE_ARGS);
+    UEXPECT_EQ("heap bytes in use", heap_in_use() - heap_before, 0);
 }
 
 /* ---- THREAD_YIELD_ORDER ---- */
@@ -254,9 +262,9 @@ static void yield_order(void)
             break;
         }
     }
-    EXPECT_EQ("threads created", made, 3);
-    EXPECT(disp->timeslices == before, "preempted in each of %d tries", tries);
-    EXPECT(strcmp(order_log, "ABCABCABC") == 0, "order %s, expected ABCABCABC",
+    UEXPECT_EQ("threads created", made, 3);
+    UEXPECT(disp->timeslices == before, "preempted in each of %d tries", tries);
+    UEXPECT(strcmp(order_log, "ABCABCABC") == 0, "order %s, expected ABCABCABC",
            order_log);
 }
 
@@ -309,12 +317,12 @@ static void mutex_contention(void)
             thread_join(t[i], NULL);
         }
     }
-    EXPECT_EQ("threads created", made, MUTEX_THREADS);
-    EXPECT_EQ("final count", shared_counter, MUTEX_THREADS * MUTEX_ROUNDS);
-    EXPECT(preempted_holding > 0, "no thread was preempted while holding the mutex");
-    EXPECT(contended > 0, "no thread ever found the mutex held");
-    EXPECT_EQ("mutex free at the end", counter_mutex.locked, 0);
-    EXPECT(counter_mutex.waiters == NULL, "waiters left on the mutex");
+    UEXPECT_EQ("threads created", made, MUTEX_THREADS);
+    UEXPECT_EQ("final count", shared_counter, MUTEX_THREADS * MUTEX_ROUNDS);
+    UEXPECT(preempted_holding > 0, "no thread was preempted while holding the mutex");
+    UEXPECT(contended > 0, "no thread ever found the mutex held");
+    UEXPECT_EQ("mutex free at the end", counter_mutex.locked, 0);
+    UEXPECT(counter_mutex.waiters == NULL, "waiters left on the mutex");
 }
 
 /* ---- THREAD_COND_PRODUCER_CONSUMER ---- */
@@ -406,11 +414,11 @@ static void cond_producer_consumer(void)
         thread_join(c[i], &s);
         total += s;
     }
-    EXPECT_EQ("sum of consumed items", total, want);
-    EXPECT_EQ("items left in the ring", ring_count, 0);
-    EXPECT(full_waits > 0, "producers never waited for space");
-    EXPECT(empty_waits > 0, "consumers never waited for items");
-    EXPECT(ring_not_full.waiters == NULL && ring_not_empty.waiters == NULL,
+    UEXPECT_EQ("sum of consumed items", total, want);
+    UEXPECT_EQ("items left in the ring", ring_count, 0);
+    UEXPECT(full_waits > 0, "producers never waited for space");
+    UEXPECT(empty_waits > 0, "consumers never waited for items");
+    UEXPECT(ring_not_full.waiters == NULL && ring_not_empty.waiters == NULL,
            "waiters left on a condition variable");
 }
 
@@ -490,39 +498,82 @@ static void semaphore(void)
             thread_join(u[i], NULL);
         }
     }
-    EXPECT_EQ("threads created", made, 8);
-    EXPECT_EQ("waiters through before any post", done_before_post, 0);
-    EXPECT_EQ("waiters through after one post", done_after_one, 1);
-    EXPECT_EQ("waiters through after three posts", sem_done, 3);
-    EXPECT_EQ("gate value at the end", sem_gate.value, 0);
-    EXPECT_EQ("most threads inside the pool at once", sem_max_inside, 2);
-    EXPECT_EQ("pool value at the end", sem_pool.value, 2);
+    UEXPECT_EQ("threads created", made, 8);
+    UEXPECT_EQ("waiters through before any post", done_before_post, 0);
+    UEXPECT_EQ("waiters through after one post", done_after_one, 1);
+    UEXPECT_EQ("waiters through after three posts", sem_done, 3);
+    UEXPECT_EQ("gate value at the end", sem_gate.value, 0);
+    UEXPECT_EQ("most threads inside the pool at once", sem_max_inside, 2);
+    UEXPECT_EQ("pool value at the end", sem_pool.value, 2);
 }
 
 /* ---- THREAD_FAULT_HANDLER_RESUME ---- */
+
+/* A single-instruction load: a handler that skips the faulting
+ * instruction (pc += 4) leaves PROBE_SENTINEL; one that maps the page and
+ * retries makes it load the value. */
+#define PROBE_SENTINEL 0x5ca1ab1eu
+static uint32_t probe_read32(lvaddr_t addr)
+{
+    uint32_t v = PROBE_SENTINEL;
+
+    __asm__ volatile("ldr %0, [%1]" : "+r"(v) : "r"(addr) : "memory");
+    return v;
+}
 
 #define FAULT_VALUE 0xfeedf00du
 static struct {
     errval_t set_err;
     void *exc_base, *exc_top;
-    volatile uint32_t calls;
+    thread_exception_handler_fn old;
+    lvaddr_t va;                  /* two pages, unmapped when the thread faults */
+    capaddr_t frame;              /* mapped at va by the handler */
+    volatile uint32_t calls, forwarded;
     uint32_t type, addr, access, pc, thread;
     uintptr_t sp;
     bool enabled, preempted;
-    errval_t map_err;
+    errval_t reserve_err, map_err;
     uint32_t loaded, probed;
-    bool old_was_null;
+    bool old_was_default;
 } fh;
 
-/* The thread's handler: the first fault (a read of an unmapped page) gets
- * a frame mapped there with FAULT_VALUE in it and is retried; the second
- * (a probe) is skipped by moving pc past the instruction. */
+/* Two pages of address space nothing is mapped at: reserved by mapping a
+ * two-page frame, then unmapped again (the frame is given back). */
+static errval_t reserve_unmapped(lvaddr_t *va)
+{
+    struct paging_state *st = get_current_paging_state();
+    capaddr_t frame;
+    void *buf;
+    errval_t err;
+
+    err = frame_alloc(&frame, 2 * BASE_PAGE_SIZE, NULL);
+    if (err_is_fail(err)) {
+        return err;
+    }
+    err = paging_map_frame(st, &buf, 2 * BASE_PAGE_SIZE, frame, VREGION_FLAGS_READ_WRITE);
+    if (err_is_ok(err)) {
+        err = paging_unmap(st, buf);
+        *va = (lvaddr_t)buf;
+    }
+    cap_delete(frame);
+    slot_free(frame);
+    return err;
+}
+
+/* The thread's handler: the first fault (a read of the unmapped first
+ * page) gets a frame mapped there with FAULT_VALUE in it and is retried;
+ * the second (a probe of the still unmapped second page) is skipped by
+ * moving pc past the instruction. Faults elsewhere are not this case's:
+ * they go to the handler the thread had before (the runtime's). */
 static bool map_on_fault(enum fault_type type, lvaddr_t addr, uint32_t access,
                          struct arch_registers *regs)
 {
     volatile uint32_t marker = 0;
-    capaddr_t table, frame;
 
+    if (fh.va == 0 || addr < fh.va || addr - fh.va >= 2 * BASE_PAGE_SIZE) {
+        fh.forwarded++;
+        return fh.old != NULL && fh.old(type, addr, access, regs);
+    }
     fh.calls++;
     fh.type = type;
     fh.addr = addr;
@@ -533,22 +584,31 @@ static bool map_on_fault(enum fault_type type, lvaddr_t addr, uint32_t access,
     fh.enabled = get_dispatcher()->disabled == 0;
     if (fh.calls == 1) {
         fh.preempted = spin_until_preempted(50);    /* handlers are preemptible */
-        fh.map_err = scratch_l2_table(2, &table);
+        fh.map_err = frame_alloc(&fh.frame, BASE_PAGE_SIZE, NULL);
         if (err_is_ok(fh.map_err)) {
-            fh.map_err = scratch_mapped_frame(table, 0, 1, VREGION_FLAGS_READ_WRITE, &frame);
+            fh.map_err = paging_map_fixed(get_current_paging_state(), fh.va, fh.frame,
+                                          BASE_PAGE_SIZE, VREGION_FLAGS_READ_WRITE);
+            if (err_is_fail(fh.map_err)) {
+                cap_delete(fh.frame);
+                slot_free(fh.frame);
+                fh.frame = CPTR_NULL;
+            }
         }
         if (err_is_fail(fh.map_err)) {
-            return false;
+            regs->pc += 4;  /* skip the load: the case fails on map_err */
+            return true;
         }
-        *(volatile uint32_t *)(TEST_VA(2) + 0x10) = FAULT_VALUE;
+        *(volatile uint32_t *)(fh.va + 0x10) = FAULT_VALUE;
         return true;        /* retry the load */
     }
     regs->pc += 4;          /* skip the probe's load */
     return true;
 }
 
-/* Thread body: install map_on_fault, load from an unmapped page (the
- * handler maps it), then probe an unmapped address (skipped). */
+/* Thread body: install map_on_fault in place of the handler every new
+ * thread starts with (the runtime's page-fault handler), load from an
+ * unmapped page (the handler maps it), then probe an unmapped address
+ * (skipped). */
 static int faulting_thread(void *arg)
 {
     thread_exception_handler_fn old = map_on_fault;
@@ -556,12 +616,18 @@ static int faulting_thread(void *arg)
     (void)arg;
     fh.set_err = thread_set_exception_handler(map_on_fault, &old, NULL, NULL,
                                               &fh.exc_base, &fh.exc_top);
-    fh.old_was_null = old == NULL;
+    fh.old = old;
+    fh.old_was_default = old == paging_fault_handler;
     if (err_is_fail(fh.set_err)) {
         return -1;
     }
-    fh.loaded = *(volatile uint32_t *)(TEST_VA(2) + 0x10);
-    fh.probed = probe_read32(TEST_VA(3) + 8);
+    fh.reserve_err = reserve_unmapped(&fh.va);
+    if (err_is_fail(fh.reserve_err)) {
+        fh.va = 0;
+        return -1;
+    }
+    fh.loaded = probe_read32(fh.va + 0x10);
+    fh.probed = probe_read32(fh.va + BASE_PAGE_SIZE + 8);
     return 0;
 }
 
@@ -570,36 +636,48 @@ static int faulting_thread(void *arg)
  * second fault is skipped by changing the saved pc. */
 static void fault_handler_resume(void)
 {
+    struct paging_state *st = get_current_paging_state();
     struct thread *t;
     uint32_t id;
     int r = -1;
+    bool unmapped = false;
 
     memset(&fh, 0, sizeof(fh));
+    fh.frame = CPTR_NULL;
     t = thread_create(faulting_thread, NULL);
-    EXPECT(t != NULL, "thread_create failed");
+    UEXPECT(t != NULL, "thread_create failed");
     id = thread_id(t);
-    EXPECT_OK(thread_join(t, &r));
-    EXPECT_OK(fh.set_err);
-    EXPECT(fh.old_was_null, "a new thread already had a handler");
-    EXPECT_EQ("thread's return value", r, 0);
-    EXPECT_OK(fh.map_err);
-    EXPECT_EQ("handler calls", fh.calls, 2);
-    EXPECT_EQ("value loaded after the handler mapped the page", fh.loaded, FAULT_VALUE);
-    EXPECT_EQ("value of the skipped probe", fh.probed, PROBE_SENTINEL);
-    EXPECT_EQ("fault type", fh.type, FAULT_DATA_ABORT);
-    EXPECT_EQ("fault addr (the second fault)", fh.addr, TEST_VA(3) + 8);
-    EXPECT_EQ("fault access", fh.access, FAULT_ACCESS_READ);
-    EXPECT_EQ("thread the handler ran in", fh.thread, id);
-    EXPECT(fh.sp >= (uintptr_t)fh.exc_base && fh.sp < (uintptr_t)fh.exc_top,
-           "handler's sp 0x%lx is not on the exception stack [0x%lx, 0x%lx)",
-           (unsigned long)fh.sp, (unsigned long)(uintptr_t)fh.exc_base,
-           (unsigned long)(uintptr_t)fh.exc_top);
-    EXPECT(fh.enabled, "the handler ran disabled");
-    EXPECT(fh.preempted, "the handler was not preempted while spinning 50 ms");
-    EXPECT_ERR(thread_set_exception_handler(NULL, NULL, (void *)8, NULL, NULL, NULL),
-               LIB_ERR_THREAD_EXC_STACK_ARGS);
-    EXPECT_ERR(thread_set_exception_handler(NULL, NULL, (void *)16, (void *)8, NULL, NULL),
-               LIB_ERR_THREAD_EXC_STACK_ARGS);
+    UEXPECT_OK(thread_join(t, &r));
+    if (fh.frame != CPTR_NULL) {
+        unmapped = err_is_ok(paging_unmap(st, (void *)fh.va));
+        cap_delete(fh.frame);
+        slot_free(fh.frame);
+    }
+    UEXPECT_OK(fh.set_err);
+    UEXPECT(fh.old_was_default, "a new thread's handler is %p, not the runtime's default "
+            "(paging_fault_handler %p)", (void *)fh.old, (void *)paging_fault_handler);
+    UEXPECT_OK(fh.reserve_err);
+    UEXPECT_EQ("thread's return value", r, 0);
+    UEXPECT_OK(fh.map_err);
+    UEXPECT(unmapped, "the handler's mapping at 0x%lx could not be unmapped",
+            (unsigned long)fh.va);
+    UEXPECT_EQ("handler calls", fh.calls, 2);
+    UEXPECT_EQ("value loaded after the handler mapped the page", fh.loaded, FAULT_VALUE);
+    UEXPECT_EQ("value of the skipped probe", fh.probed, PROBE_SENTINEL);
+    UEXPECT_EQ("fault type", fh.type, FAULT_DATA_ABORT);
+    UEXPECT_EQ("fault addr (the second fault)", fh.addr, fh.va + BASE_PAGE_SIZE + 8);
+    UEXPECT_EQ("fault access", fh.access, FAULT_ACCESS_READ);
+    UEXPECT_EQ("thread the handler ran in", fh.thread, id);
+    UEXPECT(fh.sp >= (uintptr_t)fh.exc_base && fh.sp < (uintptr_t)fh.exc_top,
+            "handler's sp 0x%lx is not on the exception stack [0x%lx, 0x%lx)",
+            (unsigned long)fh.sp, (unsigned long)(uintptr_t)fh.exc_base,
+            (unsigned long)(uintptr_t)fh.exc_top);
+    UEXPECT(fh.enabled, "the handler ran disabled");
+    UEXPECT(fh.preempted, "the handler was not preempted while spinning 50 ms");
+    UEXPECT_ERR(thread_set_exception_handler(NULL, NULL, (void *)8, NULL, NULL, NULL),
+                LIB_ERR_THREAD_EXC_STACK_ARGS);
+    UEXPECT_ERR(thread_set_exception_handler(NULL, NULL, (void *)16, (void *)8, NULL, NULL),
+                LIB_ERR_THREAD_EXC_STACK_ARGS);
 }
 
 /* ---- THREAD_TLS_BLOCKS and THREAD_TLS_ERRNO ---- */
@@ -699,13 +777,13 @@ static void tls_blocks(void)
             thread_join(t[i], NULL);
         }
     }
-    EXPECT_EQ("threads created", made, 3);
-    EXPECT_EQ("per-thread TLS problems (bit mask)", tls_bad, 0);
-    EXPECT(tls_tp[0] != tls_tp[1] && tls_tp[1] != tls_tp[2] && tls_tp[0] != main_tp,
+    UEXPECT_EQ("threads created", made, 3);
+    UEXPECT_EQ("per-thread TLS problems (bit mask)", tls_bad, 0);
+    UEXPECT(tls_tp[0] != tls_tp[1] && tls_tp[1] != tls_tp[2] && tls_tp[0] != main_tp,
            "threads share a thread pointer");
-    EXPECT(__aeabi_read_tp() == main_tp, "main thread's thread pointer changed");
-    EXPECT_EQ("main thread's .tdata variable", *soft_tdata(), main_tdata);
-    EXPECT_EQ("main thread's .tbss variable", *soft_tbss(), main_tbss);
+    UEXPECT(__aeabi_read_tp() == main_tp, "main thread's thread pointer changed");
+    UEXPECT_EQ("main thread's .tdata variable", *soft_tdata(), main_tdata);
+    UEXPECT_EQ("main thread's .tbss variable", *soft_tbss(), main_tbss);
 }
 
 static int *volatile errno_addr[3];
@@ -741,14 +819,14 @@ static int check_errno(void *arg)
 
 /* errno (picolibc's, in TLS) is per thread. Needs TPIDRURO to be the
  * running thread's pointer; with the kernel not setting it, errno would be
- * at address 0x10 and any write would kill init, so the case checks that
- * first. */
+ * at address 0x10 and any write would end this program, so the case
+ * checks that first. */
 static void tls_errno(void)
 {
     struct thread *t[3];
     int made = 0;
 
-    EXPECT(read_tpidruro() == (uint32_t)__aeabi_read_tp(),
+    UEXPECT(read_tpidruro() == (uint32_t)__aeabi_read_tp(),
            "TPIDRURO is 0x%lx, not the thread pointer 0x%lx: the kernel does not "
            "load it, so picolibc's errno is not per thread (docs/threads.md)",
            (unsigned long)read_tpidruro(), (unsigned long)(uintptr_t)__aeabi_read_tp());
@@ -763,15 +841,15 @@ static void tls_errno(void)
             thread_join(t[i], NULL);
         }
     }
-    EXPECT_EQ("threads created", made, 3);
-    EXPECT_EQ("per-thread errno problems (bit mask)", tls_bad, 0);
-    EXPECT_EQ("main thread's errno", errno, 77);
-    EXPECT(errno_addr[0] != errno_addr[1] && errno_addr[1] != errno_addr[2]
+    UEXPECT_EQ("threads created", made, 3);
+    UEXPECT_EQ("per-thread errno problems (bit mask)", tls_bad, 0);
+    UEXPECT_EQ("main thread's errno", errno, 77);
+    UEXPECT(errno_addr[0] != errno_addr[1] && errno_addr[1] != errno_addr[2]
            && errno_addr[0] != &errno, "threads share an errno");
     errno = 0;
 }
 
-const struct test_case thread_tests[] = {
+static const struct utest_case thread_cases[] = {
     { "THREAD_CREATE_JOIN_100", create_join_100 },
     { "THREAD_EXIT_VALUE", exit_value },
     { "THREAD_YIELD_ORDER", yield_order },
@@ -781,5 +859,11 @@ const struct test_case thread_tests[] = {
     { "THREAD_FAULT_HANDLER_RESUME", fault_handler_resume },
     { "THREAD_TLS_BLOCKS", tls_blocks },
     { "THREAD_TLS_ERRNO", tls_errno },
-    TEST_CASES_END
+    UTEST_END
 };
+
+int main(void)
+{
+    utest_run(thread_cases);
+    return utest_finish();
+}
