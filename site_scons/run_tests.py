@@ -27,8 +27,11 @@ BOOT_TESTS = [
     ('rpc', 'rpctest', set(), 180),
     ('threads', 'threadtest', set(), 180),
     ('faults', 'expect-status 1 faulter null; expect-status 1 faulter thread; '
-               'expect-status killed faulter disabled; faulter handled; hello',
+               'expect-status killed faulter disabled; faulter handled; '
+               'expect-status 1 faulter overflow; expect-status 1 faulter wild; '
+               'expect-status 1 faulter readonly; hello',
      {'faulter'}, 120),
+    ('vspace', 'vmtest', set(), 300),
 ]
 
 RE_CUNIT_TESTS = re.compile(r'^\s*tests\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)', re.M)

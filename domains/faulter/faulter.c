@@ -9,6 +9,13 @@
  *                       kernel kills the domain and tells init
  *   faulter handled     a thread's own exception handler skips the faulting
  *                       instruction; exits 0 if it ran exactly once
+ *   faulter overflow    a thread recurses until it hits the guard below its
+ *                       stack: "stack overflow"
+ *   faulter wild        an access where nothing is reserved
+ *   faulter readonly    a write to read-only data (a FIXED mapping)
+ *
+ * Every fatal case must end this domain only, with a one-line report
+ * naming the reason, and init must get all its RAM back.
  */
 #include <aos/threads.h>
 #include <aos/dispatch.h>
@@ -39,6 +46,26 @@ static bool skip_instruction(enum fault_type type, lvaddr_t addr, uint32_t acces
     return false;
 }
 
+static const uint32_t read_only_word = 0x600dcafe;
+
+static volatile int depth_limit = 1 << 30;   /* far beyond any stack */
+
+static __attribute__((noinline)) int recurse_deep(int depth)
+{
+    volatile char frame[512];
+    frame[depth % sizeof(frame)] = (char)depth;
+    if (depth >= depth_limit) {
+        return 0;
+    }
+    return recurse_deep(depth + 1) + frame[depth % sizeof(frame)];
+}
+
+static int overflow_thread(void *arg)
+{
+    (void)arg;
+    return recurse_deep(0);
+}
+
 int main(int argc, char **argv)
 {
     const char *what = argc > 1 ? argv[1] : "";
@@ -62,6 +89,19 @@ int main(int argc, char **argv)
         printf("faulter: handler ran %d time(s), thread resumed\n", handled);
         return handled == 1 ? 0 : 1;
     }
-    printf("usage: faulter null|thread|disabled|handled\n");
+    if (strcmp(what, "overflow") == 0) {
+        struct thread *t = thread_create(overflow_thread, NULL);
+        thread_join(t, NULL);
+        return 0;
+    }
+    if (strcmp(what, "wild") == 0) {
+        null_addr = 0x6f000000u;         /* nothing is reserved up there */
+        return (int)*null_ptr;
+    }
+    if (strcmp(what, "readonly") == 0) {
+        *(volatile uint32_t *)(uintptr_t)&read_only_word = 0;
+        return 0;
+    }
+    printf("usage: faulter null|thread|disabled|handled|overflow|wild|readonly\n");
     return 2;
 }

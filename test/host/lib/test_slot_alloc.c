@@ -282,7 +282,8 @@ static void test_bad_frees_are_errors(void)
 
 static void test_init_arguments(void)
 {
-    CU_ASSERT_EQUAL(slot_alloc_init_ops(&fake_ops, ROOTCN, 2, 6, 1000), LIB_ERR_SLOT_INIT_ARGS);
+    CU_ASSERT_EQUAL(slot_alloc_init_ops(&fake_ops, ROOTCN, 2, 6, SLOT_ALLOC_MAX_ROOT_SLOTS + 1),
+                    LIB_ERR_SLOT_INIT_ARGS);
     capaddr_t s;
     CU_ASSERT_EQUAL(slot_alloc(&s), LIB_ERR_SLOT_NOT_INITIALISED);
     CU_ASSERT_EQUAL(slot_free(CPTR(2, 0)), LIB_ERR_SLOT_NOT_INITIALISED);
