@@ -279,9 +279,9 @@ def tables(aut, lin):
                % (info.get('package', '?'), info.get('kernel', '?'), info.get('clock', '?'),
                   info.get('log', '?')))
     out.append('All figures: instructions under -icount shift=0 (counter ticks x 16). Autarky\'s '
-               'are exact and repeat;')
-    out.append("Linux's vary by about 0.1 % between runs (fork_exec_wait by up to 2 %: "
-               '20 runs).')
+               'repeat to within a tick')
+    out.append("per interval; Linux's vary by about 0.1 % between runs (fork_exec_wait by up "
+               'to 2 %: 20 runs).')
     return out
 
 
