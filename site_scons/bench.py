@@ -1,49 +1,158 @@
 #!/usr/bin/env python3
-"""`scons bench`: benchmarks in instructions under -icount shift=0.
+"""`scons bench`: Autarky and Linux 6.1 in instructions under -icount shift=0, in one run.
 
     python3 site_scons/bench.py build/autarky.elf [--timeout S] [--scale PCT]
+        [--build-dir DIR] [--linux-timeout S]
 
-Builds nothing (SCons built the image). Boots it through boot.py's run()
-with -icount shift=0 and BOOT="rpcbench" (domains/rpcbench/), collects the
-program's `BENCH <name> <instructions> <unit>` lines and prints them as a
-table beside the Linux reference figures. See docs/benchmarks.md.
+Builds nothing (SCons built the image). In one run it
+  1. checks that every program in PROGRAMS is a boot module of the image;
+  2. measures Linux: site_scons/linux_bench.py's run() boots Debian's armhf
+     Linux 6.1 on the same emulated machine with its static benchmark as
+     /init (bench/linux/; docs/linux-reference.md);
+  3. boots the image once per program in PROGRAMS through boot.py's run()
+     with -icount shift=0 and BOOT="<program>" (BOOT="<program> <PCT>" with
+     --scale) and collects its `BENCH <name> <instructions> <unit>` lines;
+  4. prints the contract lines, one per row of PAIRS, AUTARKY_ONLY and
+     LINUX_ONLY (see print_lines), then a readable table.
 
-A benchmark, not a test: no figure is compared against a threshold.
-Exit status: 0 if the boot was clean and every expected BENCH line came;
-otherwise boot.py's failure status (or 1 if the boot was clean but a
-figure is missing).
+The contract (issues 3, 4 and 5), one line each:
+
+    bench: LABEL autarky=N linux=N ratio=R      a pair; R = linux / autarky, one decimal
+    bench: NAME autarky=N                       an Autarky figure without a Linux counterpart
+    bench: NAME linux=N (no autarky figure yet) a pair's Linux figure while the Autarky
+                                                one is not measured yet (NAME: the Linux name)
+
+To add a benchmark: put its program (a domain printing BENCH lines, taking
+an optional iteration scale in percent as its first argument) in PROGRAMS,
+and its figures in PAIRS (or AUTARKY_ONLY). A PAIRS row whose Autarky figure
+no program printed gives the linux-only line, not an error.
+
+A benchmark, not a test: no figure is compared against a threshold (GOALS
+are printed, never enforced). Exit status: 0 if everything was measured;
+1 if a listed program is not in the image, the Linux run failed (its message
+says what to do), a required figure is missing or two programs print the
+same figure; boot.py's failure status if a boot failed. See docs/benchmarks.md.
 """
 
 import argparse
 import os
 import re
+import struct
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import boot  # noqa: E402
+import linux_bench  # noqa: E402
 
-# Linux 6.1 (Debian linux-image-6.1.0-50-armmp, armhf) on the same emulated
-# machine (qemu-system-arm -M virt -cpu cortex-a15 -m 1024 -icount shift=0),
-# timed with CNTVCT (1 tick = 16 instructions). Source: the project's mission
-# material, shared/mission/README.md, "Reference figures: Linux 6.1 on the
-# same emulated machine" (kept here so that a fresh clone runs on its own).
-LINUX_PIPE_ROUNDTRIP = 16300       # "pipe round trip between two processes", 1,021 ticks
-LINUX_UFFD_FAULT = 18700           # "userfaultfd fault handled by a user thread", 1,170 ticks
-LINUX_FIRST_TOUCH_FAULT = 4240     # "anonymous first-touch page fault", 265 ticks
+# ---- what is measured ----------------------------------------------------
 
-# Every figure rpcbench prints: name -> what it is.
-FIGURES = [
-    ('rpc_roundtrip', 'RPC round trip (aos_rpc_send_number), mean'),
-    ('rpc_roundtrip_min', 'RPC round trip, best single call'),
-    ('ram_cap_request', 'RAM cap 4 KiB: get_ram_cap + cap_delete + slot_free'),
-    ('ram_cap_rpc_only', 'RAM cap 4 KiB: get_ram_cap alone'),
-    ('string_64k_per_kib', '64 KiB aos_rpc_send_string, per KiB'),
-    ('string_64k', '64 KiB aos_rpc_send_string, whole call'),
-    ('counter_read_pair_min', 'two back-to-back counter reads (resolution)'),
+# Every Autarky benchmark program (a boot module of the image), booted in
+# this order, one boot each. A listed program missing from the image is an
+# error, as is a failed boot.
+PROGRAMS = ['rpcbench']
+
+# Figures a program must print (a missing one is an error). A program not
+# named here must print at least one BENCH line.
+REQUIRED = {
+    'rpcbench': ['rpc_roundtrip', 'rpc_roundtrip_min', 'ram_cap_request',
+                 'ram_cap_rpc_only', 'string_64k_per_kib', 'string_64k',
+                 'counter_read_pair_min'],
+}
+
+# The comparisons: (Autarky BENCH name, linux_bench figure name, label).
+# The label is the NAME of the `bench: NAME autarky=N linux=N ratio=R` line.
+# A row whose Autarky figure no program printed gives
+# `bench: <linux name> linux=N (no autarky figure yet)` instead.
+PAIRS = [
+    ('rpc_roundtrip', 'pipe_rtt', 'rpc_roundtrip'),                     # issue 3
+    ('fault_first_touch', 'anon_fault', 'fault_vs_anon_fault'),         # issue 4
+    ('fault_first_touch', 'uffd_fault', 'fault_vs_uffd_fault'),
+    ('fault_first_touch', 'sigsegv_mprotect', 'fault_vs_sigsegv_mprotect'),
+    ('malloc_touch_64k', 'malloc_touch_64k', 'malloc_touch_64k'),
+    ('malloc_free', 'malloc_free', 'malloc_free'),
+    ('spawn_exit', 'fork_exec_wait', 'spawn'),                          # issue 5
 ]
+
+# Goals from the issues, as a minimum ratio linux/autarky, by label: shown
+# in the table, never enforced.
+GOALS = {
+    'rpc_roundtrip': 10.0,
+    'fault_vs_anon_fault': 1.0,
+    'fault_vs_uffd_fault': 5.0,
+    'fault_vs_sigsegv_mprotect': 5.0,
+    'malloc_free': 1.0,
+    'spawn': 10.0,
+}
+
+# Autarky figures with no Linux counterpart: `bench: NAME autarky=N`.
+AUTARKY_ONLY = ['ram_cap_request', 'string_64k_per_kib']
+
+# Autarky figures that refine another one (shown in the table only). Any
+# BENCH figure in none of PAIRS, AUTARKY_ONLY and DETAILS also gets a
+# `bench: NAME autarky=N` line, so a new figure is never dropped silently.
+DETAILS = ['rpc_roundtrip_min', 'ram_cap_rpc_only', 'string_64k', 'counter_read_pair_min']
+
+# What each Autarky figure is, for the table (unknown names print bare).
+DESCRIPTIONS = {
+    'rpc_roundtrip': 'RPC round trip (aos_rpc_send_number to init), mean',
+    'rpc_roundtrip_min': 'RPC round trip, best single call',
+    'ram_cap_request': 'RAM cap 4 KiB: get_ram_cap + cap_delete + slot_free',
+    'ram_cap_rpc_only': 'RAM cap 4 KiB: get_ram_cap alone',
+    'string_64k_per_kib': '64 KiB aos_rpc_send_string, per KiB',
+    'string_64k': '64 KiB aos_rpc_send_string, whole call',
+    'counter_read_pair_min': 'two back-to-back counter reads (resolution)',
+}
 
 RE_BENCH = re.compile(r'^BENCH (\S+) (\d+) (\S+)\s*$')
 
+
+class BenchError(Exception):
+    """A failure that makes the run worthless; .status is the exit status."""
+
+    def __init__(self, message, status=1):
+        super().__init__(message)
+        self.status = status
+
+
+# ---- the image's boot modules ----------------------------------------------
+
+MODULE_TABLE_MAGIC = 0x4d4f4455     # site_scons/autarky_modules.py
+MODULE_NAME_LEN = 32
+
+
+def image_modules(image):
+    """Names of the boot modules packed into the image (its .modules section)."""
+    with open(image, 'rb') as f:
+        elf = f.read()
+    if elf[:4] != b'\x7fELF' or elf[4] != 1 or elf[5] != 1:
+        raise BenchError('%s is not a 32-bit little-endian ELF' % image)
+    shoff, = struct.unpack_from('<I', elf, 0x20)
+    shentsize, shnum, shstrndx = struct.unpack_from('<HHH', elf, 0x2e)
+
+    def section(i):
+        # name, type, flags, addr, offset, size
+        return struct.unpack_from('<IIIIII', elf, shoff + i * shentsize)
+
+    strtab = section(shstrndx)
+    for i in range(shnum):
+        sec = section(i)
+        start = strtab[4] + sec[0]
+        name = elf[start:elf.index(b'\0', start)].decode()
+        if name != '.modules':
+            continue
+        off = sec[4]
+        magic, count = struct.unpack_from('<II', elf, off)
+        if magic != MODULE_TABLE_MAGIC:
+            raise BenchError('%s: .modules does not start with the module table' % image)
+        names = []
+        for k in range(count):
+            raw = elf[off + 8 + k * (MODULE_NAME_LEN + 8):][:MODULE_NAME_LEN]
+            names.append(raw.split(b'\0', 1)[0].decode())
+        return names
+    raise BenchError('%s has no .modules section (no boot modules)' % image)
+
+
+# ---- Autarky ---------------------------------------------------------------
 
 class Collector:
     """Stands in for boot.run's log file: keeps the console lines."""
@@ -64,83 +173,162 @@ def parse(lines):
     return figures
 
 
+def run_autarky(image, timeout, scale):
+    """Boot each program of PROGRAMS; {name: (instructions, unit, program)}."""
+    figures = {}
+    for prog in PROGRAMS:
+        cmd = prog if scale is None else '%s %d' % (prog, scale)
+        print('=== bench: booting %s with -icount shift=0, BOOT="%s"' % (image, cmd),
+              flush=True)
+        log = Collector()
+        status, _ = boot.run(image, cmd, timeout, set(), True, log)
+        if status != 0:
+            raise BenchError('the boot of %s failed (boot.py status %d)' % (prog, status),
+                             status)
+        got = parse(log.lines)
+        required = REQUIRED.get(prog, [])
+        missing = [n for n in required if n not in got]
+        if missing:
+            raise BenchError('%s printed no BENCH line for: %s' % (prog, ', '.join(missing)))
+        if not got:
+            raise BenchError('%s printed no BENCH line at all' % prog)
+        for name, (value, unit) in got.items():
+            if name in figures:
+                raise BenchError('figure %s printed by both %s and %s'
+                                 % (name, figures[name][2], prog))
+            figures[name] = (value, unit, prog)
+    return figures
+
+
+# ---- output ----------------------------------------------------------------
+
 def fmt(n):
-    return '{:,}'.format(n)
+    return '{:,}'.format(int(round(n)))
 
 
-def table(figures):
-    rt = figures['rpc_roundtrip'][0]
-    rt_min = figures['rpc_roundtrip_min'][0]
-    ram = figures['ram_cap_request'][0]
-    rows = [
-        ('RPC round trip (send_number to init)', fmt(rt) + ' instr/op',
-         'pipe round trip, 2 processes', fmt(LINUX_PIPE_ROUNDTRIP),
-         '%.1fx cheaper' % (LINUX_PIPE_ROUNDTRIP / rt)),
-        ('  best single round trip', fmt(rt_min) + ' instr/op',
-         'pipe round trip, 2 processes', fmt(LINUX_PIPE_ROUNDTRIP),
-         '%.1fx cheaper' % (LINUX_PIPE_ROUNDTRIP / rt_min)),
-        ('RAM cap 4 KiB (RPC + delete + free)', fmt(ram) + ' instr/op',
-         '(no equivalent; see note)', '-', '-'),
-        ('  of which get_ram_cap alone', fmt(figures['ram_cap_rpc_only'][0]) + ' instr/op',
-         '', '', ''),
-        ('64 KiB string to init', fmt(figures['string_64k_per_kib'][0]) + ' instr/KiB',
-         '(no reference figure)', '-', '-'),
-        ('  whole 64 KiB call', fmt(figures['string_64k'][0]) + ' instr/op', '', '', ''),
-    ]
-    heads = ('Autarky', 'instructions', 'Linux 6.1 reference', 'instructions', 'ratio')
-    widths = [max(len(r[i]) for r in rows + [heads]) for i in range(5)]
-    out = []
-    line = '  '.join(h.ljust(w) for h, w in zip(heads, widths)).rstrip()
-    out.append(line)
-    out.append('-' * len(line))
+def ratio(autarky, linux):
+    return '%.1f' % (linux / autarky) if autarky else 'inf'
+
+
+def contract_lines(aut, lin):
+    """The `bench:` lines, in the order PAIRS, AUTARKY_ONLY, others, LINUX_ONLY."""
+    out, linux_only = [], []
+    for a_name, l_name, label in PAIRS:
+        if a_name in aut:
+            a = aut[a_name][0]
+            out.append('bench: %s autarky=%d linux=%d ratio=%s'
+                       % (label, a, lin[l_name], ratio(a, lin[l_name])))
+        elif l_name not in linux_only:
+            linux_only.append(l_name)
+    paired = {p[0] for p in PAIRS}
+    known = paired | set(AUTARKY_ONLY) | set(DETAILS)
+    extra = [n for n in aut if n not in known]
+    for name in AUTARKY_ONLY + extra:
+        if name in aut:
+            out.append('bench: %s autarky=%d' % (name, aut[name][0]))
+    for name in linux_only:
+        out.append('bench: %s linux=%d (no autarky figure yet)' % (name, lin[name]))
+    return out
+
+
+def grid(heads, rows):
+    widths = [max(len(r[i]) for r in rows + [heads]) for i in range(len(heads))]
+    out = ['  '.join(h.ljust(w) for h, w in zip(heads, widths)).rstrip()]
+    out.append('-' * len(out[0]))
     for r in rows:
         out.append('  '.join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
-    goal = LINUX_PIPE_ROUNDTRIP / 10
+    return out
+
+
+def tables(aut, lin):
+    out = ['Autarky figures (instructions under -icount shift=0):']
+    rows = [(name, fmt(v), unit, prog, DESCRIPTIONS.get(name, ''))
+            for name, (v, unit, prog) in aut.items()]
+    out += ['  ' + l for l in grid(('figure', 'value', 'unit', 'program', 'what'), rows)]
+
     out.append('')
-    out.append('RPC round trip: %s instructions vs Linux pipe round trip %s: %.1fx cheaper '
-               '(goal: at least 10x, i.e. <= %s instructions; %s).'
-               % (fmt(rt), fmt(LINUX_PIPE_ROUNDTRIP), LINUX_PIPE_ROUNDTRIP / rt,
-                  fmt(int(goal)), 'reached' if rt <= goal else 'not reached'))
-    out.append('RAM cap request: Linux has no user-level way to be handed physical memory; '
-               'the nearest figures,')
-    out.append('  first-touch page fault (%s, kernel allocates and maps a page) and a '
-               'userfaultfd fault (%s),' % (fmt(LINUX_FIRST_TOUCH_FAULT), fmt(LINUX_UFFD_FAULT)))
-    out.append('  also map the page, which ours does not: for orientation only, not a '
-               'comparison.')
-    out.append('All figures: instructions under -icount shift=0 (counter ticks x 16), '
-               'exact and repeatable.')
-    return '\n'.join(out)
+    out.append('Linux 6.1 figures, measured in this run (mission README figure as a cross-check):')
+    rows = []
+    for name, what, per in linux_bench.FIGURES:
+        ref = linux_bench.REFERENCE.get(name)
+        rows.append((name, fmt(lin[name]), per, fmt(ref) if ref else '-',
+                     '%+.1f%%' % (100.0 * (lin[name] - ref) / ref) if ref else '', what))
+    out += ['  ' + l for l in grid(('figure', 'instructions', 'per', 'README', 'diff', 'what'),
+                                   rows)]
+
+    out.append('')
+    out.append('Pairs (ratio = Linux / Autarky; above 1 means Autarky is cheaper):')
+    rows = []
+    for a_name, l_name, label in PAIRS:
+        goal = GOALS.get(label)
+        goal_s = '>= %.1fx' % goal if goal else ''
+        if a_name in aut:
+            a = aut[a_name][0]
+            r = lin[l_name] / a if a else float('inf')
+            verdict = ('reached' if r >= goal else 'not reached') if goal else ''
+            rows.append((label, a_name, fmt(a), l_name, fmt(lin[l_name]),
+                         '%.1fx' % r, goal_s, verdict))
+        else:
+            rows.append((label, a_name, '(not yet)', l_name, fmt(lin[l_name]), '-',
+                         goal_s, ''))
+    out += ['  ' + l for l in grid(('label', 'autarky figure', 'autarky', 'linux figure',
+                                    'linux', 'ratio', 'goal', ''), rows)]
+    info = linux_bench.LAST
+    out.append('')
+    out.append('Linux: %s, kernel %s, clock %s; console in %s.'
+               % (info.get('package', '?'), info.get('kernel', '?'), info.get('clock', '?'),
+                  info.get('log', '?')))
+    out.append('All figures: instructions under -icount shift=0 (counter ticks x 16). Autarky\'s '
+               'repeat to within a tick')
+    out.append("per interval; Linux's vary by about 0.1 % between runs (fork_exec_wait by up "
+               'to 2 %: 20 runs).')
+    return out
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('image')
-    ap.add_argument('--timeout', type=float, default=300)
+    ap.add_argument('--timeout', type=float, default=300,
+                    help='seconds for each Autarky boot (default 300)')
     ap.add_argument('--scale', type=int, default=None,
-                    help='iteration counts in percent (quick runs); default 100')
+                    help='Autarky iteration counts in percent (quick runs); default 100')
+    ap.add_argument('--build-dir', default=None,
+                    help="Linux kernel cache and console log go to <dir>/linux "
+                         "(default: the image's directory)")
+    ap.add_argument('--linux-timeout', type=float, default=600,
+                    help='seconds for the Linux boot (default 600)')
     args = ap.parse_args()
+    unknown = [p[1] for p in PAIRS if p[1] not in {f[0] for f in linux_bench.FIGURES}]
+    if unknown:
+        sys.exit('bench: PAIRS names Linux figure(s) linux_bench does not measure: %s'
+                 % ', '.join(unknown))
+    build_dir = args.build_dir or os.path.dirname(os.path.abspath(args.image))
 
-    cmd = 'rpcbench' if args.scale is None else 'rpcbench %d' % args.scale
-    print('=== bench: booting %s with -icount shift=0, BOOT="%s"' % (args.image, cmd),
-          flush=True)
-    log = Collector()
-    status, _ = boot.run(args.image, cmd, args.timeout, set(), True, log)
-    figures = parse(log.lines)
-    missing = [name for name, _ in FIGURES if name not in figures]
+    try:
+        modules = image_modules(args.image)
+        absent = [p for p in PROGRAMS if p not in modules]
+        if absent:
+            raise BenchError('benchmark program(s) not in %s: %s (its modules: %s)'
+                             % (args.image, ', '.join(absent), ', '.join(modules)))
+
+        print('=== bench: Linux 6.1 reference (site_scons/linux_bench.py)', flush=True)
+        try:
+            lin = linux_bench.run(build_dir, args.linux_timeout)
+        except linux_bench.LinuxBenchError as e:
+            raise BenchError('the Linux reference run failed:\n%s' % e)
+
+        aut = run_autarky(args.image, args.timeout, args.scale)
+    except BenchError as e:
+        print('=== bench: FAILED', flush=True)
+        print('bench: FAILED: %s' % e, flush=True)
+        sys.exit(e.status)
 
     print('=== bench: results', flush=True)
-    if status != 0:
-        print('bench: the boot failed (status %d); no table' % status, flush=True)
-        sys.exit(status)
-    if missing:
-        print('bench: missing BENCH line(s): %s' % ', '.join(missing), flush=True)
-        sys.exit(1)
-    for name, what in FIGURES:
-        value, unit = figures[name]
-        print('  %-22s %12s %-10s %s' % (name, fmt(value), unit, what))
+    for line in contract_lines(aut, lin):
+        print(line)
     print()
-    print(table(figures), flush=True)
+    print('\n'.join(tables(aut, lin)), flush=True)
     sys.exit(0)
 
 
