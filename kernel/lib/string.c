@@ -10,6 +10,7 @@
 
 #include <kernel/string.h>
 #include <stdint.h>
+#include <arch/zero.h>
 
 #define WORD_ALIGNED(p) ((((uintptr_t)(p)) & (sizeof(uint32_t) - 1)) == 0)
 
@@ -21,6 +22,12 @@ void *memset(void *dst, int c, size_t n)
     if (WORD_ALIGNED(d)) {
         uint32_t word = byte * 0x01010101u;
         uint32_t *w = (uint32_t *)d;
+        if (word == 0 && n >= 32) {         /* zeroing new objects: the hot case */
+            size_t bulk = n & ~(size_t)31;
+            arch_zero_32s(w, bulk);
+            w += bulk / sizeof(uint32_t);
+            n -= bulk;
+        }
         for (; n >= 4 * sizeof(uint32_t); n -= 4 * sizeof(uint32_t)) {
             w[0] = word; w[1] = word; w[2] = word; w[3] = word;
             w += 4;
