@@ -171,6 +171,20 @@ errval_t slot_alloc_root_slot(cslot_t *ret)
     return take_root_slot(ret);
 }
 
+errval_t slot_free_root_slot(cslot_t slot)
+{
+    if (!sa.initialised) {
+        return LIB_ERR_SLOT_NOT_INITIALISED;
+    }
+    if (slot < sa.first_free_root || slot >= sa.root_slots
+        || !(sa.root_taken[slot / 32] & (1u << (slot % 32)))
+        || sa.cnode_of_l1[slot] != NO_CNODE) {
+        return LIB_ERR_SLOT_FREE_UNKNOWN;    /* not one handed out, or ours */
+    }
+    untake_root_slot(slot);
+    return SYS_ERR_OK;
+}
+
 /*
  * Grow by one L2 CNode. Must run with sa.refilling set (callers below) so
  * that the slot_alloc calls it causes use the reserve. On failure every

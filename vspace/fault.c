@@ -15,15 +15,17 @@
  * second finds the page mapped and simply resumes, so exactly one frame
  * is installed.
  *
- * The pools: RAM comes from the memory server in chunks (1 MiB, doubling
- * up to 16 MiB as the domain grows), and one 4 KiB frame is retyped from
- * a chunk per fault, so the common fault needs two kernel invocations and
- * no RPC. A chunk whose frames are all freed goes back to the server.
- * The runtime's own eagerly mapped pages come from a second pool of
- * 256 KiB chunks, so they never keep a heap chunk from going back.
+ * The pools: RAM comes from the memory server in 1 MiB chunks, each
+ * retyped at once into 256 zeroed frames whose caps fill a CNode of their
+ * own, so the common fault is one kernel invocation (the map) and no RPC.
+ * A freed page is zeroed before it is unmapped, so every free frame reads
+ * zero. A chunk whose frames are all free goes back to the server. The
+ * runtime's own eagerly mapped pages come from a second pool of 256 KiB
+ * chunks, so they never keep a heap chunk from going back.
  */
 #include "paging_types.h"
 #include <aos/caps.h>
+#include <arch/zero.h>
 #include <aos/debug.h>
 #include <aos/slot_alloc.h>
 #include <aos/ram_alloc.h>
@@ -35,22 +37,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHUNK_MIN        (1u << 20)
-#define CHUNK_MAX        (16u << 20)
-#define CHUNK_MAX_PAGES  (CHUNK_MAX / BASE_PAGE_SIZE)
 /* Frames kept for faults that cannot ask for RAM: the faulting thread is
  * inside an RPC to init (it holds the channel), so a nested RPC would
  * interleave with its own. Such faults are bounded by stack depth. */
 #define POOL_RESERVE     64
+#define CHUNK_MAX_PAGES  L2_CNODE_SLOTS
 
+/*
+ * A chunk: one RAM block retyped at once into `pages` 4 KiB frames, whose
+ * caps fill an L2 CNode of their own in root slot `root` (frame i is
+ * CPTR(root, i)). Making all frames in one retype keeps the kernel's
+ * overlap check to one walk per chunk instead of one per fault.
+ * Invariant: every frame not in use (bit clear in `map`) reads zero.
+ */
 struct frame_chunk {
-    capaddr_t ram;
-    lpaddr_t base;
-    uint32_t pages;                 /* chunk size / 4 KiB */
-    uint32_t used;                  /* frames handed out and not freed */
-    uint32_t fresh;                 /* pages [fresh, pages) never handed out */
+    capaddr_t ram;                  /* the frames' RAM block */
+    capaddr_t cn_ram;               /* the CNode's 16 KiB */
+    cslot_t root;
+    uint32_t pages, used;
+    uint32_t map[CHUNK_MAX_PAGES / 32];   /* bit set: frame in use */
     struct frame_chunk *next;
-    uint32_t map[CHUNK_MAX_PAGES / 32];  /* bit set: page handed out */
 };
 
 /* Two pools, so that long-lived metadata pages never pin a chunk of heap
@@ -58,14 +64,12 @@ struct frame_chunk {
  * runtime's eagerly mapped memory (slab refills, exception stacks). */
 struct frame_pool {
     struct frame_chunk *chunks;             /* newest first */
-    size_t next_chunk_size;
-    size_t max_chunk_size;
+    uint32_t chunk_pages;
     size_t free;                            /* frames available without RAM */
     size_t reserve;                         /* refill at or below this */
 };
-static struct frame_pool lazy_pool = { NULL, CHUNK_MIN, CHUNK_MAX, 0, POOL_RESERVE };
-static struct frame_pool meta_pool = { NULL, 256 * 1024, 256 * 1024, 0, 16 };
-static size_t pool_free;                    /* both pools */
+static struct frame_pool lazy_pool = { NULL, CHUNK_MAX_PAGES, 0, POOL_RESERVE };
+static struct frame_pool meta_pool = { NULL, 64, 0, 16 };
 static struct slab_allocator chunk_slab;
 static char chunk_bootstrap[BASE_PAGE_SIZE] __attribute__((aligned(8)));
 static bool pool_ready;
@@ -87,63 +91,80 @@ static bool can_ask_for_ram(void)
     return rpc == NULL || rpc->lock.holder != thread_self() || !rpc->lock.locked;
 }
 
-/* A new chunk of RAM for `pool` (lock held). */
+/* The chunk's CNode and frames (RAM already in c->ram, c->cn_ram). */
+static errval_t chunk_make_frames(struct frame_chunk *c)
+{
+    errval_t err = slot_alloc_root_slot(&c->root);
+
+    if (err_is_fail(err)) {
+        return err;
+    }
+    err = cap_retype(c->cn_ram, ObjType_L2CNode, 0, OBJSIZE_L2CNODE, 1, CAP_ROOTCN,
+                     c->root);
+    if (err_is_ok(err)) {
+        err = cap_retype(c->ram, ObjType_Frame, 0, BASE_PAGE_SIZE, c->pages,
+                         CPTR_L1_SLOT | c->root, 0);         /* zeroed by the kernel */
+        if (err_is_fail(err)) {
+            cap_delete(CPTR_L1_SLOT | c->root);
+        }
+    }
+    if (err_is_fail(err)) {
+        slot_free_root_slot(c->root);
+    }
+    return err;
+}
+
+/* A new chunk for `pool` (paging lock held). */
 static errval_t chunk_new(struct frame_pool *pool)
 {
     struct frame_chunk *c = slab_alloc(&chunk_slab);
-    struct capability_info ci;
     errval_t err;
 
     if (c == NULL) {
         return LIB_ERR_PAGING_NO_METADATA;
     }
     memset(c, 0, sizeof(*c));
-    err = ram_alloc_aligned(&c->ram, pool->next_chunk_size, BASE_PAGE_SIZE, NULL);
+    c->pages = pool->chunk_pages;
+    err = ram_alloc_aligned(&c->ram, (gensize_t)c->pages * BASE_PAGE_SIZE,
+                            BASE_PAGE_SIZE, NULL);
     if (err_is_ok(err)) {
-        err = cap_identify(c->ram, &ci);
+        err = ram_alloc_aligned(&c->cn_ram, OBJSIZE_L2CNODE, OBJSIZE_L2CNODE, NULL);
+        if (err_is_fail(err)) {
+            ram_free(c->ram);
+        }
+    }
+    if (err_is_ok(err)) {
+        err = chunk_make_frames(c);
+        if (err_is_fail(err)) {
+            ram_free(c->ram);
+            ram_free(c->cn_ram);
+        }
     }
     if (err_is_fail(err)) {
         slab_free(&chunk_slab, c);
         return err_push(err, LIB_ERR_PAGING_NO_RAM);
     }
-    c->base = ci.base;
-    c->pages = (uint32_t)(ci.size / BASE_PAGE_SIZE);
-    if (c->pages > CHUNK_MAX_PAGES) {
-        c->pages = CHUNK_MAX_PAGES;
-    }
     c->next = pool->chunks;
     pool->chunks = c;
     pool->free += c->pages;
-    pool_free += c->pages;
-    if (pool->next_chunk_size < pool->max_chunk_size) {
-        pool->next_chunk_size <<= 1;
-    }
     slab_refill_check(&chunk_slab);
     return SYS_ERR_OK;
 }
 
-/* A page index free in `c`, or -1. */
-static int chunk_free_page(struct frame_chunk *c)
+/* Give an empty chunk back: its frames die with their RAM (revoked by the
+ * memory server), then the CNode's RAM and the root slot. */
+static void chunk_release(struct frame_chunk *c)
 {
-    if (c->fresh < c->pages) {
-        return (int)c->fresh++;
-    }
-    if (c->used == c->pages) {
-        return -1;
-    }
-    for (uint32_t w = 0; w < c->pages / 32; w++) {
-        if (c->map[w] != 0xffffffffu) {
-            return (int)(w * 32 + __builtin_ctz(~c->map[w]));
-        }
-    }
-    return -1;
+    ram_free(c->ram);
+    ram_free(c->cn_ram);
+    slot_free_root_slot(c->root);
+    slab_free(&chunk_slab, c);
 }
 
-/* A fresh zeroed 4 KiB frame from `pool` in a new slot (paging lock held). */
+/* A zeroed frame from `pool` (paging lock held): *ret names it. */
 static errval_t frame_get(struct frame_pool *pool, capaddr_t *ret)
 {
     struct frame_chunk *c;
-    int page = -1;
     errval_t err;
 
     if (!pool_ready) {
@@ -155,73 +176,54 @@ static errval_t frame_get(struct frame_pool *pool, capaddr_t *ret)
             return err;
         }
     }
-    for (c = pool->chunks; c != NULL && (page = chunk_free_page(c)) < 0; c = c->next) {
+    for (c = pool->chunks; c != NULL && c->used == c->pages; c = c->next) {
     }
     if (c == NULL) {
         return LIB_ERR_PAGING_NO_RAM;
     }
-    err = slot_alloc(ret);
-    if (err_is_ok(err)) {
-        err = cap_retype_one(c->ram, ObjType_Frame, (gensize_t)page * BASE_PAGE_SIZE,
-                             BASE_PAGE_SIZE, *ret);    /* the kernel zeroes it */
-        if (err_is_fail(err)) {
-            slot_free(*ret);
+    for (uint32_t w = 0; w < c->pages / 32; w++) {
+        if (c->map[w] != 0xffffffffu) {
+            uint32_t i = w * 32 + (uint32_t)__builtin_ctz(~c->map[w]);
+            c->map[w] |= 1u << (i % 32);
+            c->used++;
+            pool->free--;
+            *ret = CPTR(c->root, i);
+            return SYS_ERR_OK;
         }
     }
-    if (err_is_fail(err)) {
-        if ((uint32_t)page + 1 == c->fresh) {
-            c->fresh--;
-        }
-        return err;
-    }
-    c->map[page / 32] |= 1u << (page % 32);
-    c->used++;
-    pool->free--;
-    pool_free--;
-    return SYS_ERR_OK;
+    return LIB_ERR_PAGING_NO_RAM;       /* not reached: used < pages */
 }
 
-/* Give a frame back to `pool` if it came from there; an empty chunk goes
- * back to the memory server unless it is the newest one. */
-static bool pool_put(struct frame_pool *pool, lpaddr_t base)
+/* Frame `frame` (unmapped, zeroed by the caller) is free again in `pool`;
+ * false if it is not from there. An empty chunk other than the newest
+ * goes back to the memory server. */
+static bool pool_put(struct frame_pool *pool, capaddr_t frame)
 {
     struct frame_chunk **pp;
+    uint32_t root = CPTR_L1_INDEX(frame), i = CPTR_L2_INDEX(frame);
 
     for (pp = &pool->chunks; *pp != NULL; pp = &(*pp)->next) {
         struct frame_chunk *c = *pp;
-        uint32_t page;
-        if (base < c->base || base >= c->base + (lpaddr_t)c->pages * BASE_PAGE_SIZE) {
+        if (c->root != root || i >= c->pages) {
             continue;
         }
-        page = (uint32_t)((base - c->base) / BASE_PAGE_SIZE);
-        c->map[page / 32] &= ~(1u << (page % 32));
+        c->map[i / 32] &= ~(1u << (i % 32));
         c->used--;
         pool->free++;
-        pool_free++;
         if (c->used == 0 && c != pool->chunks && can_ask_for_ram()) {
             *pp = c->next;
             pool->free -= c->pages;
-            pool_free -= c->pages;
-            ram_free(c->ram);
-            slab_free(&chunk_slab, c);
+            chunk_release(c);
         }
         return true;
     }
     return false;
 }
 
-/* Give a frame from frame_get back (lock held). */
 static void frame_put(capaddr_t frame)
 {
-    struct capability_info ci;
-
-    if (err_is_fail(cap_identify(frame, &ci))) {
-        return;
-    }
-    cap_delete(frame);
-    slot_free(frame);
-    if (!pool_put(&lazy_pool, ci.base)) {
-        pool_put(&meta_pool, ci.base);
+    if (!pool_put(&lazy_pool, frame)) {
+        pool_put(&meta_pool, frame);
     }
 }
 
@@ -313,6 +315,7 @@ void paging_unmap_lazy(struct paging_state *st, lvaddr_t base, size_t bytes, boo
         if (frame == 0 || frame == PAGING_FRAME_FOREIGN) {
             continue;
         }
+        arch_zero_32s((void *)va, BASE_PAGE_SIZE);   /* pool frames read zero */
         vnode_unmap(sh->table, frame);
         sh->frame[L2_INDEX(va)] = 0;
         sh->mapped--;
@@ -505,7 +508,7 @@ void paging_get_info(struct paging_state *st, struct paging_info *info)
     info->faults = st->stats.faults;
     info->lazy_pages = st->stats.lazy_pages;
     info->eager_pages = st->stats.eager_pages;
-    info->ram_pool_bytes = pool_free * BASE_PAGE_SIZE;
+    info->ram_pool_bytes = (lazy_pool.free + meta_pool.free) * BASE_PAGE_SIZE;
     for (int i = 0; i < 5 && i < BUDDY_TAG_COUNT; i++) {
         info->reserved[i] = bs.tag_bytes[i];
     }

@@ -59,5 +59,7 @@ errval_t slot_alloc_refill(void);
 /* Reserve a root CNode slot for someone else's L2 CNode, so that it does not
  * collide with the allocator's own growth (LIB_ERR_SLOT_ROOT_FULL if none). */
 errval_t slot_alloc_root_slot(cslot_t *ret);
+/* Give back a root slot from slot_alloc_root_slot (now empty). */
+errval_t slot_free_root_slot(cslot_t slot);
 
 #endif
