@@ -22,6 +22,7 @@
 #include <string.h>
 #include <stdint.h>
 #include <malloc.h>
+#include <sys/lock.h>
 
 #define MALLOC_LARGE   (128u * 1024)
 #define LARGE_MAGIC    0x4c524745u      /* "LRGE" */
@@ -33,6 +34,7 @@ struct large_header {
     uint32_t pad[2];
 };
 
+extern struct __lock __lock___libc_recursive_mutex;
 void *__real_malloc(size_t size);
 void __real_free(void *ptr);
 void *__real_calloc(size_t n, size_t size);
@@ -89,12 +91,36 @@ void *__wrap_calloc(size_t n, size_t size)
     return n * size >= MALLOC_LARGE ? large_alloc(n * size) : __real_calloc(n, size);
 }
 
+/*
+ * Free a block of picolibc's heap, then give back the RAM of the whole
+ * pages strictly inside it: picolibc keeps a free chunk's bookkeeping in
+ * its first words only, so those pages are not read again until malloc
+ * hands them out anew (and then they fault in as zero pages). The malloc
+ * lock is held across both, so no other thread can be handed the block
+ * in between (lock order: malloc, then paging).
+ */
+static void small_free(void *p)
+{
+    size_t n = malloc_usable_size(p);
+
+    __retarget_lock_acquire_recursive(&__lock___libc_recursive_mutex);
+    __real_free(p);
+    if (n >= 2 * BASE_PAGE_SIZE) {
+        morecore_release(ROUND_UP((lvaddr_t)p + 2 * sizeof(void *), BASE_PAGE_SIZE),
+                         ROUND_DOWN((lvaddr_t)p + n, BASE_PAGE_SIZE));
+    }
+    __retarget_lock_release_recursive(&__lock___libc_recursive_mutex);
+}
+
 void __wrap_free(void *p)
 {
     struct large_header *h;
 
-    if (p == NULL || in_small_heap(p)) {
-        __real_free(p);
+    if (p == NULL) {
+        return;
+    }
+    if (in_small_heap(p)) {
+        small_free(p);
         return;
     }
     h = large_header(p);

@@ -49,7 +49,7 @@ import linux_bench  # noqa: E402
 # Every Autarky benchmark program (a boot module of the image), booted in
 # this order, one boot each. A listed program missing from the image is an
 # error, as is a failed boot.
-PROGRAMS = ['rpcbench']
+PROGRAMS = ['rpcbench', 'faultbench', 'fragbench']
 
 # Figures a program must print (a missing one is an error). A program not
 # named here must print at least one BENCH line.
@@ -57,6 +57,8 @@ REQUIRED = {
     'rpcbench': ['rpc_roundtrip', 'rpc_roundtrip_min', 'ram_cap_request',
                  'ram_cap_rpc_only', 'string_64k_per_kib', 'string_64k',
                  'counter_read_pair_min'],
+    'faultbench': ['fault_first_touch', 'fault_first_touch_min', 'touch_mapped_page',
+                   'malloc_touch_64k', 'malloc_free'],
 }
 
 # The comparisons: (Autarky BENCH name, linux_bench figure name, label).
