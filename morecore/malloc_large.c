@@ -42,10 +42,7 @@ void *__real_realloc(void *ptr, size_t size);
 
 static bool in_small_heap(const void *p)
 {
-    struct morecore_info mi;
-
-    morecore_get_info(&mi);
-    return (lvaddr_t)p >= mi.heap_start && (lvaddr_t)p < mi.heap_end;
+    return morecore_contains((lvaddr_t)p);
 }
 
 static void *large_alloc(size_t size)
@@ -101,14 +98,17 @@ void *__wrap_calloc(size_t n, size_t size)
  */
 static void small_free(void *p)
 {
-    size_t n = malloc_usable_size(p);
+    size_t n = malloc_usable_size(p);   /* the caller still owns p */
 
+    /* (a padded chunk's size word is a negative offset: n is then huge) */
+    if (n < 2 * BASE_PAGE_SIZE || !morecore_contains((lvaddr_t)p + n - 1)) {
+        __real_free(p);                 /* the common case: nothing to give back */
+        return;
+    }
     __retarget_lock_acquire_recursive(&__lock___libc_recursive_mutex);
     __real_free(p);
-    if (n >= 2 * BASE_PAGE_SIZE) {
-        morecore_release(ROUND_UP((lvaddr_t)p + 2 * sizeof(void *), BASE_PAGE_SIZE),
-                         ROUND_DOWN((lvaddr_t)p + n, BASE_PAGE_SIZE));
-    }
+    morecore_release(ROUND_UP((lvaddr_t)p + 2 * sizeof(void *), BASE_PAGE_SIZE),
+                     ROUND_DOWN((lvaddr_t)p + n, BASE_PAGE_SIZE));
     __retarget_lock_release_recursive(&__lock___libc_recursive_mutex);
 }
 

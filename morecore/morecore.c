@@ -106,3 +106,8 @@ void morecore_get_info(struct morecore_info *info)
     info->heap_top = heap_top;
     info->heap_end = heap_end;
 }
+
+bool morecore_contains(lvaddr_t addr)
+{
+    return addr >= heap_start && addr < heap_end;
+}

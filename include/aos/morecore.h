@@ -14,6 +14,9 @@ errval_t morecore_init(void);
  * (the addresses stay valid: touching them again faults in zero pages). */
 void morecore_release(lvaddr_t from, lvaddr_t to);
 
+/* Whether `addr` lies in the sbrk heap (picolibc's allocator). */
+bool morecore_contains(lvaddr_t addr);
+
 struct morecore_info {
     lvaddr_t heap_start, heap_top, heap_end;
 };
