@@ -5,6 +5,7 @@
  * (free RAM over RPC), so "lazy" and "given back" are both checked.
  */
 #include <aos/paging.h>
+#include <aos/morecore.h>
 #include <aos/aos_rpc.h>
 #include <aos/threads.h>
 #include <aos/ram_alloc.h>
@@ -224,12 +225,38 @@ static void map_unmap(void)
                 LIB_ERR_PAGING_BAD_ARGS);
 }
 
+/* The sbrk heap grows past its first 64 MiB block into the block above. */
+static void heap_grows(void)
+{
+    enum { N = 800, SIZE = 100 * 1024 };       /* under the large-block threshold */
+    static char *blocks[N];
+    struct morecore_info before, after;
+
+    morecore_get_info(&before);
+    for (int i = 0; i < N; i++) {
+        blocks[i] = malloc(SIZE);
+        UEXPECT(blocks[i] != NULL, "malloc %d of %d failed", i, N);
+        blocks[i][0] = (char)i;
+        blocks[i][SIZE - 1] = (char)~i;
+    }
+    morecore_get_info(&after);
+    UEXPECT(after.heap_end > before.heap_end, "the heap did not grow (end 0x%08lx)",
+            (unsigned long)after.heap_end);
+    UEXPECT_EQ("heap start", after.heap_start, before.heap_start);
+    for (int i = 0; i < N; i++) {
+        UEXPECT(blocks[i][0] == (char)i && blocks[i][SIZE - 1] == (char)~i,
+                "block %d lost its bytes", i);
+        free(blocks[i]);
+    }
+}
+
 static const struct utest_case cases[] = {
     { "VSPACE_LAZY_HEAP", lazy_heap },
     { "VSPACE_MAP_UNMAP", map_unmap },
     { "VSPACE_MALLOC_32MIB", malloc_32mib },
     { "VSPACE_STACK_GROWS", stack_grows },
     { "VSPACE_THREADS_RACE_SAME_PAGES", threads_race },
+    { "VSPACE_HEAP_GROWS", heap_grows },
     { "VSPACE_MIXED_512MIB", mixed_512mib },
     UTEST_END
 };
