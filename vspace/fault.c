@@ -25,7 +25,7 @@
  */
 #include "paging_types.h"
 #include <aos/caps.h>
-#include <arch/zero.h>
+#include <arch/memops.h>
 #include <aos/debug.h>
 #include <aos/slot_alloc.h>
 #include <aos/ram_alloc.h>
@@ -441,22 +441,7 @@ errval_t paging_alloc_stack(struct paging_state *st, size_t bytes, void **base,
 
 errval_t paging_free_stack(struct paging_state *st, void *base)
 {
-    struct buddy_block b;
-    errval_t err;
-
-    paging_lock(st);
-    err = buddy_lookup(&st->buddy, (lvaddr_t)base, &b);
-    if (err_is_ok(err) && (b.tag != BUDDY_TAG_STACK || b.base != (lvaddr_t)base)) {
-        err = LIB_ERR_PAGING_NOT_MAPPED;
-    }
-    if (err_is_ok(err)) {
-        paging_unmap_lazy(st, b.base, b.size, false);
-        buddy_free(&st->buddy, b.base);
-        buddy_free(&st->buddy, b.base - b.size);       /* its guard */
-    }
-    paging_refill_slabs();
-    paging_unlock(st);
-    return err;
+    return paging_free_block(st, (lvaddr_t)base, 1u << BUDDY_TAG_STACK, true);
 }
 
 errval_t paging_alloc_eager(struct paging_state *st, size_t bytes, void **buf)
@@ -474,24 +459,10 @@ errval_t paging_alloc_eager(struct paging_state *st, size_t bytes, void **buf)
     return err;
 }
 
-/* Unmap and return the frames of an eager block (lock held by caller). */
+/* Unmap and return the frames of an eager block. */
 errval_t paging_free_eager(struct paging_state *st, void *buf)
 {
-    struct buddy_block b;
-    errval_t err;
-
-    paging_lock(st);
-    err = buddy_lookup(&st->buddy, (lvaddr_t)buf, &b);
-    if (err_is_ok(err) && (b.tag != BUDDY_TAG_FIXED || b.base != (lvaddr_t)buf)) {
-        err = LIB_ERR_PAGING_NOT_MAPPED;
-    }
-    if (err_is_ok(err)) {
-        paging_unmap_lazy(st, b.base, b.size, true);
-        buddy_free(&st->buddy, b.base);
-    }
-    paging_refill_slabs();
-    paging_unlock(st);
-    return err;
+    return paging_free_block(st, (lvaddr_t)buf, 1u << BUDDY_TAG_FIXED, false);
 }
 
 void paging_set_verbose(struct paging_state *st, bool verbose)

@@ -168,25 +168,40 @@ errval_t paging_alloc(struct paging_state *st, void **buf, size_t bytes,
     return err;
 }
 
-/* Give back a block from paging_alloc (its lazily mapped pages too). */
-errval_t paging_free(struct paging_state *st, void *buf)
+/*
+ * Give back the block starting at `base` if it carries one of the tags in
+ * `tags` (a bit per enum buddy_tag): unmap its pool pages (counted as
+ * eager for FIXED blocks), free it, and with `guard` also the GUARD block
+ * of the same size directly below (a stack's).
+ */
+errval_t paging_free_block(struct paging_state *st, lvaddr_t base, uint32_t tags,
+                           bool guard)
 {
     struct buddy_block b;
     errval_t err;
 
     paging_lock(st);
-    err = buddy_lookup(&st->buddy, (lvaddr_t)buf, &b);
-    if (err_is_ok(err) && (b.base != (lvaddr_t)buf
-                           || (b.tag != BUDDY_TAG_HEAP && b.tag != BUDDY_TAG_STACK))) {
+    err = buddy_lookup(&st->buddy, base, &b);
+    if (err_is_ok(err) && (b.base != base || !(tags & (1u << b.tag)))) {
         err = LIB_ERR_PAGING_NOT_MAPPED;
     }
     if (err_is_ok(err)) {
-        paging_unmap_lazy(st, b.base, b.size, false);
+        paging_unmap_lazy(st, b.base, b.size, b.tag == BUDDY_TAG_FIXED);
         err = buddy_free(&st->buddy, b.base);
+        if (err_is_ok(err) && guard) {
+            err = buddy_free(&st->buddy, b.base - b.size);
+        }
     }
     paging_refill_slabs();
     paging_unlock(st);
     return err;
+}
+
+/* Give back a block from paging_alloc (its lazily mapped pages too). */
+errval_t paging_free(struct paging_state *st, void *buf)
+{
+    return paging_free_block(st, (lvaddr_t)buf,
+                             (1u << BUDDY_TAG_HEAP) | (1u << BUDDY_TAG_STACK), false);
 }
 
 /* ---- L2 tables and shadows ---- */

@@ -100,6 +100,10 @@ errval_t paging_shadow(struct paging_state *st, uint32_t index,
 /* Map one frame page of ours at `vaddr` (a page of a HEAP/STACK block). */
 errval_t paging_map_page(struct paging_state *st, lvaddr_t vaddr, capaddr_t frame,
                          uint32_t flags);
+/* Free the block at `base` if its tag is in the bit set `tags` (and with
+ * `guard` the GUARD block below it), giving back its pool pages. */
+errval_t paging_free_block(struct paging_state *st, lvaddr_t base, uint32_t tags,
+                           bool guard);
 /* Unmap and return every lazily mapped page in [base, base+bytes); frames
  * go back to the frame pool. */
 void paging_unmap_lazy(struct paging_state *st, lvaddr_t base, size_t bytes, bool eager);

@@ -10,7 +10,7 @@
 
 #include <kernel/string.h>
 #include <stdint.h>
-#include <arch/zero.h>
+#include <arch/memops.h>
 
 #define WORD_ALIGNED(p) ((((uintptr_t)(p)) & (sizeof(uint32_t) - 1)) == 0)
 
@@ -49,21 +49,7 @@ void *memcpy(void *restrict dst, const void *restrict src, size_t n)
     const unsigned char *s = src;
 
     if (WORD_ALIGNED(d) && WORD_ALIGNED(s)) {
-        uint32_t *wd = (uint32_t *)d;
-        const uint32_t *ws = (const uint32_t *)s;
-        /* four words per round: register save areas (17 words) are copied
-         * on every context switch */
-        for (; n >= 4 * sizeof(uint32_t); n -= 4 * sizeof(uint32_t)) {
-            uint32_t a = ws[0], b = ws[1], c = ws[2], e = ws[3];
-            wd[0] = a; wd[1] = b; wd[2] = c; wd[3] = e;
-            wd += 4;
-            ws += 4;
-        }
-        for (; n >= sizeof(uint32_t); n -= sizeof(uint32_t)) {
-            *wd++ = *ws++;
-        }
-        d = (unsigned char *)wd;
-        s = (const unsigned char *)ws;
+        n = arch_copy_words(&d, &s, n);
     }
     while (n-- > 0) {
         *d++ = *s++;

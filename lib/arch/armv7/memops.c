@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-#include <arch/zero.h>
+#include <arch/memops.h>
 
 #define ALIGNED4(p) ((((uintptr_t)(p)) & 3u) == 0)
 
@@ -49,17 +49,7 @@ void *memcpy(void *restrict dst, const void *restrict src, size_t n)
     const unsigned char *s = src;
 
     if (ALIGNED4(d) && ALIGNED4(s)) {
-        uint32_t *wd = (uint32_t *)d;
-        const uint32_t *ws = (const uint32_t *)s;
-        for (; n >= 16; n -= 16, wd += 4, ws += 4) {
-            uint32_t a = ws[0], b = ws[1], e = ws[2], f = ws[3];
-            wd[0] = a; wd[1] = b; wd[2] = e; wd[3] = f;
-        }
-        for (; n >= 4; n -= 4) {
-            *wd++ = *ws++;
-        }
-        d = (unsigned char *)wd;
-        s = (const unsigned char *)ws;
+        n = arch_copy_words(&d, &s, n);
     }
     while (n-- > 0) {
         *d++ = *s++;

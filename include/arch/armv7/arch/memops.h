@@ -1,0 +1,61 @@
+/*
+ * Block memory operations shared by the kernel and the domain runtime
+ * (ARMv7): zeroing eight registers per store (new objects; a reused heap
+ * page must read zero again) and the word-wise core of memcpy. Each side
+ * defines memcpy/memset around these (kernel/lib/string.c,
+ * lib/arch/armv7/memops.c).
+ */
+#ifndef ARCH_ARMV7_MEMOPS_H
+#define ARCH_ARMV7_MEMOPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Zero `bytes` (a multiple of 32) at the word-aligned `dst`. */
+static inline void arch_zero_32s(void *dst, size_t bytes)
+{
+    uint32_t *p = dst, *end = (uint32_t *)((char *)dst + bytes);
+
+    __asm__ volatile(
+        "mov r2, #0\n\t"
+        "mov r3, #0\n\t"
+        "mov r4, #0\n\t"
+        "mov r5, #0\n\t"
+        "mov r6, #0\n\t"
+        "mov r7, #0\n\t"
+        "mov r8, #0\n\t"
+        "mov r9, #0\n\t"
+        "1: cmp %[p], %[end]\n\t"
+        "bhs 2f\n\t"
+        "stmia %[p]!, {r2-r9}\n\t"
+        "b 1b\n"
+        "2:"
+        : [p] "+r"(p)
+        : [end] "r"(end)
+        : "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "cc", "memory");
+}
+
+/*
+ * Copy the word-aligned part of a copy: four words per round, then single
+ * words. Advances *dst and *src and returns the bytes left (< 4).
+ * Both pointers must be word aligned.
+ */
+static inline size_t arch_copy_words(unsigned char **dst, const unsigned char **src,
+                                     size_t n)
+{
+    uint32_t *wd = (uint32_t *)*dst;
+    const uint32_t *ws = (const uint32_t *)*src;
+
+    for (; n >= 16; n -= 16, wd += 4, ws += 4) {
+        uint32_t a = ws[0], b = ws[1], c = ws[2], e = ws[3];
+        wd[0] = a; wd[1] = b; wd[2] = c; wd[3] = e;
+    }
+    for (; n >= 4; n -= 4) {
+        *wd++ = *ws++;
+    }
+    *dst = (unsigned char *)wd;
+    *src = (const unsigned char *)ws;
+    return n;
+}
+
+#endif
