@@ -124,9 +124,13 @@ static void mixed_512mib(void)
     }
     UEXPECT_EQ("pages mapped after free", info().lazy_pages, before.lazy_pages);
     free_after = server_free();
-    UEXPECT(free_after + (32u << 20) >= free_before,
-            "memory server: %zu bytes free before, %zu after (more than the 16 MiB "
-            "pool chunk this domain may keep)", free_before, free_after);
+    printf("vmtest: memory server free RAM %zu before, %zu after\n", free_before, free_after);
+    /* Kept: the frame pool's newest chunk (1 MiB of frames + a 16 KiB CNode)
+     * and the page tables and their shadows for the sections touched (L2
+     * tables are not freed while the domain runs): about 4 KiB per MiB. */
+    UEXPECT(free_after + (1u << 20) + OBJSIZE_L2CNODE + 4 * (total >> 10) >= free_before,
+            "memory server: %zu bytes free before, %zu after (more than the pool's "
+            "chunk and the page tables)", free_before, free_after);
 }
 
 /* 8 threads fault on the same pages at once: one frame per page. */
