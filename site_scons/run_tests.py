@@ -32,6 +32,7 @@ BOOT_TESTS = [
                'expect-status 1 faulter readonly; hello',
      {'faulter'}, 120),
     ('vspace', 'vmtest; pager 32', set(), 300),
+    ('proc', 'proctest', {'faulter'}, 300),
 ]
 
 RE_CUNIT_TESTS = re.compile(r'^\s*tests\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)', re.M)
