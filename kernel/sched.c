@@ -213,6 +213,13 @@ void sched_save_current(const struct arch_registers *regs)
     disp = dcb_shared(current);
     if (dispatcher_is_disabled(disp, regs->pc)) {
         arch_regs_copy(&disp->disabled_area, regs);
+        if (regs->pc >= disp->crit_pc_low && regs->pc < disp->crit_pc_high) {
+            /* Inside the resume sequence, perhaps after it cleared
+             * `disabled`: setting it again below would leave the resumed
+             * thread running disabled. Restart the sequence instead, which
+             * clears the flag once more (a restartable critical section). */
+            disp->disabled_area.pc = disp->crit_pc_low;
+        }
         disp->disabled = 1;
     } else {
         arch_regs_copy(&disp->enabled_area, regs);

@@ -16,7 +16,9 @@
  *                          | info), disabled = 1            |
  *
  * A pc in [crit_pc_low, crit_pc_high) counts as disabled (the user-level
- * resume sequence between clearing `disabled` and the final register load).
+ * resume sequence between clearing `disabled` and the final register load);
+ * a domain preempted there is resumed at crit_pc_low, so the sequence runs
+ * again from the start and clears `disabled` again (restartable).
  * Upcalls enter with disabled = 1, sp = upcall_sp, r0 = udisp.
  */
 #ifndef AUTARKY_DISPATCHER_H
