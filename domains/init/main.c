@@ -5,8 +5,9 @@
  * tests (docs/testing.md) on the bare capabilities the kernel gave it and
  * powers off with their verdict. Otherwise it becomes the system's memory
  * server and process manager: it runs the boot command list, if any, and
- * powers off with its verdict; without one it reads commands from the
- * console (see commands.h).
+ * powers off with its verdict; without one it runs the shell (`scons run`)
+ * and powers off when the shell exits, or, in an image without a shell,
+ * reads commands from the console itself (see commands.h).
  */
 #include <stdio.h>
 #include <string.h>
@@ -85,6 +86,18 @@ static void console_loop(void)
     }
 }
 
+static bool has_module(const char *name)
+{
+    const struct bootinfo *bi = get_bootinfo();
+
+    for (uint32_t i = 0; i < bi->n_modules; i++) {
+        if (strcmp(bi->modules[i].name, name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 int main(int argc, char **argv)
 {
     const char *cmdline = get_bootinfo()->cmdline;
@@ -108,6 +121,10 @@ int main(int argc, char **argv)
     printf("init: memory server up, %llu MiB free\n",
            (unsigned long long)(mem_server_free() >> 20));
     if (cmdline[0] == '\0') {
+        if (has_module("shell")) {
+            failed = commands_run_line("shell", &passed);   /* `scons run` */
+            domain_exit(failed ? 1 : 0);
+        }
         console_loop();
         domain_exit(0);
     }
