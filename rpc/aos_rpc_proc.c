@@ -188,3 +188,27 @@ errval_t aos_rpc_process_get_info(struct aos_rpc *chan, domainid_t pid,
     info->exit_status = (int)reply.words[7];
     return SYS_ERR_OK;
 }
+
+errval_t aos_rpc_process_get_vmmap(struct aos_rpc *chan, domainid_t pid,
+                                   struct aos_vm_summary *vm)
+{
+    struct lmp_msg reply;
+    uint32_t len;
+    char *data;
+    errval_t err;
+
+    if (chan == NULL) {
+        return LIB_ERR_RPC_NO_CHANNEL;
+    }
+    thread_mutex_lock(&chan->lock);
+    err = call_with_blob(chan, RPC_OP_PROC_VMMAP, pid, 2, &reply, &data, &len);
+    thread_mutex_unlock(&chan->lock);
+    if (err_is_ok(err) && (data == NULL || len != sizeof(*vm))) {
+        err = LIB_ERR_RPC_BAD_REPLY;
+    }
+    if (err_is_ok(err)) {
+        memcpy(vm, data, sizeof(*vm));
+    }
+    free(data);
+    return err;
+}

@@ -236,6 +236,25 @@ static void read_faults(void *buf, size_t bytes, void *ctx)
     *(uint32_t *)ctx = ((struct dispatcher_shared *)buf)->page_faults;
 }
 
+static void read_vm(void *buf, size_t bytes, void *ctx)
+{
+    const struct dispatcher_shared *d = buf;
+    struct aos_vm_summary *vm = ctx;
+
+    (void)bytes;
+    memcpy(vm->bytes, d->vm_bytes, sizeof(vm->bytes));
+    memcpy(vm->blocks, d->vm_blocks, sizeof(vm->blocks));
+}
+
+errval_t proc_vm_summary(struct proc *p, struct aos_vm_summary *vm)
+{
+    memset(vm, 0, sizeof(*vm));
+    if (p->state != PROC_STATE_RUNNING) {
+        return INIT_ERR_ALREADY_ENDED;
+    }
+    return spawn_read_frame(p->si.dispframe, BASE_PAGE_SIZE, read_vm, vm);
+}
+
 void proc_usage(struct proc *p, size_t *ram_bytes, uint32_t *faults)
 {
     *ram_bytes = p->state == PROC_STATE_RUNNING ? p->si.ram_bytes : 0;

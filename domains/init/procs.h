@@ -58,6 +58,8 @@ void proc_reap(struct proc *p);
 uint32_t proc_running_pids(domainid_t *pids, uint32_t max);
 /* RAM held and page faults taken by a running process. */
 void proc_usage(struct proc *p, size_t *ram_bytes, uint32_t *faults);
+/* Its address space by tag, as it last published it. */
+errval_t proc_vm_summary(struct proc *p, struct aos_vm_summary *vm);
 
 /* The oldest process waiting in GETCHAR, or NULL. */
 struct proc *proc_getchar_waiter(void);

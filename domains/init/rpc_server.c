@@ -307,6 +307,25 @@ static void handle_kill(struct proc *p, const struct lmp_msg *m)
     }
 }
 
+static void handle_vmmap(struct proc *p, const struct lmp_msg *m)
+{
+    struct aos_vm_summary vm;
+    struct proc *t = NULL;
+    errval_t err = request_pid(m, &t);
+
+    if (err_is_ok(err) && t == NULL) {
+        err = INIT_ERR_KILL_INIT;           /* init publishes nothing */
+    }
+    if (err_is_ok(err)) {
+        err = proc_vm_summary(t, &vm);
+    }
+    if (err_is_fail(err)) {
+        reply(p, RPC_OP_PROC_VMMAP, err, NULL, 0, CPTR_NULL);
+    } else if (send_fragments(p, RPC_OP_PROC_VMMAP, &vm, sizeof(vm))) {
+        reply(p, RPC_OP_PROC_VMMAP, SYS_ERR_OK, NULL, 0, CPTR_NULL);
+    }
+}
+
 void rpc_reply_wait(struct proc *waiter, struct proc *ended)
 {
     uint32_t w[2] = { (uint32_t)ended->status, ended->state == PROC_STATE_KILLED };
@@ -354,6 +373,7 @@ static void dispatch_message(struct proc *p, const struct lmp_msg *m)
     case RPC_OP_PROC_ALL_PIDS: handle_all_pids(p, m); break;
     case RPC_OP_PROC_KILL: handle_kill(p, m); break;
     case RPC_OP_PROC_WAIT: handle_wait(p, m); break;
+    case RPC_OP_PROC_VMMAP: handle_vmmap(p, m); break;
     case RPC_OP_GET_RAM: handle_get_ram(p, m); break;
     case RPC_OP_PUTCHAR: handle_putchar(p, m); break;
     case RPC_OP_PUTS:    handle_puts(p, m); break;

@@ -92,6 +92,16 @@ errval_t aos_rpc_process_wait(struct aos_rpc *chan, domainid_t pid, int *status)
 errval_t aos_rpc_process_get_info(struct aos_rpc *chan, domainid_t pid,
                                   struct aos_proc_info *info);
 
+/* The address space of `pid` by buddy tag (index: enum buddy_tag of
+ * include/aos/buddy.h: none, HEAP, STACK, GUARD, FIXED), as the domain
+ * last published it: bytes reserved and blocks. */
+struct aos_vm_summary {
+    uint32_t bytes[5];
+    uint32_t blocks[5];
+};
+errval_t aos_rpc_process_get_vmmap(struct aos_rpc *chan, domainid_t pid,
+                                   struct aos_vm_summary *vm);
+
 /*
  * One raw request and its reply, for the calls above and for tests that
  * send malformed requests: `req` (nwords words, with `send_cap` or

@@ -53,6 +53,8 @@ enum rpc_op {
     RPC_OP_PROC_WAIT,       /* 1: pid. Reply (when it ended) 3: status, 4: killed */
     RPC_OP_PROC_INFO,       /* 1: pid. Name fragments, then the reply:
                                3: state 4: core 5: RAM bytes 6: faults 7: status */
+    RPC_OP_PROC_VMMAP,      /* 1: pid. Fragments of uint32 bytes[5], blocks[5] by
+                               buddy tag, then the reply */
     RPC_OP_COUNT            /* one past the last */
 };
 
