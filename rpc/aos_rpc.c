@@ -306,3 +306,9 @@ errval_t aos_rpc_exit(struct aos_rpc *rpc, int status)
     thread_mutex_unlock(&rpc->lock);
     return err;
 }
+
+errval_t aos_rpc_call_locked(struct aos_rpc *rpc, const uint32_t words[LMP_MSG_WORDS],
+                             uint32_t nwords, struct lmp_msg *reply)
+{
+    return call_locked(rpc, words, nwords, CPTR_NULL, CPTR_NULL, reply);
+}

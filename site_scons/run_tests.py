@@ -89,6 +89,7 @@ BOOT_TESTS = [
                'expect-status 1 faulter readonly; hello',
      {'faulter'}, 120),
     ('vspace', 'vmtest; pager 32', set(), 300),
+    ('proc', 'proctest', {'faulter'}, 300),
     ('shell', 'shell', {'spinner'}, 120, {'input': SHELL_INPUT, 'expect': SHELL_EXPECT}),
 ]
 

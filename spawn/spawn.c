@@ -78,20 +78,31 @@ void spawn_ram_free(capaddr_t ram)
 errval_t spawn_ram(struct spawninfo *si, gensize_t bytes, gensize_t align,
                    capaddr_t *ret)
 {
-    errval_t err = source_alloc(ret, bytes, align, NULL);
+    gensize_t got = 0;
+    errval_t err = source_alloc(ret, bytes, align, &got);
     if (err_is_fail(err)) {
         return err;
     }
-    err = cap_list_add(&si->ram, *ret);
+    err = spawn_account_ram(si, *ret, got);
     if (err_is_fail(err)) {
         source_free(*ret);
     }
     return err;
 }
 
-errval_t spawn_account_ram(struct spawninfo *si, capaddr_t ram)
+errval_t spawn_account_ram(struct spawninfo *si, capaddr_t ram, gensize_t bytes)
 {
-    return cap_list_add(&si->ram, ram);
+    errval_t err = cap_list_add(&si->ram, ram);
+    if (err_is_ok(err)) {
+        si->ram_bytes += bytes;
+    }
+    return err;
+}
+
+errval_t spawn_read_frame(capaddr_t frame, size_t bytes,
+                          void (*read)(void *buf, size_t bytes, void *ctx), void *ctx)
+{
+    return spawn_fill_frame(frame, bytes, read, ctx);
 }
 
 errval_t spawn_unaccount_ram(struct spawninfo *si, lpaddr_t base, capaddr_t *ret)
@@ -100,6 +111,7 @@ errval_t spawn_unaccount_ram(struct spawninfo *si, lpaddr_t base, capaddr_t *ret
         struct capability_info ci;
         if (err_is_ok(cap_identify(si->ram.caps[i], &ci)) && ci.base == base) {
             *ret = si->ram.caps[i];
+            si->ram_bytes -= ci.size;
             si->ram.caps[i] = si->ram.caps[--si->ram.count];
             return SYS_ERR_OK;
         }

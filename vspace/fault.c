@@ -64,12 +64,14 @@ struct frame_chunk {
  * runtime's eagerly mapped memory (slab refills, exception stacks). */
 struct frame_pool {
     struct frame_chunk *chunks;             /* newest first */
-    uint32_t chunk_pages;
+    uint32_t chunk_pages;                   /* the next chunk's; doubles up to max */
+    uint32_t max_chunk_pages;
     size_t free;                            /* frames available without RAM */
     size_t reserve;                         /* refill at or below this */
 };
-static struct frame_pool lazy_pool = { NULL, CHUNK_MAX_PAGES, 0, POOL_RESERVE };
-static struct frame_pool meta_pool = { NULL, 64, 0, 16 };
+/* Chunks start small (a small program zeroes little) and double. */
+static struct frame_pool lazy_pool = { NULL, 32, CHUNK_MAX_PAGES, 0, POOL_RESERVE };
+static struct frame_pool meta_pool = { NULL, 16, 64, 0, 8 };
 static struct slab_allocator chunk_slab;
 static char chunk_bootstrap[BASE_PAGE_SIZE] __attribute__((aligned(8)));
 static bool pool_ready;
@@ -147,6 +149,9 @@ static errval_t chunk_new(struct frame_pool *pool)
     c->next = pool->chunks;
     pool->chunks = c;
     pool->free += c->pages;
+    if (pool->chunk_pages < pool->max_chunk_pages) {
+        pool->chunk_pages *= 2;
+    }
     slab_refill_check(&chunk_slab);
     return SYS_ERR_OK;
 }
@@ -170,7 +175,9 @@ static errval_t frame_get(struct frame_pool *pool, capaddr_t *ret)
     if (!pool_ready) {
         pool_init();
     }
-    if (pool->free <= pool->reserve && can_ask_for_ram()) {
+    if (pool->free <= (pool->reserve < pool->chunk_pages / 2 ? pool->reserve
+                                                             : pool->chunk_pages / 2)
+        && can_ask_for_ram()) {
         err = chunk_new(pool);
         if (err_is_fail(err) && pool->free == 0) {
             return err;
@@ -181,9 +188,12 @@ static errval_t frame_get(struct frame_pool *pool, capaddr_t *ret)
     if (c == NULL) {
         return LIB_ERR_PAGING_NO_RAM;
     }
-    for (uint32_t w = 0; w < c->pages / 32; w++) {
+    for (uint32_t w = 0; w * 32 < c->pages; w++) {
         if (c->map[w] != 0xffffffffu) {
             uint32_t i = w * 32 + (uint32_t)__builtin_ctz(~c->map[w]);
+            if (i >= c->pages) {
+                break;
+            }
             c->map[w] |= 1u << (i % 32);
             c->used++;
             pool->free--;
@@ -370,6 +380,9 @@ static const char *resolve(struct paging_state *st, lvaddr_t addr, uint32_t acce
         }
         paging_refill_slabs();      /* a new L2 shadow may have used the reserve */
         st->stats.faults++;
+        if (st == get_current_paging_state()) {
+            get_dispatcher()->page_faults++;
+        }
         if (st->verbose) {          /* no stdio here: it may hold locks */
             char line[96];
             int len = snprintf(line, sizeof(line), "paging: %s: fault at 0x%08lx in a %s block, "

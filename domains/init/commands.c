@@ -2,50 +2,13 @@
  * Parsing and running init's command lines (see commands.h).
  */
 #include "commands.h"
+#include "cmdline.h"
 #include "procs.h"
 #include "mem_server.h"
 #include <aos/debug.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/*
- * Split one command into words in place (`buf` is modified); quotes group
- * words. Returns the number of words, or -1 if there are too many or a
- * quote is not closed.
- */
-static int split_words(char *buf, char *argv[], int max)
-{
-    int argc = 0;
-    char *p = buf;
-
-    for (;;) {
-        while (*p == ' ' || *p == '\t') {
-            p++;
-        }
-        if (*p == '\0') {
-            break;
-        }
-        if (argc == max) {
-            return -1;
-        }
-        if (*p == '"') {
-            argv[argc++] = ++p;
-            p = strchr(p, '"');
-            if (p == NULL) {
-                return -1;
-            }
-        } else {
-            argv[argc++] = p;
-            p += strcspn(p, " \t");
-        }
-        if (*p != '\0') {
-            *p++ = '\0';
-        }
-    }
-    argv[argc] = NULL;
-    return argc;
-}
 
 /* How a program ended, or is expected to end. */
 struct ending {
@@ -75,17 +38,22 @@ static bool run_program_expect(int argc, char *argv[], struct ending expect,
     errval_t err;
     size_t n = 0;
 
-    err = proc_spawn(argc, (const char *const *)argv, &p);
+    char line[RPC_NAME_MAX + 1] = "";
+    for (int i = 0; i < argc; i++) {
+        size_t len = strlen(line);
+        snprintf(line + len, sizeof(line) - len, "%s%s", i ? " " : "", argv[i]);
+    }
+    err = proc_spawn(argc, (const char *const *)argv, line, &p);
     if (err_is_fail(err)) {
         char chain[120];
         err_format_chain(err, chain, sizeof(chain));
         snprintf(why, whylen, "cannot start '%s': %s", argv[0], chain);
         return false;
     }
-    while (!p->exited) {
+    while (p->state == PROC_STATE_RUNNING) {
         rpc_server_step(true);
     }
-    got = (struct ending){ p->killed, p->status };
+    got = (struct ending){ p->state == PROC_STATE_KILLED, p->status };
     proc_reap(p);
     after = mem_server_free();
     why[0] = '\0';
@@ -218,7 +186,7 @@ unsigned commands_run_line(const char *line, unsigned *passed)
         for (size_t len = strlen(text); len > 0 && (text[len - 1] == ' ' || text[len - 1] == '\t'); ) {
             text[--len] = '\0';
         }
-        argc = split_words(cmd, argv, COMMAND_MAX_ARGS);
+        argc = cmdline_split(cmd, argv, COMMAND_MAX_ARGS);
         if (argc == 0) {
             continue;
         }

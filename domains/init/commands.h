@@ -24,8 +24,6 @@
 
 #include <stdbool.h>
 
-#define COMMAND_MAX_ARGS 32
-
 /* Run every command of `line` in order; returns how many failed. */
 unsigned commands_run_line(const char *line, unsigned *passed);
 

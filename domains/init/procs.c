@@ -7,6 +7,8 @@
  */
 #include "procs.h"
 #include "mem_server.h"
+#include "cmdline.h"
+#include "rpc_server.h"
 #include <aos/caps.h>
 #include <aos/slot_alloc.h>
 #include <aos/paging.h>
@@ -66,7 +68,17 @@ static errval_t find_module(const char *name, const void **image, size_t *size)
     return INIT_ERR_NO_SUCH_MODULE;
 }
 
-errval_t proc_spawn(int argc, const char *const argv[], struct proc **ret)
+static uint32_t count_state(enum proc_state st)
+{
+    uint32_t n = 0;
+    for (struct proc *p = procs; p != NULL; p = p->next) {
+        n += p->state == st;
+    }
+    return n;
+}
+
+errval_t proc_spawn(int argc, const char *const argv[], const char *cmdline,
+                    struct proc **ret)
 {
     const void *image;
     size_t size;
@@ -76,15 +88,20 @@ errval_t proc_spawn(int argc, const char *const argv[], struct proc **ret)
     if (argc < 1) {
         return LIB_ERR_SPAWN_ARGS;
     }
+    if (count_state(PROC_STATE_RUNNING) >= PROC_MAX_LIVE) {
+        return INIT_ERR_TOO_MANY_PROCS;
+    }
     err = find_module(argv[0], &image, &size);
     if (err_is_fail(err)) {
         return err;
     }
     p = calloc(1, sizeof(*p));
-    if (p == NULL) {
+    if (p == NULL || (p->cmdline = strdup(cmdline)) == NULL) {
+        free(p);
         return LIB_ERR_SPAWN_NO_MEMORY;
     }
     p->pid = next_pid++;
+    p->state = PROC_STATE_RUNNING;
     err = spawn_load(&p->si, image, size, argc, argv, server_ep, p->pid);
     if (err_is_ok(err)) {
         err = spawn_start(&p->si);
@@ -93,6 +110,7 @@ errval_t proc_spawn(int argc, const char *const argv[], struct proc **ret)
         }
     }
     if (err_is_fail(err)) {
+        free(p->cmdline);
         free(p);
         return err;
     }
@@ -102,7 +120,40 @@ errval_t proc_spawn(int argc, const char *const argv[], struct proc **ret)
     return SYS_ERR_OK;
 }
 
-struct proc *proc_find(uint32_t pid)
+/*
+ * A command line from a request: at most RPC_NAME_MAX bytes, a module name
+ * without a path, a boot module that may be started (init may not: there
+ * is one of it), core 0 (the only one until multicore).
+ */
+errval_t proc_spawn_cmdline(const char *cmdline, coreid_t core, struct proc **ret)
+{
+    char *buf, *argv[COMMAND_MAX_ARGS + 1];
+    int argc;
+    errval_t err;
+
+    if (core != 0) {
+        return INIT_ERR_NO_SUCH_CORE;
+    }
+    if (strlen(cmdline) > RPC_NAME_MAX) {
+        return INIT_ERR_BAD_NAME;
+    }
+    buf = strdup(cmdline);
+    if (buf == NULL) {
+        return LIB_ERR_SPAWN_NO_MEMORY;
+    }
+    argc = cmdline_split(buf, argv, COMMAND_MAX_ARGS);
+    if (argc <= 0 || strchr(argv[0], '/') != NULL) {
+        err = INIT_ERR_BAD_NAME;
+    } else if (strcmp(argv[0], "init") == 0) {
+        err = INIT_ERR_NOT_SPAWNABLE;
+    } else {
+        err = proc_spawn(argc, (const char *const *)argv, cmdline, ret);
+    }
+    free(buf);
+    return err;
+}
+
+struct proc *proc_find(domainid_t pid)
 {
     for (struct proc *p = procs; p != NULL; p = p->next) {
         if (p->pid == pid) {
@@ -110,6 +161,40 @@ struct proc *proc_find(uint32_t pid)
         }
     }
     return NULL;
+}
+
+/* Drop the oldest ended entries beyond PROC_MAX_ENDED. */
+static void prune_ended(void)
+{
+    while (count_state(PROC_STATE_EXITED) + count_state(PROC_STATE_KILLED) > PROC_MAX_ENDED) {
+        struct proc *oldest = NULL;
+        for (struct proc *p = procs; p != NULL; p = p->next) {
+            if (p->state != PROC_STATE_RUNNING) {
+                oldest = p;            /* newest first: the last one is the oldest */
+            }
+        }
+        proc_reap(oldest);
+    }
+}
+
+void proc_end(struct proc *p, bool killed, int status)
+{
+    if (p->state != PROC_STATE_RUNNING) {
+        return;
+    }
+    p->state = killed ? PROC_STATE_KILLED : PROC_STATE_EXITED;
+    p->status = killed ? AOS_RPC_STATUS_KILLED : status;
+    p->getchar_pending = false;
+    spawn_cleanup(&p->si);          /* revokes: the domain stops at once */
+    rpc_string_rx_reset(&p->rx);
+    for (uint32_t i = 0; i < p->nwaiters; i++) {
+        struct proc *w = proc_find(p->waiters[i]);
+        if (w != NULL && w->state == PROC_STATE_RUNNING) {
+            rpc_reply_wait(w, p);
+        }
+    }
+    p->nwaiters = 0;
+    prune_ended();
 }
 
 void proc_reap(struct proc *p)
@@ -122,9 +207,42 @@ void proc_reap(struct proc *p)
     if (*pp == p) {
         *pp = p->next;
     }
-    spawn_cleanup(&p->si);
+    if (p->state == PROC_STATE_RUNNING) {
+        spawn_cleanup(&p->si);
+    }
     rpc_string_rx_reset(&p->rx);
+    free(p->cmdline);
     free(p);
+}
+
+uint32_t proc_running_pids(domainid_t *pids, uint32_t max)
+{
+    uint32_t n = 0;
+
+    if (max > 0) {
+        pids[n++] = 0;              /* init */
+    }
+    for (struct proc *p = procs; p != NULL && n < max; p = p->next) {
+        if (p->state == PROC_STATE_RUNNING) {
+            pids[n++] = p->pid;
+        }
+    }
+    return n;
+}
+
+static void read_faults(void *buf, size_t bytes, void *ctx)
+{
+    (void)bytes;
+    *(uint32_t *)ctx = ((struct dispatcher_shared *)buf)->page_faults;
+}
+
+void proc_usage(struct proc *p, size_t *ram_bytes, uint32_t *faults)
+{
+    *ram_bytes = p->state == PROC_STATE_RUNNING ? p->si.ram_bytes : 0;
+    *faults = 0;
+    if (p->state == PROC_STATE_RUNNING) {
+        spawn_read_frame(p->si.dispframe, BASE_PAGE_SIZE, read_faults, faults);
+    }
 }
 
 struct proc *proc_getchar_waiter(void)
@@ -132,7 +250,7 @@ struct proc *proc_getchar_waiter(void)
     struct proc *found = NULL;
 
     for (struct proc *p = procs; p != NULL; p = p->next) {
-        if (p->getchar_pending && !p->exited) {
+        if (p->getchar_pending && p->state == PROC_STATE_RUNNING) {
             found = p;          /* the list is newest first: keep the last */
         }
     }

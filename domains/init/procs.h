@@ -12,28 +12,53 @@
 #include <aos/spawn.h>
 #include <aos/aos_rpc_wire.h>
 
+#include <aos/aos_rpc.h>
+#include "cmdline.h"
+#include "rpc_server.h"
+
+#define PROC_MAX_LIVE    64      /* running domains the service accepts */
+#define PROC_MAX_ENDED   64      /* ended ones kept for wait (oldest dropped) */
+#define PROC_MAX_WAITERS 8
+
+/*
+ * A domain started by init. Every way it ends (exit, fault, kernel kill,
+ * kill RPC) goes through proc_end: its RAM and capabilities go back at
+ * once, its state and status stay for `wait` until the entry is dropped.
+ */
 struct proc {
-    uint32_t pid;
-    struct spawninfo si;
+    domainid_t pid;              /* also the badge of its endpoint to init */
+    enum proc_state state;
+    int status;                  /* exit status (state EXITED) */
+    char *cmdline;               /* as spawned (malloc'ed) */
+    struct spawninfo si;         /* valid while RUNNING */
     struct rpc_string_rx rx;     /* a string being received */
-    bool exited;
-    bool killed;                 /* by the kernel (status is then meaningless) */
-    int status;
+    uint32_t rx_op, rx_arg;      /* the op (and its header argument) rx is for */
     bool getchar_pending;        /* a GETCHAR waits for console input */
+    domainid_t waiters[PROC_MAX_WAITERS];   /* pids in PROC_WAIT on us */
+    uint32_t nwaiters;
     uint32_t strings, numbers;   /* what it sent (tests, statistics) */
     struct proc *next;
 };
 
 /* init's receiving endpoint; children get copies minted with their pid. */
 errval_t procs_init(void);
-/* Spawn boot module argv[0] with argv; it runs when this returns OK. */
-errval_t proc_spawn(int argc, const char *const argv[], struct proc **ret);
-struct proc *proc_find(uint32_t pid);
-/* Tear an exited process down and forget it. */
+/* Spawn boot module argv[0] with argv (cmdline: the line, for get_name);
+ * it runs when this returns OK. */
+errval_t proc_spawn(int argc, const char *const argv[], const char *cmdline,
+                    struct proc **ret);
+/* Spawn from a command line ("name args..."), checking it like a request. */
+errval_t proc_spawn_cmdline(const char *cmdline, coreid_t core, struct proc **ret);
+struct proc *proc_find(domainid_t pid);
+/* The domain ended (killed: by the kernel or a kill): give everything back,
+ * answer its waiters. */
+void proc_end(struct proc *p, bool killed, int status);
+/* Forget an ended process (its status is no longer waited for). */
 void proc_reap(struct proc *p);
+/* Running pids (init's 0 first) into pids[max]; returns how many. */
+uint32_t proc_running_pids(domainid_t *pids, uint32_t max);
+/* RAM held and page faults taken by a running process. */
+void proc_usage(struct proc *p, size_t *ram_bytes, uint32_t *faults);
 
-/* Serve one message (waiting for it if `block`); false if none came. */
-bool rpc_server_step(bool block);
 /* The oldest process waiting in GETCHAR, or NULL. */
 struct proc *proc_getchar_waiter(void);
 

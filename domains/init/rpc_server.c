@@ -10,6 +10,7 @@
  * client runs at once.
  */
 #include "procs.h"
+#include "rpc_server.h"
 #include "mem_server.h"
 #include <aos/lmp.h>
 #include <aos/caps.h>
@@ -47,17 +48,35 @@ static void handle_number(struct proc *p, const struct lmp_msg *m)
     reply(p, RPC_OP_NUMBER, SYS_ERR_OK, NULL, 0, CPTR_NULL);
 }
 
+static void handle_spawn(struct proc *p, errval_t err, char *cmdline, uint32_t len);
+
+/*
+ * A fragment of a string request (STRING or PROC_SPAWN): collect it; at
+ * the last one answer according to the op the first fragment named.
+ */
 static void handle_string(struct proc *p, const struct lmp_msg *m)
 {
-    uint32_t len;
+    uint32_t len = 0, op = RPC_HDR_OP(m->words[0]);
     char *s;
 
+    if (RPC_HDR_FLAGS(m->words[0]) & RPC_FLAG_FIRST) {
+        p->rx_op = op;
+        p->rx_arg = RPC_HDR_ARG(m->words[0]);
+    } else if (p->rx.active && op != p->rx_op) {
+        rpc_string_rx_reset(&p->rx);        /* a fragment of another op: drop both */
+    } else if (p->rx.active) {
+        op = p->rx_op;
+    }
     if (rpc_string_rx_feed(&p->rx, m->words, m->nwords) == RPC_RX_MORE) {
         return;
     }
     errval_t err = p->rx.err;
-    uint32_t sum[2] = { 0, 0 };
     s = rpc_string_rx_take(&p->rx, &len);
+    if (op == RPC_OP_PROC_SPAWN) {
+        handle_spawn(p, err, s, len);
+        return;
+    }
+    uint32_t sum[2] = { 0, 0 };
     if (s != NULL) {
         p->strings++;
         sum[0] = len;
@@ -83,7 +102,7 @@ static void handle_get_ram(struct proc *p, const struct lmp_msg *m)
     }
     err = mem_server_alloc(&ram, m->words[1], m->words[2], &got);
     if (err_is_ok(err)) {
-        err = spawn_account_ram(&p->si, ram);
+        err = spawn_account_ram(&p->si, ram, got);
         if (err_is_fail(err)) {
             mem_server_free_block(ram);
         }
@@ -172,8 +191,149 @@ static void handle_getchar(struct proc *p, const struct lmp_msg *m)
 
 static void handle_exit(struct proc *p, const struct lmp_msg *m)
 {
-    p->exited = true;
-    p->status = m->nwords >= 2 ? (int)m->words[1] : -1;
+    proc_end(p, false, m->nwords >= 2 ? (int)m->words[1] : -1);
+}
+
+/* ---- process management ---- */
+
+/* Send `len` bytes as string fragments of `op` (before the reply). */
+static bool send_fragments(struct proc *p, uint32_t op, const void *data, uint32_t len)
+{
+    uint32_t words[LMP_MSG_WORDS], n = rpc_string_fragments(len);
+
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t nw = rpc_pack_string_fragment(data, len, i, words);
+        words[0] = RPC_HDR(op, RPC_HDR_FLAGS(words[0]));
+        if (err_is_fail(lmp_try_send_msg(p->si.child_ep, CPTR_NULL, 0, words, nw))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static void handle_spawn(struct proc *p, errval_t err, char *cmdline, uint32_t len)
+{
+    struct proc *child = NULL;
+    uint32_t pid = 0;
+
+    if (err_is_ok(err) && (cmdline == NULL || strlen(cmdline) != len)) {
+        err = INIT_ERR_BAD_NAME;            /* a NUL inside the line */
+    }
+    if (err_no(err) == LIB_ERR_RPC_STRING_TOO_LONG) {
+        err = INIT_ERR_BAD_NAME;
+    }
+    if (err_is_ok(err)) {
+        err = proc_spawn_cmdline(cmdline, (coreid_t)p->rx_arg, &child);
+    }
+    if (err_is_ok(err)) {
+        pid = child->pid;
+    }
+    free(cmdline);
+    reply(p, RPC_OP_PROC_SPAWN, err, &pid, 1, CPTR_NULL);
+}
+
+/* The pid a request names: an error if it was never issued. */
+static errval_t request_pid(const struct lmp_msg *m, struct proc **ret)
+{
+    if (m->nwords != 2) {
+        return LIB_ERR_RPC_MALFORMED;
+    }
+    *ret = proc_find(m->words[1]);
+    return *ret != NULL || m->words[1] == 0 ? SYS_ERR_OK : INIT_ERR_NO_SUCH_PID;
+}
+
+/* GET_NAME and INFO: the name as fragments, then the reply. */
+static void handle_name_or_info(struct proc *p, const struct lmp_msg *m)
+{
+    uint32_t op = RPC_HDR_OP(m->words[0]), w[5] = { 0 };
+    struct proc *t = NULL;
+    errval_t err = request_pid(m, &t);
+    const char *name = t != NULL ? t->cmdline : "init";
+    uint32_t len = (uint32_t)strlen(name);
+
+    if (err_is_fail(err)) {
+        reply(p, op, err, NULL, 0, CPTR_NULL);
+        return;
+    }
+    if (!send_fragments(p, op, name, len)) {
+        return;                             /* its ring is full: nobody listens */
+    }
+    w[0] = len;
+    if (op == RPC_OP_PROC_INFO) {
+        size_t ram = 0;
+        uint32_t faults = 0;
+        if (t != NULL) {
+            proc_usage(t, &ram, &faults);
+        }
+        w[0] = t != NULL ? t->state : PROC_STATE_RUNNING;
+        w[1] = 0;                           /* core */
+        w[2] = (uint32_t)ram;
+        w[3] = faults;
+        w[4] = t != NULL ? (uint32_t)t->status : 0;
+    }
+    reply(p, op, SYS_ERR_OK, w, op == RPC_OP_PROC_INFO ? 5 : 1, CPTR_NULL);
+}
+
+static void handle_all_pids(struct proc *p, const struct lmp_msg *m)
+{
+    domainid_t pids[PROC_MAX_LIVE + 1];
+    uint32_t n;
+
+    if (m->nwords != 1) {
+        reply(p, RPC_OP_PROC_ALL_PIDS, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
+        return;
+    }
+    n = proc_running_pids(pids, PROC_MAX_LIVE + 1);
+    if (send_fragments(p, RPC_OP_PROC_ALL_PIDS, pids, n * sizeof(domainid_t))) {
+        reply(p, RPC_OP_PROC_ALL_PIDS, SYS_ERR_OK, &n, 1, CPTR_NULL);
+    }
+}
+
+static void handle_kill(struct proc *p, const struct lmp_msg *m)
+{
+    struct proc *t = NULL;
+    errval_t err = request_pid(m, &t);
+
+    if (err_is_ok(err) && t == NULL) {
+        err = INIT_ERR_KILL_INIT;
+    } else if (err_is_ok(err) && t->state != PROC_STATE_RUNNING) {
+        err = INIT_ERR_ALREADY_ENDED;
+    }
+    if (err_is_ok(err)) {
+        proc_end(t, true, 0);
+    }
+    if (t != p) {                           /* a domain that killed itself is gone */
+        reply(p, RPC_OP_PROC_KILL, err, NULL, 0, CPTR_NULL);
+    }
+}
+
+void rpc_reply_wait(struct proc *waiter, struct proc *ended)
+{
+    uint32_t w[2] = { (uint32_t)ended->status, ended->state == PROC_STATE_KILLED };
+    reply(waiter, RPC_OP_PROC_WAIT, SYS_ERR_OK, w, 2, CPTR_NULL);
+}
+
+/* WAIT: answer now if it ended, else when it does (proc_end). */
+static void handle_wait(struct proc *p, const struct lmp_msg *m)
+{
+    struct proc *t = NULL;
+    errval_t err = request_pid(m, &t);
+
+    if (err_is_ok(err) && (t == NULL || t == p)) {
+        err = INIT_ERR_KILL_INIT;           /* init and oneself never end for us */
+    }
+    if (err_is_ok(err) && t->state != PROC_STATE_RUNNING) {
+        rpc_reply_wait(p, t);
+        return;
+    }
+    if (err_is_ok(err) && t->nwaiters == PROC_MAX_WAITERS) {
+        err = INIT_ERR_TOO_MANY_WAITERS;
+    }
+    if (err_is_fail(err)) {
+        reply(p, RPC_OP_PROC_WAIT, err, NULL, 0, CPTR_NULL);
+        return;
+    }
+    t->waiters[t->nwaiters++] = p->pid;
 }
 
 static void dispatch_message(struct proc *p, const struct lmp_msg *m)
@@ -181,13 +341,19 @@ static void dispatch_message(struct proc *p, const struct lmp_msg *m)
     uint32_t op = RPC_HDR_OP(m->words[0]), flags = RPC_HDR_FLAGS(m->words[0]);
 
     if (m->nwords == 0 || (flags & RPC_FLAG_REPLY)
-        || (flags != 0 && op != RPC_OP_STRING)) {
+        || (flags != 0 && op != RPC_OP_STRING && op != RPC_OP_PROC_SPAWN)) {
         reply(p, op, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
         return;
     }
     switch (op) {
     case RPC_OP_NUMBER:  handle_number(p, m); break;
-    case RPC_OP_STRING:  handle_string(p, m); break;
+    case RPC_OP_STRING:
+    case RPC_OP_PROC_SPAWN: handle_string(p, m); break;
+    case RPC_OP_PROC_GET_NAME:
+    case RPC_OP_PROC_INFO: handle_name_or_info(p, m); break;
+    case RPC_OP_PROC_ALL_PIDS: handle_all_pids(p, m); break;
+    case RPC_OP_PROC_KILL: handle_kill(p, m); break;
+    case RPC_OP_PROC_WAIT: handle_wait(p, m); break;
     case RPC_OP_GET_RAM: handle_get_ram(p, m); break;
     case RPC_OP_PUTCHAR: handle_putchar(p, m); break;
     case RPC_OP_PUTS:    handle_puts(p, m); break;
@@ -253,7 +419,7 @@ bool rpc_server_step(bool block)
         lmp_recv(&m);
     }
     p = proc_find(m.badge);
-    if (m.cap != CPTR_NULL && p != NULL && !p->exited
+    if (m.cap != CPTR_NULL && p != NULL && p->state == PROC_STATE_RUNNING
         && m.words[0] == RPC_HDR(RPC_OP_FREE_RAM, 0)) {
         handle_free_ram(p, &m);
         return true;
@@ -267,12 +433,12 @@ bool rpc_server_step(bool block)
         }
         return true;
     }
-    if (p == NULL || p->exited) {
+    if (p == NULL || p->state != PROC_STATE_RUNNING) {
         return true;            /* unknown or finished sender: nobody to answer */
     }
     if (m.nwords == 3 && m.words[0] == LMP_KERNEL_MSG_KILLED) {
-        p->exited = true;       /* from the kernel (or the domain itself: */
-        p->killed = true;       /* then it only ends itself) */
+        proc_end(p, true, 0);   /* from the kernel (or the domain itself: then
+                                   it only ends itself) */
         return true;
     }
     dispatch_message(p, &m);

@@ -48,6 +48,50 @@ errval_t aos_rpc_serial_getchar(struct aos_rpc *rpc, char *retc);
  * tears the domain down). */
 errval_t aos_rpc_exit(struct aos_rpc *rpc, int status);
 
+/* aos_rpc_call for callers that hold rpc->lock already (multi-message
+ * requests); `words` is a whole message buffer. */
+errval_t aos_rpc_call_locked(struct aos_rpc *rpc, const uint32_t words[LMP_MSG_WORDS],
+                             uint32_t nwords, struct lmp_msg *reply);
+
+/* ---- process management (the spawning service in init, docs/init.md) ---- */
+
+enum proc_state {
+    PROC_STATE_RUNNING = 1,
+    PROC_STATE_EXITED,
+    PROC_STATE_KILLED,
+};
+
+struct aos_proc_info {
+    domainid_t pid;
+    char *name;                /* command line; malloc'ed, the caller frees */
+    enum proc_state state;
+    coreid_t core;
+    size_t ram_bytes;          /* RAM the memory server gave it, now */
+    uint32_t page_faults;      /* page faults its handler resolved */
+    int exit_status;           /* valid in state EXITED */
+};
+
+/* The channel to the spawning service (init's; every domain has one). */
+struct aos_rpc *aos_rpc_get_process_channel(void);
+
+/* Start `name` (a boot module's name and its arguments) on `core`. */
+errval_t aos_rpc_process_spawn(struct aos_rpc *chan, char *name, coreid_t core,
+                               domainid_t *newpid);
+/* The command line of `pid`; *name is malloc'ed, the caller frees it. */
+errval_t aos_rpc_process_get_name(struct aos_rpc *chan, domainid_t pid, char **name);
+/* Every running domain's pid; *pids is malloc'ed, the caller frees it. */
+errval_t aos_rpc_process_get_all_pids(struct aos_rpc *chan, domainid_t **pids,
+                                      size_t *pid_count);
+/* End `pid` at once (not init). */
+errval_t aos_rpc_process_kill(struct aos_rpc *chan, domainid_t pid);
+/* Wait until `pid` has ended; *status = its exit status (killed: *status =
+ * AOS_RPC_STATUS_KILLED). */
+#define AOS_RPC_STATUS_KILLED (-9)
+errval_t aos_rpc_process_wait(struct aos_rpc *chan, domainid_t pid, int *status);
+/* Everything about one pid; info->name is malloc'ed, the caller frees it. */
+errval_t aos_rpc_process_get_info(struct aos_rpc *chan, domainid_t pid,
+                                  struct aos_proc_info *info);
+
 /*
  * One raw request and its reply, for the calls above and for tests that
  * send malformed requests: `req` (nwords words, with `send_cap` or

@@ -45,6 +45,14 @@ enum rpc_op {
     RPC_OP_EXIT,            /* 1: status; no reply */
     RPC_OP_FREE_RAM,        /* cap: a RAM block from GET_RAM, given back */
     RPC_OP_MEM_STATS,       /* reply 3: free bytes, 4: total bytes */
+    RPC_OP_PROC_SPAWN,      /* string fragments: the command line; header
+                               bits 16-23: core. Reply 3: pid */
+    RPC_OP_PROC_GET_NAME,   /* 1: pid. String fragments, then the reply (3: length) */
+    RPC_OP_PROC_ALL_PIDS,   /* fragments of a pid array, then the reply (3: count) */
+    RPC_OP_PROC_KILL,       /* 1: pid */
+    RPC_OP_PROC_WAIT,       /* 1: pid. Reply (when it ended) 3: status, 4: killed */
+    RPC_OP_PROC_INFO,       /* 1: pid. Name fragments, then the reply:
+                               3: state 4: core 5: RAM bytes 6: faults 7: status */
     RPC_OP_COUNT            /* one past the last */
 };
 
@@ -56,6 +64,9 @@ enum rpc_op {
 #define RPC_HDR(op, flags)  ((uint32_t)(op) | (uint32_t)(flags))
 #define RPC_HDR_OP(w)       ((w) & 0xffu)
 #define RPC_HDR_FLAGS(w)    ((w) & 0xff00u)
+#define RPC_HDR_ARG(w)      ((w) >> 16)          /* a small argument (PROC_SPAWN: core) */
+#define RPC_HDR_WITH_ARG(op, flags, arg) (RPC_HDR(op, flags) | ((uint32_t)(arg) << 16))
+#define RPC_NAME_MAX        255u                 /* command lines of PROC_SPAWN */
 
 #define RPC_STRING_FIRST_BYTES (6 * 4)
 #define RPC_STRING_NEXT_BYTES  (7 * 4)

@@ -22,10 +22,10 @@
  * slots per level, < 20 levels, plus the returned copy) and a nested mm
  * slab refill (a 4 KiB frame and its mapping). */
 #define SLOT_ALLOC_RESERVE  64
-/* Largest root CNode the allocator manages (one bit per root slot):
- * 2048 L2 CNodes of 256 slots are 512 Ki capabilities, enough for a
- * frame cap per 4 KiB page of all RAM (self-paging maps page by page). */
-#define SLOT_ALLOC_MAX_ROOT_SLOTS 2048
+/* Largest root CNode the allocator manages (one bit per root slot). The
+ * frame pool takes one root slot per MiB of pages (a CNode of frame caps,
+ * vspace/fault.c), so 1024 covers all of RAM. */
+#define SLOT_ALLOC_MAX_ROOT_SLOTS 1024
 
 /* What the allocator calls outside itself; NULL means the real calls
  * (ram_alloc_aligned/ram_free of <aos/ram_alloc.h>, cap_retype of <aos/caps.h>). */

@@ -24,9 +24,9 @@
 #include <autarky/dispatcher.h>
 
 #define SPAWN_STACK_SIZE   (64u * 1024)     /* boot stack: runtime start-up only */
-/* The child's root CNode: 2048 slots (128 KiB), room for 2047 L2 CNodes
- * of the child's own (see SLOT_ALLOC_MAX_ROOT_SLOTS). */
-#define SPAWN_ROOT_CNODE_SLOTS 2048u
+/* The child's root CNode: 1024 slots (64 KiB), room for its own L2 CNodes
+ * (see SLOT_ALLOC_MAX_ROOT_SLOTS). */
+#define SPAWN_ROOT_CNODE_SLOTS 1024u
 #define SPAWN_MAX_ARGS     64
 #define SPAWN_MAX_LAYOUT   24
 #define SPAWN_HEAP_BASE    0x20000000u      /* the child's first HEAP block */
@@ -75,6 +75,7 @@ struct spawninfo {
     capaddr_t child_ep;            /* send to the child (bound to its dispatcher) */
     struct paging_state *vspace;   /* the child's page tables, kept by us */
     struct cap_list ram;           /* RAM blocks everything above came from */
+    size_t ram_bytes;              /* their total size */
     struct cap_list slots;         /* our slots to free at cleanup */
 };
 
@@ -96,7 +97,11 @@ void spawn_set_ram_source(errval_t (*alloc)(capaddr_t *ret, gensize_t size,
                           errval_t (*free)(capaddr_t ram));
 /* Record a RAM block given to the child later (e.g. by RPC), so that
  * spawn_cleanup reclaims it too. */
-errval_t spawn_account_ram(struct spawninfo *si, capaddr_t ram);
+errval_t spawn_account_ram(struct spawninfo *si, capaddr_t ram, gensize_t bytes);
+/* Call read(buf, bytes, ctx) with `frame` (one of the child's frames,
+ * <= 1 MiB) mapped into our address space for the duration. */
+errval_t spawn_read_frame(capaddr_t frame, size_t bytes,
+                          void (*read)(void *buf, size_t bytes, void *ctx), void *ctx);
 /* Take the block with `base` out of the child's accounting: *ret = our
  * cap to it (the caller returns it). LIB_ERR_SPAWN_NOT_ACCOUNTED if the
  * child was never given that block. */

@@ -87,6 +87,10 @@ struct dispatcher_shared {
 
     /* Messages to this domain (include/autarky/lmp.h). */
     struct lmp_recv_area lmp;
+
+    /* Written by the domain: page faults its handler resolved (read by the
+     * process manager for ps/get_info). */
+    uint32_t page_faults;
 };
 
 #endif

@@ -185,6 +185,14 @@ typedef uint64_t errval_t;
     /* --- init --- */ \
     X(INIT_ERR_NO_SUCH_MODULE,        "no boot module of that name") \
     X(INIT_ERR_BAD_COMMAND,           "command cannot be parsed (unclosed quote or too many words)") \
+    X(INIT_ERR_NO_SUCH_PID,           "no domain with that pid was ever started") \
+    X(INIT_ERR_NOT_SPAWNABLE,         "that module is a system service and runs once (init)") \
+    X(INIT_ERR_NO_SUCH_CORE,          "no such core (only core 0 until multicore)") \
+    X(INIT_ERR_BAD_NAME,              "command line empty, too long, with a path or a NUL byte") \
+    X(INIT_ERR_TOO_MANY_PROCS,        "too many domains running") \
+    X(INIT_ERR_ALREADY_ENDED,         "that domain has already ended") \
+    X(INIT_ERR_KILL_INIT,             "init and the system services cannot be killed") \
+    X(INIT_ERR_TOO_MANY_WAITERS,      "too many domains wait for that one") \
     /* --- buddy allocator of the address space (vspace/buddy.c) --- */ \
     X(LIB_ERR_BUDDY_INIT_ARGS,        "buddy init: base not aligned to the range, order outside 12..31, range above 2 GiB or slab objects too small") \
     X(LIB_ERR_BUDDY_NO_SPACE,         "no free aligned block of virtual space large enough") \

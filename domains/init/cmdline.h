@@ -1,0 +1,13 @@
+/*
+ * Command lines (cmdline.c): words separated by blanks, "..." groups words.
+ */
+#ifndef INIT_CMDLINE_H
+#define INIT_CMDLINE_H
+
+#define COMMAND_MAX_ARGS 32
+
+/* Split `buf` into words in place (argv[argc] = NULL). Returns the number
+ * of words, or -1 if there are more than `max` or a quote is not closed. */
+int cmdline_split(char *buf, char *argv[], int max);
+
+#endif

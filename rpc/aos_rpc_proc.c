@@ -1,0 +1,190 @@
+/*
+ * The process-management calls of include/aos/aos_rpc.h, client side.
+ * Requests that carry a command line send it as string fragments (the
+ * core in the header's argument bits); answers that carry a name or a pid
+ * array come as string fragments of the same op, then the one reply.
+ */
+#include <aos/aos_rpc.h>
+#include <aos/aos_rpc_wire.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct aos_rpc *aos_rpc_get_process_channel(void)
+{
+    return aos_rpc_get_init_channel();      /* the service lives in init */
+}
+
+/*
+ * Send a one-message request and collect the fragments that come before
+ * its reply into *data (malloc'ed, NUL-terminated; NULL if none). Lock held.
+ */
+static errval_t call_with_blob(struct aos_rpc *rpc, uint32_t op, uint32_t arg,
+                               uint32_t nwords, struct lmp_msg *reply,
+                               char **data, uint32_t *len)
+{
+    uint32_t req[LMP_MSG_WORDS] = { RPC_HDR(op, 0), arg };
+    struct rpc_string_rx rx;
+    errval_t err;
+
+    memset(&rx, 0, sizeof(rx));
+    *data = NULL;
+    *len = 0;
+    err = lmp_send(rpc->ep, CPTR_NULL, LMP_FLAG_YIELD, req, nwords);
+    if (err_is_fail(err)) {
+        return err_push(err, LIB_ERR_RPC_SEND);
+    }
+    for (;;) {
+        lmp_recv(reply);
+        if (reply->cap != CPTR_NULL || reply->nwords == 0
+            || RPC_HDR_OP(reply->words[0]) != op) {
+            continue;                       /* not ours: a stale message */
+        }
+        if (reply->words[0] & RPC_FLAG_REPLY) {
+            break;
+        }
+        if (rpc_string_rx_feed(&rx, reply->words, reply->nwords) == RPC_RX_DONE
+            && err_is_ok(rx.err)) {
+            *data = rpc_string_rx_take(&rx, len);
+        }
+    }
+    rpc_string_rx_reset(&rx);
+    rpc->calls++;
+    err = reply->nwords >= 3 ? rpc_get_err(&reply->words[1]) : LIB_ERR_RPC_BAD_REPLY;
+    if (err_is_fail(err)) {
+        free(*data);
+        *data = NULL;
+    }
+    return err;
+}
+
+errval_t aos_rpc_process_spawn(struct aos_rpc *chan, char *name, coreid_t core,
+                               domainid_t *newpid)
+{
+    uint32_t words[LMP_MSG_WORDS], len, nfrag, n;
+    struct lmp_msg reply;
+    errval_t err = SYS_ERR_OK;
+
+    if (chan == NULL) {
+        return LIB_ERR_RPC_NO_CHANNEL;
+    }
+    if (name == NULL || newpid == NULL) {
+        return INIT_ERR_BAD_NAME;
+    }
+    len = (uint32_t)strnlen(name, RPC_NAME_MAX + 1);
+    if (len == 0 || len > RPC_NAME_MAX) {
+        return INIT_ERR_BAD_NAME;
+    }
+    nfrag = rpc_string_fragments(len);
+    thread_mutex_lock(&chan->lock);
+    for (uint32_t i = 0; i < nfrag && err_is_ok(err); i++) {
+        n = rpc_pack_string_fragment(name, len, i, words);
+        words[0] = RPC_HDR_WITH_ARG(RPC_OP_PROC_SPAWN, RPC_HDR_FLAGS(words[0]), core);
+        if (i + 1 < nfrag) {
+            err = lmp_send(chan->ep, CPTR_NULL, 0, words, n);
+        } else {
+            err = aos_rpc_call_locked(chan, words, n, &reply);
+        }
+    }
+    thread_mutex_unlock(&chan->lock);
+    if (err_is_ok(err)) {
+        *newpid = reply.nwords >= 4 ? reply.words[3] : 0;
+    }
+    return err;
+}
+
+errval_t aos_rpc_process_get_name(struct aos_rpc *chan, domainid_t pid, char **name)
+{
+    struct lmp_msg reply;
+    uint32_t len;
+    errval_t err;
+
+    if (chan == NULL) {
+        return LIB_ERR_RPC_NO_CHANNEL;
+    }
+    thread_mutex_lock(&chan->lock);
+    err = call_with_blob(chan, RPC_OP_PROC_GET_NAME, pid, 2, &reply, name, &len);
+    thread_mutex_unlock(&chan->lock);
+    if (err_is_ok(err) && *name == NULL) {
+        *name = strdup("");
+    }
+    return err;
+}
+
+errval_t aos_rpc_process_get_all_pids(struct aos_rpc *chan, domainid_t **pids,
+                                      size_t *pid_count)
+{
+    struct lmp_msg reply;
+    uint32_t len;
+    char *data;
+    errval_t err;
+
+    if (chan == NULL) {
+        return LIB_ERR_RPC_NO_CHANNEL;
+    }
+    thread_mutex_lock(&chan->lock);
+    err = call_with_blob(chan, RPC_OP_PROC_ALL_PIDS, 0, 1, &reply, &data, &len);
+    thread_mutex_unlock(&chan->lock);
+    if (err_is_fail(err)) {
+        return err;
+    }
+    if (data == NULL || len % sizeof(domainid_t) != 0) {
+        free(data);
+        return LIB_ERR_RPC_BAD_REPLY;
+    }
+    *pids = (domainid_t *)(void *)data;     /* malloc'ed: the caller frees */
+    *pid_count = len / sizeof(domainid_t);
+    return SYS_ERR_OK;
+}
+
+errval_t aos_rpc_process_kill(struct aos_rpc *chan, domainid_t pid)
+{
+    uint32_t req[2] = { RPC_HDR(RPC_OP_PROC_KILL, 0), pid };
+    struct lmp_msg reply;
+    return aos_rpc_call(chan, req, 2, CPTR_NULL, CPTR_NULL, &reply);
+}
+
+errval_t aos_rpc_process_wait(struct aos_rpc *chan, domainid_t pid, int *status)
+{
+    uint32_t req[2] = { RPC_HDR(RPC_OP_PROC_WAIT, 0), pid };
+    struct lmp_msg reply;
+    errval_t err = aos_rpc_call(chan, req, 2, CPTR_NULL, CPTR_NULL, &reply);
+
+    if (err_is_ok(err) && status != NULL) {
+        *status = reply.nwords >= 5 && reply.words[4] ? AOS_RPC_STATUS_KILLED
+                                                      : (int)reply.words[3];
+    }
+    return err;
+}
+
+errval_t aos_rpc_process_get_info(struct aos_rpc *chan, domainid_t pid,
+                                  struct aos_proc_info *info)
+{
+    struct lmp_msg reply;
+    uint32_t len;
+    errval_t err;
+
+    if (chan == NULL) {
+        return LIB_ERR_RPC_NO_CHANNEL;
+    }
+    thread_mutex_lock(&chan->lock);
+    err = call_with_blob(chan, RPC_OP_PROC_INFO, pid, 2, &reply, &info->name, &len);
+    thread_mutex_unlock(&chan->lock);
+    if (err_is_fail(err)) {
+        return err;
+    }
+    if (reply.nwords < 8) {
+        free(info->name);
+        info->name = NULL;
+        return LIB_ERR_RPC_BAD_REPLY;
+    }
+    if (info->name == NULL) {
+        info->name = strdup("");
+    }
+    info->pid = pid;
+    info->state = (enum proc_state)reply.words[3];
+    info->core = (coreid_t)reply.words[4];
+    info->ram_bytes = reply.words[5];
+    info->page_faults = reply.words[6];
+    info->exit_status = (int)reply.words[7];
+    return SYS_ERR_OK;
+}
