@@ -29,7 +29,9 @@ def shell_output(command, line):
 
 # The interactive shell driven by scripted input (docs/shell.md). init runs
 # `shell` as its boot command (pid 1), so the pids are known: hello 2,
-# spinner 3, hello 4, hello 5. Each line is typed after a new prompt.
+# spinner 3, hello 4, hello 5, spinner 6. Each line is typed after a new
+# prompt. init's own verdict on `shell` (TEST CMD shell) adds that it
+# exited with status 0 and that all RAM came back, killed spinners too.
 SHELL_INPUT = (
     'help\n'
     'run hello a b\n'
@@ -46,6 +48,7 @@ SHELL_INPUT = (
     'free\n'
     'bogus\n'
     'kill abc\n'
+    'run spinner &\n'
     'run nosuch\n'
     'exit\n'
 )
@@ -68,6 +71,7 @@ SHELL_EXPECT = [
     ('SHELL_UNKNOWN_COMMAND', shell_output('bogus', r"unknown command 'bogus' \(try help\)")),
     ('SHELL_BAD_PID', shell_output('kill abc', r"kill: 'abc' is not a pid")),
     ('SHELL_NO_MODULE', shell_output('run nosuch', r"run: cannot start 'nosuch': [A-Z_]+ \(.*")),
+    ('SHELL_EXIT_KILLS_JOBS', shell_output('exit', r'\[6\] killed \(the shell is leaving\)')),
     ('SHELL_EXIT', shell_output('exit', r'shell: bye')),
 ]
 

@@ -74,9 +74,6 @@ bool shell_parse_pid(const char *word, domainid_t *pid)
         }
         v = v * 10 + d;
     }
-    if (v == 0) {
-        return false;
-    }
     *pid = v;
     return true;
 }

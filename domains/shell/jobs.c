@@ -5,6 +5,10 @@
  * "[pid] exited with status N" or "[pid] killed". `kill` and `wait`
  * report themselves and take the pid off the list. A job the service no
  * longer knows is dropped without a word.
+ *
+ * When the shell ends it kills the jobs still running (as a terminal's
+ * hang-up ends a Unix shell's jobs): nothing it started outlives it, and
+ * the RAM init lent them is back when init checks the shell's run.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,5 +63,24 @@ void shell_jobs_report(void)
             shell_print_end(jobs[i], AOS_RPC_STATUS_KILLED);
             jobs[i] = 0;
         }
+    }
+}
+
+void shell_jobs_end_all(void)
+{
+    struct aos_rpc *c = aos_rpc_get_process_channel();
+
+    shell_jobs_report();
+    for (size_t i = 0; i < SHELL_JOBS_MAX && c != NULL; i++) {
+        if (jobs[i] == 0) {
+            continue;
+        }
+        errval_t err = aos_rpc_process_kill(c, jobs[i]);
+        if (err_is_ok(err)) {
+            printf("[%lu] killed (the shell is leaving)\n", (unsigned long)jobs[i]);
+        } else if (err_no(err) != INIT_ERR_ALREADY_ENDED) {
+            shell_print_err("exit", err, "cannot kill job %lu", (unsigned long)jobs[i]);
+        }
+        jobs[i] = 0;
     }
 }

@@ -5,7 +5,8 @@
  * include/aos/aos_rpc.h.
  *
  * Loop: report ended background jobs, print the prompt, read a line, run
- * its command. Ends with status 0 on `exit` or when stdin ends.
+ * its command. Ends with status 0 on `exit` or when stdin ends, after
+ * killing the background jobs still running.
  */
 #include <stdio.h>
 #include <string.h>
@@ -112,6 +113,7 @@ int main(int argc, char **argv)
             break;
         }
     }
+    shell_jobs_end_all();
     printf("shell: bye\n");
     return 0;
 }

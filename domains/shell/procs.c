@@ -79,6 +79,15 @@ void shell_cmd_ps(int argc, char **argv, const char *line)
         shell_print_err("ps", err, "cannot list the pids");
         return;
     }
+    /* ascending pids (the service lists them in its own order) */
+    for (size_t i = 1; i < n; i++) {
+        domainid_t v = pids[i];
+        size_t j = i;
+        for (; j > 0 && pids[j - 1] > v; j--) {
+            pids[j] = pids[j - 1];
+        }
+        pids[j] = v;
+    }
     printf("%5s  %-8s %4s %9s %7s  %s\n", "PID", "STATE", "CORE", "RAM KiB",
            "FAULTS", "NAME");
     for (size_t i = 0; i < n; i++) {

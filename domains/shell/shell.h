@@ -30,7 +30,7 @@ bool shell_read_line(char *buf, size_t size);
 size_t shell_split(char *line, char **words, size_t max, bool *overflow);
 /* The text after the first word of `line`, blanks skipped ("" if none). */
 const char *shell_rest(const char *line);
-/* A pid: decimal digits only, > 0, fits domainid_t. */
+/* A pid: decimal digits only, fits domainid_t (0 is init's). */
 bool shell_parse_pid(const char *word, domainid_t *pid);
 /* Print "<cmd>: <what>: CODE (desc) <- CAUSE (desc) ..." for err. */
 void shell_print_err(const char *cmd, errval_t err, const char *fmt, ...)
@@ -52,6 +52,8 @@ void shell_jobs_forget(domainid_t pid);
 /* Print "[pid] exited with status N" / "[pid] killed" for every job
  * that has ended since the last call, and forget it. */
 void shell_jobs_report(void);
+/* Kill every job still running (the shell is ending). */
+void shell_jobs_end_all(void);
 /* The line a finished domain gets, from its wait status. */
 void shell_print_end(domainid_t pid, int status);
 
