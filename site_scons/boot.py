@@ -3,10 +3,28 @@
 
     python3 site_scons/boot.py build/autarky.elf [--boot "cmd1; cmd2"]
         [--timeout S] [--allow-kill NAME,...] [--icount] [--log FILE]
+        [--input TEXT [--input-prompt PROMPT]] [--expect NAME=REGEX ...]
 
 Streams the serial console to stdout and returns when the system powers
 itself off (PSCI SYSTEM_OFF ends QEMU). The boot command list reaches init
 through the device tree (/chosen/bootargs, QEMU's -append).
+
+Scripted input (docs/shell.md): --input TEXT is typed into the serial
+console (QEMU's stdin), one line at a time: each line once a new PROMPT
+(default "autarky> ", the shell's) has appeared on the console, so the
+first line waits for the first prompt and every next one for the prompt
+after the previous command. Characters go 5 ms apart; a newline in TEXT
+is typed as Enter (CR). On the command line TEXT takes backslash escapes
+(\\n, \\r, \\x7f, \\\\). With --input-prompt '' the whole TEXT is typed at
+once after init's "memory server up" line.
+
+Expected output: each --expect NAME=REGEX is one test case, judged when
+QEMU has ended: "TEST NAME ... PASS" if REGEX (Python re, flag re.M) is
+found in the console text, else "TEST NAME ... FAIL: ...". ^ and $ match
+at each line; a regex may span lines (run_tests.py's shell_output()
+ties a line to the command it must follow);
+then one "N passed, N failed" line for them, which counts like any other
+summary line (exit status 1 if one failed).
 
 Exit status (the first failure seen wins):
   0    clean power-off with status 0 and nothing below
@@ -19,6 +37,7 @@ Exit status (the first failure seen wins):
 """
 
 import argparse
+import codecs
 import os
 import re
 import select
@@ -33,6 +52,73 @@ RE_PANIC = re.compile(r'kernel panic:')
 RE_KILLED = re.compile(r"killed domain '([^']*)'")
 RE_SUMMARY = re.compile(r'^\s*(\d+) passed, (\d+) failed')
 RE_POWEROFF = re.compile(r'autarky: power off, status (-?\d+)')
+RE_MEMSERVER = re.compile(r'init: memory server up')
+
+DEFAULT_PROMPT = 'autarky> '
+TYPING_DELAY = 0.005    # seconds between two typed characters
+
+
+class Typist:
+    """Types scripted input into QEMU's stdin, one line per new prompt."""
+
+    def __init__(self, text, prompt):
+        # every line ends with Enter (CR) but a last one without a newline
+        parts = text.split('\n')
+        self.lines = [p + '\r' for p in parts[:-1]]
+        if parts[-1]:
+            self.lines.append(parts[-1])
+        self.prompt = prompt
+        self.tail = ''          # end of the output, to find a split prompt
+        self.prompts = 0        # prompts seen so far
+        self.sent = 0           # lines typed so far
+        self.started = False    # --input-prompt '': the memory server is up
+
+    def output(self, text):
+        """Count the prompts in a piece of console output."""
+        if not self.prompt:
+            return
+        scan = self.tail + text
+        self.prompts += scan.count(self.prompt)
+        # keep less than one prompt's length: no prompt is counted twice
+        self.tail = scan[-(len(self.prompt) - 1):] if len(self.prompt) > 1 else ''
+
+    def line(self, text):
+        if not self.prompt and RE_MEMSERVER.search(text):
+            self.started = True
+
+    def pump(self, stdin):
+        """Type every line that is due; False if QEMU no longer reads."""
+        while self.sent < len(self.lines):
+            if self.prompt and self.prompts <= self.sent:
+                return True
+            if not self.prompt and not self.started:
+                return True
+            try:
+                for ch in self.lines[self.sent]:
+                    stdin.write(ch.encode('latin-1'))
+                    stdin.flush()
+                    time.sleep(TYPING_DELAY)
+            except (BrokenPipeError, OSError):
+                return False
+            self.sent += 1
+        return True
+
+
+def check_expectations(expect, lines, emit):
+    """One TEST line per (name, regex) and a summary; returns (pass, fail).
+    Each regex is searched in the whole console (lines joined by newlines)
+    with re.M: ^ and $ match at every line, and a regex may span lines."""
+    passed = failed = 0
+    console = '\n'.join(lines)
+    for name, regex in expect:
+        if re.search(regex, console, re.M):
+            emit('TEST %s ... PASS' % name)
+            passed += 1
+        else:
+            emit('TEST %s ... FAIL: the console does not match /%s/' % (name, regex))
+            failed += 1
+    emit('%d passed, %d failed' % (passed, failed))
+    return passed, failed
 
 
 class Verdict:
@@ -73,14 +159,30 @@ class Verdict:
         return self.status or 0
 
 
-def run(image, boot, timeout, allowed, icount, log):
+def run(image, boot, timeout, allowed, icount, log, input_text=None,
+        expect=None, input_prompt=DEFAULT_PROMPT):
+    """Boot once. input_text: typed as described in the module's doc;
+    expect: a list of (name, regex) judged on the console at the end."""
     cmd = QEMU + ['-kernel', image]
     if icount:
         cmd += ['-icount', 'shift=0']
     if boot:
         cmd += ['-append', boot]
     verdict = Verdict(allowed)
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+    typist = Typist(input_text, input_prompt) if input_text else None
+    lines = []                  # the whole console, for the expectations
+
+    def emit(text):
+        print(text, flush=True)
+        if log:
+            log.write(text + '\n')
+        lines.append(text)
+        verdict.line(text)
+        if typist:
+            typist.line(text)
+
+    proc = subprocess.Popen(cmd,
+                            stdin=subprocess.PIPE if typist else subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + timeout
     buf = b''
@@ -97,21 +199,26 @@ def run(image, boot, timeout, allowed, icount, log):
             if not chunk:
                 break
             buf += chunk
+            if typist:
+                typist.output(chunk.decode('latin-1'))
             while b'\n' in buf:
                 raw, buf = buf.split(b'\n', 1)
-                text = raw.decode('utf-8', 'replace').rstrip('\r')
-                print(text, flush=True)
-                if log:
-                    log.write(text + '\n')
-                verdict.line(text)
+                emit(raw.decode('utf-8', 'replace').rstrip('\r'))
+            if typist and not typist.pump(proc.stdin):
+                typist = None   # QEMU is gone; its end is read next
         if buf:
-            text = buf.decode('utf-8', 'replace')
-            print(text, flush=True)
-            verdict.line(text)
+            emit(buf.decode('utf-8', 'replace'))
     finally:
         if proc.poll() is None:
             proc.kill()
         proc.wait()
+        if proc.stdin:
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass
+    if expect:
+        check_expectations(expect, lines, emit)
     status = verdict.finish()
     if status:
         print('boot: FAILED (%s), exit status %d' % (verdict.reason, status),
@@ -132,10 +239,29 @@ def main():
     ap.add_argument('--icount', action='store_true',
                     help='-icount shift=0: one instruction = 1 ns')
     ap.add_argument('--log', help='also write the console to this file')
+    ap.add_argument('--input', metavar='TEXT',
+                    help='type TEXT into the console, a line per prompt '
+                         '(backslash escapes: \\n is Enter)')
+    ap.add_argument('--input-prompt', metavar='PROMPT', default=DEFAULT_PROMPT,
+                    help="the prompt each line waits for (default %(default)r; "
+                         "'': type all after init's memory server line)")
+    ap.add_argument('--expect', metavar='NAME=REGEX', action='append', default=[],
+                    help='a test case: some console line must match REGEX')
     args = ap.parse_args()
     allowed = {n.strip() for n in args.allow_kill.split(',') if n.strip()}
+    text = None
+    if args.input:
+        text = codecs.decode(args.input.encode('latin-1', 'backslashreplace'),
+                             'unicode_escape')
+    expect = []
+    for e in args.expect:
+        name, sep, regex = e.partition('=')
+        if not sep or not name:
+            ap.error('--expect wants NAME=REGEX, got %r' % e)
+        expect.append((name, regex))
     log = open(args.log, 'w') if args.log else None
-    status, _ = run(args.image, args.boot, args.timeout, allowed, args.icount, log)
+    status, _ = run(args.image, args.boot, args.timeout, allowed, args.icount, log,
+                    input_text=text, expect=expect, input_prompt=args.input_prompt)
     sys.exit(status)
 
 

@@ -17,7 +17,68 @@ import time
 
 import boot
 
-# (name, boot command list for init, domains allowed to be killed, timeout s)
+
+
+def shell_output(command, line):
+    """A regex for boot.py's --expect: the shell's echo of `command` after
+    its prompt, then (before the next prompt) a whole line matching `line`.
+    Lines of other domains may come in between."""
+    return (r'^autarky> %s$(?:\n(?!autarky> ).*)*?\n%s$'
+            % (re.escape(command), line))
+
+
+# The interactive shell driven by scripted input (docs/shell.md). init runs
+# `shell` as its boot command (pid 1), so the pids are known: hello 2,
+# spinner 3, hello 4, hello 5, spinner 6. Each line is typed after a new
+# prompt. init's own verdict on `shell` (TEST CMD shell) adds that it
+# exited with status 0 and that all RAM came back, killed spinners too.
+SHELL_INPUT = (
+    'help\n'
+    'run hello a b\n'
+    'run spinner &\n'
+    'ps\n'
+    'vmmap 3\n'
+    'kill 3\n'
+    'wait 3\n'
+    'kill 3\n'
+    'wait 2\n'
+    'run hello --exit 3 &\n'
+    'wait 4\n'
+    'run hello xy\x7fz ab\x08c\n'
+    'free\n'
+    'bogus\n'
+    'kill abc\n'
+    'run spinner &\n'
+    'run nosuch\n'
+    'exit\n'
+)
+SHELL_EXPECT = [
+    ('SHELL_HELP', r'^autarky> help\ncommands:\n  help .*\n  ps .*\n  run .*\n'
+                   r'  kill .*\n  wait .*\n  free .*\n  vmmap .*\n  exit .*$'),
+    ('SHELL_RUN_ARGS', shell_output('run hello a b', r'hello: \[hello\] \[a\] \[b\]')),
+    ('SHELL_RUN_STATUS', shell_output('run hello a b', r'\[2\] exited with status 0')),
+    ('SHELL_RUN_BACKGROUND', shell_output('run spinner &', r'\[3\] started')),
+    ('SHELL_PS_SPINNER', shell_output('ps', r' +3  running +0 +\d+ +\d+  spinner')),
+    ('SHELL_PS_SELF', shell_output('ps', r' +1  running +0 +\d+ +\d+  shell')),
+    ('SHELL_VMMAP', shell_output('vmmap 3', r'  blocks  not available yet.*')),
+    ('SHELL_KILL', shell_output('kill 3', r'\[3\] killed')),
+    ('SHELL_WAIT_KILLED', shell_output('wait 3', r'\[3\] killed')),
+    ('SHELL_KILL_TWICE', shell_output('kill 3', r'kill: cannot kill pid 3: [A-Z_]+ \(.*')),
+    ('SHELL_WAIT_EXITED', shell_output('wait 2', r'\[2\] exited with status 0')),
+    ('SHELL_BACKGROUND_STATUS', r'^\[4\] exited with status 3$'),
+    ('SHELL_LINE_EDITING', r'^hello: \[hello\] \[xz\] \[ac\]$'),
+    ('SHELL_FREE', shell_output('free', r'free: \d+\.\d MiB free of \d+\.\d MiB .*')),
+    ('SHELL_UNKNOWN_COMMAND', shell_output('bogus', r"unknown command 'bogus' \(try help\)")),
+    ('SHELL_BAD_PID', shell_output('kill abc', r"kill: 'abc' is not a pid")),
+    ('SHELL_NO_MODULE', shell_output('run nosuch', r"run: cannot start 'nosuch': [A-Z_]+ \(.*")),
+    ('SHELL_EXIT_KILLS_JOBS', shell_output('exit', r'\[6\] killed \(the shell is leaving\)')),
+    ('SHELL_EXIT', shell_output('exit', r'shell: bye')),
+]
+
+# (name, boot command list for init, domains allowed to be killed, timeout s
+#  [, options]) -- options: a dict with 'input' (typed into the console, a
+# line per prompt) and 'expect' ((NAME, regex) cases judged on the
+# console), both passed to boot.run (see boot.py).
 # Each boot's init checks after every command that the memory server got
 # all of the program's RAM back (see domains/init/commands.h).
 BOOT_TESTS = [
@@ -33,6 +94,7 @@ BOOT_TESTS = [
      {'faulter'}, 120),
     ('vspace', 'vmtest; pager 32', set(), 300),
     ('proc', 'proctest', {'faulter'}, 300),
+    ('shell', 'shell', {'spinner'}, 120, {'input': SHELL_INPUT, 'expect': SHELL_EXPECT}),
 ]
 
 RE_CUNIT_TESTS = re.compile(r'^\s*tests\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)', re.M)
@@ -54,10 +116,13 @@ def run_host_tests(binary):
     return passed, failed, ok
 
 
-def run_boot_test(image, name, cmds, allowed, timeout):
+def run_boot_test(image, name, cmds, allowed, timeout, options=None):
     """One QEMU boot; returns (passed, failed, ok)."""
     print('=== QEMU boot test %s' % name, flush=True)
-    status, verdict = boot.run(image, cmds, timeout, allowed, False, None)
+    options = options or {}
+    status, verdict = boot.run(image, cmds, timeout, allowed, False, None,
+                               input_text=options.get('input'),
+                               expect=options.get('expect'))
     passed = sum(p for p, _ in verdict.summaries)
     failed = sum(f for _, f in verdict.summaries)
     if not verdict.summaries:
@@ -78,8 +143,9 @@ def main():
     start = time.monotonic()
     results = [(binary.split('/')[-1],) + run_host_tests(binary)
                for binary in args.host_tests]
-    for name, cmds, allowed, timeout in BOOT_TESTS:
-        results.append((name,) + run_boot_test(args.image, name, cmds, allowed, timeout))
+    for name, cmds, allowed, timeout, *options in BOOT_TESTS:
+        results.append((name,) + run_boot_test(args.image, name, cmds, allowed, timeout,
+                                               *options))
 
     print('=== summary (%.0f s)' % (time.monotonic() - start))
     total_pass = total_fail = 0
