@@ -6,7 +6,7 @@
  *   run         aos_rpc_process_spawn (core 0), then process_wait unless '&'
  *   kill PID    aos_rpc_process_kill
  *   wait PID    aos_rpc_process_wait
- *   vmmap PID   aos_rpc_process_get_info; the buddy block list has no RPC
+ *   vmmap PID   aos_rpc_process_get_info, aos_rpc_process_get_vmmap (blocks by tag)
  *               yet, and the shell says so instead of inventing one
  */
 #include <stdio.h>
@@ -230,7 +230,19 @@ void shell_cmd_vmmap(int argc, char **argv, const char *line)
            (unsigned long)(info.ram_bytes >> 10));
     printf("  faults  %lu page faults resolved by its handler\n",
            (unsigned long)info.page_faults);
-    printf("  blocks  not available yet: no RPC reports a domain's buddy blocks "
-           "by tag, so none are shown\n");
+    struct aos_vm_summary vm;
+    static const char *const tags[5] = { "-", "HEAP", "STACK", "GUARD", "FIXED" };
+    err = info.state == PROC_STATE_RUNNING ? aos_rpc_process_get_vmmap(c, pid, &vm)
+                                           : INIT_ERR_ALREADY_ENDED;
+    if (err_is_fail(err)) {
+        shell_print_err("vmmap", err, "no address-space summary for pid %lu",
+                        (unsigned long)pid);
+    } else {
+        printf("  address space by buddy tag (as the domain last published it):\n");
+        for (int t = 1; t < 5; t++) {
+            printf("    %-6s %6lu blocks %10lu KiB\n", tags[t], (unsigned long)vm.blocks[t],
+                   (unsigned long)(vm.bytes[t] >> 10));
+        }
+    }
     free(info.name);
 }
