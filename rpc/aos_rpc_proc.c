@@ -57,6 +57,21 @@ static errval_t call_with_blob(struct aos_rpc *rpc, uint32_t op, uint32_t arg,
     return err;
 }
 
+/* call_with_blob under the channel's lock. */
+static errval_t blob_call(struct aos_rpc *chan, uint32_t op, uint32_t arg, uint32_t nwords,
+                          struct lmp_msg *reply, char **data, uint32_t *len)
+{
+    errval_t err;
+
+    if (chan == NULL) {
+        return LIB_ERR_RPC_NO_CHANNEL;
+    }
+    thread_mutex_lock(&chan->lock);
+    err = call_with_blob(chan, op, arg, nwords, reply, data, len);
+    thread_mutex_unlock(&chan->lock);
+    return err;
+}
+
 errval_t aos_rpc_process_spawn(struct aos_rpc *chan, char *name, coreid_t core,
                                domainid_t *newpid)
 {
@@ -98,12 +113,7 @@ errval_t aos_rpc_process_get_name(struct aos_rpc *chan, domainid_t pid, char **n
     uint32_t len;
     errval_t err;
 
-    if (chan == NULL) {
-        return LIB_ERR_RPC_NO_CHANNEL;
-    }
-    thread_mutex_lock(&chan->lock);
-    err = call_with_blob(chan, RPC_OP_PROC_GET_NAME, pid, 2, &reply, name, &len);
-    thread_mutex_unlock(&chan->lock);
+    err = blob_call(chan, RPC_OP_PROC_GET_NAME, pid, 2, &reply, name, &len);
     if (err_is_ok(err) && *name == NULL) {
         *name = strdup("");
     }
@@ -118,12 +128,7 @@ errval_t aos_rpc_process_get_all_pids(struct aos_rpc *chan, domainid_t **pids,
     char *data;
     errval_t err;
 
-    if (chan == NULL) {
-        return LIB_ERR_RPC_NO_CHANNEL;
-    }
-    thread_mutex_lock(&chan->lock);
-    err = call_with_blob(chan, RPC_OP_PROC_ALL_PIDS, 0, 1, &reply, &data, &len);
-    thread_mutex_unlock(&chan->lock);
+    err = blob_call(chan, RPC_OP_PROC_ALL_PIDS, 0, 1, &reply, &data, &len);
     if (err_is_fail(err)) {
         return err;
     }
@@ -163,12 +168,7 @@ errval_t aos_rpc_process_get_info(struct aos_rpc *chan, domainid_t pid,
     uint32_t len;
     errval_t err;
 
-    if (chan == NULL) {
-        return LIB_ERR_RPC_NO_CHANNEL;
-    }
-    thread_mutex_lock(&chan->lock);
-    err = call_with_blob(chan, RPC_OP_PROC_INFO, pid, 2, &reply, &info->name, &len);
-    thread_mutex_unlock(&chan->lock);
+    err = blob_call(chan, RPC_OP_PROC_INFO, pid, 2, &reply, &info->name, &len);
     if (err_is_fail(err)) {
         return err;
     }
@@ -197,12 +197,7 @@ errval_t aos_rpc_process_get_vmmap(struct aos_rpc *chan, domainid_t pid,
     char *data;
     errval_t err;
 
-    if (chan == NULL) {
-        return LIB_ERR_RPC_NO_CHANNEL;
-    }
-    thread_mutex_lock(&chan->lock);
-    err = call_with_blob(chan, RPC_OP_PROC_VMMAP, pid, 2, &reply, &data, &len);
-    thread_mutex_unlock(&chan->lock);
+    err = blob_call(chan, RPC_OP_PROC_VMMAP, pid, 2, &reply, &data, &len);
     if (err_is_ok(err) && (data == NULL || len != sizeof(*vm))) {
         err = LIB_ERR_RPC_BAD_REPLY;
     }
