@@ -9,7 +9,7 @@
  *
  * A lock is a thread mutex plus a recursion count. The mutex's holder is
  * the owner: only the owner can see itself as holder, so the recursive
- * check needs no disabled section. Before threads_init (thread_self() is
+ * check needs no disabled section. Before threads_init (threads_current is
  * NULL) there is exactly one flow of control, which the same code covers.
  *
  * Lock order: picolibc takes at most the libc mutex and one FILE lock; the
@@ -70,14 +70,26 @@ void __retarget_lock_acquire(_LOCK_T lock)
 /* Take `lock`, or count one more level if the caller holds it already. */
 void __retarget_lock_acquire_recursive(_LOCK_T lock)
 {
+    bool was;
+
     if (lock == NULL) {
         return;
     }
-    if (lock->mutex.locked && lock->mutex.holder == thread_self()) {
-        lock->count++;
+    was = threads_disable();            /* the uncontended case, inline */
+    if (!lock->mutex.locked) {
+        lock->mutex.locked = 1;
+        lock->mutex.holder = threads_current;
+        lock->count = 1;
+        threads_restore(was);
         return;
     }
-    thread_mutex_lock(&lock->mutex);
+    if (lock->mutex.holder == threads_current) {
+        lock->count++;
+        threads_restore(was);
+        return;
+    }
+    threads_restore(was);
+    thread_mutex_lock(&lock->mutex);    /* held by another thread: wait */
     lock->count = 1;
 }
 
@@ -92,7 +104,7 @@ int __retarget_lock_try_acquire_recursive(_LOCK_T lock)
     if (lock == NULL) {
         return 1;
     }
-    if (lock->mutex.locked && lock->mutex.holder == thread_self()) {
+    if (lock->mutex.locked && lock->mutex.holder == threads_current) {
         lock->count++;
         return 1;
     }

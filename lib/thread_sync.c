@@ -54,7 +54,7 @@ void thread_mutex_lock(struct thread_mutex *m)
 
     if (!m->locked) {
         m->locked = 1;
-        m->holder = thread_self();
+        m->holder = threads_current;
         threads_restore(was);
         return;
     }
@@ -72,7 +72,7 @@ bool thread_mutex_trylock(struct thread_mutex *m)
 
     if (got) {
         m->locked = 1;
-        m->holder = thread_self();
+        m->holder = threads_current;
     }
     threads_restore(was);
     return got;

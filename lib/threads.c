@@ -3,7 +3,7 @@
  * See include/aos/threads.h and docs/threads.md.
  *
  * Every thread is in exactly one of these places:
- *   - running:  `current` (state THREAD_RUNNING); NULL while the idle
+ *   - running:  `threads_current` (state THREAD_RUNNING); NULL while the idle
  *               context runs;
  *   - runnable: on `run_queue` (THREAD_RUNNABLE), FIFO = round robin;
  *   - blocked:  on one wait queue of a mutex/cond/sem, or on none while
@@ -82,37 +82,13 @@ void threads_set_program_main(struct thread *t)
 }
 
 static struct thread main_thread;           /* thread 0 */
-static struct thread *current;              /* NULL: the idle context */
+struct thread *threads_current;             /* NULL: the idle context */
 static void *run_queue;                     /* tail of a circular list */
 static struct thread *all_threads;
 static uint32_t next_id = 1;
 static uint32_t live_threads;               /* not yet THREAD_EXITED */
 static uint32_t total_threads;              /* not yet joined */
 static char idle_stack[IDLE_STACK_SIZE] __attribute__((aligned(8)));
-
-/* ---- disabled mode ---- */
-
-/* Enter disabled mode; returns whether the dispatcher was already disabled.
- * The compiler barrier keeps queue updates inside the disabled section. */
-bool threads_disable(void)
-{
-    struct dispatcher_shared *disp = get_dispatcher();
-    bool was = disp->disabled != 0;
-
-    disp->disabled = 1;
-    __asm__ volatile("" ::: "memory");
-    return was;
-}
-
-/* Leave disabled mode unless it was entered by an outer caller. A
- * preemption that arrived while disabled has simply been delayed. */
-void threads_restore(bool was_disabled)
-{
-    __asm__ volatile("" ::: "memory");
-    if (!was_disabled) {
-        get_dispatcher()->disabled = 0;
-    }
-}
 
 /* ---- queues: circular singly-linked lists, *tail points at the last ---- */
 
@@ -162,7 +138,7 @@ static void __attribute__((noreturn)) run_thread(struct thread *t)
 {
     struct dispatcher_shared *disp = get_dispatcher();
 
-    current = t;
+    threads_current = t;
     t->state = THREAD_RUNNING;
     disp->current_thread = t->id;
     _set_tls(t->tls_block);
@@ -190,7 +166,7 @@ static void __attribute__((noreturn)) run_next(void)
     if (t != NULL) {
         run_thread(t);
     }
-    current = NULL;
+    threads_current = NULL;
     get_dispatcher()->current_thread = THREAD_ID_IDLE;
     memset(&idle, 0, sizeof(idle));
     idle.sp = (uint32_t)(idle_stack + IDLE_STACK_SIZE);
@@ -206,7 +182,7 @@ static void __attribute__((noreturn)) run_next(void)
  */
 void threads_block(void **queue)
 {
-    struct thread *me = current;
+    struct thread *me = threads_current;
 
     me->state = THREAD_BLOCKED;
     if (queue != NULL) {
@@ -231,12 +207,12 @@ struct thread *threads_wakeup(void **queue)
 /*
  * Run upcall (disabled, upcall stack): the kernel preempted the enabled
  * domain, or it yielded, and saved the registers in enabled_area. They
- * belong to `current` (the idle context is simply restarted). Round robin:
+ * belong to `threads_current` (the idle context is simply restarted). Round robin:
  * the preempted thread goes to the end of the run queue.
  */
 void threads_run_upcall(struct dispatcher_shared *disp)
 {
-    struct thread *me = current;
+    struct thread *me = threads_current;
 
     if (me != NULL) {
         arch_regs_copy(&me->regs, &disp->enabled_area);
@@ -259,7 +235,7 @@ void threads_init(struct dispatcher_shared *disp)
     all_threads = &main_thread;
     live_threads = 1;
     total_threads = 1;
-    current = &main_thread;
+    threads_current = &main_thread;
     disp->current_thread = 0;
     _set_tls(__tls_base);
 }
@@ -438,11 +414,11 @@ errval_t thread_join(struct thread *t, int *retval)
         threads_restore(was);
         return LIB_ERR_THREAD_INVALID;
     }
-    if (t == current) {
+    if (t == threads_current) {
         threads_restore(was);
         return LIB_ERR_THREAD_JOIN_SELF;
     }
-    if (t == &main_thread || (t == program_main && current != &main_thread)) {
+    if (t == &main_thread || (t == program_main && threads_current != &main_thread)) {
         threads_restore(was);
         return LIB_ERR_THREAD_JOIN_MAIN;      /* only the runtime waits for main */
     }
@@ -451,7 +427,7 @@ errval_t thread_join(struct thread *t, int *retval)
         return LIB_ERR_THREAD_JOIN_BUSY;
     }
     if (t->state != THREAD_EXITED) {
-        t->joiner = current;
+        t->joiner = threads_current;
         threads_block(NULL);          /* thread_exit wakes us; returns enabled */
         threads_disable();
     }
@@ -474,7 +450,7 @@ void thread_exit(int retval)
     struct thread *me;
 
     threads_disable();
-    me = current;
+    me = threads_current;
     me->retval = retval;
     me->state = THREAD_EXITED;
     live_threads--;
@@ -493,7 +469,7 @@ void thread_exit(int retval)
 void thread_yield(void)
 {
     bool was = threads_disable();
-    struct thread *me = current;
+    struct thread *me = threads_current;
 
     if (was || me == NULL || run_queue == NULL) {
         threads_restore(was);
@@ -506,10 +482,10 @@ void thread_yield(void)
 }
 
 /* The running thread; NULL in the idle context. Lock-free: only the
- * scheduler changes `current`, and a thread always sees itself. */
+ * scheduler changes `threads_current`, and a thread always sees itself. */
 struct thread *thread_self(void)
 {
-    return current;
+    return threads_current;
 }
 
 /* A thread's id (0 = main, created ones from 1 up, never reused);
@@ -557,7 +533,7 @@ errval_t thread_set_exception_handler(thread_exception_handler_fn new_handler,
                                       void *new_stack_base, void *new_stack_top,
                                       void **old_stack_base, void **old_stack_top)
 {
-    struct thread *me = current;
+    struct thread *me = threads_current;
 
     if ((new_stack_base == NULL) != (new_stack_top == NULL)
         || (new_stack_base != NULL && (uintptr_t)new_stack_base >= (uintptr_t)new_stack_top)) {
@@ -596,8 +572,8 @@ errval_t thread_set_exception_handler(thread_exception_handler_fn new_handler,
 
 void thread_exception_note(const char *why)
 {
-    if (current != NULL) {
-        current->fail_note = why;
+    if (threads_current != NULL) {
+        threads_current->fail_note = why;
     }
 }
 
@@ -630,7 +606,7 @@ static void __attribute__((noreturn)) exception_trampoline(struct thread *me)
  */
 void threads_fault_upcall(struct dispatcher_shared *disp)
 {
-    struct thread *me = current;
+    struct thread *me = threads_current;
     struct arch_registers regs;
 
     if (me == NULL) {

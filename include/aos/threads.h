@@ -21,6 +21,7 @@
 #include <autarky/errors.h>
 #include <autarky/dispatcher.h>
 #include <arch/registers.h>
+#include <autarky/layout.h>
 
 struct thread;
 typedef int (*thread_func_t)(void *arg);
@@ -123,10 +124,32 @@ void thread_sem_post(struct thread_sem *s);
  * lib/libc_locks.c); not for domains ----
  */
 struct dispatcher_shared;
-/* Enter disabled mode; returns whether the dispatcher was disabled already. */
-bool threads_disable(void);
-/* Leave disabled mode unless `was_disabled` (the value threads_disable gave). */
-void threads_restore(bool was_disabled);
+/* The running thread (lib/threads.c); NULL in the idle context. */
+extern struct thread *threads_current;
+
+/* Enter disabled mode; returns whether the dispatcher was disabled already.
+ * Inline: every lock operation does it (the frame is at USER_DISP_VADDR).
+ * The compiler barrier keeps queue updates inside the disabled section. */
+static inline bool threads_disable(void)
+{
+    volatile uint32_t *disabled =
+        &((struct dispatcher_shared *)USER_DISP_VADDR)->disabled;
+    bool was = *disabled != 0;
+
+    *disabled = 1;
+    __asm__ volatile("" ::: "memory");
+    return was;
+}
+
+/* Leave disabled mode unless `was_disabled` (the value threads_disable
+ * gave). A preemption that arrived while disabled was simply delayed. */
+static inline void threads_restore(bool was_disabled)
+{
+    __asm__ volatile("" ::: "memory");
+    if (!was_disabled) {
+        ((struct dispatcher_shared *)USER_DISP_VADDR)->disabled = 0;
+    }
+}
 /* Disabled: put the caller on wait queue `*queue` (NULL: on none) and run
  * another thread. Returns enabled, after thread_wakeup() and a dispatch. */
 void threads_block(void **queue);
