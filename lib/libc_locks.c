@@ -134,5 +134,18 @@ void __retarget_lock_release_recursive(_LOCK_T lock)
         return;
     }
     lock->count = 0;
-    thread_mutex_unlock(&lock->mutex);
+    bool was = threads_disable();       /* no waiter: the common case, inline */
+    if (lock->mutex.waiters == NULL) {
+        lock->mutex.holder = NULL;
+        lock->mutex.locked = 0;
+        threads_restore(was);
+        return;
+    }
+    threads_restore(was);
+    thread_mutex_unlock(&lock->mutex);  /* hand it to the first waiter */
+}
+
+bool libc_malloc_lock_held(void)
+{
+    return __lock___libc_recursive_mutex.mutex.locked != 0;
 }

@@ -1,4 +1,12 @@
 /*
+ * Where malloc's memory comes from, by size (the link wraps malloc, free,
+ * calloc, realloc and mallinfo: site_scons --wrap, so every caller, the C
+ * library included, comes through here):
+ *
+ *   <= SMALL_MAX (1 KiB)    size-class runs (malloc_small.c)
+ *   <  MALLOC_LARGE         picolibc's heap over sbrk (morecore.c)
+ *   >= MALLOC_LARGE         a HEAP block of its own (below)
+ *
  * Large allocations beside the C library's heap. picolibc's allocator
  * never gives memory back to sbrk, so a program that frees a large block
  * would keep its RAM for ever. Allocations of MALLOC_LARGE bytes or more
@@ -17,6 +25,8 @@
  * obeyed.
  */
 #include <aos/morecore.h>
+#include "malloc_internal.h"
+#include <aos/threads.h>
 #include <aos/paging.h>
 #include <errno.h>
 #include <string.h>
@@ -73,8 +83,47 @@ static struct large_header *large_header(void *p)
     return h;
 }
 
+bool libc_malloc_lock_held(void);
+
+/*
+ * A small object (NULL: fall back to the heap). The common case runs in
+ * disabled mode, which excludes every other thread, while nobody holds
+ * the malloc lock; otherwise, or when a new run is needed, under the lock.
+ */
+static void *small_locked_alloc(size_t size)
+{
+    bool was = threads_disable();
+    void *p = libc_malloc_lock_held() ? NULL : small_alloc_fast(size);
+
+    threads_restore(was);
+    if (p == NULL) {
+        __retarget_lock_acquire_recursive(&__lock___libc_recursive_mutex);
+        p = small_alloc(size);
+        __retarget_lock_release_recursive(&__lock___libc_recursive_mutex);
+    }
+    return p;
+}
+
+static void small_locked_free(void *p)
+{
+    bool was = threads_disable();
+    bool done = !libc_malloc_lock_held() && small_free_fast(p);
+
+    threads_restore(was);
+    if (!done) {
+        __retarget_lock_acquire_recursive(&__lock___libc_recursive_mutex);
+        small_free(p);
+        __retarget_lock_release_recursive(&__lock___libc_recursive_mutex);
+    }
+}
+
 void *__wrap_malloc(size_t size)
 {
+    void *p;
+
+    if (size <= SMALL_MAX && (p = small_locked_alloc(size)) != NULL) {
+        return p;
+    }
     return size >= MALLOC_LARGE ? large_alloc(size) : __real_malloc(size);
 }
 
@@ -83,6 +132,12 @@ void *__wrap_calloc(size_t n, size_t size)
     if (size != 0 && n > SIZE_MAX / size) {
         errno = ENOMEM;
         return NULL;
+    }
+    if (n * size <= SMALL_MAX) {
+        void *p = small_locked_alloc(n * size);
+        if (p != NULL) {
+            return memset(p, 0, n * size);   /* objects are reused: clear */
+        }
     }
     /* fresh pages fault in zeroed: a large block needs no memset */
     return n * size >= MALLOC_LARGE ? large_alloc(n * size) : __real_calloc(n, size);
@@ -96,7 +151,7 @@ void *__wrap_calloc(size_t n, size_t size)
  * lock is held across both, so no other thread can be handed the block
  * in between (lock order: malloc, then paging).
  */
-static void small_free(void *p)
+static void heap_free(void *p)
 {
     size_t n = malloc_usable_size(p);   /* the caller still owns p */
 
@@ -119,8 +174,12 @@ void __wrap_free(void *p)
     if (p == NULL) {
         return;
     }
+    if (small_owns(p)) {
+        small_locked_free(p);
+        return;
+    }
     if (in_small_heap(p)) {
-        small_free(p);
+        heap_free(p);
         return;
     }
     h = large_header(p);
@@ -135,24 +194,43 @@ void *__wrap_realloc(void *p, size_t size)
 {
     struct large_header *h;
     void *q;
-    size_t old;
+    size_t old = 0;
 
     if (p == NULL) {
         return __wrap_malloc(size);
     }
-    if (in_small_heap(p) && size < MALLOC_LARGE) {
+    if (small_owns(p)) {
+        old = small_size(p);
+        if (size <= old && size * 2 > old) {
+            return p;                           /* still fits its class */
+        }
+    } else if (in_small_heap(p) && size < MALLOC_LARGE && size > SMALL_MAX) {
         return __real_realloc(p, size);
+    } else {
+        h = in_small_heap(p) ? NULL : large_header(p);
+        if (!in_small_heap(p) && h == NULL) {
+            errno = EINVAL;
+            return NULL;
+        }
+        old = h != NULL ? h->size : malloc_usable_size(p);
     }
-    h = in_small_heap(p) ? NULL : large_header(p);
-    if (!in_small_heap(p) && h == NULL) {
-        errno = EINVAL;
-        return NULL;
-    }
-    old = h != NULL ? h->size : malloc_usable_size(p);
     q = __wrap_malloc(size);
     if (q != NULL) {
         memcpy(q, p, old < size ? old : size);
         __wrap_free(p);
     }
     return q;
+}
+
+/* mallinfo counts the size classes' objects too (tests compare it). */
+struct mallinfo __real_mallinfo(void);
+
+struct mallinfo __wrap_mallinfo(void)
+{
+    struct mallinfo mi = __real_mallinfo();
+
+    __retarget_lock_acquire_recursive(&__lock___libc_recursive_mutex);
+    mi.uordblks += small_in_use();
+    __retarget_lock_release_recursive(&__lock___libc_recursive_mutex);
+    return mi;
 }

@@ -48,10 +48,10 @@ def domain_env():
                LINKFLAGS=['--specs=picolibc.specs', '-nostartfiles',
                           '-T', 'lib/arch/%s/domain.ld' % ARCH,
                           '-Wl,--build-id=none',
-                          # large allocations bypass picolibc's heap
-                          # (morecore/malloc_large.c)
+                          # malloc by size: size classes, picolibc's heap,
+                          # own blocks (morecore/malloc_large.c)
                           '-Wl,--wrap=malloc,--wrap=free,--wrap=calloc,'
-                          '--wrap=realloc'])
+                          '--wrap=realloc,--wrap=mallinfo'])
     return env
 
 

@@ -229,6 +229,41 @@ static void map_unmap(void)
                 LIB_ERR_PAGING_BAD_ARGS);
 }
 
+/* Small objects in size classes: distinct, intact, calloc'ed ones zero,
+ * realloc keeps the bytes, and freeing them all gives their pages back. */
+static void small_objects(void)
+{
+    enum { N = 6000 };
+    static unsigned char *obj[N];
+    struct paging_info before = info();
+
+    for (int i = 0; i < N; i++) {
+        size_t sz = 1 + (i * 37) % 1024;
+        obj[i] = (i % 5 == 0) ? calloc(1, sz) : malloc(sz);
+        UEXPECT(obj[i] != NULL, "allocation %d of %zu bytes failed", i, sz);
+        if (i % 5 == 0) {
+            for (size_t b = 0; b < sz; b++) {
+                UEXPECT(obj[i][b] == 0, "calloc'ed object %d byte %zu not zero", i, b);
+            }
+        }
+        memset(obj[i], (int)(i & 0xff), sz);
+    }
+    for (int i = 0; i < N; i++) {
+        size_t sz = 1 + (i * 37) % 1024;
+        UEXPECT(obj[i][0] == (i & 0xff) && obj[i][sz - 1] == (i & 0xff),
+                "object %d was overwritten", i);
+    }
+    obj[1] = realloc(obj[1], 900);                  /* 38 bytes -> another class */
+    UEXPECT(obj[1] != NULL && obj[1][37] == 1, "realloc lost the bytes");
+    for (int i = 0; i < N; i++) {
+        free(obj[i]);
+    }
+    /* kept: one empty run per size class (23) and the page bitmap (2) */
+    UEXPECT(info().lazy_pages <= before.lazy_pages + 30,
+            "%lu pages still mapped after freeing every small object (%lu before)",
+            (unsigned long)info().lazy_pages, (unsigned long)before.lazy_pages);
+}
+
 /* The sbrk heap grows past its first 64 MiB block into the block above. */
 static void heap_grows(void)
 {
@@ -260,6 +295,7 @@ static const struct utest_case cases[] = {
     { "VSPACE_MALLOC_32MIB", malloc_32mib },
     { "VSPACE_STACK_GROWS", stack_grows },
     { "VSPACE_THREADS_RACE_SAME_PAGES", threads_race },
+    { "VSPACE_SMALL_OBJECTS", small_objects },
     { "VSPACE_HEAP_GROWS", heap_grows },
     { "VSPACE_MIXED_512MIB", mixed_512mib },
     UTEST_END

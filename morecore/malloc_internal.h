@@ -1,0 +1,24 @@
+/*
+ * The parts of malloc in morecore/ (not an interface for domains):
+ * malloc_large.c routes each call by size and by the address freed.
+ */
+#ifndef MORECORE_MALLOC_INTERNAL_H
+#define MORECORE_MALLOC_INTERNAL_H
+
+#include <stddef.h>
+#include <stdbool.h>
+
+#define SMALL_MAX 1024u             /* larger ones: picolibc's heap or own blocks */
+
+/* malloc_small.c; the caller holds the C library's malloc lock */
+void *small_alloc(size_t size);     /* NULL: no room */
+void small_free(void *p);
+/* The same in disabled mode without the lock (its holder cannot run):
+ * NULL / false when the call would need a new run or give one back. */
+void *small_alloc_fast(size_t size);
+bool small_free_fast(void *p);
+bool small_owns(const void *p);
+size_t small_size(const void *p);   /* the object's class size */
+size_t small_in_use(void);
+
+#endif
