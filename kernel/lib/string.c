@@ -16,45 +16,12 @@
 
 void *memset(void *dst, int c, size_t n)
 {
-    unsigned char *d = dst;
-    unsigned char byte = (unsigned char)c;
-
-    if (WORD_ALIGNED(d)) {
-        uint32_t word = byte * 0x01010101u;
-        uint32_t *w = (uint32_t *)d;
-        if (word == 0 && n >= 32) {         /* zeroing new objects: the hot case */
-            size_t bulk = n & ~(size_t)31;
-            arch_zero_32s(w, bulk);
-            w += bulk / sizeof(uint32_t);
-            n -= bulk;
-        }
-        for (; n >= 4 * sizeof(uint32_t); n -= 4 * sizeof(uint32_t)) {
-            w[0] = word; w[1] = word; w[2] = word; w[3] = word;
-            w += 4;
-        }
-        for (; n >= sizeof(uint32_t); n -= sizeof(uint32_t)) {
-            *w++ = word;
-        }
-        d = (unsigned char *)w;
-    }
-    while (n-- > 0) {
-        *d++ = byte;
-    }
-    return dst;
+    return arch_memset(dst, c, n);      /* shared with domains: arch/memops.h */
 }
 
 void *memcpy(void *restrict dst, const void *restrict src, size_t n)
 {
-    unsigned char *d = dst;
-    const unsigned char *s = src;
-
-    if (WORD_ALIGNED(d) && WORD_ALIGNED(s)) {
-        n = arch_copy_words(&d, &s, n);
-    }
-    while (n-- > 0) {
-        *d++ = *s++;
-    }
-    return dst;
+    return arch_memcpy(dst, src, n);
 }
 
 /* Like memcpy, but the areas may overlap: copies backwards when dst is above src. */

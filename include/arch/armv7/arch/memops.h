@@ -67,4 +67,52 @@ static inline size_t arch_copy_words(unsigned char **dst, const unsigned char **
     return n;
 }
 
+/*
+ * memset and memcpy themselves, for the kernel (kernel/lib/string.c) and
+ * for domains (lib/arch/armv7/memops.c), each of which defines the
+ * symbols around these. (A file including this needs
+ * `#pragma GCC optimize("no-tree-loop-distribute-patterns")`, or GCC turns
+ * the loops back into calls to memset/memcpy.)
+ */
+static inline void *arch_memset(void *dst, int c, size_t n)
+{
+    unsigned char *d = dst, byte = (unsigned char)c;
+    uint32_t word = byte * 0x01010101u, *w;
+
+    while (n > 0 && ((uintptr_t)d & 3u) != 0) {
+        *d++ = byte;
+        n--;
+    }
+    if (word == 0 && n >= 32) {             /* zeroing new objects: the hot case */
+        size_t bulk = n & ~(size_t)31;
+        arch_zero_32s(d, bulk);
+        d += bulk;
+        n -= bulk;
+    }
+    for (w = (uint32_t *)d; n >= 16; n -= 16, w += 4) {
+        w[0] = word; w[1] = word; w[2] = word; w[3] = word;
+    }
+    for (; n >= 4; n -= 4) {
+        *w++ = word;
+    }
+    for (d = (unsigned char *)w; n > 0; n--) {
+        *d++ = byte;
+    }
+    return dst;
+}
+
+static inline void *arch_memcpy(void *restrict dst, const void *restrict src, size_t n)
+{
+    unsigned char *d = dst;
+    const unsigned char *s = src;
+
+    if ((((uintptr_t)d | (uintptr_t)s) & 3u) == 0) {
+        n = arch_copy_words(&d, &s, n);
+    }
+    while (n-- > 0) {
+        *d++ = *s++;
+    }
+    return dst;
+}
+
 #endif
