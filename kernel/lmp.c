@@ -175,6 +175,7 @@ errval_t lmp_deliver_kernel(struct cte *ep, const uint32_t *words, uint32_t nwor
  */
 errval_t sys_wait(struct dcb *dcb, struct arch_registers *regs)
 {
+    dispatcher_retry_kill_notices();        /* a receiver draining its ring */
     if (ring_used(&dcb_shared(dcb)->lmp) != 0) {
         return SYS_ERR_OK;
     }

@@ -28,6 +28,7 @@ void trap_syscall(struct arch_registers *regs)
         err = sys_invoke(&dcb->ctes[DCB_CTE_CSPACE], regs);
         break;
     case SYS_YIELD:
+        dispatcher_retry_kill_notices();
         regs->r[0] = SYS_ERR_OK;
         sched_save_current(regs);
         sched_run_next();

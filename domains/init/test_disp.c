@@ -328,6 +328,44 @@ static void exit_endpoint_told_of_kill(void)
 }
 
 /*
+ * A KILLED notice that finds the receiver's ring full is not lost: the
+ * kernel sends it again when the receiver waits or yields.
+ */
+static void kill_notice_waits_for_room(void)
+{
+    struct child c;
+    capaddr_t ep, badged;
+    struct lmp_msg msg;
+    uint32_t word = 0;
+    int yields;
+
+    EXPECT_OK(build_child(&c, faulting_code, ARRAY_LENGTH(faulting_code), KILLED_NAME));
+    EXPECT_OK(setup_child(&c));
+    EXPECT_OK(scratch_object(ObjType_Endpoint, OBJSIZE_ENDPOINT, &ep));
+    EXPECT_OK(ep_bind(ep, CAP_DISPATCHER));
+    badged = SCRATCH(scratch_slot());
+    EXPECT_OK(cap_mint(SCRATCH_CNODE, CPTR_L2_INDEX(badged), ep, CAP_RIGHTS_ALL, 78));
+    EXPECT_OK(disp_set_exit_ep(c.disp, badged));
+    while (err_is_ok(lmp_try_send(ep, CPTR_NULL, 0, &word, 1))) {   /* fill our ring */
+        word++;
+    }
+    EXPECT_EQ("ring full", lmp_pending(), LMP_RING_SLOTS);
+    EXPECT_OK(disp_start(c.disp));
+    for (yields = 0; yields < 100 && err_no(disp_start(c.disp)) != SYS_ERR_DISP_NOT_RUNNABLE;
+         yields++) {
+        EXPECT_OK(sys_yield());
+    }
+    EXPECT_EQ("still only our own messages", lmp_pending(), LMP_RING_SLOTS);
+    for (uint32_t i = 0; i < LMP_RING_SLOTS; i++) {
+        EXPECT(lmp_poll(&msg) && msg.badge == 0, "message %lu is not ours", (unsigned long)i);
+    }
+    EXPECT_OK(sys_yield());                 /* room now: the notice comes */
+    EXPECT(lmp_poll(&msg), "the KILLED notice was lost");
+    EXPECT_EQ("badge", msg.badge, 78);
+    EXPECT_EQ("word 0", msg.words[0], LMP_KERNEL_MSG_KILLED);
+}
+
+/*
  * Revoking the RAM under a running domain destroys its DCB and takes it
  * off the CPU; the system (init) keeps running and no capability is left.
  */
@@ -374,6 +412,7 @@ const struct test_case disp_tests[] = {
     { "DISP_START_STOP_SECOND_DOMAIN", start_stop_second_domain },
     { "DISP_KILLED_ON_FAULT_WHILE_DISABLED", killed_on_fault_while_disabled },
     { "DISP_EXIT_ENDPOINT_TOLD_OF_KILL", exit_endpoint_told_of_kill },
+    { "DISP_KILL_NOTICE_WAITS_FOR_ROOM", kill_notice_waits_for_room },
     { "DISP_REVOKE_RUNNING_DOMAIN", revoke_running_domain },
     { "DISP_DELETE_DISPATCHER", delete_dispatcher },
     TEST_CASES_END

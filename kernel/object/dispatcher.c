@@ -226,6 +226,24 @@ void dispatcher_kill(struct dcb *dcb, const char *why, uint32_t pc,
     sched_forget_current(dcb);
     if (dcb->ctes[DCB_CTE_EXIT_EP].cap.type == ObjType_Endpoint) {
         const uint32_t words[3] = { LMP_KERNEL_MSG_KILLED, dcb->domain_id, pc };
-        lmp_deliver_kernel(&dcb->ctes[DCB_CTE_EXIT_EP], words, 3);
+        if (err_no(lmp_deliver_kernel(&dcb->ctes[DCB_CTE_EXIT_EP], words, 3))
+            == SYS_ERR_LMP_BUF_FULL) {
+            kill_notice_defer(dcb, pc);     /* never lost: sent again later */
+        }
+    }
+}
+
+void dispatcher_retry_kill_notices(void)
+{
+    struct dcb *dcb = kill_notice_first(), *next;
+
+    for (; dcb != NULL; dcb = next) {
+        const uint32_t words[3] = { LMP_KERNEL_MSG_KILLED, dcb->domain_id, dcb->notice_pc };
+        next = dcb->notice_next;
+        if (dcb->ctes[DCB_CTE_EXIT_EP].cap.type != ObjType_Endpoint
+            || err_no(lmp_deliver_kernel(&dcb->ctes[DCB_CTE_EXIT_EP], words, 3))
+               != SYS_ERR_LMP_BUF_FULL) {
+            kill_notice_drop(dcb);          /* delivered, or nobody to tell */
+        }
     }
 }

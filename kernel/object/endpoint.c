@@ -85,8 +85,45 @@ void endpoint_destroyed(const struct capability *cap)
     endpoint_unlink(endpoint_of_cap(cap));
 }
 
+/* ---- undelivered KILLED notices (see kernel/include/kernel/dispatcher.h) ---- */
+
+static struct dcb *notices;
+
+void kill_notice_defer(struct dcb *dcb, uint32_t pc)
+{
+    if (!dcb->notice_pending) {
+        dcb->notice_pending = 1;
+        dcb->notice_pc = pc;
+        dcb->notice_next = notices;
+        notices = dcb;
+    }
+}
+
+void kill_notice_drop(struct dcb *dcb)
+{
+    struct dcb **pp = &notices;
+
+    if (!dcb->notice_pending) {
+        return;
+    }
+    while (*pp != NULL && *pp != dcb) {
+        pp = &(*pp)->notice_next;
+    }
+    if (*pp == dcb) {
+        *pp = dcb->notice_next;
+    }
+    dcb->notice_pending = 0;
+    dcb->notice_next = NULL;
+}
+
+struct dcb *kill_notice_first(void)
+{
+    return notices;
+}
+
 void dispatcher_unbind_endpoints(struct dcb *dcb)
 {
+    kill_notice_drop(dcb);                  /* the DCB is going away */
     while (dcb->ep_list != NULL) {
         endpoint_unlink(dcb->ep_list);
     }

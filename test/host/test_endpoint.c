@@ -116,9 +116,30 @@ static void test_ep_revoke_ram_both(void)
     ASSERT_MDB();
 }
 
+/* Undelivered KILLED notices: kept in order of deferral, dropped once,
+ * and dropped when the DCB is destroyed. */
+static void test_kill_notice_list(void)
+{
+    struct dcb *dcb = new_disp();
+
+    CU_ASSERT_PTR_NULL(kill_notice_first());
+    kill_notice_defer(dcb, 0x1234);
+    kill_notice_defer(dcb, 0x5678);               /* once only */
+    CU_ASSERT_PTR_EQUAL(kill_notice_first(), dcb);
+    CU_ASSERT_EQUAL(dcb->notice_pc, 0x1234u);
+    CU_ASSERT_PTR_NULL(dcb->notice_next);
+    kill_notice_drop(dcb);
+    CU_ASSERT_PTR_NULL(kill_notice_first());
+    kill_notice_drop(dcb);                        /* harmless */
+    kill_notice_defer(dcb, 1);
+    ASSERT_OK(caps_delete(fx_slot(1, 10)));       /* the DCB dies */
+    CU_ASSERT_PTR_NULL(kill_notice_first());
+}
+
 HOST_SUITE(endpoint_suite, "endpoint objects", NULL, NULL, fx_setup,
            HOST_TEST(test_ep_bind),
            HOST_TEST(test_ep_bind_errors),
            HOST_TEST(test_ep_destroy_unlinks),
            HOST_TEST(test_ep_dispatcher_destroy_unbinds),
-           HOST_TEST(test_ep_revoke_ram_both))
+           HOST_TEST(test_ep_revoke_ram_both),
+           HOST_TEST(test_kill_notice_list))

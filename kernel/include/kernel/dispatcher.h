@@ -39,6 +39,8 @@ struct dcb {
     struct endpoint *ep_list;        /* endpoints bound to this DCB (endpoint.c) */
     uint32_t resume_enabled;         /* next dispatch returns from SYS_WAIT directly */
     uint32_t user_tls;               /* thread pointer (SYS_SET_TLS), loaded on dispatch */
+    struct dcb *notice_next;         /* on the list of undelivered KILLED notices */
+    uint32_t notice_pending, notice_pc;
 };
 
 /* The shared half, through the kernel's direct map (on every hot path). */
@@ -58,6 +60,14 @@ void sched_block(struct dcb *dcb);
 void sched_wake(struct dcb *dcb);
 /* Run `dcb` now (directed yield); the caller saved the current state. */
 void sched_switch_to(struct dcb *dcb) __attribute__((noreturn));
+
+/* KILLED notices that found the receiver's ring full (endpoint.c keeps
+ * the list, so that destroying a DCB takes it off): deliver them again
+ * whenever a domain waits or yields, until they fit. */
+void kill_notice_defer(struct dcb *dcb, uint32_t pc);
+void kill_notice_drop(struct dcb *dcb);
+struct dcb *kill_notice_first(void);
+void dispatcher_retry_kill_notices(void);
 
 /* Kill a domain with a one-line report (why, pc, addr). */
 void dispatcher_kill(struct dcb *dcb, const char *why, uint32_t pc, uint32_t addr);
