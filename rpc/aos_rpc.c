@@ -71,9 +71,14 @@ static errval_t call_locked_flags(struct aos_rpc *rpc, const uint32_t *req,
                                   uint32_t nwords, capaddr_t send_cap, uint32_t flags,
                                   capaddr_t recv_slot, struct lmp_msg *reply)
 {
-    uint32_t op = RPC_HDR_OP(req[0]);
+    uint32_t op = RPC_HDR_OP(req[0]), msg[LMP_MSG_WORDS], seq = ++rpc->seq;
     errval_t err;
 
+    for (uint32_t i = 0; i < LMP_MSG_WORDS; i++) {
+        msg[i] = req[i];
+    }
+    msg[0] = (msg[0] & 0x00ffffffu) | RPC_SEQ(seq);
+    req = msg;
     if (recv_slot != CPTR_NULL) {
         err = lmp_arm_recv_slot(recv_slot);
         if (err_is_fail(err)) {
@@ -92,7 +97,8 @@ static errval_t call_locked_flags(struct aos_rpc *rpc, const uint32_t *req,
     }
     for (;;) {
         lmp_recv(reply);
-        if (reply->words[0] == RPC_HDR(op, RPC_FLAG_REPLY) && reply->nwords >= 3) {
+        if (reply->words[0] == (RPC_HDR(op, RPC_FLAG_REPLY) | RPC_SEQ(seq))
+            && reply->nwords >= 3) {
             break;
         }
         drop_message(reply);

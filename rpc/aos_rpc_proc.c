@@ -22,7 +22,8 @@ static errval_t call_with_blob(struct aos_rpc *rpc, uint32_t op, uint32_t arg,
                                uint32_t nwords, struct lmp_msg *reply,
                                char **data, uint32_t *len)
 {
-    uint32_t req[LMP_MSG_WORDS] = { RPC_HDR(op, 0), arg };
+    uint32_t seq = ++rpc->seq;
+    uint32_t req[LMP_MSG_WORDS] = { RPC_HDR(op, 0) | RPC_SEQ(seq), arg };
     struct rpc_string_rx rx;
     errval_t err;
 
@@ -36,7 +37,7 @@ static errval_t call_with_blob(struct aos_rpc *rpc, uint32_t op, uint32_t arg,
     for (;;) {
         lmp_recv(reply);
         if (reply->cap != CPTR_NULL || reply->nwords == 0
-            || RPC_HDR_OP(reply->words[0]) != op) {
+            || RPC_HDR_OP(reply->words[0]) != op || RPC_HDR_SEQ(reply->words[0]) != seq) {
             continue;                       /* not ours: a stale message */
         }
         if (reply->words[0] & RPC_FLAG_REPLY) {

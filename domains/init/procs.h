@@ -34,6 +34,8 @@ struct proc {
     struct rpc_string_rx rx;     /* a string being received */
     uint32_t rx_op, rx_arg;      /* the op (and its header argument) rx is for */
     bool getchar_pending;        /* a GETCHAR waits for console input */
+    uint32_t req_seq;            /* sequence number of the request being handled */
+    uint32_t wait_seq, getchar_seq;   /* those of its deferred WAIT and GETCHAR */
     domainid_t waiters[PROC_MAX_WAITERS];   /* pids in PROC_WAIT on us */
     uint32_t nwaiters;
     uint32_t strings, numbers;   /* what it sent (tests, statistics) */

@@ -25,10 +25,10 @@ static bool slots_armed;     /* all LMP_RECV_CAP_SLOTS armed (the kernel only
                                 disarms one when it delivers a cap) */
 
 /* Send a reply; returns false if it could not be delivered. */
-static bool reply(struct proc *p, uint32_t op, errval_t err, const uint32_t *extra,
-                  uint32_t nextra, capaddr_t cap)
+static bool reply_seq(struct proc *p, uint32_t seq, uint32_t op, errval_t err,
+                      const uint32_t *extra, uint32_t nextra, capaddr_t cap)
 {
-    uint32_t words[LMP_MSG_WORDS] = { RPC_HDR(op, RPC_FLAG_REPLY) };
+    uint32_t words[LMP_MSG_WORDS] = { RPC_HDR(op, RPC_FLAG_REPLY) | RPC_SEQ(seq) };
 
     rpc_put_err(&words[1], err);
     for (uint32_t i = 0; i < nextra && 3 + i < LMP_MSG_WORDS; i++) {
@@ -36,6 +36,13 @@ static bool reply(struct proc *p, uint32_t op, errval_t err, const uint32_t *ext
     }
     return err_is_ok(lmp_try_send_msg(p->si.child_ep, cap, LMP_FLAG_YIELD, words,
                                       3 + nextra));
+}
+
+/* Reply to the request being handled (its sequence number echoed). */
+static bool reply(struct proc *p, uint32_t op, errval_t err, const uint32_t *extra,
+                  uint32_t nextra, capaddr_t cap)
+{
+    return reply_seq(p, p->req_seq, op, err, extra, nextra, cap);
 }
 
 static void handle_number(struct proc *p, const struct lmp_msg *m)
@@ -187,6 +194,7 @@ static void handle_getchar(struct proc *p, const struct lmp_msg *m)
         return;
     }
     p->getchar_pending = true;
+    p->getchar_seq = p->req_seq;
 }
 
 static void handle_exit(struct proc *p, const struct lmp_msg *m)
@@ -203,7 +211,7 @@ static bool send_fragments(struct proc *p, uint32_t op, const void *data, uint32
 
     for (uint32_t i = 0; i < n; i++) {
         uint32_t nw = rpc_pack_string_fragment(data, len, i, words);
-        words[0] = RPC_HDR(op, RPC_HDR_FLAGS(words[0]));
+        words[0] = RPC_HDR(op, RPC_HDR_FLAGS(words[0])) | RPC_SEQ(p->req_seq);
         if (err_is_fail(lmp_try_send_msg(p->si.child_ep, CPTR_NULL, 0, words, nw))) {
             return false;
         }
@@ -329,7 +337,7 @@ static void handle_vmmap(struct proc *p, const struct lmp_msg *m)
 void rpc_reply_wait(struct proc *waiter, struct proc *ended)
 {
     uint32_t w[2] = { (uint32_t)ended->status, ended->state == PROC_STATE_KILLED };
-    reply(waiter, RPC_OP_PROC_WAIT, SYS_ERR_OK, w, 2, CPTR_NULL);
+    reply_seq(waiter, waiter->wait_seq, RPC_OP_PROC_WAIT, SYS_ERR_OK, w, 2, CPTR_NULL);
 }
 
 /* WAIT: answer now if it ended, else when it does (proc_end). */
@@ -342,6 +350,7 @@ static void handle_wait(struct proc *p, const struct lmp_msg *m)
         err = INIT_ERR_KILL_INIT;           /* init and oneself never end for us */
     }
     if (err_is_ok(err) && t->state != PROC_STATE_RUNNING) {
+        p->wait_seq = p->req_seq;
         rpc_reply_wait(p, t);
         return;
     }
@@ -353,6 +362,7 @@ static void handle_wait(struct proc *p, const struct lmp_msg *m)
         return;
     }
     t->waiters[t->nwaiters++] = p->pid;
+    p->wait_seq = p->req_seq;
 }
 
 static void dispatch_message(struct proc *p, const struct lmp_msg *m)
@@ -398,7 +408,7 @@ static bool serve_console(void)
         }
         p->getchar_pending = false;
         uint32_t ch = (uint32_t)c;
-        reply(p, RPC_OP_GETCHAR, SYS_ERR_OK, &ch, 1, CPTR_NULL);
+        reply_seq(p, p->getchar_seq, RPC_OP_GETCHAR, SYS_ERR_OK, &ch, 1, CPTR_NULL);
     }
     return false;
 }
@@ -439,8 +449,11 @@ bool rpc_server_step(bool block)
         lmp_recv(&m);
     }
     p = proc_find(m.badge);
+    if (p != NULL && m.nwords > 0) {
+        p->req_seq = RPC_HDR_SEQ(m.words[0]);
+    }
     if (m.cap != CPTR_NULL && p != NULL && p->state == PROC_STATE_RUNNING
-        && m.words[0] == RPC_HDR(RPC_OP_FREE_RAM, 0)) {
+        && (m.words[0] & 0xffffu) == RPC_HDR(RPC_OP_FREE_RAM, 0)) {
         handle_free_ram(p, &m);
         return true;
     }

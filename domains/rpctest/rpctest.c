@@ -167,6 +167,17 @@ static void bad_strings(void)
     UEXPECT_OK(aos_rpc_send_string(init_rpc(), "still serving"));
 }
 
+/* A reply nobody waits for (to a request sent without waiting) must not
+ * be taken for the next call's: replies carry the call's sequence number. */
+static void stale_reply_ignored(void)
+{
+    uint32_t w[LMP_MSG_WORDS] = { RPC_HDR(RPC_OP_NUMBER, 0) | RPC_SEQ(0xee) };
+
+    UEXPECT_OK(lmp_send(init_rpc()->ep, CPTR_NULL, LMP_FLAG_YIELD, w, 1));  /* malformed */
+    UEXPECT_OK(aos_rpc_send_number(init_rpc(), 99));   /* its reply arrives first */
+    UEXPECT_OK(aos_rpc_send_string(init_rpc(), "after a stale reply"));
+}
+
 static void serial(void)
 {
     UEXPECT_OK(aos_rpc_serial_putchar(init_rpc(), '*'));
@@ -212,6 +223,7 @@ static const struct utest_case rpc_cases[] = {
     { "RPC_RAM_CAP_ERRORS", ram_cap_errors },
     { "RPC_BAD_REQUESTS", bad_requests },
     { "RPC_BAD_STRINGS", bad_strings },
+    { "RPC_STALE_REPLY_IGNORED", stale_reply_ignored },
     { "RPC_SERIAL", serial },
     { "RPC_THREADS_SHARE_CHANNEL", threads_share_channel },
     UTEST_END

@@ -23,6 +23,7 @@
 struct aos_rpc {
     capaddr_t ep;              /* endpoint to the server (badged for us) */
     uint32_t calls;            /* completed calls (statistics) */
+    uint8_t seq;               /* sequence number of the last call */
     struct thread_mutex lock;  /* one request outstanding at a time */
 };
 

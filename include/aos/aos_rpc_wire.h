@@ -3,7 +3,7 @@
  * Every RPC is one or more LMP messages (include/autarky/lmp.h: 8 words,
  * at most one cap) from client to server, answered by exactly one reply.
  *
- *   word 0   op (bits 0-7) | flags (bits 8-15)
+ *   word 0   op (bits 0-7) | flags (bits 8-15) | argument (16-23) | sequence (24-31)
  *   request  words 1.. per op, below
  *   reply    word 0 = op | RPC_FLAG_REPLY, words 1-2 = errval_t (lo, hi),
  *            words 3.. per op
@@ -66,8 +66,13 @@ enum rpc_op {
 #define RPC_HDR(op, flags)  ((uint32_t)(op) | (uint32_t)(flags))
 #define RPC_HDR_OP(w)       ((w) & 0xffu)
 #define RPC_HDR_FLAGS(w)    ((w) & 0xff00u)
-#define RPC_HDR_ARG(w)      ((w) >> 16)          /* a small argument (PROC_SPAWN: core) */
-#define RPC_HDR_WITH_ARG(op, flags, arg) (RPC_HDR(op, flags) | ((uint32_t)(arg) << 16))
+#define RPC_HDR_ARG(w)      (((w) >> 16) & 0xffu) /* a small argument (PROC_SPAWN: core) */
+#define RPC_HDR_WITH_ARG(op, flags, arg) (RPC_HDR(op, flags) | ((uint32_t)(arg) & 0xffu) << 16)
+/* Bits 24-31: the call's sequence number, chosen by the client and echoed
+ * in the reply and in fragments that answer it, so a stale reply (to an
+ * earlier, malformed call) is never taken for the current one. */
+#define RPC_HDR_SEQ(w)      ((w) >> 24)
+#define RPC_SEQ(seq)        ((uint32_t)(seq) << 24)
 #define RPC_NAME_MAX        255u                 /* command lines of PROC_SPAWN */
 
 #define RPC_STRING_FIRST_BYTES (6 * 4)
