@@ -64,7 +64,8 @@ static errval_t retype_check_range(const struct cte *src, enum objtype type,
     if (count == 0) {
         return SYS_ERR_RETYPE_INVALID_COUNT;
     }
-    if (offset >= src->cap.size || first % objtype_alignment(type, objsize) != 0) {
+    /* alignments are powers of two: a mask, not a 64-bit division */
+    if (offset >= src->cap.size || (first & (objtype_alignment(type, objsize) - 1)) != 0) {
         return SYS_ERR_RETYPE_INVALID_OFFSET;
     }
     if ((uint64_t)offset + (uint64_t)count * objsize > src->cap.size) {
