@@ -96,7 +96,35 @@ static void fill_segment_chunk(void *buf, size_t bytes, lvaddr_t vaddr, void *ct
     }
 }
 
-static errval_t load_image(struct spawninfo *si, const void *elf, size_t size)
+/*
+ * A read-only segment whose pages sit page-aligned in the image's frame:
+ * map a copy of the frame there instead of copying (code is shared).
+ */
+static bool share_segment(struct spawninfo *si, const struct elf_info *info, size_t i,
+                          const struct elf_pages *pages, capaddr_t elf_frame,
+                          errval_t *err)
+{
+    size_t file_offset = info->segs[i].offset - pages->copy_to;
+    capaddr_t copy;
+
+    if (elf_frame == CPTR_NULL || (pages->flags & VREGION_FLAGS_WRITE)
+        || file_offset % BASE_PAGE_SIZE != 0
+        || file_offset + pages->size > ROUND_UP(info->size, BASE_PAGE_SIZE)) {
+        return false;
+    }
+    *err = spawn_slot(si, &copy);
+    if (err_is_ok(*err)) {
+        *err = cap_copy_to(copy, elf_frame);
+    }
+    if (err_is_ok(*err)) {
+        *err = paging_map_fixed_offset(si->vspace, pages->start, copy, file_offset,
+                                       pages->size, pages->flags);
+    }
+    return true;
+}
+
+static errval_t load_image(struct spawninfo *si, const void *elf, size_t size,
+                           capaddr_t elf_frame)
 {
     struct elf_info *info = malloc(sizeof(*info));
     errval_t err;
@@ -112,7 +140,7 @@ static errval_t load_image(struct spawninfo *si, const void *elf, size_t size)
         struct elf_pages pages;
         struct segment_fill sf = { info, i, SYS_ERR_OK };
         err = elf_segment_pages(info, i, &pages);
-        if (err_is_ok(err)) {
+        if (err_is_ok(err) && !share_segment(si, info, i, &pages, elf_frame, &err)) {
             err = spawn_map_region(si, pages.start, pages.size, pages.flags, NULL,
                                    fill_segment_chunk, &sf);
         }
@@ -292,8 +320,8 @@ static errval_t build_dispatcher(struct spawninfo *si, capaddr_t parent_ep)
 }
 
 errval_t spawn_load(struct spawninfo *si, const void *elf, size_t size,
-                    int argc, const char *const argv[], capaddr_t parent_ep,
-                    uint32_t badge)
+                    capaddr_t elf_frame, int argc, const char *const argv[],
+                    capaddr_t parent_ep, uint32_t badge)
 {
     errval_t err = check_args(argc, argv);
 
@@ -308,7 +336,7 @@ errval_t spawn_load(struct spawninfo *si, const void *elf, size_t size,
         err = build_vspace(si);
     }
     if (err_is_ok(err)) {
-        err = load_image(si, elf, size);
+        err = load_image(si, elf, size, elf_frame);
     }
     if (err_is_ok(err)) {
         err = spawn_map_region(si, USER_STACK_TOP - SPAWN_STACK_SIZE, SPAWN_STACK_SIZE,

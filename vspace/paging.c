@@ -407,7 +407,7 @@ static errval_t map_piece(struct paging_state *st, struct paging_mapping *m,
 
 /* Map `total` pages of `frame` at `vaddr` into a new record (lock held). */
 static errval_t map_record(struct paging_state *st, lvaddr_t vaddr, capaddr_t frame,
-                           size_t bytes, uint32_t flags)
+                           uint32_t first_page, size_t bytes, uint32_t flags)
 {
     struct mapping_link *l = slab_alloc(&mapping_slab);
     uint32_t offset = 0, total = (bytes + BASE_PAGE_SIZE - 1) / BASE_PAGE_SIZE;
@@ -421,7 +421,8 @@ static errval_t map_record(struct paging_state *st, lvaddr_t vaddr, capaddr_t fr
     while (offset < total && err_is_ok(err)) {
         uint32_t room = VNODE_L2_ENTRIES - L2_INDEX(va);
         uint32_t pages = total - offset < room ? total - offset : room;
-        err = map_piece(st, &l->m, frame, offset == 0, va, offset, pages, flags);
+        err = map_piece(st, &l->m, frame, offset == 0, va, first_page + offset, pages,
+                        flags);
         offset += pages;
         va += pages * BASE_PAGE_SIZE;
     }
@@ -437,19 +438,22 @@ static errval_t map_record(struct paging_state *st, lvaddr_t vaddr, capaddr_t fr
 }
 
 /*
- * Map `bytes` of `frame` at exactly `vaddr`: a free range is reserved as a
- * FIXED block first; a range inside a block the caller reserved (e.g. with
- * paging_alloc) is mapped as it is.
+ * Map `bytes` of `frame`, from byte `offset` of it (page aligned), at
+ * exactly `vaddr`: a free range is reserved as a FIXED block first; a
+ * range inside a block the caller reserved (e.g. with paging_alloc) is
+ * mapped as it is.
  */
-errval_t paging_map_fixed(struct paging_state *st, lvaddr_t vaddr,
-                          capaddr_t frame, size_t bytes, uint32_t flags)
+errval_t paging_map_fixed_offset(struct paging_state *st, lvaddr_t vaddr,
+                                 capaddr_t frame, size_t offset, size_t bytes,
+                                 uint32_t flags)
 {
     struct buddy_block first, last;
     bool reserved;
     errval_t err;
 
-    if (vaddr % BASE_PAGE_SIZE != 0 || bytes == 0 || vaddr + bytes < vaddr
-        || vaddr + bytes > USER_TOP || (flags & ~VREGION_FLAGS_MASK) != 0) {
+    if (vaddr % BASE_PAGE_SIZE != 0 || offset % BASE_PAGE_SIZE != 0 || bytes == 0
+        || vaddr + bytes < vaddr || vaddr + bytes > USER_TOP
+        || (flags & ~VREGION_FLAGS_MASK) != 0) {
         return LIB_ERR_PAGING_BAD_ARGS;
     }
     bytes = ROUND_UP(bytes, BASE_PAGE_SIZE);
@@ -463,7 +467,7 @@ errval_t paging_map_fixed(struct paging_state *st, lvaddr_t vaddr,
         err = SYS_ERR_OK;      /* inside the caller's own reservation */
     }
     if (err_is_ok(err)) {
-        err = map_record(st, vaddr, frame, bytes, flags);
+        err = map_record(st, vaddr, frame, (uint32_t)(offset / BASE_PAGE_SIZE), bytes, flags);
         if (err_is_fail(err) && reserved) {
             buddy_free_range(&st->buddy, vaddr, bytes, NULL);
         }
@@ -471,6 +475,12 @@ errval_t paging_map_fixed(struct paging_state *st, lvaddr_t vaddr,
     paging_refill_slabs();
     paging_unlock(st);
     return err;
+}
+
+errval_t paging_map_fixed(struct paging_state *st, lvaddr_t vaddr,
+                          capaddr_t frame, size_t bytes, uint32_t flags)
+{
+    return paging_map_fixed_offset(st, vaddr, frame, 0, bytes, flags);
 }
 
 errval_t paging_map_frame(struct paging_state *st, void **buf, size_t bytes,
@@ -486,7 +496,7 @@ errval_t paging_map_frame(struct paging_state *st, void **buf, size_t bytes,
     paging_lock(st);
     err = reserve_any(st, bytes, BASE_PAGE_SIZE, BUDDY_TAG_FIXED, &va);
     if (err_is_ok(err)) {
-        err = map_record(st, va, frame, bytes, flags);
+        err = map_record(st, va, frame, 0, bytes, flags);
         if (err_is_fail(err)) {
             buddy_free(&st->buddy, va);
         }

@@ -42,7 +42,8 @@ errval_t procs_init(void)
 }
 
 /* The ELF of boot module `name`, mapped into init. */
-static errval_t find_module(const char *name, const void **image, size_t *size)
+static errval_t find_module(const char *name, const void **image, size_t *size,
+                           capaddr_t *frame)
 {
     const struct bootinfo *bi = get_bootinfo();
 
@@ -63,6 +64,7 @@ static errval_t find_module(const char *name, const void **image, size_t *size)
         }
         *image = module_image[i];
         *size = m->size;
+        *frame = m->cap;
         return SYS_ERR_OK;
     }
     return INIT_ERR_NO_SUCH_MODULE;
@@ -82,6 +84,7 @@ errval_t proc_spawn(int argc, const char *const argv[], const char *cmdline,
 {
     const void *image;
     size_t size;
+    capaddr_t frame;
     struct proc *p;
     errval_t err;
 
@@ -91,7 +94,7 @@ errval_t proc_spawn(int argc, const char *const argv[], const char *cmdline,
     if (count_state(PROC_STATE_RUNNING) >= PROC_MAX_LIVE) {
         return INIT_ERR_TOO_MANY_PROCS;
     }
-    err = find_module(argv[0], &image, &size);
+    err = find_module(argv[0], &image, &size, &frame);
     if (err_is_fail(err)) {
         return err;
     }
@@ -102,7 +105,7 @@ errval_t proc_spawn(int argc, const char *const argv[], const char *cmdline,
     }
     p->pid = next_pid++;
     p->state = PROC_STATE_RUNNING;
-    err = spawn_load(&p->si, image, size, argc, argv, server_ep, p->pid);
+    err = spawn_load(&p->si, image, size, frame, argc, argv, server_ep, p->pid);
     if (err_is_ok(err)) {
         err = spawn_start(&p->si);
         if (err_is_fail(err)) {

@@ -40,6 +40,10 @@ errval_t paging_free(struct paging_state *st, void *buf);
 /* Map `bytes` of `frame` at exactly `vaddr` (page aligned). */
 errval_t paging_map_fixed(struct paging_state *st, lvaddr_t vaddr,
                           capaddr_t frame, size_t bytes, uint32_t flags);
+/* The same from byte `offset` (page aligned) of the frame on. */
+errval_t paging_map_fixed_offset(struct paging_state *st, lvaddr_t vaddr,
+                                 capaddr_t frame, size_t offset, size_t bytes,
+                                 uint32_t flags);
 /* Reserve space and map `bytes` of `frame` there; *buf = the address. */
 errval_t paging_map_frame(struct paging_state *st, void **buf, size_t bytes,
                           capaddr_t frame, uint32_t flags);

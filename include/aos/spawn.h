@@ -83,11 +83,13 @@ struct spawninfo {
  * Build a child from `elf` (size bytes, validated here) with arguments
  * argv[0..argc-1] (argv[0] names it), whose endpoint to us is a copy of
  * `parent_ep` minted with `badge`. The child does not run yet. On failure
- * everything built so far is cleaned up.
+ * everything built so far is cleaned up. If `elf_frame` names a frame
+ * holding the image (CPTR_NULL: none), read-only segments map its pages
+ * instead of copies: every child of one module shares its code.
  */
 errval_t spawn_load(struct spawninfo *si, const void *elf, size_t size,
-                    int argc, const char *const argv[], capaddr_t parent_ep,
-                    uint32_t badge);
+                    capaddr_t elf_frame, int argc, const char *const argv[],
+                    capaddr_t parent_ep, uint32_t badge);
 errval_t spawn_start(struct spawninfo *si);
 /* Where spawn gets (and returns) the RAM for children: by default this
  * domain's own source (ram_alloc_aligned / ram_free); init passes its
