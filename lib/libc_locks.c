@@ -18,11 +18,7 @@
 #include <aos/threads.h>
 #include <sys/lock.h>
 #include <stdlib.h>
-
-struct __lock {
-    struct thread_mutex mutex;
-    uint32_t count;                /* recursion depth while held */
-};
+#include "libc_locks.h"
 
 struct __lock __lock___libc_recursive_mutex;
 
@@ -143,9 +139,4 @@ void __retarget_lock_release_recursive(_LOCK_T lock)
     }
     threads_restore(was);
     thread_mutex_unlock(&lock->mutex);  /* hand it to the first waiter */
-}
-
-bool libc_malloc_lock_held(void)
-{
-    return __lock___libc_recursive_mutex.mutex.locked != 0;
 }

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #define SMALL_MAX 1024u             /* larger ones: picolibc's heap or own blocks */
+#define SMALL_REGION_SIZE (256u << 20)   /* the runs' HEAP block */
 
 /* malloc_small.c; the caller holds the C library's malloc lock */
 void *small_alloc(size_t size);     /* NULL: no room */
@@ -17,7 +18,11 @@ void small_free(void *p);
  * NULL / false when the call would need a new run or give one back. */
 void *small_alloc_fast(size_t size);
 bool small_free_fast(void *p);
-bool small_owns(const void *p);
+extern unsigned long small_region; /* 0 until the first small object */
+static inline bool small_owns(const void *p)
+{
+    return small_region != 0 && (unsigned long)p - small_region < SMALL_REGION_SIZE;
+}
 size_t small_size(const void *p);   /* the object's class size */
 size_t small_in_use(void);
 

@@ -26,6 +26,7 @@
  */
 #include <aos/morecore.h>
 #include "malloc_internal.h"
+#include "../lib/libc_locks.h"
 #include <aos/threads.h>
 #include <aos/paging.h>
 #include <errno.h>
@@ -44,7 +45,6 @@ struct large_header {
     uint32_t pad[2];
 };
 
-extern struct __lock __lock___libc_recursive_mutex;
 void *__real_malloc(size_t size);
 void __real_free(void *ptr);
 void *__real_calloc(size_t n, size_t size);
@@ -82,8 +82,6 @@ static struct large_header *large_header(void *p)
     }
     return h;
 }
-
-bool libc_malloc_lock_held(void);
 
 /*
  * A small object (NULL: fall back to the heap). The common case runs in

@@ -21,7 +21,7 @@
 #include <string.h>
 #include "../vspace/paging_types.h"
 
-#define REGION_SIZE    (256u << 20)
+#define REGION_SIZE    SMALL_REGION_SIZE
 #define REGION_PAGES   (REGION_SIZE / BASE_PAGE_SIZE)
 #define BITMAP_PAGES   (REGION_PAGES / 8 / BASE_PAGE_SIZE)   /* 2 */
 #define RUN_HEADER     16u
@@ -50,19 +50,30 @@ static size_t in_use;               /* bytes handed out (class sizes) */
 
 static void *small_alloc_from(size_t size, bool may_grow);
 
-static uint32_t class_of(size_t size)
+/* class_of_16[(size + 15) / 16]: the smallest class that holds `size`
+ * (built at first use: the table is the class list's inverse). */
+static uint8_t class_of_16[SMALL_MAX / 16 + 1];
+static bool classes_ready;
+
+static void class_table_init(void)
 {
-    uint32_t c = size <= 256 ? (uint32_t)((size + 15) / 16) - (size != 0) : 16;
-    while (class_size[c] < size) {
-        c++;
+    uint32_t c = 0;
+
+    classes_ready = true;
+    for (uint32_t i = 0; i <= SMALL_MAX / 16; i++) {
+        while (class_size[c] < i * 16) {
+            c++;
+        }
+        class_of_16[i] = (uint8_t)c;
     }
-    return c;
 }
 
-bool small_owns(const void *p)
+static inline uint32_t class_of(size_t size)
 {
-    return region != 0 && (lvaddr_t)p - region < REGION_SIZE;
+    return class_of_16[(size + 15) / 16];
 }
+
+unsigned long small_region;          /* == region, for small_owns (inline) */
 
 size_t small_size(const void *p)
 {
@@ -87,6 +98,7 @@ static struct run *run_new(uint32_t cls)
             return NULL;
         }
         region = (lvaddr_t)buf;
+        small_region = region;
         page_used = buf;
     }
     for (uint32_t n = 0; n < bump / 32 + 1 && page == 0; n++, hint = (hint + 1) % (bump / 32 + 1)) {
@@ -146,10 +158,16 @@ void *small_alloc_fast(size_t size)
  * touches a fresh page: a page fault). */
 static void *small_alloc_from(size_t size, bool may_grow)
 {
-    uint32_t cls = class_of(size), sz = class_size[cls];
-    struct run *r = partial[cls];
+    uint32_t cls, sz;
+    struct run *r;
     void *obj;
 
+    if (!classes_ready) {
+        class_table_init();
+    }
+    cls = class_of(size);
+    sz = class_size[cls];
+    r = partial[cls];
     if (r == NULL && (!may_grow || (r = run_new(cls)) == NULL)) {
         return NULL;
     }
@@ -184,22 +202,20 @@ static void run_release(struct run *r)
     paging_unlock(st);
 }
 
-/* Would freeing `p` empty its run and give its page back? */
-static bool frees_run(const struct run *r)
-{
-    return r->used == 1 && (partial[r->cls] != r || r->next != NULL
-                            || (r->free_off == 0 && r->fresh_off + class_size[r->cls]
-                                                     > BASE_PAGE_SIZE));
-}
-
 bool small_free_fast(void *p)
 {
     struct run *r = (struct run *)((lvaddr_t)p & ~(lvaddr_t)(BASE_PAGE_SIZE - 1));
 
-    if (frees_run(r)) {
-        return false;                       /* needs the paging lock */
+    uint32_t sz = class_size[r->cls];
+    bool was_full = r->free_off == 0 && r->fresh_off + sz > BASE_PAGE_SIZE;
+
+    if (was_full || (r->used == 1 && (partial[r->cls] != r || r->next != NULL))) {
+        return false;                       /* relinks the run or gives it back */
     }
-    small_free(p);
+    *(uint16_t *)p = r->free_off;           /* the common case: push */
+    r->free_off = (uint16_t)((lvaddr_t)p - (lvaddr_t)r);
+    r->used--;
+    in_use -= sz;
     return true;
 }
 
