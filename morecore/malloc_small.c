@@ -48,7 +48,8 @@ static uint32_t hint;               /* a bitmap word that may have a free page *
 static struct run *partial[NCLASSES];
 static size_t in_use;               /* bytes handed out (class sizes) */
 
-static void *small_alloc_from(size_t size, bool may_grow);
+static inline __attribute__((always_inline)) void *small_alloc_from(size_t size,
+                                                                    bool may_grow);
 
 /* class_of_16[(size + 15) / 16]: the smallest class that holds `size`
  * (built at first use: the table is the class list's inverse). */
@@ -155,8 +156,10 @@ void *small_alloc_fast(size_t size)
 }
 
 /* An object of `size`'s class; a new run only if `may_grow` (a new run
- * touches a fresh page: a page fault). */
-static void *small_alloc_from(size_t size, bool may_grow)
+ * touches a fresh page: a page fault). Inlined into both callers: the
+ * fast one is malloc's common path. */
+static inline __attribute__((always_inline)) void *small_alloc_from(size_t size,
+                                                                    bool may_grow)
 {
     uint32_t cls, sz;
     struct run *r;
