@@ -11,7 +11,8 @@ instructions. See docs/linux-reference.md.
 For site_scons/bench.py:
 
     import linux_bench
-    figures = linux_bench.run('build', timeout=600)   # {name: instructions}
+    figures = linux_bench.run('build', timeout=600)   # {name: instructions, or
+                                                      #  permille for frag_*}
     linux_bench.REFERENCE                             # the mission README's figures
     linux_bench.LAST                                  # kernel, clock, ticks, console log
 
@@ -49,6 +50,10 @@ FIGURES = [
     ('fork_exec_wait', 'fork + exec + wait of a static "hello", small parent', 'run'),
     ('malloc_touch_64k', 'glibc malloc + touch 64 MiB in 64 KiB blocks', 'page'),
     ('fork_exec_wait_64m', 'fork + exec + wait of "hello", parent holds 64 MiB heap', 'run'),
+    # not times: resident RAM the heap added x 1000 / bytes live (fragbench.c)
+    ('frag_small_ram_per_live', 'heap fragmentation, small: RAM / live', 'permille'),
+    ('frag_mixed_ram_per_live', 'heap fragmentation, mixed: RAM / live', 'permille'),
+    ('frag_phase_ram_per_live', 'heap fragmentation, phase: RAM / live', 'permille'),
 ]
 
 # The mission README's table (../shared/mission/README.md), in instructions
@@ -185,10 +190,13 @@ def _compile(cache):
     if not shutil.which(CC):
         raise LinuxBenchError('%s not found: run  sh site_scons/ensure-deps.sh bench' % CC)
     out = {}
-    for prog, srcs, libs in (('init', ['bench.c'], ['-lpthread']), ('hello', ['hello.c'], [])):
-        srcs = [os.path.join(SRC_DIR, s) for s in srcs]
+    frag = ['fragbench.c', '../frag/frag_workloads.c']
+    for prog, srcs, libs in (('init', ['bench.c'], ['-lpthread']), ('hello', ['hello.c'], []),
+                             ('fragbench', frag, [])):
+        srcs = [os.path.normpath(os.path.join(SRC_DIR, s)) for s in srcs]
+        deps = srcs + [os.path.join(ROOT, 'bench', 'frag', 'frag_workloads.h')]
         exe = os.path.join(cache, prog)
-        if not os.path.exists(exe) or any(os.path.getmtime(s) > os.path.getmtime(exe) for s in srcs):
+        if not os.path.exists(exe) or any(os.path.getmtime(s) > os.path.getmtime(exe) for s in deps):
             r = _out([CC] + CFLAGS + ['-o', exe] + srcs + libs)
             if r.returncode != 0:
                 raise LinuxBenchError('compiling %s failed:\n%s' % (prog, r.stderr))
@@ -224,7 +232,7 @@ def initramfs(build_dir):
         ('dev', stat.S_IFDIR | 0o755, b'', 0, 0),
         ('dev/console', stat.S_IFCHR | 0o600, b'', 5, 1),   # init's stdin/out/err
     ]
-    for name in ('init', 'hello'):
+    for name in ('init', 'hello', 'fragbench'):
         with open(progs[name], 'rb') as f:
             entries.append((name, stat.S_IFREG | 0o755, f.read(), 0, 0))
     path = os.path.join(cache, 'initrd.cpio')
@@ -245,10 +253,15 @@ def qemu_command(vmlinuz, initrd):
 
 
 def parse(console):
-    """Figures from the console output: ({name: ticks}, clock line, kernel, errors, done)."""
-    ticks, errors, clock, release, done = {}, [], None, None, False
+    """Figures from the console output: ({name: ticks}, {name: value}, clock line, kernel,
+    errors, done). Values (`LINUX-VALUE name n`) are figures that are not times."""
+    ticks, values, errors, clock, release, done = {}, {}, [], None, None, False
     for line in console.splitlines():
         line = line.strip('\r\n ')
+        v = re.match(r'^LINUX-VALUE (\S+) (\d+)$', line)
+        if v:
+            values[v.group(1)] = int(v.group(2))
+            continue
         m = re.match(r'^LINUX (\S+)(?: (.*))?$', line)
         if not m:
             continue
@@ -263,7 +276,7 @@ def parse(console):
             done = True
         elif re.match(r'^[0-9.]+$', rest):
             ticks[key] = float(rest)
-    return ticks, clock, release, errors, done
+    return ticks, values, clock, release, errors, done
 
 
 def run(build_dir, timeout):
@@ -290,13 +303,13 @@ def run(build_dir, timeout):
         rc = 'timeout after %ss' % timeout
     with open(log_path, 'w') as f:
         f.write(console)
-    ticks, clock, release, errors, done = parse(console)
+    ticks, values, clock, release, errors, done = parse(console)
     LAST.update(kernel=release, clock=clock, ticks=ticks, log=log_path)
 
     tail = '\n'.join(console.splitlines()[-15:])
     if errors:
         raise LinuxBenchError('benchmark errors: %s (console: %s)' % ('; '.join(errors), log_path))
-    missing = [n for n, _, _ in FIGURES if n not in ticks]
+    missing = [n for n, _, _ in FIGURES if n not in ticks and n not in values]
     if not done or missing or rc != 0:
         raise LinuxBenchError('Linux run incomplete (qemu status %s, missing %s); last lines of %s:\n%s'
                               % (rc, ', '.join(missing) or 'none', log_path, tail))
@@ -304,7 +317,9 @@ def run(build_dir, timeout):
         _say('WARNING: CNTVCT was not readable from user space; figures timed with %s' % clock)
     else:
         _say('timed with the virtual counter (%s); kernel %s' % (clock, release))
-    return {n: int(round(t * TICK_INSTRUCTIONS)) for n, t in ticks.items()}
+    figures = {n: int(round(t * TICK_INSTRUCTIONS)) for n, t in ticks.items()}
+    figures.update(values)
+    return figures
 
 
 def _fmt(v):
@@ -324,8 +339,10 @@ def main(argv=None):
     print('%-19s %12s %14s %14s %8s' % ('figure', 'ticks', 'instructions', 'README', 'diff'))
     for name, what, per in FIGURES:
         ref = REFERENCE.get(name)
-        print('%-19s %12.2f %14s %14s %8s  per %s: %s'
-              % (name, LAST['ticks'][name], _fmt(figs[name]), _fmt(ref) if ref else '-',
+        t = LAST['ticks'].get(name)
+        print('%-19s %12s %14s %14s %8s  per %s: %s'
+              % (name, '%.2f' % t if t is not None else '-', _fmt(figs[name]),
+                 _fmt(ref) if ref else '-',
                  '%+.1f%%' % (100.0 * (figs[name] - ref) / ref) if ref else '',
                  per, what))
     return 0

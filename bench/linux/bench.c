@@ -7,6 +7,9 @@
  *   LINUX <name> <ticks>                 ticks per operation, 2 decimals;
  *                                        1 tick = 16 instructions
  *   LINUX-INFO <name> total=<t> ops=<n>  the raw measurement behind it
+ *   LINUX-VALUE <name> <n>               a figure that is not a time (the
+ *                                        heap fragmentation ratios, printed
+ *                                        by /fragbench: fragbench.c)
  *   LINUX error <name> <what>            a figure that could not be taken
  *   LINUX done                           all figures printed
  *
@@ -452,6 +455,31 @@ static void release_64k(void)
     }
 }
 
+/* ---- heap fragmentation (bench/linux/fragbench.c) ---------------------
+ * A fresh process, so that glibc's heap starts empty, as a new domain's. */
+
+static void run_fragbench(void)
+{
+    char *argv[] = { "/fragbench", NULL };
+    char *envp[] = { NULL };
+    pid_t pid;
+    int st;
+
+    pid = fork();
+    if (pid < 0) {
+        fail("frag", "fork");
+        return;
+    }
+    if (pid == 0) {
+        execve(argv[0], argv, envp);
+        _exit(127);
+    }
+    if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        errno = ECHILD;
+        fail("frag", "fragbench did not exit 0");
+    }
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -471,6 +499,7 @@ int main(void)
         bench_fork_exec_wait("fork_exec_wait_64m", 20);
         release_64k();
     }
+    run_fragbench();
 
     printf("LINUX done\n");
     fflush(stdout);
