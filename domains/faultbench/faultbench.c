@@ -23,8 +23,8 @@
  * every page faulted exactly once. Exits 1 if an allocation fails or the
  * fault count is not what the loop must have caused.
  *
- * Arguments: [scale [raw]]: scale in percent of the malloc_free iteration
- * counts (default 100); `raw` turns off the slab work-around (nudge()).
+ * Argument: [scale]: scale in percent of the malloc_free iteration counts
+ * (default 100).
  */
 #include <aos/paging.h>
 #include <aos/syscalls.h>
@@ -45,36 +45,8 @@
 #define PAIRS            200000u
 #define POOL_SLOTS       256u
 
-#define NUDGE_PAGES      512u       /* 2 MiB: at most 3 new L2 tables */
-
 static unsigned scale = 100;
 static int failures;
-static bool nudge_on = true;
-static unsigned nudges;
-
-/*
- * Work-around for a fault-path bug on main (f83f328): the fault handler
- * maps pages through paging_map_page -> paging_shadow -> new_shadow, which
- * takes a shadow-table record from a slab that only paging_alloc,
- * paging_free, paging_reserve and the explicit-mapping calls refill. A
- * run of faults that needs more fresh L2 tables than the slab's reserve
- * (touching more than ~8 MiB of new 1 MiB sections with no paging_alloc
- * in between) ends in "out of memory for a page of the heap" (the cause:
- * LIB_ERR_PAGING_NO_METADATA). So every NUDGE_PAGES pages, *outside* the
- * timed intervals, we reserve and free one page, which refills the slabs.
- * Costs nothing measured; harmless once the handler refills on its own.
- * `faultbench <scale> raw` turns it off (to see the bug).
- */
-static void nudge(void)
-{
-    struct paging_state *st = get_current_paging_state();
-    void *b;
-
-    if (nudge_on && err_is_ok(paging_alloc(st, &b, PAGE, PAGE))) {
-        paging_free(st, b);
-        nudges++;
-    }
-}
 
 static unsigned scaled(unsigned n)
 {
@@ -112,22 +84,15 @@ static void check_faults(const char *what, const struct paging_info *a,
     }
 }
 
-/* One word written per page of [p, p + pages * PAGE), timed (in runs of
- * NUDGE_PAGES, with nudge() between them untimed). */
+/* One word written per page of [p, p + pages * PAGE), timed. */
 static uint64_t touch_loop(volatile uint32_t *p, uint32_t pages)
 {
-    uint64_t ticks = 0;
+    uint64_t t0 = counter_read();
 
-    for (uint32_t run = 0; run < pages; run += NUDGE_PAGES) {
-        uint32_t end = run + NUDGE_PAGES < pages ? run + NUDGE_PAGES : pages;
-        nudge();
-        uint64_t t0 = counter_read();
-        for (uint32_t i = run; i < end; i++) {
-            p[i * WORDS_PER_PAGE] = i;
-        }
-        ticks += counter_read() - t0;
+    for (uint32_t i = 0; i < pages; i++) {
+        p[i * WORDS_PER_PAGE] = i;
     }
-    return ticks;
+    return counter_read() - t0;
 }
 
 static bool bench_first_touch(void)
@@ -185,9 +150,6 @@ static bool bench_first_touch(void)
     p = buf;
     info(&a);
     for (uint32_t i = 0; i < MIN_PAGES; i++) {
-        if (i % NUDGE_PAGES == 0) {
-            nudge();
-        }
         t0 = counter_read();
         p[i * WORDS_PER_PAGE] = i;
         t1 = counter_read();
@@ -292,11 +254,6 @@ static bool bench_malloc_touch(void)
     info(&a);
     t0 = counter_read();
     for (uint32_t i = 0; i < BLOCKS; i++) {
-        if (i % (NUDGE_PAGES / (BLOCK / PAGE)) == 0) {
-            ticks += counter_read() - t0;
-            nudge();
-            t0 = counter_read();
-        }
         volatile char *p = malloc(BLOCK);
         if (p == NULL) {
             printf("faultbench: malloc(64 KiB) number %lu failed\n", (unsigned long)i);
@@ -342,9 +299,6 @@ int main(int argc, char **argv)
             scale = 100;
         }
     }
-    if (argc > 2 && strcmp(argv[2], "raw") == 0) {
-        nudge_on = false;
-    }
     info(&i0);
     printf("faultbench: %u instructions per counter tick (valid under -icount shift=0)\n",
            INSTR_PER_TICK);
@@ -355,6 +309,5 @@ int main(int argc, char **argv)
         || !bench_malloc_touch()) {
         return EXIT_FAILURE;
     }
-    printf("# slab nudges (untimed paging_alloc + paging_free of one page): %u\n", nudges);
     return failures == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
