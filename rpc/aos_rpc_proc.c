@@ -6,6 +6,7 @@
  */
 #include <aos/aos_rpc.h>
 #include <aos/aos_rpc_wire.h>
+#include <aos/vmmap.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -207,4 +208,50 @@ errval_t aos_rpc_process_get_vmmap(struct aos_rpc *chan, domainid_t pid,
     }
     free(data);
     return err;
+}
+
+static int block_cmp(const void *a, const void *b)
+{
+    uint32_t x = ((const struct aos_vm_block *)a)->base;
+    uint32_t y = ((const struct aos_vm_block *)b)->base;
+    return x < y ? -1 : x > y;
+}
+
+errval_t aos_rpc_process_get_vmblocks(struct aos_rpc *chan, domainid_t pid,
+                                      struct aos_vm_block **blocks, size_t *count,
+                                      size_t *unlisted)
+{
+    struct lmp_msg reply;
+    struct vmmap_entry e;
+    uint32_t len, n;
+    char *data;
+    errval_t err;
+
+    if (blocks == NULL || count == NULL || unlisted == NULL) {
+        return LIB_ERR_RPC_NULL_ARG;
+    }
+    *blocks = NULL;
+    *count = *unlisted = 0;
+    err = blob_call(chan, RPC_OP_PROC_VMBLOCKS, pid, 2, &reply, &data, &len);
+    if (err_is_fail(err)) {
+        return err;
+    }
+    n = reply.nwords >= 5 ? reply.words[3] : UINT32_MAX;
+    if (n > VMMAP_MAX_ENTRIES || len != n * sizeof(e) || (n > 0 && data == NULL)) {
+        free(data);
+        return LIB_ERR_RPC_BAD_REPLY;
+    }
+    if (n > 0 && (*blocks = malloc(n * sizeof(**blocks))) == NULL) {
+        free(data);
+        return LIB_ERR_RPC_NO_MEMORY;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        memcpy(&e, data + i * sizeof(e), sizeof(e));
+        (*blocks)[i] = (struct aos_vm_block){ e.base, (uint32_t)1 << e.order, e.tag };
+    }
+    free(data);
+    qsort(*blocks, n, sizeof(**blocks), block_cmp);
+    *count = n;
+    *unlisted = reply.words[4];
+    return SYS_ERR_OK;
 }

@@ -62,6 +62,8 @@ SHELL_EXPECT = [
     ('SHELL_PS_SELF', shell_output('ps', r' +1  running +0 +\d+ +\d+  shell')),
     ('SHELL_VMMAP', shell_output('vmmap 3', r'  address space by buddy tag.*')),
     ('SHELL_VMMAP_STACK', r'^    STACK +[1-9]\d* blocks +\d+ KiB$'),
+    ('SHELL_VMMAP_BLOCKS', r'^  blocks \(start-end, size, tag\):\n    0x00000000-0x000fffff +1024 KiB  GUARD$'),
+    ('SHELL_VMMAP_BLOCK_STACK', r'^    0x[0-9a-f]{8}-0x[0-9a-f]{8} +\d+ KiB  STACK$'),
     ('SHELL_KILL', shell_output('kill 3', r'\[3\] killed')),
     ('SHELL_WAIT_KILLED', shell_output('wait 3', r'\[3\] killed')),
     ('SHELL_KILL_TWICE', shell_output('kill 3', r'kill: cannot kill pid 3: [A-Z_]+ \(.*')),

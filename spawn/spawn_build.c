@@ -287,8 +287,8 @@ static errval_t build_dispatcher(struct spawninfo *si, capaddr_t parent_ep)
     if (err_is_ok(err)) {
         err = ep_bind(si->child_ep, si->dispatcher);
     }
-    if (err_is_ok(err)) {
-        err = spawn_map_region(si, USER_DISP_VADDR, BASE_PAGE_SIZE,
+    if (err_is_ok(err)) {           /* its 2nd page: the vmmap page, left zero */
+        err = spawn_map_region(si, USER_DISP_VADDR, USER_DISP_FRAME_SIZE,
                                VREGION_FLAGS_READ_WRITE, &si->dispframe,
                                fill_dispatcher, si);
     }

@@ -9,7 +9,8 @@
  *   others    the spawner describes the layout in the arguments page
  *             (struct spawn_layout_entry): FIXED sections whose L2 tables
  *             it made (copied to PAGECN, adopted here), and the first
- *             HEAP block for morecore.
+ *             HEAP block for morecore. Then the buddy starts listing its
+ *             blocks in the vmmap page the spawner mapped (aos/vmmap.h).
  */
 #include "paging_types.h"
 #include <aos/spawn.h>
@@ -78,5 +79,12 @@ errval_t paging_init(void)
     if (err_is_fail(err)) {
         return err;
     }
-    return get_bootinfo() != NULL ? layout_init(st) : layout_child(st);
+    if (get_bootinfo() != NULL) {
+        return layout_init(st);
+    }
+    err = layout_child(st);
+    if (err_is_ok(err)) {           /* from now on init can read our blocks */
+        err = buddy_publish(&st->buddy, (struct vmmap_page *)USER_VMMAP_VADDR);
+    }
+    return err;
 }

@@ -74,23 +74,8 @@ void paging_lock(struct paging_state *st)
     st->lock.depth = 1;
 }
 
-/* Publish the address space by tag in the dispatcher frame, for the
- * process manager's vmmap (the buddy keeps the counts: O(1)). */
-static void publish_vm_summary(struct paging_state *st)
-{
-    struct dispatcher_shared *disp = get_dispatcher();
-
-    for (int t = 0; t < 5 && t < BUDDY_TAG_COUNT; t++) {
-        disp->vm_bytes[t] = (uint32_t)st->buddy.tag_bytes[t];
-        disp->vm_blocks[t] = (uint32_t)st->buddy.tag_blocks[t];
-    }
-}
-
 void paging_unlock(struct paging_state *st)
 {
-    if (st->lock.depth == 1 && st == &current) {
-        publish_vm_summary(st);
-    }
     if (--st->lock.depth == 0) {
         st->lock.owner = NULL;
         thread_mutex_unlock(&st->lock.m);

@@ -15,6 +15,8 @@
 #include <aos/ram_alloc.h>
 #include <aos/dispatch.h>
 #include <autarky/bootinfo.h>
+#include <autarky/layout.h>
+#include <aos/buddy.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -239,23 +241,92 @@ static void read_faults(void *buf, size_t bytes, void *ctx)
     *(uint32_t *)ctx = ((struct dispatcher_shared *)buf)->page_faults;
 }
 
+/* A copy of the child's vmmap page, checked: the child writes it, so
+ * nothing in it is trusted (include/aos/vmmap.h). `out` NULL: the totals
+ * only. */
+struct vm_read {
+    struct vmmap_entry *out;
+    struct aos_vm_summary *sum;
+    uint32_t count, unlisted;
+    errval_t err;
+};
+
+static bool vmmap_entry_valid(const struct vmmap_entry *e)
+{
+    return e->tag > BUDDY_TAG_NONE && e->tag < BUDDY_TAG_COUNT
+           && e->order >= BUDDY_MIN_ORDER && e->order <= BUDDY_MAX_ORDER
+           && (e->base & (((uint32_t)1 << e->order) - 1)) == 0
+           && (uint64_t)e->base + ((uint64_t)1 << e->order) <= USER_TOP;
+}
+
+static errval_t vm_copy(const struct vmmap_page *pg, struct vm_read *r)
+{
+    uint32_t seq = pg->seq;
+
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    if (pg->magic != VMMAP_MAGIC) {
+        return INIT_ERR_VMMAP_NOT_YET;
+    }
+    r->count = pg->count;
+    r->unlisted = pg->unlisted;
+    if (r->count > VMMAP_MAX_ENTRIES) {
+        return INIT_ERR_VMMAP_GARBLED;
+    }
+    memcpy(r->sum->bytes, pg->tag_bytes, sizeof(r->sum->bytes));
+    memcpy(r->sum->blocks, pg->tag_blocks, sizeof(r->sum->blocks));
+    if (r->out != NULL) {
+        memcpy(r->out, pg->entry, r->count * sizeof(struct vmmap_entry));
+    }
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    if (seq % 2 != 0 || pg->seq != seq) {
+        return INIT_ERR_VMMAP_BUSY;         /* preempted inside an update */
+    }
+    for (uint32_t i = 0; r->out != NULL && i < r->count; i++) {
+        if (!vmmap_entry_valid(&r->out[i])) {
+            return INIT_ERR_VMMAP_GARBLED;
+        }
+    }
+    return SYS_ERR_OK;
+}
+
 static void read_vm(void *buf, size_t bytes, void *ctx)
 {
-    const struct dispatcher_shared *d = buf;
-    struct aos_vm_summary *vm = ctx;
+    struct vm_read *r = ctx;
 
     (void)bytes;
-    memcpy(vm->bytes, d->vm_bytes, sizeof(vm->bytes));
-    memcpy(vm->blocks, d->vm_blocks, sizeof(vm->blocks));
+    r->err = vm_copy((const struct vmmap_page *)((char *)buf + (USER_VMMAP_VADDR
+                                                                - USER_DISP_VADDR)), r);
+}
+
+static errval_t proc_vm_read(struct proc *p, struct vm_read *r)
+{
+    errval_t err;
+
+    if (p->state != PROC_STATE_RUNNING) {
+        return INIT_ERR_ALREADY_ENDED;
+    }
+    err = spawn_read_frame(p->si.dispframe, USER_DISP_FRAME_SIZE, read_vm, r);
+    return err_is_fail(err) ? err : r->err;
 }
 
 errval_t proc_vm_summary(struct proc *p, struct aos_vm_summary *vm)
 {
+    struct vm_read r = { NULL, vm, 0, 0, SYS_ERR_OK };
+
     memset(vm, 0, sizeof(*vm));
-    if (p->state != PROC_STATE_RUNNING) {
-        return INIT_ERR_ALREADY_ENDED;
-    }
-    return spawn_read_frame(p->si.dispframe, BASE_PAGE_SIZE, read_vm, vm);
+    return proc_vm_read(p, &r);
+}
+
+errval_t proc_vm_blocks(struct proc *p, struct vmmap_entry *out, uint32_t *count,
+                        uint32_t *unlisted)
+{
+    struct aos_vm_summary sum;
+    struct vm_read r = { out, &sum, 0, 0, SYS_ERR_OK };
+    errval_t err = proc_vm_read(p, &r);
+
+    *count = err_is_ok(err) ? r.count : 0;
+    *unlisted = err_is_ok(err) ? r.unlisted : 0;
+    return err;
 }
 
 void proc_usage(struct proc *p, size_t *ram_bytes, uint32_t *faults)

@@ -13,6 +13,7 @@
 #include <aos/aos_rpc_wire.h>
 
 #include <aos/aos_rpc.h>
+#include <aos/vmmap.h>
 #include "cmdline.h"
 #include "rpc_server.h"
 
@@ -60,8 +61,14 @@ void proc_reap(struct proc *p);
 uint32_t proc_running_pids(domainid_t *pids, uint32_t max);
 /* RAM held and page faults taken by a running process. */
 void proc_usage(struct proc *p, size_t *ram_bytes, uint32_t *faults);
-/* Its address space by tag, as it last published it. */
+/* Its address space by tag, from its vmmap page (same errors as below). */
 errval_t proc_vm_summary(struct proc *p, struct aos_vm_summary *vm);
+/* The blocks p lists in its vmmap page (include/aos/vmmap.h), checked:
+ * out holds VMMAP_MAX_ENTRIES; *unlisted: blocks the list had no room for.
+ * INIT_ERR_VMMAP_NOT_YET, _BUSY (p was preempted inside an update: ask
+ * again) or _GARBLED (p wrote nonsense there), INIT_ERR_ALREADY_ENDED. */
+errval_t proc_vm_blocks(struct proc *p, struct vmmap_entry *out, uint32_t *count,
+                        uint32_t *unlisted);
 
 /* The oldest process waiting in GETCHAR, or NULL. */
 struct proc *proc_getchar_waiter(void);

@@ -334,6 +334,29 @@ static void handle_vmmap(struct proc *p, const struct lmp_msg *m)
     }
 }
 
+/* The block list of one domain, as it publishes it (proc_vm_blocks checks
+ * it). The buffer is static: init serves one request at a time. */
+static void handle_vmblocks(struct proc *p, const struct lmp_msg *m)
+{
+    static struct vmmap_entry blocks[VMMAP_MAX_ENTRIES];
+    uint32_t w[2] = { 0, 0 };
+    struct proc *t = NULL;
+    errval_t err = request_pid(m, &t);
+
+    if (err_is_ok(err) && t == NULL) {
+        err = INIT_ERR_KILL_INIT;           /* init publishes nothing */
+    }
+    if (err_is_ok(err)) {
+        err = proc_vm_blocks(t, blocks, &w[0], &w[1]);
+    }
+    if (err_is_fail(err)) {
+        reply(p, RPC_OP_PROC_VMBLOCKS, err, NULL, 0, CPTR_NULL);
+    } else if (send_fragments(p, RPC_OP_PROC_VMBLOCKS, blocks,
+                              w[0] * (uint32_t)sizeof(blocks[0]))) {
+        reply(p, RPC_OP_PROC_VMBLOCKS, SYS_ERR_OK, w, 2, CPTR_NULL);
+    }
+}
+
 void rpc_reply_wait(struct proc *waiter, struct proc *ended)
 {
     uint32_t w[2] = { (uint32_t)ended->status, ended->state == PROC_STATE_KILLED };
@@ -384,6 +407,7 @@ static void dispatch_message(struct proc *p, const struct lmp_msg *m)
     case RPC_OP_PROC_KILL: handle_kill(p, m); break;
     case RPC_OP_PROC_WAIT: handle_wait(p, m); break;
     case RPC_OP_PROC_VMMAP: handle_vmmap(p, m); break;
+    case RPC_OP_PROC_VMBLOCKS: handle_vmblocks(p, m); break;
     case RPC_OP_GET_RAM: handle_get_ram(p, m); break;
     case RPC_OP_PUTCHAR: handle_putchar(p, m); break;
     case RPC_OP_PUTS:    handle_puts(p, m); break;

@@ -8,6 +8,9 @@
 #include <aos/threads.h>
 #include <aos/syscalls.h>
 #include <aos/utest.h>
+#include <aos/paging.h>
+#include <aos/vmmap.h>
+#include <autarky/layout.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,12 +194,155 @@ static void flood(void)
     }
 }
 
+/* get_vmblocks, asked again while the domain is inside an update. */
+static errval_t vmblocks(domainid_t pid, struct aos_vm_block **b, size_t *n, size_t *unlisted)
+{
+    errval_t err;
+    int tries = 0;
+
+    do {
+        err = aos_rpc_process_get_vmblocks(chan(), pid, b, n, unlisted);
+    } while (err == INIT_ERR_VMMAP_BUSY && ++tries < 10 && (thread_yield(), true));
+    return err;
+}
+
+/* One list and one set of totals, taken by two calls: equal unless the
+ * domain changed its address space in between (then try again). */
+static bool vm_snapshot(domainid_t pid, struct aos_vm_block **b, size_t *n,
+                        size_t *unlisted, struct aos_vm_summary *vm)
+{
+    size_t blocks[5], bytes[5];
+
+    for (int tries = 0; tries < 10; tries++, sys_yield()) {
+        if (err_is_fail(vmblocks(pid, b, n, unlisted))) {
+            return false;
+        }
+        if (err_is_fail(aos_rpc_process_get_vmmap(chan(), pid, vm))) {
+            free(*b);
+            return false;
+        }
+        memset(blocks, 0, sizeof(blocks));
+        memset(bytes, 0, sizeof(bytes));
+        for (size_t i = 0; i < *n; i++) {
+            blocks[(*b)[i].tag % 5]++;
+            bytes[(*b)[i].tag % 5] += (*b)[i].size;
+        }
+        bool same = true;
+        for (int t = 1; t < 5; t++) {
+            same &= blocks[t] == vm->blocks[t] && bytes[t] == vm->bytes[t];
+        }
+        if (same) {
+            return true;
+        }
+        free(*b);
+    }
+    return false;
+}
+
+/* The list agrees with the totals by tag, is sorted without overlap, every
+ * block is aligned to its size, and the stack has its guard right below. */
+static void check_vmblocks(domainid_t pid)
+{
+    struct aos_vm_summary vm;
+    struct aos_vm_block *b = NULL;
+    size_t n = 0, unlisted = 1;
+    bool stack_guarded = false;
+
+    UEXPECT(vm_snapshot(pid, &b, &n, &unlisted, &vm),
+            "the block list of pid %lu never matched its totals by tag", (unsigned long)pid);
+    UEXPECT_EQ("unlisted blocks", unlisted, 0);
+    for (size_t i = 0; i < n; i++) {
+        UEXPECT(b[i].tag >= 1 && b[i].tag <= 4, "block %zu tag %lu", i, (unsigned long)b[i].tag);
+        UEXPECT(b[i].base % b[i].size == 0, "block 0x%lx not aligned", (unsigned long)b[i].base);
+        UEXPECT(i == 0 || b[i - 1].base + b[i - 1].size <= b[i].base, "blocks overlap");
+        stack_guarded |= i > 0 && b[i].tag == 2 && b[i - 1].tag == 3
+                         && b[i - 1].base + b[i - 1].size == b[i].base;
+    }
+    UEXPECT(n > 0 && b[0].base == 0 && b[0].tag == 3, "no NULL guard at 0");
+    UEXPECT(stack_guarded, "no STACK block with a GUARD right below");
+    free(b);
+}
+
+static bool listed(domainid_t pid, lvaddr_t base, size_t size, uint32_t tag)
+{
+    struct aos_vm_block *b = NULL;
+    size_t n = 0, unlisted = 0;
+    bool found = false;
+
+    if (err_is_ok(vmblocks(pid, &b, &n, &unlisted))) {
+        for (size_t i = 0; i < n; i++) {
+            found |= b[i].base == base && b[i].size == size && b[i].tag == tag;
+        }
+    }
+    free(b);
+    return found;
+}
+
+/* vmmap's block list: of another domain and of ourselves while we change
+ * it; the errors for init, unknown and ended pids; and a list the domain
+ * scribbled over is refused, not passed on. */
+static void vm_blocks(void)
+{
+    domainid_t self = get_dispatcher()->domain_id, pid;
+    struct vmmap_page *page = (struct vmmap_page *)USER_VMMAP_VADDR, saved;
+    struct aos_vm_block *b;
+    size_t n, unlisted;
+    void *buf;
+    int status;
+
+    UEXPECT_OK(aos_rpc_process_spawn(chan(), "busy 2", 0, &pid));
+    for (int i = 0; i < 1000; i++) {            /* until it has started and listed */
+        errval_t err = aos_rpc_process_get_vmblocks(chan(), pid, &b, &n, &unlisted);
+        if (err != INIT_ERR_VMMAP_NOT_YET) {
+            free(b);
+            break;
+        }
+        sys_yield();
+    }
+    check_vmblocks(pid);
+    check_vmblocks(self);
+    UEXPECT_OK(paging_alloc(get_current_paging_state(), &buf, 4u << 20, 4u << 20));
+    UEXPECT(listed(self, (lvaddr_t)buf, 4u << 20, 1), "a new 4 MiB HEAP block is not listed");
+    check_vmblocks(self);
+    UEXPECT_OK(paging_free(get_current_paging_state(), buf));
+    UEXPECT(!listed(self, (lvaddr_t)buf, 4u << 20, 1), "a freed block is still listed");
+    UEXPECT_ERR(aos_rpc_process_get_vmblocks(chan(), 0, &b, &n, &unlisted), INIT_ERR_KILL_INIT);
+    UEXPECT_ERR(aos_rpc_process_get_vmblocks(chan(), 100000, &b, &n, &unlisted),
+                INIT_ERR_NO_SUCH_PID);
+    UEXPECT_ERR(aos_rpc_process_get_vmblocks(chan(), pid, NULL, &n, &unlisted),
+                LIB_ERR_RPC_NULL_ARG);
+    UEXPECT_OK(aos_rpc_process_kill(chan(), pid));
+    UEXPECT_OK(aos_rpc_process_wait(chan(), pid, &status));
+    UEXPECT_ERR(aos_rpc_process_get_vmblocks(chan(), pid, &b, &n, &unlisted),
+                INIT_ERR_ALREADY_ENDED);
+    /* scribbled over (single-threaded here: nothing updates it meanwhile) */
+    memcpy(&saved, page, sizeof(saved));
+    page->count = VMMAP_MAX_ENTRIES + 1;
+    UEXPECT_ERR(vmblocks(self, &b, &n, &unlisted), INIT_ERR_VMMAP_GARBLED);
+    page->count = saved.count;
+    page->entry[0].tag = 9;
+    UEXPECT_ERR(vmblocks(self, &b, &n, &unlisted), INIT_ERR_VMMAP_GARBLED);
+    page->entry[0] = saved.entry[0];
+    page->entry[0].base |= 0x1000;          /* not aligned to its size */
+    UEXPECT_ERR(vmblocks(self, &b, &n, &unlisted), INIT_ERR_VMMAP_GARBLED);
+    page->entry[0] = saved.entry[0];
+    page->seq |= 1;
+    UEXPECT_ERR(aos_rpc_process_get_vmblocks(chan(), self, &b, &n, &unlisted),
+                INIT_ERR_VMMAP_BUSY);
+    page->seq = saved.seq;
+    page->magic = 0;
+    UEXPECT_ERR(vmblocks(self, &b, &n, &unlisted), INIT_ERR_VMMAP_NOT_YET);
+    page->magic = saved.magic;
+    check_vmblocks(self);
+}
+
 static const struct utest_case cases[] = {
     { "PROC_SPAWN_NAME_WAIT", spawn_name_wait },
     { "PROC_ALL_PIDS_INFO_KILL", all_pids_and_info },
     { "PROC_KILL_GIVES_RAM_BACK", kill_gives_ram_back },
     { "PROC_BAD_INPUT", bad_input },
     { "PROC_FLOOD", flood },
+    { "PROC_VMBLOCKS", vm_blocks },
     { "PROC_1000_DOMAINS", thousand_domains },
     UTEST_END
 };

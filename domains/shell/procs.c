@@ -6,7 +6,8 @@
  *   run         aos_rpc_process_spawn (core 0), then process_wait unless '&'
  *   kill PID    aos_rpc_process_kill
  *   wait PID    aos_rpc_process_wait
- *   vmmap PID   aos_rpc_process_get_info, aos_rpc_process_get_vmmap (blocks by tag)
+ *   vmmap PID   aos_rpc_process_get_info, aos_rpc_process_get_vmmap (totals by
+ *               tag), aos_rpc_process_get_vmblocks (every block, by address)
  *               yet, and the shell says so instead of inventing one
  */
 #include <stdio.h>
@@ -201,6 +202,61 @@ void shell_cmd_wait(int argc, char **argv, const char *line)
     shell_print_end(pid, status);
 }
 
+static const char *const vm_tags[5] = { "-", "HEAP", "STACK", "GUARD", "FIXED" };
+
+/* The totals by tag, as the domain's buddy allocator keeps them. A domain
+ * preempted while changing them answers INIT_ERR_VMMAP_BUSY: ask again. */
+static void vmmap_summary(struct aos_rpc *c, domainid_t pid)
+{
+    struct aos_vm_summary vm;
+    errval_t err;
+    int tries = 0;
+
+    do {
+        err = aos_rpc_process_get_vmmap(c, pid, &vm);
+    } while (err == INIT_ERR_VMMAP_BUSY && ++tries < 4 && (thread_yield(), true));
+
+    if (err_is_fail(err)) {
+        shell_print_err("vmmap", err, "no address-space summary for pid %lu",
+                        (unsigned long)pid);
+        return;
+    }
+    printf("  address space by buddy tag:\n");
+    for (int t = 1; t < 5; t++) {
+        printf("    %-6s %6lu blocks %10lu KiB\n", vm_tags[t], (unsigned long)vm.blocks[t],
+               (unsigned long)(vm.bytes[t] >> 10));
+    }
+}
+
+/* Every block, by address. A domain preempted while changing its list
+ * answers INIT_ERR_VMMAP_BUSY: ask a few times. */
+static void vmmap_blocks(struct aos_rpc *c, domainid_t pid)
+{
+    struct aos_vm_block *b = NULL;
+    size_t n = 0, unlisted = 0;
+    errval_t err;
+    int tries = 0;
+
+    do {
+        err = aos_rpc_process_get_vmblocks(c, pid, &b, &n, &unlisted);
+    } while (err == INIT_ERR_VMMAP_BUSY && ++tries < 4 && (thread_yield(), true));
+    if (err_is_fail(err)) {
+        shell_print_err("vmmap", err, "no block list for pid %lu", (unsigned long)pid);
+        return;
+    }
+    printf("  blocks (start-end, size, tag):\n");
+    for (size_t i = 0; i < n; i++) {
+        printf("    0x%08lx-0x%08lx %10lu KiB  %s\n", (unsigned long)b[i].base,
+               (unsigned long)(b[i].base + (b[i].size - 1)), (unsigned long)(b[i].size >> 10),
+               b[i].tag < 5 ? vm_tags[b[i].tag] : "?");
+    }
+    if (unlisted > 0) {
+        printf("    ... and %lu more blocks its list had no room for\n",
+               (unsigned long)unlisted);
+    }
+    free(b);
+}
+
 void shell_cmd_vmmap(int argc, char **argv, const char *line)
 {
     struct aos_rpc *c;
@@ -230,19 +286,12 @@ void shell_cmd_vmmap(int argc, char **argv, const char *line)
            (unsigned long)(info.ram_bytes >> 10));
     printf("  faults  %lu page faults resolved by its handler\n",
            (unsigned long)info.page_faults);
-    struct aos_vm_summary vm;
-    static const char *const tags[5] = { "-", "HEAP", "STACK", "GUARD", "FIXED" };
-    err = info.state == PROC_STATE_RUNNING ? aos_rpc_process_get_vmmap(c, pid, &vm)
-                                           : INIT_ERR_ALREADY_ENDED;
-    if (err_is_fail(err)) {
-        shell_print_err("vmmap", err, "no address-space summary for pid %lu",
+    if (info.state != PROC_STATE_RUNNING) {
+        shell_print_err("vmmap", INIT_ERR_ALREADY_ENDED, "no address space for pid %lu",
                         (unsigned long)pid);
     } else {
-        printf("  address space by buddy tag (as the domain last published it):\n");
-        for (int t = 1; t < 5; t++) {
-            printf("    %-6s %6lu blocks %10lu KiB\n", tags[t], (unsigned long)vm.blocks[t],
-                   (unsigned long)(vm.bytes[t] >> 10));
-        }
+        vmmap_summary(c, pid);
+        vmmap_blocks(c, pid);
     }
     free(info.name);
 }

@@ -94,14 +94,31 @@ errval_t aos_rpc_process_get_info(struct aos_rpc *chan, domainid_t pid,
                                   struct aos_proc_info *info);
 
 /* The address space of `pid` by buddy tag (index: enum buddy_tag of
- * include/aos/buddy.h: none, HEAP, STACK, GUARD, FIXED), as the domain
- * last published it: bytes reserved and blocks. */
+ * include/aos/buddy.h: none, HEAP, STACK, GUARD, FIXED): bytes reserved and
+ * blocks, read from the domain's vmmap page (include/aos/vmmap.h), where
+ * its buddy allocator keeps them up to date. Errors as get_vmblocks. */
 struct aos_vm_summary {
     uint32_t bytes[5];
     uint32_t blocks[5];
 };
 errval_t aos_rpc_process_get_vmmap(struct aos_rpc *chan, domainid_t pid,
                                    struct aos_vm_summary *vm);
+
+/* The buddy blocks of `pid` one by one, sorted by address, as the domain
+ * lists them in its vmmap page (include/aos/vmmap.h) and init checked them.
+ * *blocks is malloc'ed (NULL if *count is 0): the caller frees it.
+ * *unlisted: blocks the domain's list had no room for (it holds 510).
+ * Errors: those of get_vmmap, and INIT_ERR_VMMAP_BUSY when the domain was
+ * preempted while changing its list (ask again), INIT_ERR_VMMAP_NOT_YET,
+ * INIT_ERR_VMMAP_GARBLED. */
+struct aos_vm_block {
+    uint32_t base;
+    uint32_t size;
+    uint32_t tag;           /* enum buddy_tag */
+};
+errval_t aos_rpc_process_get_vmblocks(struct aos_rpc *chan, domainid_t pid,
+                                      struct aos_vm_block **blocks, size_t *count,
+                                      size_t *unlisted);
 
 /*
  * One raw request and its reply, for the calls above and for tests that

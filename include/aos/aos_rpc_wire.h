@@ -55,6 +55,8 @@ enum rpc_op {
                                3: state 4: core 5: RAM bytes 6: faults 7: status */
     RPC_OP_PROC_VMMAP,      /* 1: pid. Fragments of uint32 bytes[5], blocks[5] by
                                buddy tag, then the reply */
+    RPC_OP_PROC_VMBLOCKS,   /* 1: pid. Fragments of struct vmmap_entry[] (checked
+                               by init), then the reply (3: count, 4: unlisted) */
     RPC_OP_COUNT            /* one past the last */
 };
 

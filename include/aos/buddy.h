@@ -41,6 +41,7 @@
 #include <autarky/types.h>
 #include <autarky/errors.h>
 #include <aos/slab.h>
+#include <aos/vmmap.h>
 
 #define BUDDY_MIN_ORDER   BASE_PAGE_BITS     /* 4 KiB: the smallest block */
 #define BUDDY_MAX_ORDER   31                 /* 2 GiB: the whole user range */
@@ -81,7 +82,12 @@ struct buddy_node {
     uint8_t pad;
     struct buddy_node *parent;  /* NULL for the root */
     struct buddy_node *child[2];/* SPLIT: lower and upper half; else NULL */
-    struct buddy_node *prev, *next; /* FREE: free_list[order] links */
+    union {
+        struct buddy_node *prev;    /* FREE: free_list[order] links (with next) */
+        uint32_t pub_slot;          /* ALLOCATED: its entry in the published
+                                     * list (vspace/buddy_publish.c) */
+    };
+    struct buddy_node *next;
     void *owner;                /* ALLOCATED: the caller's word; else NULL */
 };
 
@@ -97,6 +103,8 @@ struct buddy {
     size_t free_bytes;
     size_t tag_bytes[BUDDY_TAG_COUNT];      /* allocated bytes per tag */
     size_t tag_blocks[BUDDY_TAG_COUNT];     /* allocated blocks per tag */
+    struct vmmap_page *pub;                 /* NULL, or where the ALLOCATED
+                                             * blocks are listed (aos/vmmap.h) */
 };
 
 /* What lookup tells about an allocated block. */
@@ -225,6 +233,14 @@ errval_t buddy_get_owner(const struct buddy *b, lvaddr_t base, void **owner);
 
 /* Snapshot of the counters (O(1) apart from the tag loop). */
 void buddy_get_stats(const struct buddy *b, struct buddy_stats *st);
+
+/*
+ * From now on keep `page` listing every ALLOCATED block (aos/vmmap.h):
+ * lists the blocks allocated so far (one walk of the tree), then every
+ * take and release updates the list in O(1). LIB_ERR_BUDDY_INIT_ARGS for
+ * a NULL or uninitialised buddy or page, or a buddy already publishing.
+ */
+errval_t buddy_publish(struct buddy *b, struct vmmap_page *page);
 
 /* Name of a tag ("HEAP", ...), for fault reports. */
 const char *buddy_tag_name(enum buddy_tag tag);

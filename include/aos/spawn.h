@@ -71,7 +71,8 @@ struct spawninfo {
     lvaddr_t entry;
     /* our capabilities to the child's objects (all in `slots`) */
     capaddr_t l1cnode, taskcn, pagecn, slotcn;
-    capaddr_t vnode_l1, dispatcher, dispframe, argsframe;
+    capaddr_t vnode_l1, dispatcher, argsframe;
+    capaddr_t dispframe;           /* 8 KiB: the dispatcher, then the vmmap page */
     capaddr_t child_ep;            /* send to the child (bound to its dispatcher) */
     struct paging_state *vspace;   /* the child's page tables, kept by us */
     struct cap_list ram;           /* RAM blocks everything above came from */

@@ -93,10 +93,6 @@ struct dispatcher_shared {
     /* Written by the domain: page faults its handler resolved (read by the
      * process manager for ps/get_info). */
     uint32_t page_faults;
-    /* Written by the domain: its address space by buddy tag (none, HEAP,
-     * STACK, GUARD, FIXED): bytes reserved and blocks (vmmap). */
-    uint32_t vm_bytes[5];
-    uint32_t vm_blocks[5];
 };
 
 #endif

@@ -128,6 +128,7 @@ typedef uint64_t errval_t;
     X(LIB_ERR_RPC_BAD_REPLY,          "the reply does not match the request") \
     X(LIB_ERR_RPC_SEND,               "sending the RPC request failed") \
     X(LIB_ERR_RPC_NO_CHANNEL,         "this domain has no channel to init") \
+    X(LIB_ERR_RPC_NULL_ARG,           "NULL where the call needs a result pointer") \
     /* --- spawn/ --- */ \
     X(LIB_ERR_SPAWN_NO_MEMORY,        "spawn: out of memory for bookkeeping") \
     X(LIB_ERR_SPAWN_FRAME_TOO_BIG,    "spawn: frame larger than the 1 MiB copy window") \
@@ -193,6 +194,9 @@ typedef uint64_t errval_t;
     X(INIT_ERR_ALREADY_ENDED,         "that domain has already ended") \
     X(INIT_ERR_KILL_INIT,             "init and the system services cannot be killed") \
     X(INIT_ERR_TOO_MANY_WAITERS,      "too many domains wait for that one") \
+    X(INIT_ERR_VMMAP_NOT_YET,         "that domain has not listed its address space yet") \
+    X(INIT_ERR_VMMAP_BUSY,            "that domain was changing its address space: ask again") \
+    X(INIT_ERR_VMMAP_GARBLED,         "that domain's list of its address space is not valid") \
     /* --- buddy allocator of the address space (vspace/buddy.c) --- */ \
     X(LIB_ERR_BUDDY_INIT_ARGS,        "buddy init: base not aligned to the range, order outside 12..31, range above 2 GiB or slab objects too small") \
     X(LIB_ERR_BUDDY_NO_SPACE,         "no free aligned block of virtual space large enough") \

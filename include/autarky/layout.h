@@ -7,7 +7,10 @@
  *              │ NULL guard (never mapped)│ USER_NULL_GUARD_SIZE
  *  0x0010_0000 ├──────────────────────────┤
  *              │ dispatcher frame         │ USER_DISP_VADDR
- *              │ boot info (init)         │ USER_BOOTINFO_VADDR
+ *              │ boot info (init), or the │ USER_BOOTINFO_VADDR
+ *              │ vmmap page (aos/vmmap.h: │ USER_VMMAP_VADDR
+ *              │ the dispatcher frame's   │
+ *              │ 2nd page, spawned ones)  │
  *              │ arguments page           │ USER_ARGS_VADDR (0x0011_0000)
  *  0x0040_0000 ├──────────────────────────┤
  *              │ ELF image (text, data)   │ USER_IMAGE_BASE
@@ -27,6 +30,10 @@
 #define USER_DISP_VADDR      0x00100000u
 #define USER_BOOTINFO_VADDR  0x00101000u
 #define USER_ARGS_VADDR      0x00110000u   /* bootinfo may span up to 15 pages */
+/* Spawned domains: their block list, the second page of their 8 KiB
+ * dispatcher frame (init has its boot info there and no vmmap page). */
+#define USER_VMMAP_VADDR     0x00101000u
+#define USER_DISP_FRAME_SIZE 0x00002000u   /* spawned domains */
 #define USER_IMAGE_BASE      0x00400000u
 #define USER_STACK_TOP       0x7ff00000u
 #define USER_INIT_STACK_SIZE 0x00010000u   /* 64 KiB, mapped by the kernel */

@@ -74,7 +74,40 @@ static void walk(const struct buddy *b, const struct buddy_node *n,
     }
 }
 
-/* Tree shape, free lists, bitmap, counters and slab usage all agree. */
+/* The published list (aos/vmmap.h) names each ALLOCATED leaf at most
+ * once, exactly as it is, and lists all of them but `unlisted`. */
+static void check_published(const struct buddy *b)
+{
+    const struct vmmap_page *pg = b->pub;
+    size_t blocks = 0;
+
+    if (pg == NULL) {
+        return;
+    }
+    for (int t = 0; t < BUDDY_TAG_COUNT; t++) {
+        blocks += b->tag_blocks[t];
+    }
+    CU_ASSERT_EQUAL_FATAL(pg->magic, VMMAP_MAGIC);
+    CU_ASSERT_EQUAL_FATAL(pg->seq % 2, 0);
+    CU_ASSERT_FATAL(pg->count <= VMMAP_MAX_ENTRIES);
+    CU_ASSERT_EQUAL_FATAL(pg->count + pg->unlisted, blocks);
+    for (int t = 0; t < BUDDY_TAG_COUNT; t++) {
+        CU_ASSERT_EQUAL_FATAL(pg->tag_bytes[t], b->tag_bytes[t]);
+        CU_ASSERT_EQUAL_FATAL(pg->tag_blocks[t], b->tag_blocks[t]);
+    }
+    for (uint32_t i = 0; i < pg->count; i++) {
+        const struct vmmap_entry *e = &pg->entry[i];
+        const struct buddy_node *n = buddy_lookup_node(b, e->base);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(n);
+        CU_ASSERT_EQUAL_FATAL(n->base, e->base);
+        CU_ASSERT_EQUAL_FATAL(n->pub_slot, i);              /* so: no duplicates */
+        CU_ASSERT_EQUAL_FATAL(e->order, n->order);
+        CU_ASSERT_EQUAL_FATAL(e->tag, n->tag);
+    }
+}
+
+/* Tree shape, free lists, bitmap, counters, slab usage and the published
+ * list all agree. */
 static bool check_invariants(const struct buddy *b)
 {
     walk_ok = true;
@@ -123,6 +156,7 @@ static bool check_invariants(const struct buddy *b)
         fl += walk_free_leaves[o];
     }
     CU_ASSERT_EQUAL_FATAL(st.free_blocks, fl);
+    check_published(b);
     return true;
 }
 
@@ -953,6 +987,8 @@ static void r_bad_free(void)
     r_stat[want == LIB_ERR_BUDDY_DOUBLE_FREE ? 11 : 12]++;
 }
 
+static struct vmmap_page r_pub;
+
 static void test_random_model(void)
 {
     CU_ASSERT_EQUAL_FATAL(buddy_init(&bd, R_BASE, R_ORDER, &nslab), SYS_ERR_OK);
@@ -986,6 +1022,10 @@ static void test_random_model(void)
         }
         CU_ASSERT_EQUAL_FATAL(bd.free_bytes, r_free_pages * PAGE);
         CU_ASSERT_EQUAL_FATAL(slab_start - slab_freecount(&nslab), bd.nodes);
+        if (step == R_STEPS / 4) {                  /* list a tree that exists */
+            CU_ASSERT_EQUAL_FATAL(buddy_publish(&bd, &r_pub), SYS_ERR_OK);
+            CU_ASSERT_FATAL(check_invariants(&bd));
+        }
         if (step % R_CHECK == 0) {
             CU_ASSERT_FATAL(check_invariants(&bd));
             model_walk(bd.root);
@@ -1001,6 +1041,9 @@ static void test_random_model(void)
     while (r_nlive > 0) {
         r_free();
     }
+    CU_ASSERT_EQUAL(r_pub.count, 0);
+    CU_ASSERT_EQUAL(r_pub.unlisted, 0);
+    bd.pub = NULL;                              /* as it was before */
     assert_pristine();
     buddy_destroy(&bd);
     CU_ASSERT_EQUAL(slab_freecount(&nslab), slab_start);
@@ -1010,6 +1053,55 @@ static void test_random_model(void)
         }
         printf("\n");
     }
+}
+
+/* Publishing: the blocks allocated before buddy_publish are listed; a
+ * full list counts the rest as unlisted and never lists a block twice;
+ * freeing listed and unlisted blocks in any order keeps it exact. */
+static void test_publish(void)
+{
+    static struct vmmap_page pg;
+    enum { N = VMMAP_MAX_ENTRIES + 40 };
+    static lvaddr_t va[N];
+    lvaddr_t fixed;
+
+    CU_ASSERT_EQUAL_FATAL(buddy_publish(&bd, &pg), LIB_ERR_BUDDY_INIT_ARGS);
+    CU_ASSERT_EQUAL_FATAL(buddy_init(&bd, 0, 31, &nslab), SYS_ERR_OK);
+    CU_ASSERT_EQUAL_FATAL(buddy_alloc_at(&bd, 0x00100000, 0x300000, BUDDY_TAG_FIXED, NULL),
+                          SYS_ERR_OK);
+    CU_ASSERT_EQUAL_FATAL(buddy_alloc(&bd, 8 * PAGE, PAGE, BUDDY_TAG_STACK, &fixed, NULL),
+                          SYS_ERR_OK);
+    CU_ASSERT_EQUAL_FATAL(buddy_publish(&bd, NULL), LIB_ERR_BUDDY_INIT_ARGS);
+    CU_ASSERT_EQUAL_FATAL(buddy_publish(&bd, &pg), SYS_ERR_OK);
+    CU_ASSERT_EQUAL_FATAL(buddy_publish(&bd, &pg), LIB_ERR_BUDDY_INIT_ARGS);
+    CU_ASSERT_EQUAL(pg.count, 3);               /* 1 MiB + 2 MiB FIXED, the stack */
+    CU_ASSERT_EQUAL(pg.unlisted, 0);
+    CU_ASSERT_FATAL(check_invariants(&bd));
+    for (int i = 0; i < N; i++) {
+        CU_ASSERT_EQUAL_FATAL(buddy_alloc(&bd, PAGE, PAGE, BUDDY_TAG_HEAP, &va[i], NULL),
+                              SYS_ERR_OK);
+    }
+    CU_ASSERT_EQUAL(pg.count, VMMAP_MAX_ENTRIES);
+    CU_ASSERT_EQUAL(pg.unlisted, N + 3 - VMMAP_MAX_ENTRIES);
+    CU_ASSERT_FATAL(check_invariants(&bd));
+    for (int i = 0; i < N; i += 2) {            /* listed and unlisted ones */
+        CU_ASSERT_EQUAL_FATAL(buddy_free(&bd, va[i]), SYS_ERR_OK);
+        CU_ASSERT_FATAL(check_invariants(&bd));
+    }
+    for (int i = N - 1; i >= 0; i--) {            /* the odd ones, from the top */
+        if (i % 2 == 1) {
+            CU_ASSERT_EQUAL_FATAL(buddy_free(&bd, va[i]), SYS_ERR_OK);
+        }
+    }
+    CU_ASSERT_FATAL(check_invariants(&bd));
+    CU_ASSERT_EQUAL(pg.count, 3);
+    CU_ASSERT_EQUAL(pg.unlisted, 0);
+    CU_ASSERT_EQUAL(buddy_free(&bd, fixed), SYS_ERR_OK);
+    CU_ASSERT_EQUAL(buddy_free_range(&bd, 0x00100000, 0x300000, NULL), SYS_ERR_OK);
+    CU_ASSERT_EQUAL(pg.count, 0);
+    CU_ASSERT_FATAL(check_invariants(&bd));
+    buddy_destroy(&bd);
+    CU_ASSERT_EQUAL(slab_freecount(&nslab), slab_start);
 }
 
 HOST_SUITE(buddy_suite, "buddy: virtual address space allocator",
@@ -1023,4 +1115,5 @@ HOST_SUITE(buddy_suite, "buddy: virtual address space allocator",
            HOST_TEST(test_alloc_at),
            HOST_TEST(test_grow),
            HOST_TEST(test_node_exhaustion),
-           HOST_TEST(test_random_model))
+           HOST_TEST(test_random_model),
+           HOST_TEST(test_publish))
