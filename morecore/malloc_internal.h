@@ -14,10 +14,13 @@
 /* malloc_small.c; the caller holds the C library's malloc lock */
 void *small_alloc(size_t size);     /* NULL: no room */
 void small_free(void *p);
-/* The same in disabled mode without the lock (its holder cannot run):
- * NULL / false when the call would need a new run or give one back. */
-void *small_alloc_fast(size_t size);
-bool small_free_fast(void *p);
+/* malloc and free of small objects, locking as they need (their common
+ * case takes no lock); small_malloc falls back to the heap when the runs
+ * have no room, so it returns NULL only when that fails too. */
+void *small_malloc(size_t size);
+void small_free_any(void *p);       /* p: small_owns(p) */
+/* picolibc's allocator behind the wrap (site_scons: --wrap=malloc,...) */
+void *__real_malloc(size_t size);
 extern unsigned long small_region; /* 0 until the first small object */
 static inline bool small_owns(const void *p)
 {

@@ -45,7 +45,6 @@ struct large_header {
     uint32_t pad[2];
 };
 
-void *__real_malloc(size_t size);
 void __real_free(void *ptr);
 void *__real_calloc(size_t n, size_t size);
 void *__real_realloc(void *ptr, size_t size);
@@ -83,44 +82,10 @@ static struct large_header *large_header(void *p)
     return h;
 }
 
-/*
- * A small object (NULL: fall back to the heap). The common case runs in
- * disabled mode, which excludes every other thread, while nobody holds
- * the malloc lock; otherwise, or when a new run is needed, under the lock.
- */
-static void *small_locked_alloc(size_t size)
-{
-    bool was = threads_disable();
-    void *p = libc_malloc_lock_held() ? NULL : small_alloc_fast(size);
-
-    threads_restore(was);
-    if (p == NULL) {
-        __retarget_lock_acquire_recursive(&__lock___libc_recursive_mutex);
-        p = small_alloc(size);
-        __retarget_lock_release_recursive(&__lock___libc_recursive_mutex);
-    }
-    return p;
-}
-
-static void small_locked_free(void *p)
-{
-    bool was = threads_disable();
-    bool done = !libc_malloc_lock_held() && small_free_fast(p);
-
-    threads_restore(was);
-    if (!done) {
-        __retarget_lock_acquire_recursive(&__lock___libc_recursive_mutex);
-        small_free(p);
-        __retarget_lock_release_recursive(&__lock___libc_recursive_mutex);
-    }
-}
-
 void *__wrap_malloc(size_t size)
 {
-    void *p;
-
-    if (size <= SMALL_MAX && (p = small_locked_alloc(size)) != NULL) {
-        return p;
+    if (size <= SMALL_MAX) {
+        return small_malloc(size);          /* the common case: a tail call */
     }
     return size >= MALLOC_LARGE ? large_alloc(size) : __real_malloc(size);
 }
@@ -132,10 +97,9 @@ void *__wrap_calloc(size_t n, size_t size)
         return NULL;
     }
     if (n * size <= SMALL_MAX) {
-        void *p = small_locked_alloc(n * size);
-        if (p != NULL) {
-            return memset(p, 0, n * size);   /* objects are reused: clear */
-        }
+        void *p = small_malloc(n * size);
+        /* objects are reused, and the heap's fallback is not cleared */
+        return p != NULL ? memset(p, 0, n * size) : NULL;
     }
     /* fresh pages fault in zeroed: a large block needs no memset */
     return n * size >= MALLOC_LARGE ? large_alloc(n * size) : __real_calloc(n, size);
@@ -165,15 +129,13 @@ static void heap_free(void *p)
     __retarget_lock_release_recursive(&__lock___libc_recursive_mutex);
 }
 
-void __wrap_free(void *p)
+/* free of anything but a small object (kept out of line, so that the
+ * common case in __wrap_free needs no stack frame). */
+static void __attribute__((noinline)) free_not_small(void *p)
 {
     struct large_header *h;
 
     if (p == NULL) {
-        return;
-    }
-    if (small_owns(p)) {
-        small_locked_free(p);
         return;
     }
     if (in_small_heap(p)) {
@@ -186,6 +148,15 @@ void __wrap_free(void *p)
         paging_free(get_current_paging_state(), h);
     }
     /* else: not ours; ignoring it is safer than corrupting the heap */
+}
+
+void __wrap_free(void *p)
+{
+    if (small_owns(p)) {                    /* never NULL: the region is above 1 MiB */
+        small_free_any(p);
+    } else {
+        free_not_small(p);
+    }
 }
 
 void *__wrap_realloc(void *p, size_t size)

@@ -9,14 +9,16 @@
  *   region: [ page bitmap (lazily faulted) | run | run | ... ]
  *   run:    [ header 16 B | object | object | ... ]    one size class
  *
- * Locking: the C library's malloc lock (lib/libc_locks.c), taken by the
- * callers in malloc_large.c; it is a thread mutex, so touching a fresh
- * page (a page fault) inside it is fine. The common cases (an object from
- * a run that exists, a free that keeps its run) also run without it, in
- * disabled mode while nobody holds it (small_alloc_fast, small_free_fast):
- * they touch only pages that are mapped and never block.
+ * Locking: the C library's malloc lock (lib/libc_locks.c); it is a thread
+ * mutex, so touching a fresh page (a page fault) inside it is fine. The
+ * common cases (an object from a run that exists, a free that keeps its
+ * run) run without it, in disabled mode while nobody holds it (small_malloc
+ * and small_free_any, which malloc and free call directly): they touch only
+ * pages that are mapped and never block. Everything else takes the lock
+ * (small_alloc, small_free, and the slow halves of the two).
  */
 #include "malloc_internal.h"
+#include "../lib/libc_locks.h"
 #include <aos/paging.h>
 #include <string.h>
 #include "../vspace/paging_types.h"
@@ -150,10 +152,6 @@ void *small_alloc(size_t size)
     return small_alloc_from(size, true);
 }
 
-void *small_alloc_fast(size_t size)
-{
-    return small_alloc_from(size, false);
-}
 
 /* An object of `size`'s class; a new run only if `may_grow` (a new run
  * touches a fresh page: a page fault). Inlined into both callers: the
@@ -205,7 +203,9 @@ static void run_release(struct run *r)
     paging_unlock(st);
 }
 
-bool small_free_fast(void *p)
+/* The common free: push, unless the run was full (it goes back on its
+ * class's list) or becomes empty (it may go back as a page). */
+static inline __attribute__((always_inline)) bool free_fast(void *p)
 {
     struct run *r = (struct run *)((lvaddr_t)p & ~(lvaddr_t)(BASE_PAGE_SIZE - 1));
 
@@ -244,5 +244,51 @@ void small_free(void *p)
      * map and unmap a page each time */
     if (r->used == 0 && (partial[r->cls] != r || r->next != NULL)) {
         run_release(r);
+    }
+}
+
+/* ---- malloc's and free's entry points for small objects ---------------- */
+
+/* Under the malloc lock: a new run if needed; no room left: the heap. */
+static void * __attribute__((noinline)) small_malloc_slow(size_t size)
+{
+    void *p;
+
+    __retarget_lock_acquire_recursive(&__lock___libc_recursive_mutex);
+    p = small_alloc(size);
+    __retarget_lock_release_recursive(&__lock___libc_recursive_mutex);
+    return p != NULL ? p : __real_malloc(size);
+}
+
+/*
+ * malloc for size <= SMALL_MAX. The common case runs in disabled mode,
+ * which excludes every other thread, while nobody holds the malloc lock
+ * (its holder may be in the middle of changing a run); else the slow path.
+ */
+void *small_malloc(size_t size)
+{
+    bool was = threads_disable();
+    void *p = libc_malloc_lock_held() ? NULL : small_alloc_from(size, false);
+
+    threads_restore(was);
+    return __builtin_expect(p != NULL, 1) ? p : small_malloc_slow(size);
+}
+
+static void __attribute__((noinline)) small_free_slow(void *p)
+{
+    __retarget_lock_acquire_recursive(&__lock___libc_recursive_mutex);
+    small_free(p);
+    __retarget_lock_release_recursive(&__lock___libc_recursive_mutex);
+}
+
+/* free for a pointer small_owns: as small_malloc. */
+void small_free_any(void *p)
+{
+    bool was = threads_disable();
+    bool done = !libc_malloc_lock_held() && free_fast(p);
+
+    threads_restore(was);
+    if (__builtin_expect(!done, 0)) {
+        small_free_slow(p);
     }
 }
