@@ -15,13 +15,13 @@
  * second finds the page mapped and simply resumes, so exactly one frame
  * is installed.
  *
- * The pools: RAM comes from the memory server in 1 MiB chunks, each
- * retyped at once into 256 zeroed frames whose caps fill a CNode of their
- * own, so the common fault is one kernel invocation (the map) and no RPC.
+ * The pools: RAM comes from the memory server in chunks of 32 to 256
+ * pages, each retyped at once into zeroed frames whose caps fill a CNode of
+ * their own, so the common fault is one kernel invocation (the map) and no RPC.
  * A freed page is zeroed before it is unmapped, so every free frame reads
  * zero. A chunk whose frames are all free goes back to the server. The
- * runtime's own eagerly mapped pages come from a second pool of 256 KiB
- * chunks, so they never keep a heap chunk from going back.
+ * runtime's own eagerly mapped pages come from a second pool of 64 to 256
+ * KiB chunks, so they never keep a heap chunk from going back.
  */
 #include "paging_types.h"
 #include <aos/caps.h>
@@ -39,7 +39,9 @@
 
 /* Frames kept for faults that cannot ask for RAM: the faulting thread is
  * inside an RPC to init (it holds the channel), so a nested RPC would
- * interleave with its own. Such faults are bounded by stack depth. */
+ * interleave with its own. Such faults are bounded by stack depth and the
+ * reply buffers of the RPC client (a few KiB). A young pool keeps half its
+ * newest chunk instead (refill_below). */
 #define POOL_RESERVE     64
 #define CHUNK_MAX_PAGES  L2_CNODE_SLOTS
 
@@ -166,6 +168,15 @@ static void chunk_release(struct frame_chunk *c)
     slab_free(&chunk_slab, c);
 }
 
+/* Ask for the next chunk ahead, when fewer frames than this are free:
+ * half the newest chunk, at most the pool's reserve (none yet: ask). */
+static uint32_t refill_below(const struct frame_pool *pool)
+{
+    uint32_t half = pool->chunks != NULL ? pool->chunks->pages / 2 : 1;
+
+    return half < pool->reserve ? half : pool->reserve;
+}
+
 /* A zeroed frame from `pool` (paging lock held): *ret names it. */
 static errval_t frame_get(struct frame_pool *pool, capaddr_t *ret)
 {
@@ -175,9 +186,7 @@ static errval_t frame_get(struct frame_pool *pool, capaddr_t *ret)
     if (!pool_ready) {
         pool_init();
     }
-    if (pool->free <= (pool->reserve < pool->chunk_pages / 2 ? pool->reserve
-                                                             : pool->chunk_pages / 2)
-        && can_ask_for_ram()) {
+    if (pool->free < refill_below(pool) && can_ask_for_ram()) {
         err = chunk_new(pool);
         if (err_is_fail(err) && pool->free == 0) {
             return err;
