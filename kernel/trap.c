@@ -97,7 +97,7 @@ void trap_user_fault(struct arch_registers *regs, enum fault_type type,
         printk("autarky:   (the domain has no fault entry point)\n");
         sched_run_next();
     }
-    disp->trap_area = *regs;
+    arch_regs_copy(&disp->trap_area, regs);     /* not memcpy: ~10 instructions */
     sched_upcall_fault(dcb, &fault);
 }
 

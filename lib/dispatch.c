@@ -189,10 +189,12 @@ void dispatch_fatal_fault(const struct fault_info *fault, const char *note)
  */
 void __attribute__((noreturn)) dispatch_fault(struct dispatcher_shared *disp)
 {
-    struct fault_info fault = disp->fault;
-    struct arch_registers regs = disp->trap_area;
+    struct fault_info fault;
+    struct arch_registers regs;
 
     threads_fault_upcall(disp);      /* returns only without a thread handler */
+    fault = disp->fault;             /* (unchanged by it then) */
+    arch_regs_copy(&regs, &disp->trap_area);
     if (exception_handler != NULL && exception_handler(&fault, &regs)) {
         dispatch_resume_context(&regs);
     }
