@@ -135,6 +135,7 @@ static void take_block(struct buddy *b, struct buddy_node *n, enum buddy_tag tag
     b->free_bytes -= BLOCK_SIZE(n->order);
     b->tag_bytes[tag] += BLOCK_SIZE(n->order);
     b->tag_blocks[tag]++;
+    b->changes++;
     buddy_pub_add(b, n);
 }
 
@@ -443,6 +444,7 @@ errval_t buddy_alloc_grow(struct buddy *b, lvaddr_t base, lvaddr_t *ret_base)
 /* ALLOCATED leaf -> FREE, merged upwards while the buddy is FREE. */
 static void release(struct buddy *b, struct buddy_node *n)
 {
+    b->changes++;
     buddy_pub_remove(b, n);
     b->tag_bytes[n->tag] -= BLOCK_SIZE(n->order);
     b->tag_blocks[n->tag]--;

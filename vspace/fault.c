@@ -57,6 +57,7 @@ struct frame_chunk {
     capaddr_t cn_ram;               /* the CNode's 16 KiB */
     cslot_t root;
     uint32_t pages, used;
+    uint32_t hint;                  /* no free frame in map[0 .. hint) */
     uint32_t map[CHUNK_MAX_PAGES / 32];   /* bit set: frame in use */
     struct frame_chunk *next;
 };
@@ -197,13 +198,14 @@ static errval_t frame_get(struct frame_pool *pool, capaddr_t *ret)
     if (c == NULL) {
         return LIB_ERR_PAGING_NO_RAM;
     }
-    for (uint32_t w = 0; w * 32 < c->pages; w++) {
+    for (uint32_t w = c->hint; w * 32 < c->pages; w++) {
         if (c->map[w] != 0xffffffffu) {
             uint32_t i = w * 32 + (uint32_t)__builtin_ctz(~c->map[w]);
             if (i >= c->pages) {
                 break;
             }
             c->map[w] |= 1u << (i % 32);
+            c->hint = w;
             c->used++;
             pool->free--;
             *ret = CPTR(c->root, i);
@@ -227,6 +229,9 @@ static bool pool_put(struct frame_pool *pool, capaddr_t frame)
             continue;
         }
         c->map[i / 32] &= ~(1u << (i % 32));
+        if (i / 32 < c->hint) {
+            c->hint = i / 32;
+        }
         c->used--;
         pool->free++;
         if (c->used == 0 && c != pool->chunks && can_ask_for_ram()) {
@@ -356,10 +361,27 @@ static const char *guard_reason(lvaddr_t addr)
                                        : "stack overflow (hit the guard below a stack)";
 }
 
+/* The ALLOCATED block holding `addr`, or NULL (lock held): the last
+ * fault's block if the tree has not changed since and it holds addr, else
+ * a lookup (one step per tree level). */
+static struct buddy_node *fault_block(struct paging_state *st, lvaddr_t addr)
+{
+    struct buddy_node *n = st->fault_node;
+
+    if (n != NULL && st->fault_changes == st->buddy.changes
+        && addr - n->base < ((lvaddr_t)1 << n->order)) {
+        return n;
+    }
+    n = buddy_lookup_node(&st->buddy, addr);
+    st->fault_node = n;
+    st->fault_changes = st->buddy.changes;
+    return n;
+}
+
 /* Resolve a fault at `addr` (lock held); NULL if resolved, else why not. */
 static const char *resolve(struct paging_state *st, lvaddr_t addr, uint32_t access)
 {
-    struct buddy_node *n = buddy_lookup_node(&st->buddy, addr);
+    struct buddy_node *n = fault_block(st, addr);
     struct paging_shadow *sh;
 
     if (n == NULL || n->state != BUDDY_ALLOCATED) {

@@ -82,13 +82,22 @@ void paging_unlock(struct paging_state *st)
     }
 }
 
+/* slab_refill_check, with its common answer (enough left) inline: every
+ * fault ends in paging_refill_slabs. */
+static inline void refill_if_low(struct slab_allocator *s)
+{
+    if (s->free_count < s->refill_threshold) {
+        slab_refill_check(s);
+    }
+}
+
 /* Refill every slab that runs low (lock held, so refills are serialised). */
 void paging_refill_slabs(void)
 {
-    slab_refill_check(&node_slab);
-    slab_refill_check(&shadow_slab);
-    slab_refill_check(&mapping_slab);
-    slab_refill_check(&piece_slab);
+    refill_if_low(&node_slab);
+    refill_if_low(&shadow_slab);
+    refill_if_low(&mapping_slab);
+    refill_if_low(&piece_slab);
 }
 
 slab_refill_fn paging_slab_refill_fn(void);

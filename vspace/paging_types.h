@@ -75,6 +75,10 @@ struct paging_state {
     struct recursive_mutex lock;
     struct paging_stats stats;
     bool verbose;                           /* print every fault it resolves */
+    /* The block of the last fault, while buddy.changes == fault_changes:
+     * most faults hit the block of the one before (vspace/fault.c). */
+    struct buddy_node *fault_node;
+    uint32_t fault_changes;
 };
 
 /* Set up `st` for the vspace whose L1 table is `l1` (in our cspace), with

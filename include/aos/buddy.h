@@ -105,6 +105,10 @@ struct buddy {
     size_t tag_blocks[BUDDY_TAG_COUNT];     /* allocated blocks per tag */
     struct vmmap_page *pub;                 /* NULL, or where the ALLOCATED
                                              * blocks are listed (aos/vmmap.h) */
+    uint32_t changes;                       /* +1 whenever a leaf becomes or stops
+                                             * being ALLOCATED: a node pointer
+                                             * kept across calls is valid while
+                                             * this is unchanged */
 };
 
 /* What lookup tells about an allocated block. */
