@@ -4,17 +4,30 @@
  * kernel/include/kernel/mdb.h for the ordering invariant and
  * docs/capabilities.md for why it is enough for copy, delete and revoke.
  */
+/* cte_clear's loop must stay a loop, not become a memset call */
+#pragma GCC optimize("no-tree-loop-distribute-patterns")
+
 #include <kernel/mdb.h>
 #include <kernel/string.h>
 
 static cte_ref_t mdb_head;
 static uint32_t mdb_live;
 
+/* Every field zero but `owner`. Word stores, not memset: a slot is cleared
+ * on every capability created (each page mapped by a fault, say), and
+ * memset's generic path costs three times as much for 64 bytes. */
+typedef uint32_t __attribute__((may_alias)) cte_word_t;
+
 void cte_clear(struct cte *cte)
 {
     uint8_t owner = cte->owner;
+    cte_word_t *w = (cte_word_t *)cte;
 
-    memset(cte, 0, sizeof(*cte));
+    _Static_assert(sizeof(*cte) % sizeof(uint32_t) == 0, "cte: whole words");
+#pragma GCC unroll 16
+    for (size_t i = 0; i < sizeof(*cte) / sizeof(uint32_t); i++) {
+        w[i] = 0;
+    }
     cte->owner = owner;
 }
 
