@@ -210,11 +210,9 @@ static errval_t build_layout(struct spawninfo *si, struct args_fill *af)
                                   BUDDY_TAG_HEAP);
 
     af->nlayout = 0;
-    for (uint32_t i = 0; err_is_ok(err) && i < VNODE_L1_USER_ENTRIES; i++) {
+    for (uint32_t i = paging_next_shadow(si->vspace, 0);
+         err_is_ok(err) && i < VNODE_L1_USER_ENTRIES; i = paging_next_shadow(si->vspace, i + 1)) {
         struct paging_shadow *sh = si->vspace->l2[i];
-        if (sh == NULL) {
-            continue;
-        }
         if (af->nlayout + 1 >= SPAWN_MAX_LAYOUT) {
             return LIB_ERR_SPAWN_LAYOUT;
         }

@@ -262,7 +262,22 @@ static errval_t new_shadow(struct paging_state *st, uint32_t index, capaddr_t ta
     memset(sh, 0, sizeof(*sh));
     sh->table = table;
     st->l2[index] = sh;
+    st->l2_present[index / 32] |= 1u << (index % 32);
     return SYS_ERR_OK;
+}
+
+uint32_t paging_next_shadow(const struct paging_state *st, uint32_t from)
+{
+    for (uint32_t w = from / 32; w < VNODE_L1_USER_ENTRIES / 32; w++) {
+        uint32_t bits = st->l2_present[w];
+        if (w == from / 32) {
+            bits &= ~0u << (from % 32);
+        }
+        if (bits != 0) {
+            return w * 32 + (uint32_t)__builtin_ctz(bits);
+        }
+    }
+    return VNODE_L1_USER_ENTRIES;
 }
 
 errval_t paging_adopt_l2(struct paging_state *st, uint32_t index, capaddr_t table)
@@ -557,13 +572,13 @@ void paging_state_forget(struct paging_state *st)
         }
         slab_free(&mapping_slab, l);
     }
-    for (uint32_t i = 0; i < VNODE_L1_USER_ENTRIES; i++) {
-        if (st->l2[i] != NULL) {
-            slot_free(st->l2[i]->table);
-            slab_free(&shadow_slab, st->l2[i]);
-            st->l2[i] = NULL;
-        }
+    for (uint32_t i = paging_next_shadow(st, 0); i < VNODE_L1_USER_ENTRIES;
+         i = paging_next_shadow(st, i + 1)) {
+        slot_free(st->l2[i]->table);
+        slab_free(&shadow_slab, st->l2[i]);
+        st->l2[i] = NULL;
     }
+    memset(st->l2_present, 0, sizeof(st->l2_present));
     buddy_destroy(&st->buddy);
     paging_unlock(st);
 }

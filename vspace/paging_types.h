@@ -68,6 +68,7 @@ struct paging_state {
     capaddr_t l1;                           /* VNode L1, in our cspace */
     struct buddy buddy;
     struct paging_shadow *l2[VNODE_L1_USER_ENTRIES];
+    uint32_t l2_present[VNODE_L1_USER_ENTRIES / 32];   /* bit i: l2[i] != NULL */
     paging_ram_fn ram_fn;
     void *ram_ctx;
     capaddr_t l2_ram;                       /* RAM being carved into L2 tables */
@@ -101,6 +102,9 @@ void paging_unlock(struct paging_state *st);
 /* The shadow of L1 entry `index`, creating and mapping its table. */
 errval_t paging_shadow(struct paging_state *st, uint32_t index,
                        struct paging_shadow **ret);
+/* The first L1 index >= from with a shadow, or VNODE_L1_USER_ENTRIES: a
+ * walk over the sections in use without looking at the 2,048 empty ones. */
+uint32_t paging_next_shadow(const struct paging_state *st, uint32_t from);
 /* Map one frame page of ours at `vaddr` (a page of a HEAP/STACK block). */
 errval_t paging_map_page(struct paging_state *st, lvaddr_t vaddr, capaddr_t frame,
                          uint32_t flags);
