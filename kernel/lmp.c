@@ -130,7 +130,9 @@ errval_t sys_lmp_send(struct cte *root, struct arch_registers *regs)
         if (err_is_fail(err)) {
             return err;
         }
-        err = caps_copy(dest, cap, CAP_RIGHTS_ALL, 0);   /* same rights and badge */
+        /* same rights and badge, but never REVOKE: the receiver may use and
+         * delete its copy, not revoke the sender's (captypes.h) */
+        err = caps_copy(dest, cap, CAP_RIGHTS_GIVEN, 0);
         if (err_is_fail(err)) {
             return err;
         }

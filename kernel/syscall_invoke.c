@@ -64,6 +64,9 @@ static errval_t invoke_generic(struct cte *root, struct cte *cap, uint32_t cmd,
     case CAPCMD_DELETE:
         return caps_delete(cap);
     case CAPCMD_REVOKE:
+        if (!(cap->cap.rights & CAP_RIGHT_REVOKE)) {
+            return SYS_ERR_REVOKE_NO_RIGHT;     /* else a holder could delete its giver's copies */
+        }
         return caps_revoke(cap);
     default:
         return SYS_ERR_ILLEGAL_INVOCATION;

@@ -17,6 +17,14 @@
 #include "../vspace/paging_types.h"
 #include "spawn_internal.h"
 
+/* Put a copy of our `src` into the child's `cnode` at `slot`, without the
+ * REVOKE right: the child may delete it, not revoke our copies
+ * (include/autarky/captypes.h). */
+static errval_t give(capaddr_t cnode, cslot_t slot, capaddr_t src)
+{
+    return cap_mint(cnode, slot, src, CAP_RIGHTS_GIVEN, 0);
+}
+
 /* An L2 CNode for the child's root slot `root_slot`; *ret = our copy. */
 static errval_t child_l2_cnode(struct spawninfo *si, cslot_t root_slot, capaddr_t *ret)
 {
@@ -24,7 +32,7 @@ static errval_t child_l2_cnode(struct spawninfo *si, cslot_t root_slot, capaddr_
     if (err_is_fail(err)) {
         return err;
     }
-    return cap_copy(si->l1cnode, root_slot, *ret);
+    return give(si->l1cnode, root_slot, *ret);
 }
 
 /* Root CNode with TASKCN, PAGECN (holding the VNode L1) and SLOT_ALLOC0. */
@@ -42,16 +50,16 @@ static errval_t build_cspace(struct spawninfo *si)
         err = child_l2_cnode(si, ROOTCN_SLOT_SLOT_ALLOC0, &si->slotcn);
     }
     if (err_is_ok(err)) {
-        err = cap_copy(si->taskcn, TASKCN_SLOT_TASKCN, si->taskcn);
+        err = give(si->taskcn, TASKCN_SLOT_TASKCN, si->taskcn);
     }
     if (err_is_ok(err)) {
-        err = cap_copy(si->taskcn, TASKCN_SLOT_ROOTCN, si->l1cnode);
+        err = give(si->taskcn, TASKCN_SLOT_ROOTCN, si->l1cnode);
     }
     if (err_is_ok(err)) {
         err = spawn_object(si, ObjType_VNode_L1, OBJSIZE_VNODE_L1, &si->vnode_l1);
     }
     if (err_is_ok(err)) {
-        err = cap_copy(si->pagecn, 0, si->vnode_l1);
+        err = give(si->pagecn, 0, si->vnode_l1);
     }
     return err_is_fail(err) ? err_push(err, LIB_ERR_SPAWN_CSPACE) : err;
 }
@@ -216,7 +224,7 @@ static errval_t build_layout(struct spawninfo *si, struct args_fill *af)
         if (af->nlayout + 1 >= SPAWN_MAX_LAYOUT) {
             return LIB_ERR_SPAWN_LAYOUT;
         }
-        err = cap_copy(si->pagecn, next_slot, sh->table);
+        err = give(si->pagecn, next_slot, sh->table);
         af->layout[af->nlayout++] = (struct spawn_layout_entry){
             i << 20, SECTION_SIZE, BUDDY_TAG_FIXED, next_slot++ };
     }
@@ -242,7 +250,7 @@ static errval_t build_args(struct spawninfo *si, int argc, const char *const arg
     }
     free(af);
     if (err_is_ok(err)) {
-        err = cap_copy(si->taskcn, TASKCN_SLOT_ARGSPAGE, si->argsframe);
+        err = give(si->taskcn, TASKCN_SLOT_ARGSPAGE, si->argsframe);
     }
     return err;
 }
@@ -291,13 +299,13 @@ static errval_t build_dispatcher(struct spawninfo *si, capaddr_t parent_ep)
                                fill_dispatcher, si);
     }
     if (err_is_ok(err)) {
-        err = cap_copy(si->taskcn, TASKCN_SLOT_DISPATCHER, si->dispatcher);
+        err = give(si->taskcn, TASKCN_SLOT_DISPATCHER, si->dispatcher);
     }
     if (err_is_ok(err)) {
-        err = cap_copy(si->taskcn, TASKCN_SLOT_DISPFRAME, si->dispframe);
+        err = give(si->taskcn, TASKCN_SLOT_DISPFRAME, si->dispframe);
     }
     if (err_is_ok(err)) {
-        err = cap_mint(si->taskcn, TASKCN_SLOT_INITEP, parent_ep, CAP_RIGHTS_ALL, si->badge);
+        err = cap_mint(si->taskcn, TASKCN_SLOT_INITEP, parent_ep, CAP_RIGHTS_GIVEN, si->badge);
     }
     if (err_is_ok(err)) {
         err = disp_setup(si->dispatcher, si->l1cnode, si->vnode_l1, si->dispframe,

@@ -389,7 +389,7 @@ static void mint_reduces_rights(void)
     EXPECT_OK(cap_mint(SCRATCH_CNODE, again, SCRATCH(ro), CAP_RIGHTS_ALL, 0));
     EXPECT_CAP(SCRATCH(again), ObjType_Frame, CAP_RIGHT_READ | CAP_RIGHT_GRANT,
                ci.base, ci.size);
-    EXPECT_OK(cap_mint(SCRATCH_CNODE, rx, frame, 0xfffffff5u, 0));  /* unknown bits ignored */
+    EXPECT_OK(cap_mint(SCRATCH_CNODE, rx, frame, 0xffffffe5u, 0));  /* unknown bits ignored */
     EXPECT_CAP(SCRATCH(rx), ObjType_Frame, CAP_RIGHT_READ | CAP_RIGHT_EXECUTE,
                ci.base, ci.size);
 }
@@ -472,6 +472,32 @@ static void delete_slot(void)
  * Revoke deletes every copy and every descendant, at any depth, and keeps
  * the revoked capability itself; unrelated capabilities stay.
  */
+/* Revoke needs the REVOKE right: a copy minted without it (what a child
+ * is given, or receives in a message) cannot delete the other copies. */
+static void revoke_needs_right(void)
+{
+    capaddr_t ram;
+    cslot_t given = scratch_slot(), copy = scratch_slot(), f = scratch_slot();
+    struct capability_info ci;
+    uint32_t before;
+
+    before = capcount();
+    EXPECT_OK(scratch_object(ObjType_RAM, 1u << 16, &ram));
+    EXPECT_OK(cap_identify(ram, &ci));
+    EXPECT_OK(cap_mint(SCRATCH_CNODE, given, ram, CAP_RIGHTS_GIVEN, 0));
+    EXPECT_CAP(SCRATCH(given), ObjType_RAM, CAP_RIGHTS_GIVEN, ci.base, ci.size);
+    EXPECT_OK(cap_copy(SCRATCH_CNODE, copy, SCRATCH(given)));   /* copies keep the lack */
+    EXPECT_OK(cap_retype(SCRATCH(given), ObjType_Frame, 0, 4096, 1, SCRATCH_CNODE, f));
+    EXPECT_ERR(cap_revoke(SCRATCH(given)), SYS_ERR_REVOKE_NO_RIGHT);
+    EXPECT_ERR(cap_revoke(SCRATCH(copy)), SYS_ERR_REVOKE_NO_RIGHT);
+    EXPECT_EQ("live caps after refused revokes", capcount(), before + 4);
+    EXPECT_OK(cap_identify(SCRATCH(f), &ci));                /* the child object too */
+    EXPECT_OK(cap_revoke(ram));                              /* the giver's can */
+    EXPECT_EQ("live caps after the revoke", capcount(), before + 1);
+    EXPECT_ERR(cap_identify(SCRATCH(given), &ci), SYS_ERR_SLOT_EMPTY);
+    EXPECT_OK(cap_delete(ram));
+}
+
 static void revoke_copies_and_descendants(void)
 {
     capaddr_t child, other;
@@ -609,6 +635,7 @@ const struct test_case cap_tests[] = {
     { "CAP_COPY_ERRORS", copy_errors },
     { "CAP_DELETE", delete_slot },
     { "CAP_REVOKE_COPIES_AND_DESCENDANTS", revoke_copies_and_descendants },
+    { "CAP_REVOKE_NEEDS_RIGHT", revoke_needs_right },
     { "CAP_BAD_CPTRS", bad_cptrs },
     { "CAP_ILLEGAL_INVOCATION", illegal_invocations },
     { "CAP_CAPCOUNT_TRACKS", capcount_tracks },

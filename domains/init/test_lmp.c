@@ -119,13 +119,16 @@ static void cap_transfer_copy_and_give(void)
     EXPECT_EQ("armed after delivery", lmp_armed_slots(), 0);
     EXPECT(lmp_poll(&msg), "no message");
     EXPECT_EQ("received slot", msg.cap, slot_a);
-    EXPECT_CAP(slot_a, ObjType_Frame, ci.rights, ci.base, ci.size);
+    /* the same rights, except REVOKE: never carried by a message */
+    EXPECT_CAP(slot_a, ObjType_Frame, ci.rights & ~CAP_RIGHT_REVOKE, ci.base, ci.size);
     EXPECT_CAP(frame, ObjType_Frame, ci.rights, ci.base, ci.size);   /* copy: still there */
+    EXPECT_ERR(cap_revoke(slot_a), SYS_ERR_REVOKE_NO_RIGHT);       /* ours stays */
+    EXPECT_CAP(frame, ObjType_Frame, ci.rights, ci.base, ci.size);
     /* GIVE moves it */
     EXPECT_OK(lmp_arm_recv_slot(slot_b));
     EXPECT_OK(lmp_try_send(badged, slot_a, LMP_FLAG_GIVE, NULL, 0));
     EXPECT(lmp_poll(&msg), "no message");
-    EXPECT_CAP(slot_b, ObjType_Frame, ci.rights, ci.base, ci.size);
+    EXPECT_CAP(slot_b, ObjType_Frame, ci.rights & ~CAP_RIGHT_REVOKE, ci.base, ci.size);
     EXPECT_ERR(cap_identify(slot_a, &ci), SYS_ERR_SLOT_EMPTY);
 }
 

@@ -9,6 +9,7 @@
 #include <aos/caps.h>
 #include <aos/slot_alloc.h>
 #include <aos/paging.h>
+#include <aos/ram_alloc.h>
 #include <aos/utest.h>
 #include <aos/threads.h>
 #include <stdio.h>
@@ -97,6 +98,30 @@ static void ram_caps(void)
         UEXPECT_OK(cap_delete(ram));
         UEXPECT_OK(slot_free(ram));
     }
+}
+
+/* What init gives cannot be revoked by its receiver: RAM from GET_RAM and
+ * the endpoint to init come without the REVOKE right, so a domain cannot
+ * delete init's copies (its bookkeeping, or the endpoint every domain
+ * talks to it through). Before that right existed, a revoke here lost the
+ * block for good and cut every domain off from init. */
+static void given_caps_not_revocable(void)
+{
+    struct capability_info ci;
+    capaddr_t ram;
+    size_t got;
+
+    UEXPECT_OK(aos_rpc_get_ram_cap(init_rpc(), 65536, 4096, &ram, &got));
+    UEXPECT_OK(cap_identify(ram, &ci));
+    UEXPECT_EQ("rights of given RAM", ci.rights, CAP_RIGHTS_GIVEN);
+    UEXPECT_ERR(cap_revoke(ram), SYS_ERR_REVOKE_NO_RIGHT);
+    UEXPECT_OK(cap_identify(CPTR(ROOTCN_SLOT_TASKCN, TASKCN_SLOT_INITEP), &ci));
+    UEXPECT_EQ("rights of the endpoint to init", ci.rights, CAP_RIGHTS_GIVEN);
+    UEXPECT_ERR(cap_revoke(CPTR(ROOTCN_SLOT_TASKCN, TASKCN_SLOT_INITEP)),
+                SYS_ERR_REVOKE_NO_RIGHT);
+    UEXPECT_ERR(cap_revoke(CAP_DISPFRAME), SYS_ERR_REVOKE_NO_RIGHT);
+    UEXPECT_OK(aos_rpc_send_number(init_rpc(), 1));     /* init still hears us */
+    UEXPECT_OK(ram_free(ram));                          /* and takes its block back */
 }
 
 static void ram_cap_errors(void)
@@ -221,6 +246,7 @@ static const struct utest_case rpc_cases[] = {
     { "RPC_STRING_64KIB", string_64k },
     { "RPC_RAM_CAPS", ram_caps },
     { "RPC_RAM_CAP_ERRORS", ram_cap_errors },
+    { "RPC_GIVEN_CAPS_NOT_REVOCABLE", given_caps_not_revocable },
     { "RPC_BAD_REQUESTS", bad_requests },
     { "RPC_BAD_STRINGS", bad_strings },
     { "RPC_STALE_REPLY_IGNORED", stale_reply_ignored },

@@ -32,7 +32,13 @@ enum objtype {
 #define CAP_RIGHT_WRITE    0x2u  /* map writable; retype RAM; store into CNode; map into VNode */
 #define CAP_RIGHT_EXECUTE  0x4u  /* map executable */
 #define CAP_RIGHT_GRANT    0x8u  /* may be copied or minted */
-#define CAP_RIGHTS_ALL     0xfu
+#define CAP_RIGHT_REVOKE   0x10u /* may be revoked: delete every other copy and
+                                    every descendant. Never carried by a cap
+                                    received in a message or handed to a child
+                                    by its spawner, so a domain can delete what
+                                    it was given but not its giver's copies */
+#define CAP_RIGHTS_ALL     0x1fu
+#define CAP_RIGHTS_GIVEN   (CAP_RIGHTS_ALL & ~CAP_RIGHT_REVOKE)
 
 /* CNodes: a slot (struct cte in the kernel) is 64 bytes. */
 #define CTE_SIZE_BITS        6

@@ -45,6 +45,7 @@ typedef uint64_t errval_t;
     X(SYS_ERR_RETYPE_INVALID_COUNT,   "object count zero or objects do not fit the source") \
     X(SYS_ERR_RETYPE_OVERLAP,         "retype range overlaps existing descendants") \
     /* --- delete / revoke --- */ \
+    X(SYS_ERR_REVOKE_NO_RIGHT,        "revoke needs the REVOKE right (a received or given capability has none)") \
     X(SYS_ERR_REVOKE_DELETED_SELF,    "revoke deleted the revoked capability itself (it lived in a revoked CNode)") \
     /* --- mapping --- */ \
     X(SYS_ERR_VNODE_INDEX,            "entry index outside the page table") \
