@@ -97,6 +97,8 @@ BOOT_TESTS = [
      {'faulter'}, 120),
     ('vspace', 'vmtest; pager 32', set(), 300),
     ('proc', 'proctest', {'faulter'}, 300),
+    # random system calls, invocations and RPCs (domains/fuzzer): four seeds
+    ('fuzz', 'fuzzer 1; fuzzer 1001; fuzzer 65537; fuzzer 424243; hello', set(), 300),
     ('shell', 'shell', {'spinner'}, 120, {'input': SHELL_INPUT, 'expect': SHELL_EXPECT}),
 ]
 
