@@ -39,12 +39,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define INVOCATIONS  20000
-#define SYSCALLS     5000
-#define RPCS         2000
+#define INVOCATIONS  (20000 * rounds)
+#define SYSCALLS     (5000 * rounds)
+#define RPCS         (2000 * rounds)
 #define SANDBOX_RAM  (256u * 1024)
 
 static uint32_t seed = 1;
+static uint32_t rounds = 1;         /* `fuzzer SEED ROUNDS`: ROUNDS times as many */
 
 static uint32_t rnd(void)
 {
@@ -234,7 +235,8 @@ static void fuzz_invoke(void)
         seen[r.err] = true;
     }
     sandbox_destroy();
-    printf("fuzzer: %u invocations, %lu succeeded, %lu distinct answers\n", INVOCATIONS,
+    printf("fuzzer: %lu invocations, %lu succeeded, %lu distinct answers\n",
+           (unsigned long)INVOCATIONS,
            (unsigned long)ok, (unsigned long)distinct);
     UEXPECT(ok >= 200, "only %lu invocations succeeded: the sandbox was too empty",
             (unsigned long)ok);
@@ -391,6 +393,9 @@ int main(int argc, char **argv)
 {
     if (argc > 1) {
         seed = (uint32_t)strtoul(argv[1], NULL, 0) | 1u;
+    }
+    if (argc > 2 && strtoul(argv[2], NULL, 0) > 0) {
+        rounds = (uint32_t)strtoul(argv[2], NULL, 0);
     }
     utest_run(cases);
     return utest_finish();
