@@ -14,7 +14,8 @@
  *   SYS_FUZZ_CALLS    5,000 system calls with random numbers and arguments
  *                     (user buffers in kernel space, unmapped, too long)
  *   RPC_FUZZ          2,000 requests to init with random operations, flags,
- *                     lengths and words
+ *                     lengths and words; one in ten sent without waiting
+ *                     (unfinished strings, stale sequence numbers)
  *   FUZZ_STILL_WORKS  afterwards: RPCs, fresh pages, a spawned domain
  *
  * Every answer must be an error code the kernel or init defines; the
@@ -341,6 +342,14 @@ static void fuzz_rpcs(void)
         if (op == RPC_OP_GET_RAM) {
             w[1] = rnd() % 100 < 80 ? rnd() % (64u << 10) : rnd();
             w[2] = 1u << (rnd() % 32);
+        }
+        if (rnd() % 10 == 0) {
+            /* a fragment or request nobody waits for: any flags, any
+             * sequence number; its answer (if any) is stale by the next
+             * call, which must skip it */
+            w[0] = RPC_HDR(op, rnd() & RPC_FLAGS_MASK & ~RPC_FLAG_REPLY) | RPC_SEQ(rnd());
+            (void)lmp_send(chan->ep, CPTR_NULL, 0, w, n);
+            continue;
         }
         w[0] = RPC_HDR(op, flags & ~RPC_FLAG_REPLY);
         errval_t err = aos_rpc_call(chan, w, n, CPTR_NULL, slot, &reply);
