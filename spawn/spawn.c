@@ -7,6 +7,9 @@
  *    in si->slots before it is filled; so spawn_cleanup can always undo a
  *    partial build: revoke each block (destroying every object made from
  *    it, wherever its caps live), give the block back, free our slots.
+ *  - the child's objects are carved from a few large blocks (arenas) at
+ *    naturally aligned offsets, not one block each: one memory-server
+ *    allocation and one revoke per arena instead of per object;
  *  - the child's memory is written through one fixed 1 MiB window in our
  *    own address space (spawn_window), so building children costs us no
  *    new page tables and no virtual space per child.
@@ -25,6 +28,7 @@
 
 #define WINDOW_SIZE  SECTION_SIZE
 #define CHUNK_SIZE   SECTION_SIZE     /* frames for the child: at most 1 MiB each */
+#define ARENA_SIZE   (128u * 1024)    /* a minimal child fits in two */
 
 /* ---- bookkeeping ---------------------------------------------------------- */
 
@@ -105,11 +109,14 @@ errval_t spawn_read_frame(capaddr_t frame, size_t bytes,
     return spawn_fill_frame(frame, bytes, read, ctx);
 }
 
-errval_t spawn_unaccount_ram(struct spawninfo *si, lpaddr_t base, capaddr_t *ret)
+errval_t spawn_unaccount_ram(struct spawninfo *si, lpaddr_t base, gensize_t size,
+                             capaddr_t *ret)
 {
     for (uint32_t i = 0; i < si->ram.count; i++) {
         struct capability_info ci;
-        if (err_is_ok(cap_identify(si->ram.caps[i], &ci)) && ci.base == base) {
+        if (si->ram.caps[i] != si->arena
+            && err_is_ok(cap_identify(si->ram.caps[i], &ci)) && ci.base == base
+            && ci.size == size) {
             *ret = si->ram.caps[i];
             si->ram_bytes -= ci.size;
             si->ram.caps[i] = si->ram.caps[--si->ram.count];
@@ -119,29 +126,77 @@ errval_t spawn_unaccount_ram(struct spawninfo *si, lpaddr_t base, capaddr_t *ret
     return LIB_ERR_SPAWN_NOT_ACCOUNTED;
 }
 
-/* paging_ram_fn for the child's page tables. */
-errval_t spawn_table_ram(void *ctx, capaddr_t *ret, gensize_t bytes)
+/*
+ * Room for `bytes` (a power of two, at least a page) in the current arena
+ * at an offset aligned to `bytes`: every object type's alignment, as an
+ * arena is aligned to its own size. A new arena (ARENA_SIZE, or `bytes`
+ * if larger) when the current one has no room; the alignment hole at its
+ * end stays unused until the child ends.
+ */
+errval_t spawn_carve(struct spawninfo *si, gensize_t bytes, capaddr_t *ram,
+                     gensize_t *offset)
 {
-    return spawn_ram(ctx, bytes, BASE_PAGE_SIZE, ret);
+    gensize_t at = (si->arena_used + bytes - 1) & ~(bytes - 1);
+
+    if (si->arena == CPTR_NULL || at + bytes > si->arena_size) {
+        gensize_t size = bytes > ARENA_SIZE ? bytes : ARENA_SIZE;
+        capaddr_t fresh;
+        errval_t err = spawn_ram(si, size, size, &fresh);
+        if (err_is_fail(err)) {
+            return err;
+        }
+        si->arena = fresh;
+        si->arena_size = size;
+        at = 0;
+    }
+    si->arena_used = at + bytes;
+    *ram = si->arena;
+    *offset = at;
+    return SYS_ERR_OK;
 }
 
-/* One object of `type` from a fresh block, into a fresh slot of ours. */
-errval_t spawn_object(struct spawninfo *si, enum objtype type, gensize_t size,
-                      capaddr_t *ret)
+static gensize_t block_for(gensize_t size)
 {
     gensize_t block = BASE_PAGE_SIZE;
-    capaddr_t ram;
-    errval_t err;
 
     while (block < size) {
-        block <<= 1;            /* buddy blocks are naturally aligned: ok for any type */
+        block <<= 1;
     }
-    err = spawn_ram(si, block, block, &ram);
+    return block;
+}
+
+/* paging_ram_fn for the child's page tables: a RAM block of its own (the
+ * paging layer retypes L2 tables out of it), carved as a RAM descendant of
+ * an arena, so it goes with the arena's revoke. */
+errval_t spawn_table_ram(void *ctx, capaddr_t *ret, gensize_t bytes)
+{
+    struct spawninfo *si = ctx;
+    gensize_t offset;
+    capaddr_t arena;
+    errval_t err = spawn_carve(si, block_for(bytes), &arena, &offset);
+
     if (err_is_ok(err)) {
         err = spawn_slot(si, ret);
     }
     if (err_is_ok(err)) {
-        err = cap_retype_one(ram, type, 0, size, *ret);
+        err = cap_retype_one(arena, ObjType_RAM, offset, block_for(bytes), *ret);
+    }
+    return err;
+}
+
+/* One object of `type` from an arena, into a fresh slot of ours. */
+errval_t spawn_object(struct spawninfo *si, enum objtype type, gensize_t size,
+                      capaddr_t *ret)
+{
+    gensize_t offset;
+    capaddr_t arena;
+    errval_t err = spawn_carve(si, block_for(size), &arena, &offset);
+
+    if (err_is_ok(err)) {
+        err = spawn_slot(si, ret);
+    }
+    if (err_is_ok(err)) {
+        err = cap_retype_one(arena, type, offset, size, *ret);
     }
     return err;
 }

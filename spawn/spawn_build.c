@@ -275,19 +275,20 @@ static void fill_dispatcher(void *buf, size_t bytes, lvaddr_t vaddr, void *ctx)
 static errval_t build_dispatcher(struct spawninfo *si, capaddr_t parent_ep)
 {
     capaddr_t ram;
-    errval_t err = spawn_ram(si, BASE_PAGE_SIZE, BASE_PAGE_SIZE, &ram);
+    gensize_t at;                   /* one page: the DCB, then the endpoint */
+    errval_t err = spawn_carve(si, BASE_PAGE_SIZE, &ram, &at);
 
     if (err_is_ok(err)) {
         err = spawn_slot(si, &si->dispatcher);
     }
     if (err_is_ok(err)) {
-        err = cap_retype_one(ram, ObjType_Dispatcher, 0, OBJSIZE_DISPATCHER, si->dispatcher);
+        err = cap_retype_one(ram, ObjType_Dispatcher, at, OBJSIZE_DISPATCHER, si->dispatcher);
     }
     if (err_is_ok(err)) {
         err = spawn_slot(si, &si->child_ep);
     }
     if (err_is_ok(err)) {
-        err = cap_retype_one(ram, ObjType_Endpoint, OBJSIZE_DISPATCHER,
+        err = cap_retype_one(ram, ObjType_Endpoint, at + OBJSIZE_DISPATCHER,
                              OBJSIZE_ENDPOINT, si->child_ep);
     }
     if (err_is_ok(err)) {

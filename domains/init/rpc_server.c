@@ -133,7 +133,7 @@ static void handle_free_ram(struct proc *p, const struct lmp_msg *m)
         err = SYS_ERR_WRONG_CAP_TYPE;
     }
     if (err_is_ok(err)) {
-        err = spawn_unaccount_ram(&p->si, ci.base, &ours);
+        err = spawn_unaccount_ram(&p->si, ci.base, ci.size, &ours);
     }
     if (err_is_ok(err)) {
         err = mem_server_free_block(ours);   /* revokes the received copy too */

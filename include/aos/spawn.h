@@ -77,6 +77,8 @@ struct spawninfo {
     struct paging_state *vspace;   /* the child's page tables, kept by us */
     struct cap_list ram;           /* RAM blocks everything above came from */
     size_t ram_bytes;              /* their total size */
+    capaddr_t arena;               /* the block objects are carved from now */
+    gensize_t arena_size, arena_used;
     struct cap_list slots;         /* our slots to free at cleanup */
 };
 
@@ -105,10 +107,11 @@ errval_t spawn_account_ram(struct spawninfo *si, capaddr_t ram, gensize_t bytes)
  * <= 1 MiB) mapped into our address space for the duration. */
 errval_t spawn_read_frame(capaddr_t frame, size_t bytes,
                           void (*read)(void *buf, size_t bytes, void *ctx), void *ctx);
-/* Take the block with `base` out of the child's accounting: *ret = our
- * cap to it (the caller returns it). LIB_ERR_SPAWN_NOT_ACCOUNTED if the
- * child was never given that block. */
-errval_t spawn_unaccount_ram(struct spawninfo *si, lpaddr_t base, capaddr_t *ret);
+/* Take the block [base, base + size) out of the child's accounting: *ret =
+ * our cap to it (the caller returns it). LIB_ERR_SPAWN_NOT_ACCOUNTED if the
+ * child was never given exactly that block (its spawn arenas never were). */
+errval_t spawn_unaccount_ram(struct spawninfo *si, lpaddr_t base, gensize_t size,
+                             capaddr_t *ret);
 /* Stop the child if it runs and give everything back. */
 void spawn_cleanup(struct spawninfo *si);
 
