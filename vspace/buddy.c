@@ -352,9 +352,54 @@ static errval_t walk_range(struct buddy *b, uint64_t lo, uint64_t hi, bool apply
 }
 
 /* alloc_at without the tag/argument checks shared with alloc_grow. */
+/*
+ * reserve_range for a range that is exactly one naturally aligned block
+ * (a page, a stack, the grow helper's block: the common case): straight
+ * down the path to it instead of the general walk. Phase 1 finds the
+ * deepest node on the path; it must be FREE (split it down to `order`)
+ * or, at `order` itself, FREE. Same two phases, same errors, same result.
+ */
+static errval_t reserve_block(struct buddy *b, lvaddr_t base, uint8_t order,
+                              enum buddy_tag tag)
+{
+    struct buddy_node *n = b->root;
+    struct node_pool pool;
+    errval_t err;
+
+    while (n->state == BUDDY_SPLIT && n->order > order) {
+        n = n->child[(base >> (n->order - 1)) & 1];
+    }
+    if (n->state != BUDDY_FREE) {
+        /* ALLOCATED on the way or at the block, or the block is SPLIT
+         * (it has an allocated leaf below: free buddies are merged) */
+        return LIB_ERR_BUDDY_RANGE_NOT_FREE;
+    }
+    err = pool_take(b, &pool, 2 * (size_t)(n->order - order));
+    if (err_is_fail(err)) {
+        return err;
+    }
+    while (n->order > order) {
+        split(b, n, &pool);
+        n = n->child[(base >> (n->order - 1)) & 1];
+    }
+    take_block(b, n, tag);
+    pool_return(b, &pool);
+    return SYS_ERR_OK;
+}
+
 static errval_t reserve_range(struct buddy *b, uint64_t lo, uint64_t hi,
                               enum buddy_tag tag, size_t *ret_blocks)
 {
+    uint64_t size = hi - lo;
+
+    if ((size & (size - 1)) == 0 && (lo & (size - 1)) == 0) {
+        uint8_t order = (uint8_t)__builtin_ctzll(size);
+        errval_t err = reserve_block(b, (lvaddr_t)lo, order, tag);
+        if (ret_blocks != NULL) {
+            *ret_blocks = err_is_ok(err) ? 1 : 0;
+        }
+        return err;
+    }
     size_t splits = 0, blocks = 0;
     errval_t err = walk_range(b, lo, hi, false, tag, NULL, &splits, NULL);
     if (err_is_fail(err)) {
