@@ -97,6 +97,27 @@ static void handle_string(struct proc *p, const struct lmp_msg *m)
  * GET_RAM: the block is accounted to the client (so it returns when the
  * client ends) and a copy goes out; our cap stays with the accounting.
  */
+/*
+ * The last RAM_RESERVE bytes of the public pool go only to domains that
+ * hold at most RAM_SMALL_DOMAIN: one domain that asks for everything
+ * (a runaway malloc) then gets an error itself instead of leaving every
+ * other domain unable to take a page fault, and spawning still works.
+ */
+#define RAM_RESERVE       (16u << 20)
+#define RAM_SMALL_DOMAIN  (8u << 20)
+
+static errval_t ram_policy(const struct proc *p, gensize_t size)
+{
+    gensize_t free_bytes, total;
+
+    mem_server_stats(&free_bytes, &total);
+    if (p->si.ram_bytes + size > RAM_SMALL_DOMAIN && size <= free_bytes
+        && free_bytes - size < RAM_RESERVE) {
+        return INIT_ERR_RAM_RESERVED;   /* (more than is free: mm says out of memory) */
+    }
+    return SYS_ERR_OK;
+}
+
 static void handle_get_ram(struct proc *p, const struct lmp_msg *m)
 {
     capaddr_t ram;
@@ -107,7 +128,10 @@ static void handle_get_ram(struct proc *p, const struct lmp_msg *m)
         reply(p, RPC_OP_GET_RAM, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
         return;
     }
-    err = mem_server_alloc(&ram, m->words[1], m->words[2], &got);
+    err = ram_policy(p, m->words[1]);
+    if (err_is_ok(err)) {
+        err = mem_server_alloc(&ram, m->words[1], m->words[2], &got);
+    }
     if (err_is_ok(err)) {
         err = spawn_account_ram(&p->si, ram, got);
         if (err_is_fail(err)) {

@@ -336,6 +336,38 @@ static void vm_blocks(void)
     check_vmblocks(self);
 }
 
+/* One domain asks init for all the RAM it can get: it is refused with
+ * INIT_ERR_RAM_RESERVED while init still holds a reserve, so a small
+ * domain still starts, runs and ends; killing the hog gives it all back. */
+static void hog_spares_others(void)
+{
+    size_t before = server_free(), last = 0;
+    struct aos_proc_info info;
+    domainid_t hog, pid;
+    int status = -1;
+
+    UEXPECT_OK(aos_rpc_process_spawn(chan(), "busy hog", 0, &hog));
+    for (int i = 0; i < 100000 && server_free() != last; i++) {
+        last = server_free();
+        for (int k = 0; k < 20; k++) {
+            sys_yield();                        /* until its requests stop */
+        }
+    }
+    UEXPECT(server_free() < before / 8, "the hog got only %zu of %zu bytes",
+            before - server_free(), before);
+    UEXPECT(server_free() >= (16u << 20) - (1u << 20), "the reserve is gone: %zu bytes free",
+            server_free());
+    UEXPECT_OK(aos_rpc_process_spawn(chan(), "hello beside a hog", 0, &pid));
+    UEXPECT_OK(aos_rpc_process_wait(chan(), pid, &status));
+    UEXPECT_EQ("status of a small domain beside the hog", status, 0);
+    UEXPECT_OK(aos_rpc_process_get_info(chan(), hog, &info));
+    free(info.name);
+    UEXPECT_EQ("the hog still runs", info.state, PROC_STATE_RUNNING);
+    UEXPECT_OK(aos_rpc_process_kill(chan(), hog));
+    UEXPECT_OK(aos_rpc_process_wait(chan(), hog, &status));
+    UEXPECT_EQ("free RAM after the hog", server_free(), before);
+}
+
 static const struct utest_case cases[] = {
     { "PROC_SPAWN_NAME_WAIT", spawn_name_wait },
     { "PROC_ALL_PIDS_INFO_KILL", all_pids_and_info },
@@ -343,6 +375,7 @@ static const struct utest_case cases[] = {
     { "PROC_BAD_INPUT", bad_input },
     { "PROC_FLOOD", flood },
     { "PROC_VMBLOCKS", vm_blocks },
+    { "PROC_HOG_SPARES_OTHERS", hog_spares_others },
     { "PROC_1000_DOMAINS", thousand_domains },
     UTEST_END
 };
