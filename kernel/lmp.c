@@ -22,6 +22,23 @@ static uint32_t ring_used(const struct lmp_recv_area *lmp)
     return used <= LMP_RING_SLOTS ? used : LMP_RING_SLOTS + 1;
 }
 
+/*
+ * Messages from senders with `badge` waiting in the ring. A badged sender
+ * (a domain talking to a server) may hold at most LMP_SENDER_SHARE of a
+ * receiver's slots: one domain streaming requests (a long string in
+ * fragments, say) must not keep the ring full and starve the others.
+ * Unbadged sends (a server's replies to one client) are not limited.
+ */
+static uint32_t ring_count_badge(const struct lmp_recv_area *lmp, uint32_t badge)
+{
+    uint32_t used = ring_used(lmp), n = 0;
+
+    for (uint32_t i = 0; i < used && i < LMP_RING_SLOTS; i++) {
+        n += lmp->ring[(lmp->tail + i) % LMP_RING_SLOTS].badge == badge;
+    }
+    return n;
+}
+
 /* Append a message (the ring has room) and wake the receiver. */
 static void ring_write(struct dcb *dcb, struct lmp_recv_area *lmp, uint32_t badge,
                        const uint32_t *words, uint32_t nwords, capaddr_t cap)
@@ -114,10 +131,11 @@ errval_t sys_lmp_send(struct cte *root, struct arch_registers *regs)
         return err;
     }
     lmp = &dcb_shared(dcb)->lmp;
-    if (ring_used(lmp) >= LMP_RING_SLOTS) {
+    badge = ep->cap.badge;      /* before a GIVE of the endpoint itself empties it */
+    if (ring_used(lmp) >= LMP_RING_SLOTS
+        || (badge != 0 && ring_count_badge(lmp, badge) >= LMP_SENDER_SHARE)) {
         return SYS_ERR_LMP_BUF_FULL;
     }
-    badge = ep->cap.badge;      /* before a GIVE of the endpoint itself empties it */
     if (regs->r[2] != CPTR_NULL) {
         err = caps_lookup_cap(root, regs->r[2], ObjType_Null, &cap);
         if (err_is_fail(err)) {

@@ -3,8 +3,12 @@
  * argument N it allocates and touches N MiB first, so a kill has RAM to
  * give back. `busy hog` instead asks init for 1 MiB blocks until it is
  * refused, says how far it got, and keeps them all (PROC_HOG_SPARES_OTHERS).
+ * `busy rpc` talks to init without pause: long strings (many fragments),
+ * RAM asked for and given back, process queries, so that a kill lands in
+ * the middle of one (PROC_KILL_MID_RPC).
  */
 #include <aos/aos_rpc.h>
+#include <aos/ram_alloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,12 +26,34 @@ static void hog(void)
     printf("busy: hogging %lu MiB, then %s\n", (unsigned long)mib, err_getcode(err_no(err)));
 }
 
+static void rpc_forever(void)
+{
+    static char text[3000];
+    struct aos_rpc *chan = aos_rpc_get_init_channel();
+    domainid_t *pids;
+    size_t n, got;
+    capaddr_t ram;
+
+    memset(text, 'r', sizeof(text) - 1);
+    for (;;) {
+        aos_rpc_send_string(chan, text);
+        if (err_is_ok(aos_rpc_get_ram_cap(chan, 64u << 10, BASE_PAGE_SIZE, &ram, &got))) {
+            ram_free(ram);
+        }
+        if (err_is_ok(aos_rpc_process_get_all_pids(aos_rpc_get_process_channel(), &pids, &n))) {
+            free(pids);
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     volatile unsigned long spins = 0;
 
     if (argc > 1 && strcmp(argv[1], "hog") == 0) {
         hog();
+    } else if (argc > 1 && strcmp(argv[1], "rpc") == 0) {
+        rpc_forever();
     } else if (argc > 1) {
         size_t bytes = (size_t)atoi(argv[1]) << 20;
         char *p = malloc(bytes);

@@ -78,15 +78,37 @@ static void ring_full_keeps_order(void)
 
     EXPECT_OK(self_endpoint(&ep, &badged, 1));
     for (uint32_t i = 0; i < LMP_RING_SLOTS; i++) {
-        EXPECT_OK(lmp_try_send(badged, CPTR_NULL, 0, &i, 1));
+        EXPECT_OK(lmp_try_send(ep, CPTR_NULL, 0, &i, 1));   /* unbadged: no share limit */
     }
     uint32_t extra = 99;
-    EXPECT_ERR(lmp_try_send(badged, CPTR_NULL, 0, &extra, 1), SYS_ERR_LMP_BUF_FULL);
+    EXPECT_ERR(lmp_try_send(ep, CPTR_NULL, 0, &extra, 1), SYS_ERR_LMP_BUF_FULL);
     for (uint32_t i = 0; i < LMP_RING_SLOTS; i++) {
         EXPECT(lmp_poll(&msg), "message %lu missing", (unsigned long)i);
         EXPECT_EQ("order", msg.words[0], i);
     }
     EXPECT(!lmp_poll(&msg), "the refused 17th message was delivered");
+}
+
+/* A badged sender holds at most LMP_SENDER_SHARE slots of the ring, so
+ * one client streaming requests cannot starve the others; other badges
+ * and unbadged sends still get in, and a slot drained makes room again. */
+static void sender_share(void)
+{
+    capaddr_t ep1, b1, ep2, b2;
+    struct lmp_msg msg;
+    uint32_t w = 0;
+
+    EXPECT_OK(self_endpoint(&ep1, &b1, 11));
+    EXPECT_OK(self_endpoint(&ep2, &b2, 12));
+    for (uint32_t i = 0; i < LMP_SENDER_SHARE; i++) {
+        EXPECT_OK(lmp_try_send(b1, CPTR_NULL, 0, &w, 1));
+    }
+    EXPECT_ERR(lmp_try_send(b1, CPTR_NULL, 0, &w, 1), SYS_ERR_LMP_BUF_FULL);
+    EXPECT_OK(lmp_try_send(b2, CPTR_NULL, 0, &w, 1));      /* another client */
+    EXPECT_OK(lmp_try_send(ep1, CPTR_NULL, 0, &w, 1));     /* unbadged */
+    EXPECT(lmp_poll(&msg), "no message");                  /* badge 11's first */
+    EXPECT_EQ("badge", msg.badge, 11);
+    EXPECT_OK(lmp_try_send(b1, CPTR_NULL, 0, &w, 1));      /* room again */
 }
 
 /* A garbage tail written by the domain only makes its own ring look full. */
@@ -226,6 +248,7 @@ static void run_and_drain(void (*fn)(void)) { fn(); drain(); }
 WRAP(send_recv_words)
 WRAP(unbadged_has_badge_zero)
 WRAP(ring_full_keeps_order)
+WRAP(sender_share)
 WRAP(garbage_tail_is_full)
 WRAP(cap_transfer_copy_and_give)
 WRAP(cap_needs_recv_slot)
@@ -237,6 +260,7 @@ const struct test_case lmp_tests[] = {
     { "LMP_SEND_RECV_0_TO_8_WORDS", send_recv_words_wrapped },
     { "LMP_UNBADGED_IS_BADGE_0", unbadged_has_badge_zero_wrapped },
     { "LMP_RING_FULL_KEEPS_ORDER", ring_full_keeps_order_wrapped },
+    { "LMP_SENDER_SHARE", sender_share_wrapped },
     { "LMP_GARBAGE_TAIL_IS_FULL", garbage_tail_is_full_wrapped },
     { "LMP_CAP_TRANSFER_COPY_AND_GIVE", cap_transfer_copy_and_give_wrapped },
     { "LMP_CAP_NEEDS_RECV_SLOT", cap_needs_recv_slot_wrapped },

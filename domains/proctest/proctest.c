@@ -368,6 +368,30 @@ static void hog_spares_others(void)
     UEXPECT_EQ("free RAM after the hog", server_free(), before);
 }
 
+/* Domains killed at varying points of a stream of RPCs (long strings in
+ * fragments, RAM asked for and given back, pid lists): whatever init had
+ * half-received or was about to answer, it forgets cleanly; free RAM is
+ * exactly back, and init answers everyone else throughout. */
+static void kill_mid_rpc(void)
+{
+    size_t before = server_free(), running_before = running_count();
+    int status;
+
+    for (int i = 0; i < 40; i++) {
+        domainid_t pid;
+        UEXPECT_OK(aos_rpc_process_spawn(chan(), "busy rpc", 0, &pid));
+        for (int k = 0; k < 3 + (i * 7) % 23; k++) {
+            sys_yield();                        /* let it get somewhere */
+        }
+        UEXPECT_OK(aos_rpc_process_kill(chan(), pid));
+        UEXPECT_OK(aos_rpc_process_wait(chan(), pid, &status));
+        UEXPECT_EQ("status", status, AOS_RPC_STATUS_KILLED);
+        UEXPECT_OK(aos_rpc_send_number(aos_rpc_get_init_channel(), (uint32_t)i));
+    }
+    UEXPECT_EQ("free RAM after 40 kills mid-RPC", server_free(), before);
+    UEXPECT_EQ("running domains", running_count(), running_before);
+}
+
 static const struct utest_case cases[] = {
     { "PROC_SPAWN_NAME_WAIT", spawn_name_wait },
     { "PROC_ALL_PIDS_INFO_KILL", all_pids_and_info },
@@ -376,6 +400,7 @@ static const struct utest_case cases[] = {
     { "PROC_FLOOD", flood },
     { "PROC_VMBLOCKS", vm_blocks },
     { "PROC_HOG_SPARES_OTHERS", hog_spares_others },
+    { "PROC_KILL_MID_RPC", kill_mid_rpc },
     { "PROC_1000_DOMAINS", thousand_domains },
     UTEST_END
 };

@@ -36,6 +36,7 @@
 
 #define LMP_MSG_WORDS       8
 #define LMP_RING_SLOTS      16
+#define LMP_SENDER_SHARE    (LMP_RING_SLOTS / 4)  /* slots one badge may hold (kernel/lmp.c) */
 #define LMP_RECV_CAP_SLOTS  4
 
 /* SYS_LMP_SEND r3 */
