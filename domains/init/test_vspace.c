@@ -409,6 +409,70 @@ static void revoke_removes_mappings(void)
     EXPECT_OK(scratch_l2_table(2, &table));
 }
 
+#define TABLE_FLAGS (VREGION_FLAGS_READ_WRITE | VREGION_FLAGS_EXECUTE)
+
+/*
+ * Safety rule "one table, one mapping" (docs/safety.md). The attack it
+ * stops: map table T at L1 entry A and a copy of T at entry B, map a frame
+ * through T, touch it through both windows, unmap it: the kernel flushed
+ * only A's page, so the frame (retyped into a CNode next) stayed writable
+ * through B. A table with other copies cannot be mapped at all; its last
+ * capability can; copies made after mapping (as spawn gives them) cannot.
+ */
+static void table_mapped_once(void)
+{
+    capaddr_t table, frame;
+    cslot_t copy = scratch_slot(), later = scratch_slot();
+    lvaddr_t va = TEST_VA(1) + 3 * BASE_PAGE_SIZE;
+
+    EXPECT_OK(scratch_l2_table(0, &table));
+    EXPECT_OK(cap_copy(SCRATCH_CNODE, copy, table));
+    EXPECT_ERR(vnode_map(CAP_VNODE_L1, SCRATCH(copy), TEST_L1_ENTRY(1), TABLE_FLAGS, 0, 1),
+               SYS_ERR_VNODE_TABLE_SHARED);
+    EXPECT_OK(vnode_unmap(CAP_VNODE_L1, table));
+    EXPECT_ERR(vnode_map(CAP_VNODE_L1, table, TEST_L1_ENTRY(1), TABLE_FLAGS, 0, 1),
+               SYS_ERR_VNODE_TABLE_SHARED);
+    EXPECT_OK(cap_delete(table));
+    EXPECT_OK(vnode_map(CAP_VNODE_L1, SCRATCH(copy), TEST_L1_ENTRY(1), TABLE_FLAGS, 0, 1));
+    EXPECT_OK(cap_copy(SCRATCH_CNODE, later, SCRATCH(copy)));
+    EXPECT_ERR(vnode_map(CAP_VNODE_L1, SCRATCH(later), TEST_L1_ENTRY(0), TABLE_FLAGS, 0, 1),
+               SYS_ERR_VNODE_TABLE_SHARED);
+    EXPECT_OK(scratch_mapped_frame(SCRATCH(later), 3, 1, VREGION_FLAGS_READ_WRITE, &frame));
+    probe_write32(va, 77);
+    EXPECT_EQ("through the one window", probe_read32(va), 77);
+    EXPECT_OK(vnode_unmap(SCRATCH(later), frame));
+    faults_arm();
+    probe_read32(va);
+    EXPECT_FAULT(FAULT_DATA_ABORT, va, FAULT_ACCESS_READ);
+}
+
+/*
+ * Unmapping through a copy of a table far (in the MDB) from the copy that
+ * mapped it: the kernel does not search that far and flushes the whole
+ * TLB instead, so no translation survives either way.
+ */
+static void table_far_copy_flushes(void)
+{
+    capaddr_t table, frame;
+    cslot_t far = 0;
+    lvaddr_t va = TEST_VA(0) + 9 * BASE_PAGE_SIZE;
+
+    EXPECT_OK(scratch_l2_table(0, &table));
+    for (int i = 0; i < 20; i++) {
+        far = scratch_slot();
+        EXPECT_OK(cap_copy(SCRATCH_CNODE, far, table));   /* each lands right after `table` */
+    }
+    far -= 19;                                            /* the first copy: now the furthest */
+    EXPECT_OK(scratch_object(ObjType_Frame, BASE_PAGE_SIZE, &frame));
+    EXPECT_OK(vnode_map(SCRATCH(far), frame, 9, VREGION_FLAGS_READ_WRITE, 0, 1));
+    probe_write32(va, 5);
+    EXPECT_EQ("mapped through a far copy", probe_read32(va), 5);
+    EXPECT_OK(vnode_unmap(SCRATCH(far), frame));
+    faults_arm();
+    probe_read32(va);
+    EXPECT_FAULT(FAULT_DATA_ABORT, va, FAULT_ACCESS_READ);
+}
+
 const struct test_case vspace_tests[] = {
     { "VSPACE_MAP_WRITE_READ", map_write_read },
     { "VSPACE_MAP_OFFSET_PAGES", map_offset_pages },
@@ -427,5 +491,7 @@ const struct test_case vspace_tests[] = {
     { "VSPACE_DELETE_REMOVES_MAPPING", delete_removes_mapping },
     { "VSPACE_TABLE_COPY_KEEPS_MAPPINGS", table_copy_keeps_mappings },
     { "VSPACE_REVOKE_REMOVES_MAPPINGS", revoke_removes_mappings },
+    { "VSPACE_TABLE_MAPPED_ONCE", table_mapped_once },
+    { "VSPACE_TABLE_FAR_COPY_FLUSHES", table_far_copy_flushes },
     TEST_CASES_END
 };

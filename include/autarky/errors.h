@@ -215,7 +215,9 @@ typedef uint64_t errval_t;
     X(LIB_ERR_PAGING_NO_RAM,          "no RAM for the frame pool") \
     X(LIB_ERR_SPAWN_NOT_ACCOUNTED,    "spawn: that RAM block was never given to this domain") \
     X(LIB_ERR_MORECORE_NO_HEAP,       "the layout has no HEAP block for the heap") \
-    X(LIB_ERR_SPAWN_LAYOUT,           "spawn: the child's layout has more sections than the arguments page holds")
+    X(LIB_ERR_SPAWN_LAYOUT,           "spawn: the child's layout has more sections than the arguments page holds") \
+    /* --- kernel safety rules (docs/safety.md) --- */ \
+    X(SYS_ERR_VNODE_TABLE_SHARED,     "a page table can only be mapped through its only capability (map it before copying it)")
 
 enum errcode {
 #define ERRCODE_ENUM(name, desc) name,

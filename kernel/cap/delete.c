@@ -17,6 +17,7 @@
 #include <kernel/vnode.h>
 #include <kernel/dispatcher.h>
 #include <kernel/endpoint.h>
+#include <kernel/arch.h>
 
 struct delete_run {
     cte_ref_t pending;      /* stack of slots still to delete */
@@ -56,6 +57,8 @@ static void object_destroy(struct delete_run *run, const struct capability *cap)
         n = DCB_NUM_CTES;
     } else if (cap->type == ObjType_Endpoint) {
         endpoint_destroyed(cap);
+    } else if (cap->type == ObjType_VNode_L1) {
+        arch_user_vspace_destroyed(cap->base);  /* never walk it again */
     }
     for (cslot_t i = 0; i < n; i++) {
         if (!cte_is_empty(&slots[i])) {

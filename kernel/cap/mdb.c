@@ -121,7 +121,7 @@ struct cte *mdb_last_copy(struct cte *cte)
     return cte;
 }
 
-struct cte *mdb_any_other_copy(struct cte *cte)
+struct cte *mdb_any_other_copy(const struct cte *cte)
 {
     struct cte *prev = mdb_prev(cte), *next = mdb_next(cte);
 

@@ -68,15 +68,33 @@ static void maplist_unlink(struct cte *m)
     m->map_prev = m->map_next = 0;
 }
 
-/* The L1 entry through which the L2 table `table` (or a copy of it) is
- * mapped; false if it is not mapped anywhere. */
+/*
+ * The L1 entry through which the L2 table `table` (or a copy of it) is
+ * mapped. A table is mapped at most once (map_check_table_alone), so the
+ * answer is unique; to keep this O(1) we only look at the nearest
+ * L2_MAPPER_SEARCH copies on each side of `table` and answer false (the
+ * caller then flushes the whole TLB, always correct) when the mapped copy
+ * is further away or the table is not mapped at all.
+ */
+#define L2_MAPPER_SEARCH 8
+
 static bool l2_table_l1_entry(struct cte *table, uint32_t *l1_entry)
 {
+    struct cte *c = table;
+
     if (table->cap.type != ObjType_VNode_L2) {
         return false;
     }
-    for (struct cte *c = mdb_first_copy(table);
-         c != NULL && cap_is_copy(&c->cap, &table->cap); c = mdb_next(c)) {
+    for (int i = 0; i <= L2_MAPPER_SEARCH && c != NULL && cap_is_copy(&c->cap, &table->cap);
+         i++, c = mdb_next(c)) {
+        if (c->map_vnode != 0) {
+            *l1_entry = c->map_entry;
+            return true;
+        }
+    }
+    c = mdb_prev(table);
+    for (int i = 0; i < L2_MAPPER_SEARCH && c != NULL && cap_is_copy(&c->cap, &table->cap);
+         i++, c = mdb_prev(c)) {
         if (c->map_vnode != 0) {
             *l1_entry = c->map_entry;
             return true;
@@ -207,6 +225,12 @@ static errval_t map_check(const struct cte *table, const struct cte *src,
     }
     if (src->map_vnode != 0) {
         return SYS_ERR_ALREADY_MAPPED;
+    }
+    if (l1 && mdb_any_other_copy(src) != NULL) {
+        /* Safety rule "one table, one mapping" (docs/safety.md): only a
+         * table's single capability maps it, so no copy can map it again
+         * at a second L1 entry whose TLB entries nobody would flush. */
+        return SYS_ERR_VNODE_TABLE_SHARED;
     }
     return map_check_range(table, src, entry, offset, count);
 }

@@ -34,6 +34,12 @@ void arch_tlb_flush_all(void)
     fake.tlb_flush_all++;
 }
 
+void arch_user_vspace_destroyed(lpaddr_t l1_pa)
+{
+    fake.vspace_destroyed++;
+    fake.vspace_destroyed_pa = l1_pa;
+}
+
 void arch_tlb_flush_page(lvaddr_t va)
 {
     fake.tlb_flush_page++;

@@ -15,6 +15,8 @@ struct fake_counters {
     size_t pte_synced_bytes;
     unsigned tlb_flush_all, tlb_flush_page;
     lvaddr_t tlb_last_page;
+    unsigned vspace_destroyed;   /* arch_user_vspace_destroyed calls */
+    lpaddr_t vspace_destroyed_pa;
     unsigned slot_deleted_calls;
     struct cte *slot_deleted[FAKE_MAX_RECORDED];
     unsigned disp_invokes, kernel_invokes;

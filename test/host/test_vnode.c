@@ -226,11 +226,61 @@ static void test_delete_l1_unmaps_l2(void)
 {
     ASSERT_OK(vnode_map(L1, L2, 7, VREGION_FLAGS_READ, 0, 1));
     ASSERT_OK(vnode_map(L1, L2B, 8, VREGION_FLAGS_READ, 0, 1));
+    fake_reset();
     ASSERT_OK(caps_delete(L1));
     CU_ASSERT_EQUAL(L2->map_vnode, 0u);
     CU_ASSERT_EQUAL(L2B->map_vnode, 0u);
+    /* the architecture is told, so TTBR0 never points at a dead table */
+    CU_ASSERT_EQUAL(fake.vspace_destroyed, 1u);
+    CU_ASSERT_EQUAL(fake.vspace_destroyed_pa, FX_RAM_PA);
     ASSERT_LIVE(-1);
     ASSERT_MDB();
+}
+
+/* One table, one mapping: a table with other copies cannot be mapped; the
+ * last copy can; and the refused call changes nothing. */
+static void test_table_with_copies_not_mappable(void)
+{
+    struct cte *copy = fx_slot(2, 0);
+
+    ASSERT_OK(caps_copy(copy, L2, CAP_RIGHTS_ALL, 0));
+    CU_ASSERT_EQUAL(err_no(vnode_map(L1, copy, 7, VREGION_FLAGS_READ_WRITE, 0, 1)),
+                    SYS_ERR_VNODE_TABLE_SHARED);
+    CU_ASSERT_EQUAL(err_no(vnode_map(L1, L2, 7, VREGION_FLAGS_READ_WRITE, 0, 1)),
+                    SYS_ERR_VNODE_TABLE_SHARED);
+    CU_ASSERT_EQUAL(entries(L1)[7], 0u);
+    CU_ASSERT_EQUAL(copy->map_vnode, 0u);
+    ASSERT_OK(caps_delete(L2));
+    ASSERT_OK(vnode_map(L1, copy, 7, VREGION_FLAGS_READ_WRITE, 0, 1));
+    CU_ASSERT_EQUAL(entries(L1)[7], pte_l1_table(copy->cap.base));
+    /* a copy made after mapping cannot map the table a second time */
+    ASSERT_OK(caps_copy(fx_slot(2, 1), copy, CAP_RIGHTS_ALL, 0));
+    CU_ASSERT_EQUAL(err_no(vnode_map(L1, fx_slot(2, 1), 8, VREGION_FLAGS_READ_WRITE, 0, 1)),
+                    SYS_ERR_VNODE_TABLE_SHARED);
+    CU_ASSERT_EQUAL(entries(L1)[8], 0u);
+    CU_ASSERT_PTR_NULL(mdb_check_invariants());
+}
+
+/* A frame unmapped through a copy of a mapped table more than
+ * L2_MAPPER_SEARCH copies away from the mapping copy: whole-TLB flush. */
+static void test_far_table_copy_flushes_all(void)
+{
+    ASSERT_OK(vnode_map(L1, L2, 3, VREGION_FLAGS_READ_WRITE, 0, 1));
+    for (int i = 0; i < 12; i++) {
+        ASSERT_OK(caps_copy(fx_slot(2, i), L2, CAP_RIGHTS_ALL, 0));
+    }
+    /* copies land right after L2: fx_slot(2, 0) is now the furthest */
+    fake_reset();
+    ASSERT_OK(vnode_map(fx_slot(2, 0), FRAME, 0x10, VREGION_FLAGS_READ, 0, 1));
+    CU_ASSERT_EQUAL(fake.tlb_flush_page, 0u);
+    CU_ASSERT_EQUAL(fake.tlb_flush_all, 1u);
+    /* through a near copy the address is still known */
+    ASSERT_OK(vnode_unmap(fx_slot(2, 11), FRAME));
+    fake_reset();
+    ASSERT_OK(vnode_map(fx_slot(2, 11), FRAME, 0x10, VREGION_FLAGS_READ, 0, 1));
+    CU_ASSERT_EQUAL(fake.tlb_flush_all, 0u);
+    CU_ASSERT_EQUAL(fake.tlb_flush_page, 1u);
+    CU_ASSERT_EQUAL(fake.tlb_last_page, 0x00310000u);
 }
 
 HOST_SUITE(vnode_suite, "vnode: map, unmap, modify", NULL, NULL, vnode_setup,
@@ -244,4 +294,6 @@ HOST_SUITE(vnode_suite, "vnode: map, unmap, modify", NULL, NULL, vnode_setup,
            HOST_TEST(test_delete_mapped_frame_copy),
            HOST_TEST(test_delete_table_unmaps_through_it),
            HOST_TEST(test_delete_table_copy_hands_over),
-           HOST_TEST(test_delete_l1_unmaps_l2))
+           HOST_TEST(test_delete_l1_unmaps_l2),
+           HOST_TEST(test_table_with_copies_not_mappable),
+           HOST_TEST(test_far_table_copy_flushes_all))

@@ -64,6 +64,13 @@ void arch_set_user_vspace(lpaddr_t l1_pa)
     arch_tlb_flush_all();
 }
 
+void arch_user_vspace_destroyed(lpaddr_t l1_pa)
+{
+    if (l1_pa == current_user_l1) {
+        arch_set_user_vspace(0);
+    }
+}
+
 void arch_tlb_flush_all(void)
 {
     dsb();

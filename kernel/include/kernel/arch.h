@@ -38,6 +38,10 @@ void arch_wait_for_interrupt(void);
 void arch_set_user_vspace(lpaddr_t l1_pa);
 /* Load the user thread-pointer register (TPIDRURO on ARMv7). */
 void arch_set_user_tls(uint32_t value);
+/* The L1 table at `l1_pa` is being destroyed: if TTBR0 still points at
+ * it, point TTBR0 at the empty table (and flush), so no walk or cached
+ * translation ever reads that memory again once it is retyped. */
+void arch_user_vspace_destroyed(lpaddr_t l1_pa);
 void arch_tlb_flush_all(void);
 void arch_tlb_flush_page(lvaddr_t va);
 /* Make a page-table update visible to the table walker. */

@@ -46,7 +46,7 @@ void mdb_remove(struct cte *cte);
 struct cte *mdb_first_copy(struct cte *cte);
 struct cte *mdb_last_copy(struct cte *cte);
 /* Any other copy of the same object, or NULL if `cte` is the last one. */
-struct cte *mdb_any_other_copy(struct cte *cte);
+struct cte *mdb_any_other_copy(const struct cte *cte);
 /* The first descendant of `cte`'s copy group, or NULL if none. */
 struct cte *mdb_first_descendant(struct cte *cte);
 
