@@ -82,13 +82,16 @@ static errval_t lmp_receiver(struct cte *ep, struct dcb **ret)
 }
 
 /*
- * Find an armed, empty receive slot in the receiver's cspace: its index in
- * recv_slots[] and the slot itself. Armed entries that name a bad or full
- * slot are skipped (the receiver's mistake must not fail the sender's
- * other options).
+ * Find an armed receive slot in the receiver's cspace that may take a
+ * capability of `type`: its index in recv_slots[] and the slot itself.
+ * Every slot write passes the same rules as copy and retype
+ * (caps_lookup_dest: empty, WRITE on its CNode, only L2 CNodes in L1
+ * slots). Armed entries that fail them are skipped (the receiver's mistake
+ * must not fail the sender's other options).
  */
 static errval_t lmp_recv_slot(struct dcb *dcb, struct lmp_recv_area *lmp,
-                              int *index, struct cte **slot, capaddr_t *cptr)
+                              enum objtype type, int *index, struct cte **slot,
+                              capaddr_t *cptr)
 {
     for (int i = 0; i < LMP_RECV_CAP_SLOTS; i++) {
         capaddr_t c = lmp->recv_slots[i];
@@ -97,8 +100,7 @@ static errval_t lmp_recv_slot(struct dcb *dcb, struct lmp_recv_area *lmp,
         if (c == CPTR_NULL) {
             continue;
         }
-        if (err_is_ok(caps_lookup_slot(&dcb->ctes[DCB_CTE_CSPACE], c, &cte))
-            && cte->cap.type == ObjType_Null) {
+        if (err_is_ok(caps_lookup_dest(&dcb->ctes[DCB_CTE_CSPACE], c, type, &cte))) {
             *index = i;
             *slot = cte;
             *cptr = c;
@@ -144,7 +146,7 @@ errval_t sys_lmp_send(struct cte *root, struct arch_registers *regs)
         if (!(cap->cap.rights & CAP_RIGHT_GRANT)) {
             return SYS_ERR_NO_RIGHTS;
         }
-        err = lmp_recv_slot(dcb, lmp, &dest_index, &dest, &dest_cptr);
+        err = lmp_recv_slot(dcb, lmp, cap->cap.type, &dest_index, &dest, &dest_cptr);
         if (err_is_fail(err)) {
             return err;
         }

@@ -180,6 +180,33 @@ static void cap_needs_recv_slot(void)
     EXPECT_ERR(lmp_arm_recv_slot(CPTR_NULL), LIB_ERR_LMP_RECV_SLOT_NULL);
 }
 
+/*
+ * A receive slot follows the same rules as every other slot write
+ * (docs/safety.md, rule 3): an armed slot of the root CNode itself takes
+ * only an L2 CNode capability; a Frame sent there finds no usable slot,
+ * so the root never holds anything but L2 CNodes.
+ */
+static void recv_slot_rules(void)
+{
+    capaddr_t ep, badged, frame, cnode;
+    capaddr_t root_slot = ROOT_SLOT(ROOTCN_FREE_SLOTS);
+    struct capability_info ci;
+    struct lmp_msg msg;
+
+    EXPECT_OK(self_endpoint(&ep, &badged, 3));
+    EXPECT_OK(scratch_object(ObjType_Frame, BASE_PAGE_SIZE, &frame));
+    EXPECT_OK(lmp_arm_recv_slot(root_slot));
+    EXPECT_ERR(lmp_try_send(badged, frame, 0, NULL, 0), SYS_ERR_LMP_NO_RECV_SLOT);
+    EXPECT_ERR(cap_identify(root_slot, &ci), SYS_ERR_SLOT_EMPTY);
+    EXPECT_EQ("nothing delivered", lmp_pending(), 0);
+    EXPECT_OK(scratch_object(ObjType_L2CNode, OBJSIZE_L2CNODE, &cnode));
+    EXPECT_OK(lmp_try_send(badged, cnode, 0, NULL, 0));    /* an L2 CNode may go there */
+    EXPECT(lmp_poll(&msg), "no message");
+    EXPECT_EQ("received slot", msg.cap, root_slot);
+    EXPECT_OK(cap_identify(root_slot, &ci));
+    EXPECT_EQ("type in the root slot", ci.type, ObjType_L2CNode);
+}
+
 static void send_errors(void)
 {
     capaddr_t ep, badged, unbound, frame, ro, disp;
@@ -252,6 +279,7 @@ WRAP(sender_share)
 WRAP(garbage_tail_is_full)
 WRAP(cap_transfer_copy_and_give)
 WRAP(cap_needs_recv_slot)
+WRAP(recv_slot_rules)
 WRAP(send_errors)
 WRAP(wait_returns_with_message)
 WRAP(endpoint_delete)
@@ -264,6 +292,7 @@ const struct test_case lmp_tests[] = {
     { "LMP_GARBAGE_TAIL_IS_FULL", garbage_tail_is_full_wrapped },
     { "LMP_CAP_TRANSFER_COPY_AND_GIVE", cap_transfer_copy_and_give_wrapped },
     { "LMP_CAP_NEEDS_RECV_SLOT", cap_needs_recv_slot_wrapped },
+    { "LMP_RECV_SLOT_RULES", recv_slot_rules_wrapped },
     { "LMP_SEND_ERRORS", send_errors_wrapped },
     { "LMP_WAIT_RETURNS_WITH_MESSAGE", wait_returns_with_message_wrapped },
     { "LMP_ENDPOINT_DELETE", endpoint_delete_wrapped },

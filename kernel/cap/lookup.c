@@ -9,6 +9,7 @@
  */
 #include <kernel/cap.h>
 #include <kernel/mdb.h>
+#include <kernel/cnode.h>
 
 #define CPTR_L1_SLOT_INDEX_MASK 0xffffu
 #define CPTR_VALID_BITS         0x00ffffffu
@@ -40,6 +41,38 @@ errval_t caps_lookup_slot(struct cte *root, capaddr_t cptr, struct cte **ret)
         return SYS_ERR_L2_CNODE_NOT_FOUND;
     }
     *ret = cnode_slot(l2cnode, CPTR_L2_INDEX(cptr));
+    return SYS_ERR_OK;
+}
+
+/*
+ * The slot named by `cptr` as the destination of a new capability of type
+ * `type`: resolved to the CNode capability that holds it (the root itself
+ * for a CPTR_L1_SLOT cptr, else the L2 CNode in the root slot) and checked
+ * by cnode_check_dest, the one function every slot write passes
+ * (docs/safety.md, rule 3).
+ */
+errval_t caps_lookup_dest(struct cte *root, capaddr_t cptr, enum objtype type,
+                          struct cte **ret)
+{
+    struct cte *cnode, *slot;
+    cslot_t index;
+    errval_t err = caps_lookup_slot(root, cptr, &slot);
+
+    if (err_is_fail(err)) {
+        return err;
+    }
+    if (cptr & CPTR_L1_SLOT) {
+        cnode = root;
+        index = cptr & CPTR_L1_SLOT_INDEX_MASK;
+    } else {
+        cnode = cnode_slot(root, CPTR_L1_INDEX(cptr));
+        index = CPTR_L2_INDEX(cptr);
+    }
+    err = cnode_check_dest(cnode, index, 1, type);
+    if (err_is_fail(err)) {
+        return err;
+    }
+    *ret = slot;
     return SYS_ERR_OK;
 }
 

@@ -94,6 +94,28 @@ static void test_lookup_root_not_l1(void)
     ASSERT_ERR(caps_lookup_slot(fx_slot(1, 1), CPTR(0, 0), &ret), SYS_ERR_WRONG_CAP_TYPE);
 }
 
+/* caps_lookup_dest: the slot a new capability would go to, by the same
+ * rules as copy and retype (cnode_check_dest). */
+static void test_lookup_dest_rules(void)
+{
+    struct cte *ret = NULL;
+
+    ASSERT_OK(caps_lookup_dest(fx.root, CPTR(1, 5), ObjType_Frame, &ret));
+    CU_ASSERT_PTR_EQUAL(ret, fx_slot(1, 5));
+    ASSERT_ERR(caps_lookup_dest(fx.root, FX_RAM_CPTR, ObjType_Frame, &ret),
+               SYS_ERR_SLOT_IN_USE);
+    /* a root slot takes an L2 CNode and nothing else */
+    ASSERT_ERR(caps_lookup_dest(fx.root, CPTR_L1_SLOT | 200, ObjType_Frame, &ret),
+               SYS_ERR_L1_SLOT_TYPE);
+    ASSERT_OK(caps_lookup_dest(fx.root, CPTR_L1_SLOT | 200, ObjType_L2CNode, &ret));
+    CU_ASSERT_PTR_EQUAL(ret, cnode_slot(fx.root, 200));
+    ASSERT_ERR(caps_lookup_dest(fx.root, CPTR(255, 0), ObjType_Frame, &ret),
+               SYS_ERR_L2_CNODE_NOT_FOUND);
+    /* a CNode without WRITE takes nothing */
+    cnode_slot(fx.root, 1)->cap.rights &= ~CAP_RIGHT_WRITE;
+    ASSERT_ERR(caps_lookup_dest(fx.root, CPTR(1, 5), ObjType_Frame, &ret), SYS_ERR_NO_RIGHTS);
+}
+
 HOST_SUITE(lookup_suite, "cap lookup: cptr decoding", NULL, NULL, fx_setup,
            HOST_TEST(test_lookup_finds_slot),
            HOST_TEST(test_lookup_empty_slot),
@@ -102,4 +124,5 @@ HOST_SUITE(lookup_suite, "cap lookup: cptr decoding", NULL, NULL, fx_setup,
            HOST_TEST(test_lookup_l2_cnode_not_found),
            HOST_TEST(test_lookup_l1_slot_addressing),
            HOST_TEST(test_lookup_bigger_root),
-           HOST_TEST(test_lookup_root_not_l1))
+           HOST_TEST(test_lookup_root_not_l1),
+           HOST_TEST(test_lookup_dest_rules))

@@ -59,6 +59,10 @@ cslot_t     cnode_num_slots(const struct cte *cnode);
 errval_t caps_lookup_slot(struct cte *root, capaddr_t cptr, struct cte **ret);
 errval_t caps_lookup_cap(struct cte *root, capaddr_t cptr, enum objtype type,
                          struct cte **ret);
+/* The empty slot `cptr` names, checked to receive a new capability of
+ * `type` by cnode_check_dest (WRITE on its CNode, the L1 rule, empty). */
+errval_t caps_lookup_dest(struct cte *root, capaddr_t cptr, enum objtype type,
+                          struct cte **ret);
 
 /* ---- creation, copy, delete ---- */
 /* An original capability (no parent in the MDB), made at boot. Zeroes the
