@@ -107,6 +107,14 @@ static void __attribute__((noreturn)) dispatch(struct dcb *dcb)
 {
     struct dispatcher_shared *disp = dcb_shared(dcb);
 
+    if (current != dcb) {
+        /* a register the domain writes: it leaves with the domain (a
+         * domain that went away, current == NULL, loses nothing) */
+        if (current != NULL) {
+            current->user_rw_tls = arch_get_user_rw_tls();
+        }
+        arch_set_user_rw_tls(dcb->user_rw_tls);
+    }
     current = dcb;
     disp->timeslices++;
     arch_set_user_vspace(dcb->ctes[DCB_CTE_VSPACE].cap.base);

@@ -264,6 +264,59 @@ static void start_stop_second_domain(void)
     EXPECT_OK(disp_stop(c.disp));
 }
 
+/* TPIDRURW, the thread register user mode may write. */
+static uint32_t read_tpidrurw(void)
+{
+    uint32_t v;
+    __asm__ volatile("mrc p15, 0, %0, c13, c0, 2" : "=r"(v));
+    return v;
+}
+
+static void write_tpidrurw(uint32_t v)
+{
+    __asm__ volatile("mcr p15, 0, %0, c13, c0, 2" : : "r"(v));
+}
+
+#define CHILD_TLS_MAGIC   0xc0ffee11u
+#define CHILD_TLS_REPORT  (CHILD_CODE_VA + 0x800)   /* where the child stores what it reads */
+
+/*
+ * Safety rule "no register carries one domain's data to another"
+ * (docs/safety.md): a domain writes TPIDRURW, init must never read that
+ * value in its own, and the child keeps reading its own value across
+ * every switch.
+ *
+ *   0: ldr r0, =magic   1: mcr p15,0,r0,c13,c0,2 (TPIDRURW = magic)
+ *   2: ldr r2, =report  3: mrc p15,0,r1,c13,c0,2  4: str r1, [r2]  5: b 3
+ */
+static void rw_thread_register_private(void)
+{
+    const uint32_t code[] = { 0xe59f0010u, 0xee0d0f50u, 0xe59f200cu, 0xee1d1f50u,
+                              0xe5821000u, 0xeafffffcu, CHILD_TLS_MAGIC, CHILD_TLS_REPORT };
+    volatile uint32_t *report = (volatile uint32_t *)CHILD_TLS_REPORT;
+    struct child c;
+    int yields;
+
+    write_tpidrurw(0x1171u);
+    EXPECT_OK(build_child(&c, code, ARRAY_LENGTH(code), "tls-writer"));
+    EXPECT_OK(setup_child(&c));
+    EXPECT_OK(disp_start(c.disp));
+    for (yields = 0; yields < 20 && *report != CHILD_TLS_MAGIC; yields++) {
+        EXPECT_OK(sys_yield());
+        EXPECT_EQ("init's TPIDRURW after the child ran", read_tpidrurw(), 0x1171u);
+    }
+    EXPECT_EQ("what the child reads", *report, CHILD_TLS_MAGIC);
+    write_tpidrurw(0x2272u);
+    for (int i = 0; i < 3; i++) {
+        *report = 0;
+        EXPECT_OK(sys_yield());
+        EXPECT_EQ("init's TPIDRURW after another switch", read_tpidrurw(), 0x2272u);
+    }
+    EXPECT_EQ("the child still reads its own value", *report, CHILD_TLS_MAGIC);
+    EXPECT_OK(disp_stop(c.disp));
+    write_tpidrurw(0);
+}
+
 /*
  * A domain that faults while disabled cannot handle it: the kernel kills
  * it (printing "killed domain 'expect-kill'") and init keeps running.
@@ -410,6 +463,7 @@ const struct test_case disp_tests[] = {
     { "DISP_SETUP_BAD_ADDRESS", setup_bad_address },
     { "DISP_SETUP_NEEDS_RIGHTS", setup_needs_rights },
     { "DISP_START_STOP_SECOND_DOMAIN", start_stop_second_domain },
+    { "DISP_RW_THREAD_REGISTER_PRIVATE", rw_thread_register_private },
     { "DISP_KILLED_ON_FAULT_WHILE_DISABLED", killed_on_fault_while_disabled },
     { "DISP_EXIT_ENDPOINT_TOLD_OF_KILL", exit_endpoint_told_of_kill },
     { "DISP_KILL_NOTICE_WAITS_FOR_ROOM", kill_notice_waits_for_room },

@@ -65,6 +65,21 @@ static void undefined_instruction(void)
            (unsigned long)fault_log.last.pc, (unsigned long)(lvaddr_t)&probe_udf);
 }
 
+/*
+ * VFP/NEON are closed to every domain (CPACR = 0), so there is no
+ * floating-point register state that could carry data between domains:
+ * reading FPSCR or the VFP ID register is an undefined instruction.
+ */
+static void vfp_is_undefined(void)
+{
+    faults_arm();
+    __asm__ volatile(".word 0xeef10a10" : : : "r0", "memory");   /* vmrs r0, fpscr */
+    __asm__ volatile(".word 0xeef00a10" : : : "r0", "memory");   /* vmrs r0, fpsid */
+    __asm__ volatile(".word 0xf2000d40" : : : "memory");         /* vadd.f32 q0, q0, q0 */
+    EXPECT(fault_log.count == 3, "expected 3 faults, got %lu", (unsigned long)fault_log.count);
+    EXPECT_EQ("fault type", fault_log.last.type, FAULT_UNDEFINED);
+}
+
 /* LDRD and LDM need word alignment even with SCTLR.A off: an odd address
  * is an alignment fault naming that address. */
 static void misaligned_ldrd_ldm(void)
@@ -133,6 +148,7 @@ const struct test_case fault_tests[] = {
     { "FAULT_WRITE_UNMAPPED", write_unmapped },
     { "FAULT_WRITE_READ_ONLY", write_read_only },
     { "FAULT_UNDEFINED_INSTRUCTION", undefined_instruction },
+    { "FAULT_VFP_UNDEFINED", vfp_is_undefined },
     { "FAULT_ALIGNMENT_LDRD_LDM", misaligned_ldrd_ldm },
     { "FAULT_CALL_UNMAPPED", call_unmapped },
     { "FAULT_CALL_EXECUTE_NEVER", call_execute_never },

@@ -13,6 +13,7 @@
 #include <arch/memory.h>
 #include <arch/mmu.h>
 #include <arch/gic.h>
+#include <arch/cp15.h>
 
 void arch_init(void) __attribute__((noreturn));
 
@@ -61,6 +62,13 @@ void arch_init(void)
     mmu_finish_boot((lpaddr_t)dtb.mem_base, ram_end);
     gic_init();
     timer_init();
+    /* No VFP/NEON for anyone: domains are built soft-float, and with
+     * CP10/CP11 closed a VFP instruction is an undefined-instruction fault
+     * the domain handles, so there is no floating-point state the kernel
+     * would have to switch between domains (docs/safety.md). */
+    cp15_write_cpacr(0);
+    cp15_write_pmuserenr(0);    /* nor the performance monitors */
+    isb();
 
     printk("Autarky CPU driver: RAM 0x%08x + %u MiB, %u cpu(s), timer %u Hz, cmdline \"%s\"\n",
            (unsigned)dtb.mem_base, (unsigned)(dtb.mem_size >> 20), (unsigned)dtb.num_cpus,

@@ -38,6 +38,10 @@ void arch_wait_for_interrupt(void);
 void arch_set_user_vspace(lpaddr_t l1_pa);
 /* Load the user thread-pointer register (TPIDRURO on ARMv7). */
 void arch_set_user_tls(uint32_t value);
+/* The register user mode may write (TPIDRURW on ARMv7): saved and loaded
+ * with each domain so no value crosses from one domain to the next. */
+uint32_t arch_get_user_rw_tls(void);
+void arch_set_user_rw_tls(uint32_t value);
 /* The L1 table at `l1_pa` is being destroyed: if TTBR0 still points at
  * it, point TTBR0 at the empty table (and flush), so no walk or cached
  * translation ever reads that memory again once it is retyped. */

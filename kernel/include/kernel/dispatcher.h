@@ -39,6 +39,7 @@ struct dcb {
     struct endpoint *ep_list;        /* endpoints bound to this DCB (endpoint.c) */
     uint32_t resume_enabled;         /* next dispatch returns from SYS_WAIT directly */
     uint32_t user_tls;               /* thread pointer (SYS_SET_TLS), loaded on dispatch */
+    uint32_t user_rw_tls;            /* user-writable thread register, saved/loaded on switch */
     struct dcb *notice_next;         /* on the list of undelivered KILLED notices */
     uint32_t notice_pending, notice_pc;
 };

@@ -49,6 +49,9 @@ CP15_RW(cntkctl,    0, c14, c1, 0)
 CP15_RW(cntv_tval,  0, c14, c3, 0)
 CP15_RW(cntv_ctl,   0, c14, c3, 1)
 CP15_RW(tpidruro,   0, c13, c0, 3)   /* user read-only thread ID: TLS pointer */
+CP15_RW(tpidrurw,   0, c13, c0, 2)   /* user read/write thread ID: the domain's own */
+CP15_RW(cpacr,      0, c1,  c0, 2)   /* coprocessor access: VFP/NEON stay off */
+CP15_RW(pmuserenr,  0, c9,  c14, 0)  /* user access to the performance monitors: none */
 
 static inline uint64_t cp15_read_cntvct(void)
 {
