@@ -12,7 +12,11 @@
  *   disabled == 0  -> upcall entry_run with disabled = 1
  *
  * Invariant: interrupts are masked whenever the kernel runs; the kernel
- * stack holds no state across arch_resume_user().
+ * stack holds no state across arch_resume_user(). No path here recurses:
+ * a DCB that cannot be dispatched is killed and the loop in
+ * sched_run_next() picks the next one (docs/safety.md, bounded kernel
+ * work), so the stack depth never depends on how many such DCBs a domain
+ * made.
  */
 #include <kernel/dispatcher.h>
 #include <kernel/sched.h>
@@ -101,9 +105,11 @@ dispatch_upcall(struct dcb *dcb, lvaddr_t entry, uint32_t a1, uint32_t a2,
 
 /*
  * Run `dcb` (already at the head of the run queue): switch address space,
- * start a fresh time slice, and resume or upcall it.
+ * start a fresh time slice, and resume or upcall it. Returns only if the
+ * DCB cannot run (no run entry point): then it has been killed and the
+ * caller picks another.
  */
-static void __attribute__((noreturn)) dispatch(struct dcb *dcb)
+static void dispatch(struct dcb *dcb)
 {
     struct dispatcher_shared *disp = dcb_shared(dcb);
 
@@ -130,33 +136,52 @@ static void __attribute__((noreturn)) dispatch(struct dcb *dcb)
         arch_resume_user(&disp->enabled_area);
     }
     if (disp->entry_run == 0) {
-        dispatcher_kill(dcb, "no run entry point", 0, 0);
-        sched_run_next();
+        dispatcher_kill(dcb, "no run entry point", 0, 0);   /* current = NULL */
+        return;
     }
     dispatch_upcall(dcb, disp->entry_run, 0, 0, 0);
 }
 
 /*
- * Pick the next runnable DCB after the current one and dispatch it.
- * With nothing runnable, wait for interrupts; since no user-level
- * interrupt delivery exists yet, nothing could ever become runnable again,
- * so the kernel reports that and powers off.
+ * Nothing is runnable: idle until an interrupt makes something runnable.
+ * WFI wakes on a pending interrupt although the CPSR masks it; we
+ * acknowledge it and look again. Today no interrupt wakes a domain (the
+ * only one enabled is the preemption timer), so a system in which every
+ * domain waits idles for good, visibly ("autarky: idle" on the console).
+ * The kernel never decides to power off on its own: only init, through
+ * the Kernel capability, does that (docs/safety.md, rule 6).
+ */
+static void sched_idle(void)
+{
+    current = NULL;
+    printk("autarky: idle: no domain is runnable\n");
+    while (run_queue == NULL) {
+        arch_wait_for_interrupt();
+        arch_irq_handle();
+    }
+}
+
+/*
+ * Pick the next runnable DCB after the current one and dispatch it. A
+ * loop, not recursion: each DCB that turns out not to be dispatchable is
+ * killed (and leaves the queue), so the loop ends after at most as many
+ * rounds as there are runnable DCBs.
  */
 void sched_run_next(void)
 {
-    struct dcb *next;
+    for (;;) {
+        struct dcb *next;
 
-    if (run_queue == NULL) {
-        printk("autarky: no runnable domain left\n");
-        printk("autarky: power off, status 1\n");
-        arch_poweroff();
+        if (run_queue == NULL) {
+            sched_idle();
+        }
+        next = run_queue;
+        if (current != NULL && current->state == DCB_RUNNABLE) {
+            next = current->rq_next;
+        }
+        run_queue = next;
+        dispatch(next);
     }
-    next = run_queue;
-    if (current != NULL && current->state == DCB_RUNNABLE) {
-        next = current->rq_next;
-    }
-    run_queue = next;
-    dispatch(next);
 }
 
 /*
@@ -191,11 +216,11 @@ void sched_wake(struct dcb *dcb)
 /* Directed yield: run `dcb` now; the current domain stays in the queue. */
 void sched_switch_to(struct dcb *dcb)
 {
-    if (dcb->state != DCB_RUNNABLE) {
-        sched_run_next();
+    if (dcb->state == DCB_RUNNABLE) {
+        run_queue = dcb;
+        dispatch(dcb);              /* returns only if it killed dcb */
     }
-    run_queue = dcb;
-    dispatch(dcb);
+    sched_run_next();
 }
 
 /* Resume the current domain after a trap that did not reschedule. */

@@ -99,6 +99,11 @@ errval_t kernel_capcount(capaddr_t kernel_cap, uint32_t *count)
     return r.err;
 }
 
+errval_t kernel_debug_stack_overflow(capaddr_t kernel_cap)
+{
+    return invoke(kernel_cap, KERNELCMD_DEBUG_STACK_OVERFLOW, 0, 0, 0, 0, 0);
+}
+
 errval_t ep_bind(capaddr_t ep, capaddr_t disp)
 {
     return sys_invoke(ep, EPCMD_BIND, disp, 0, 0, 0, 0).err;

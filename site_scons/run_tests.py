@@ -81,7 +81,8 @@ SHELL_EXPECT = [
 # (name, boot command list for init, domains allowed to be killed, timeout s
 #  [, options]) -- options: a dict with 'input' (typed into the console, a
 # line per prompt) and 'expect' ((NAME, regex) cases judged on the
-# console), both passed to boot.run (see boot.py).
+# console), both passed to boot.run (see boot.py), and 'status': the exit
+# status boot.py must report (default 0; 2 = a kernel panic the test wants).
 # Each boot's init checks after every command that the memory server got
 # all of the program's RAM back (see domains/init/commands.h).
 BOOT_TESTS = [
@@ -100,6 +101,12 @@ BOOT_TESTS = [
     # random system calls, invocations and RPCs (domains/fuzzer): four seeds
     ('fuzz', 'fuzzer 1; fuzzer 1001; fuzzer 65537; fuzzer 424243; hello', set(), 300),
     ('shell', 'shell', {'spinner'}, 120, {'input': SHELL_INPUT, 'expect': SHELL_EXPECT}),
+    # the kernel stack's guard page turns an overflow into a clean panic
+    ('stack-guard', 'kernel-stack-guard', set(), 60,
+     {'status': 2,
+      'expect': [('KERNEL_STACK_GUARD',
+                  r'^kernel panic: kernel stack overflow at pc 0x[0-9a-f]{8} '
+                  r'\(sp 0xffe00[0-9a-f]{3}, guard page 0xffe00000\)$')]}),
 ]
 
 RE_CUNIT_TESTS = re.compile(r'^\s*tests\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)', re.M)
@@ -133,9 +140,12 @@ def run_boot_test(image, name, cmds, allowed, timeout, options=None):
     if not verdict.summaries:
         print('boot test %s: no "N passed, N failed" line' % name, flush=True)
         return passed, failed + 1, False
-    if status != 0 and failed == 0:
-        failed = 1   # the boot itself failed: count it
-    return passed, failed, status == 0
+    want = options.get('status', 0)
+    if status != want:
+        print('boot test %s: exit status %d, expected %d' % (name, status, want), flush=True)
+        if failed == 0:
+            failed = 1   # the boot itself failed: count it
+    return passed, failed, status == want
 
 
 def main():

@@ -579,7 +579,7 @@ static void illegal_invocations(void)
         { SCRATCH_RAM, RAMCMD_RETYPE + 1, "RAM" },
         { CAP_VNODE_L1, VNODECMD_MODIFY + 1, "VNode L1" },
         { CAP_DISPATCHER, DISPCMD_SET_EXIT_EP + 1, "Dispatcher" },
-        { CAP_KERNEL, KERNELCMD_DEBUG_CAPCOUNT + 1, "Kernel" },
+        { CAP_KERNEL, KERNELCMD_LAST_NORMAL + 1, "Kernel" },
     };
     for (unsigned i = 0; i < ARRAY_LENGTH(bad); i++) {
         r = sys_invoke(bad[i].cap, bad[i].cmd, 0, 0, 0, 0, 0);

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <aos/syscalls.h>
 #include <autarky/layout.h>
+#include <autarky/syscall.h>
 
 #define CHILD_WINDOW     4
 #define CHILD_CODE_VA    TEST_VA(CHILD_WINDOW)
@@ -317,6 +318,52 @@ static void rw_thread_register_private(void)
     write_tpidrurw(0);
 }
 
+#define MANY_CNODES       8
+#define MANY_DISPATCHERS  (MANY_CNODES * L2_CNODE_SLOTS)   /* 2,048 */
+#define MANY_CPTR(i)      CPTR(ROOTCN_FREE_SLOTS + (i) / L2_CNODE_SLOTS, (i) % L2_CNODE_SLOTS)
+
+/*
+ * Class "no kernel path recurses on a user-controlled count"
+ * (docs/safety.md, rule 5): 2,048 dispatchers stand in the run queue back
+ * to back, and then none of them can run any more (their shared frame
+ * loses its run entry point). Dispatching each one kills it; the kernel
+ * used to go dispatch -> kill -> run_next -> dispatch recursively, 24
+ * bytes of stack a level, through its 16 KiB stack and on into its own
+ * page tables. Now it loops, all are killed and init runs on.
+ *
+ * Until then each child just yields (it runs disabled, so each dispatch
+ * resumes it at its yield loop): mov r0, #SYS_YIELD; svc #0; b .-8
+ */
+static void many_unrunnable_dispatchers(void)
+{
+    const uint32_t yield_loop[] = { 0xe3a00000u | SYS_YIELD, 0xef000000u, 0xeafffffcu };
+    struct child c;
+    uint32_t dead = 0;
+
+    EXPECT_OK(build_child(&c, yield_loop, ARRAY_LENGTH(yield_loop), KILLED_NAME));
+    for (int n = 0; n < MANY_CNODES; n++) {
+        EXPECT_OK(cap_retype(SCRATCH_RAM, ObjType_L2CNode,
+                             scratch_offset(OBJSIZE_L2CNODE, OBJSIZE_L2CNODE), OBJSIZE_L2CNODE,
+                             1, CAP_ROOTCN, ROOTCN_FREE_SLOTS + n));
+        EXPECT_OK(cap_retype(SCRATCH_RAM, ObjType_Dispatcher,
+                             scratch_offset(L2_CNODE_SLOTS * OBJSIZE_DISPATCHER,
+                                            OBJSIZE_DISPATCHER),
+                             OBJSIZE_DISPATCHER, L2_CNODE_SLOTS,
+                             ROOT_SLOT(ROOTCN_FREE_SLOTS + n), 0));
+    }
+    for (uint32_t i = 0; i < MANY_DISPATCHERS; i++) {
+        EXPECT_OK(disp_setup(MANY_CPTR(i), c.cspace, c.vspace, c.frame, CHILD_DISP_VA));
+        EXPECT_OK(disp_start(MANY_CPTR(i)));
+    }
+    c.shared->entry_run = 0;        /* from now on none of them can run */
+    c.shared->disabled = 0;
+    EXPECT_OK(sys_yield());
+    for (uint32_t i = 0; i < MANY_DISPATCHERS; i++) {
+        dead += err_no(disp_start(MANY_CPTR(i))) == SYS_ERR_DISP_NOT_RUNNABLE;
+    }
+    EXPECT_EQ("dispatchers killed", dead, MANY_DISPATCHERS);
+}
+
 /*
  * A domain that faults while disabled cannot handle it: the kernel kills
  * it (printing "killed domain 'expect-kill'") and init keeps running.
@@ -464,6 +511,7 @@ const struct test_case disp_tests[] = {
     { "DISP_SETUP_NEEDS_RIGHTS", setup_needs_rights },
     { "DISP_START_STOP_SECOND_DOMAIN", start_stop_second_domain },
     { "DISP_RW_THREAD_REGISTER_PRIVATE", rw_thread_register_private },
+    { "DISP_MANY_UNRUNNABLE_DISPATCHERS", many_unrunnable_dispatchers },
     { "DISP_KILLED_ON_FAULT_WHILE_DISABLED", killed_on_fault_while_disabled },
     { "DISP_EXIT_ENDPOINT_TOLD_OF_KILL", exit_endpoint_told_of_kill },
     { "DISP_KILL_NOTICE_WAITS_FOR_ROOM", kill_notice_waits_for_room },

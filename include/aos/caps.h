@@ -71,6 +71,8 @@ errval_t ep_bind(capaddr_t ep, capaddr_t disp);
 
 /* Power the machine off (Kernel cap); returns only on error. */
 errval_t kernel_poweroff(capaddr_t kernel_cap, int status);
+/* Test of the kernel stack's guard page: the kernel panics. */
+errval_t kernel_debug_stack_overflow(capaddr_t kernel_cap);
 /* Live capability slots in the whole system (Kernel cap; leak checks). */
 errval_t kernel_capcount(capaddr_t kernel_cap, uint32_t *count);
 

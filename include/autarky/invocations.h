@@ -61,6 +61,11 @@ enum cap_cmd {
         /* a1 = exit status printed by the kernel; PSCI SYSTEM_OFF */
     KERNELCMD_DEBUG_CAPCOUNT,
         /* -> r1 = number of live capability slots in the whole system */
+    KERNELCMD_LAST_NORMAL = KERNELCMD_DEBUG_CAPCOUNT,
+    KERNELCMD_DEBUG_STACK_OVERFLOW = CAPCMD_TYPE_BASE + 0x100,
+        /* recurse in the kernel until the stack hits its guard page: the
+           kernel panics with "kernel stack overflow" (the guard's test;
+           numbered apart so no "next command" probe can hit it) */
 };
 
 /* Pack/unpack RAMCMD_RETYPE's a1. */

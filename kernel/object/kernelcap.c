@@ -6,6 +6,22 @@
 #include <kernel/printk.h>
 #include <autarky/invocations.h>
 
+/* Deliberately deep recursion, for KERNELCMD_DEBUG_STACK_OVERFLOW: each
+ * level keeps 256 bytes live, so the guard page is hit after about 60 of
+ * the `stack_overflow_depth` levels. */
+static volatile uint32_t stack_overflow_depth = 1u << 20;
+
+static uint32_t __attribute__((noinline)) recurse_deep(uint32_t depth)
+{
+    volatile uint32_t frame[64];
+
+    frame[depth % 64] = depth;
+    if (depth >= stack_overflow_depth) {
+        return frame[depth % 64];
+    }
+    return recurse_deep(depth + 1) + frame[(depth + 1) % 64];
+}
+
 errval_t kernelcap_invoke(struct cte *kcap, uint32_t cmd, const uint32_t args[5],
                           struct arch_registers *regs)
 {
@@ -18,6 +34,10 @@ errval_t kernelcap_invoke(struct cte *kcap, uint32_t cmd, const uint32_t args[5]
     case KERNELCMD_DEBUG_CAPCOUNT:
         regs->r[1] = caps_count_live();
         return SYS_ERR_OK;
+    case KERNELCMD_DEBUG_STACK_OVERFLOW:
+        printk("autarky: overflowing the kernel stack on purpose\n");
+        regs->r[1] = recurse_deep(0);
+        return SYS_ERR_OK;   /* never reached: the guard page stops it */
     default:
         return SYS_ERR_ILLEGAL_INVOCATION;
     }

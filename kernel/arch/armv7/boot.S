@@ -131,11 +131,29 @@ high_entry:
     ldr     r0, =exception_vectors
     mcr     p15, 0, r0, c12, c0, 0      /* VBAR */
     isb
-    ldr     sp, =kernel_stack_top
+    ldr     sp, =kernel_stack_top       /* the direct-map alias until the
+                                           guarded window is mapped */
     mov     fp, #0
     bl      arch_init                   /* never returns */
 3:  wfi
     b       3b
+
+/*
+ * void arch_run_on_kernel_stack(void (*fn)(const void *), const void *arg)
+ * Continue on the guarded kernel stack window (empty) and call fn(arg),
+ * which must not return. arch_init's last step, once mmu.c mapped it.
+ */
+    .global arch_run_on_kernel_stack
+    .type   arch_run_on_kernel_stack, %function
+arch_run_on_kernel_stack:
+    ldr     sp, =KERNEL_STACK_VTOP
+    mov     fp, #0
+    mov     r2, r0
+    mov     r0, r1
+    blx     r2
+4:  wfi
+    b       4b
+    .size   arch_run_on_kernel_stack, . - arch_run_on_kernel_stack
 
 /*
  * Boot page tables and the kernel stack, in .bss (zeroed above).
@@ -151,6 +169,9 @@ boot_l1_table:
     .global empty_user_l1
 empty_user_l1:
     .space  8192
+    .global kernel_stack_l2             /* the stack window's L2 table */
+kernel_stack_l2:
+    .space  1024
 
     .section .bss.kernel_stack, "aw", %nobits
     .balign 8

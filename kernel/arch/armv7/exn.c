@@ -82,12 +82,19 @@ void arch_kernel_exception(uint32_t kind, uint32_t sp_svc, uint32_t lr_svc)
 {
     const struct arch_registers *r = &arch_trap_regs;
 
+    uint32_t dfar = cp15_read_dfar();
+
     /* uint32_t is unsigned long on arm-none-eabi: print with %lx. */
-    printk("\nkernel panic: %s at pc 0x%08lx\n", exception_name(kind), r->pc);
+    if (kind == EXC_DABT && dfar >= KERNEL_STACK_GUARD && dfar < KERNEL_STACK_VBOTTOM) {
+        printk("\nkernel panic: kernel stack overflow at pc 0x%08lx (sp 0x%08lx, guard page 0x%08lx)\n",
+               r->pc, sp_svc, (uint32_t)KERNEL_STACK_GUARD);
+    } else {
+        printk("\nkernel panic: %s at pc 0x%08lx\n", exception_name(kind), r->pc);
+    }
     printk("  cpsr 0x%08lx (mode 0x%02lx)  svc sp 0x%08lx lr 0x%08lx\n",
            r->cpsr, r->cpsr & ARM_MODE_MASK, sp_svc, lr_svc);
     printk("  dfsr 0x%08lx dfar 0x%08lx  ifsr 0x%08lx ifar 0x%08lx\n",
-           cp15_read_dfsr(), cp15_read_dfar(), cp15_read_ifsr(), cp15_read_ifar());
+           cp15_read_dfsr(), dfar, cp15_read_ifsr(), cp15_read_ifar());
     for (int i = 0; i < 13; i += 4) {
         for (int j = i; j < i + 4 && j < 13; j++) {
             printk("  r%-2d 0x%08lx", j, r->r[j]);

@@ -16,6 +16,9 @@
 #include <arch/cp15.h>
 
 void arch_init(void) __attribute__((noreturn));
+/* boot.S: continue on the guarded kernel stack and call fn(arg). */
+void arch_run_on_kernel_stack(void (*fn)(const struct boot_memory *),
+                              const struct boot_memory *arg) __attribute__((noreturn));
 
 extern char _kernel_start[], _end[];
 
@@ -84,5 +87,5 @@ void arch_init(void)
     boot_mem.free_end = ram_end;
     boot_mem.modules = &_modules_start;
     boot_mem.cmdline = dtb.bootargs;
-    kernel_main(&boot_mem);
+    arch_run_on_kernel_stack(kernel_main, &boot_mem);
 }

@@ -17,9 +17,28 @@
 
 extern uint32_t boot_l1_table[4096];
 extern uint32_t empty_user_l1[2048];
+extern uint32_t kernel_stack_l2[256];
+extern char kernel_stack_bottom[];
 
 /* Physical address of the L1 table TTBR0 currently points at. */
 static lpaddr_t current_user_l1;
+
+/*
+ * The kernel stack window (armv7_asm.h): its L2 table maps the stack's
+ * pages (the .bss block kernel_stack_bottom..kernel_stack_top, which stays
+ * reachable through the direct map too) after one unmapped guard page.
+ */
+static void map_kernel_stack_window(void)
+{
+    lpaddr_t stack_pa = kva_to_pa(kernel_stack_bottom);
+    uint32_t first = (KERNEL_STACK_VBOTTOM - KERNEL_STACK_WINDOW) / BASE_PAGE_SIZE;
+
+    for (uint32_t i = 0; i < KERNEL_STACK_SIZE / BASE_PAGE_SIZE; i++) {
+        kernel_stack_l2[first + i] = (stack_pa + i * BASE_PAGE_SIZE) | L2_PAGE_KERNEL_RW;
+    }
+    boot_l1_table[KERNEL_STACK_WINDOW >> SECTION_BITS] =
+        kva_to_pa(kernel_stack_l2) | L1_PAGE_TABLE;
+}
 
 /*
  * Complete the kernel address space: map RAM [ram_base, ram_end) into the
@@ -34,6 +53,7 @@ void mmu_finish_boot(lpaddr_t ram_base, lpaddr_t ram_end)
         lvaddr_t va = pa + KERNEL_PHYS_OFFSET;
         boot_l1_table[va >> SECTION_BITS] = pa | L1_SEC_KERNEL_RAM;
     }
+    map_kernel_stack_window();
     /* Everything below KERNEL_VBASE (the identity map) goes away. */
     for (uint32_t i = 0; i < (KERNEL_VBASE >> SECTION_BITS); i++) {
         boot_l1_table[i] = 0;

@@ -89,7 +89,7 @@ exception_common:
     cps     #ARM_MODE_SVC_ASM
     mov     r2, sp
     mov     r3, lr
-    ldr     sp, =kernel_stack_top
+    ldr     sp, =KERNEL_STACK_VTOP      /* the guarded window, armv7_asm.h */
     mov     fp, #0
     and     r12, r0, #0x1f
     cmp     r12, #ARM_MODE_USR_ASM

@@ -56,4 +56,23 @@
 
 #define KERNEL_STACK_SIZE 16384
 
+/*
+ * The kernel stack's own 1 MiB window, mapped through one L2 table
+ * (kernel_stack_l2, mmu.c): page 0 is the guard and is never mapped, the
+ * KERNEL_STACK_SIZE bytes of the stack follow, and nothing above them is
+ * mapped. A kernel path that overflows its stack faults on the guard page
+ * and the kernel panics with "kernel stack overflow" instead of writing
+ * over .bss. Every exception entry starts at KERNEL_STACK_VTOP.
+ */
+#define KERNEL_STACK_WINDOW  0xffe00000
+#define KERNEL_STACK_GUARD   KERNEL_STACK_WINDOW
+#define KERNEL_STACK_VBOTTOM (KERNEL_STACK_WINDOW + 0x1000)
+#define KERNEL_STACK_VTOP    (KERNEL_STACK_VBOTTOM + KERNEL_STACK_SIZE)
+
+/* Short-descriptor L1 "page table" entry (domain 0) and an L2 small page
+ * for kernel data: PL1 read/write, PL0 none, execute-never, global,
+ * Normal write-back write-allocate shareable. */
+#define L1_PAGE_TABLE       0x1
+#define L2_PAGE_KERNEL_RW   (0x2 | 0x1 | (1 << 2) | (1 << 3) | (1 << 4) | (1 << 6) | (1 << 10))
+
 #endif
