@@ -109,6 +109,15 @@ errval_t ep_bind(capaddr_t ep, capaddr_t disp)
     return sys_invoke(ep, EPCMD_BIND, disp, 0, 0, 0, 0).err;
 }
 
+errval_t disp_get_state(capaddr_t disp, enum disp_state *state)
+{
+    struct sysret r = sys_invoke(disp, DISPCMD_GET_STATE, 0, 0, 0, 0, 0);
+    if (r.err == SYS_ERR_OK) {
+        *state = (enum disp_state)r.r1;
+    }
+    return r.err;
+}
+
 errval_t disp_set_exit_ep(capaddr_t disp, capaddr_t ep)
 {
     return sys_invoke(disp, DISPCMD_SET_EXIT_EP, ep, 0, 0, 0, 0).err;

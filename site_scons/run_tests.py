@@ -98,6 +98,14 @@ BOOT_TESTS = [
      {'faulter'}, 120),
     ('vspace', 'vmtest; pager 32', set(), 300),
     ('proc', 'proctest', {'faulter'}, 300),
+    # how domains end, or refuse to (domains/endtest, docs/safety.md rules 6-7)
+    ('endings', 'endtest', {'busy'}, 120),
+    # a child that stops itself while init waits for it: the kernel idles
+    # (and boot.py's timeout ends the run); it must never power off
+    ('idle', 'busy stop', set(), 8,
+     {'status': 124,
+      'expect': [('SCHED_IDLE_NOT_POWER_OFF',
+                  r'\A(?![\s\S]*power off)[\s\S]*^autarky: idle: no domain is runnable$')]}),
     # random system calls, invocations and RPCs (domains/fuzzer): four seeds
     ('fuzz', 'fuzzer 1; fuzzer 1001; fuzzer 65537; fuzzer 424243; hello', set(), 300),
     ('shell', 'shell', {'spinner'}, 120, {'input': SHELL_INPUT, 'expect': SHELL_EXPECT}),

@@ -6,9 +6,19 @@
  * `busy rpc` talks to init without pause: long strings (many fragments),
  * RAM asked for and given back, process queries, so that a kill lands in
  * the middle of one (PROC_KILL_MID_RPC).
+ *
+ * Ways to end (or not) that a domain could use against its parent
+ * (domains/endtest, docs/safety.md rules 6 and 7):
+ *   `busy stop`      stops its own dispatcher;
+ *   `busy unnotice`  tries to remove the exit endpoint init installed,
+ *                    then faults while disabled (the kernel kills it);
+ *   `busy wait`      waits for a message nobody will send.
  */
 #include <aos/aos_rpc.h>
 #include <aos/ram_alloc.h>
+#include <aos/caps.h>
+#include <aos/dispatch.h>
+#include <aos/syscalls.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,11 +56,30 @@ static void rpc_forever(void)
     }
 }
 
+/* Remove the notice of our own end, then die where nobody can help. */
+static void unnotice(void)
+{
+    errval_t err = disp_set_exit_ep(CAP_DISPATCHER, CPTR_NULL);
+
+    printf("busy: removing my exit endpoint: %s\n", err_getcode(err_no(err)));
+    get_dispatcher()->disabled = 1;
+    *(volatile uint32_t *)0 = 1;        /* a fault while disabled: killed */
+}
+
 int main(int argc, char **argv)
 {
     volatile unsigned long spins = 0;
 
-    if (argc > 1 && strcmp(argv[1], "hog") == 0) {
+    if (argc > 1 && strcmp(argv[1], "stop") == 0) {
+        printf("busy: stopping my own dispatcher\n");
+        disp_stop(CAP_DISPATCHER);      /* returns only once started again */
+    } else if (argc > 1 && strcmp(argv[1], "unnotice") == 0) {
+        unnotice();
+    } else if (argc > 1 && strcmp(argv[1], "wait") == 0) {
+        for (;;) {
+            sys_wait();                 /* nobody will send anything */
+        }
+    } else if (argc > 1 && strcmp(argv[1], "hog") == 0) {
         hog();
     } else if (argc > 1 && strcmp(argv[1], "rpc") == 0) {
         rpc_forever();

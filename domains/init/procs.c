@@ -220,6 +220,17 @@ void proc_reap(struct proc *p)
     free(p);
 }
 
+enum proc_state proc_visible_state(struct proc *p)
+{
+    enum disp_state ds;
+
+    if (p->state == PROC_STATE_RUNNING
+        && err_is_ok(disp_get_state(p->si.dispatcher, &ds)) && ds == DISP_STATE_STOPPED) {
+        return PROC_STATE_STOPPED;
+    }
+    return p->state;
+}
+
 uint32_t proc_running_pids(domainid_t *pids, uint32_t max)
 {
     uint32_t n = 0;

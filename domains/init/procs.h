@@ -57,6 +57,9 @@ struct proc *proc_find(domainid_t pid);
 void proc_end(struct proc *p, bool killed, int status);
 /* Forget an ended process (its status is no longer waited for). */
 void proc_reap(struct proc *p);
+/* What get_info and ps show: the table's state, except that a running
+ * process whose dispatcher is stopped (it stopped itself) shows STOPPED. */
+enum proc_state proc_visible_state(struct proc *p);
 /* Running pids (init's 0 first) into pids[max]; returns how many. */
 uint32_t proc_running_pids(domainid_t *pids, uint32_t max);
 /* RAM held and page faults taken by a running process. */

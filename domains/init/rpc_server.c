@@ -297,7 +297,7 @@ static void handle_name_or_info(struct proc *p, const struct lmp_msg *m)
         if (t != NULL) {
             proc_usage(t, &ram, &faults);
         }
-        w[0] = t != NULL ? t->state : PROC_STATE_RUNNING;
+        w[0] = t != NULL ? proc_visible_state(t) : PROC_STATE_RUNNING;
         w[1] = 0;                           /* core */
         w[2] = (uint32_t)ram;
         w[3] = faults;

@@ -415,6 +415,12 @@ static void exit_endpoint_told_of_kill(void)
     EXPECT_OK(disp_set_exit_ep(c.disp, badged));
     EXPECT_OK(disp_set_exit_ep(c.disp, CPTR_NULL));      /* removed again ... */
     EXPECT_OK(disp_set_exit_ep(c.disp, badged));         /* ... and set */
+    /* safety rule 7: without REVOKE (every cap a domain is given) an
+     * installed exit endpoint can be neither removed nor replaced */
+    cslot_t given = scratch_slot();
+    EXPECT_OK(cap_mint(SCRATCH_CNODE, given, c.disp, CAP_RIGHTS_GIVEN, 0));
+    EXPECT_ERR(disp_set_exit_ep(SCRATCH(given), CPTR_NULL), SYS_ERR_DISP_EXIT_EP_LOCKED);
+    EXPECT_ERR(disp_set_exit_ep(SCRATCH(given), ep), SYS_ERR_DISP_EXIT_EP_LOCKED);
     EXPECT_OK(disp_start(c.disp));
     for (yields = 0; yields < 100 && lmp_pending() == 0; yields++) {
         EXPECT_OK(sys_yield());
@@ -425,6 +431,40 @@ static void exit_endpoint_told_of_kill(void)
     EXPECT_EQ("domain id", msg.words[1], c.shared->domain_id);
     EXPECT_EQ("nwords", msg.nwords, 3);
     EXPECT_ERR(disp_start(c.disp), SYS_ERR_DISP_NOT_RUNNABLE);
+}
+
+/*
+ * DISPCMD_GET_STATE follows a dispatcher through its life, for any holder
+ * of a capability (no rights needed): empty, stopped (set up), runnable,
+ * stopped again, killed.
+ */
+static void get_state_follows_life(void)
+{
+    struct child c;
+    cslot_t no_rights = scratch_slot();
+    enum disp_state st;
+    int yields;
+
+    EXPECT_OK(build_child(&c, faulting_code, ARRAY_LENGTH(faulting_code), KILLED_NAME));
+    EXPECT_OK(cap_mint(SCRATCH_CNODE, no_rights, c.disp, 0, 0));
+    EXPECT_OK(disp_get_state(SCRATCH(no_rights), &st));
+    EXPECT_EQ("state before setup", st, DISP_STATE_EMPTY);
+    EXPECT_OK(setup_child(&c));
+    EXPECT_OK(disp_get_state(SCRATCH(no_rights), &st));
+    EXPECT_EQ("state after setup", st, DISP_STATE_STOPPED);
+    c.shared->entry_run = 0;
+    EXPECT_OK(disp_start(c.disp));
+    EXPECT_OK(disp_get_state(SCRATCH(no_rights), &st));
+    EXPECT_EQ("state after start", st, DISP_STATE_RUNNABLE);
+    EXPECT_OK(disp_stop(c.disp));
+    EXPECT_OK(disp_get_state(SCRATCH(no_rights), &st));
+    EXPECT_EQ("state after stop", st, DISP_STATE_STOPPED);
+    EXPECT_OK(disp_start(c.disp));
+    for (yields = 0; yields < 10 && st != DISP_STATE_KILLED; yields++) {
+        EXPECT_OK(sys_yield());     /* dispatching it kills it: no run entry */
+        EXPECT_OK(disp_get_state(SCRATCH(no_rights), &st));
+    }
+    EXPECT_EQ("state once dispatched without a run entry", st, DISP_STATE_KILLED);
 }
 
 /*
@@ -512,6 +552,7 @@ const struct test_case disp_tests[] = {
     { "DISP_START_STOP_SECOND_DOMAIN", start_stop_second_domain },
     { "DISP_RW_THREAD_REGISTER_PRIVATE", rw_thread_register_private },
     { "DISP_MANY_UNRUNNABLE_DISPATCHERS", many_unrunnable_dispatchers },
+    { "DISP_GET_STATE_FOLLOWS_LIFE", get_state_follows_life },
     { "DISP_KILLED_ON_FAULT_WHILE_DISABLED", killed_on_fault_while_disabled },
     { "DISP_EXIT_ENDPOINT_TOLD_OF_KILL", exit_endpoint_told_of_kill },
     { "DISP_KILL_NOTICE_WAITS_FOR_ROOM", kill_notice_waits_for_room },

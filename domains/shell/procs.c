@@ -22,6 +22,7 @@ static const char *state_name(enum proc_state s)
     case PROC_STATE_RUNNING: return "running";
     case PROC_STATE_EXITED:  return "exited";
     case PROC_STATE_KILLED:  return "killed";
+    case PROC_STATE_STOPPED: return "stopped";
     default:                 return "?";
     }
 }
@@ -286,7 +287,7 @@ void shell_cmd_vmmap(int argc, char **argv, const char *line)
            (unsigned long)(info.ram_bytes >> 10));
     printf("  faults  %lu page faults resolved by its handler\n",
            (unsigned long)info.page_faults);
-    if (info.state != PROC_STATE_RUNNING) {
+    if (!proc_state_alive(info.state)) {
         shell_print_err("vmmap", INIT_ERR_ALREADY_ENDED, "no address space for pid %lu",
                         (unsigned long)pid);
     } else {

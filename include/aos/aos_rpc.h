@@ -60,7 +60,14 @@ enum proc_state {
     PROC_STATE_RUNNING = 1,
     PROC_STATE_EXITED,
     PROC_STATE_KILLED,
+    PROC_STATE_STOPPED,        /* alive, but its dispatcher is stopped (it did
+                                  that itself): `kill` still ends it */
 };
+/* Alive: running or stopped (not yet ended). */
+static inline bool proc_state_alive(enum proc_state s)
+{
+    return s == PROC_STATE_RUNNING || s == PROC_STATE_STOPPED;
+}
 
 struct aos_proc_info {
     domainid_t pid;

@@ -14,6 +14,7 @@
 #include <autarky/captypes.h>
 #include <autarky/invocations.h>
 #include <autarky/bootinfo.h>
+#include <autarky/dispatcher.h>
 
 errval_t cap_identify(capaddr_t cap, struct capability_info *info);
 errval_t cap_copy(capaddr_t dest_cnode, cslot_t dest_slot, capaddr_t src);
@@ -64,6 +65,8 @@ errval_t disp_start(capaddr_t disp);
 errval_t disp_stop(capaddr_t disp);
 /* The kernel tells `ep` when it kills this dispatcher's domain (0: nobody). */
 errval_t disp_set_exit_ep(capaddr_t disp, capaddr_t ep);
+/* The dispatcher's state (DISP_STATE_*: stopped, runnable, waiting, ...). */
+errval_t disp_get_state(capaddr_t disp, enum disp_state *state);
 
 /* Bind Endpoint `ep` to Dispatcher `disp`: messages through any copy of
  * `ep` go to that dispatcher's ring (include/autarky/lmp.h). */

@@ -30,6 +30,15 @@
 
 #define DISP_NAME_LEN 32
 
+/* A dispatcher's state, as DISPCMD_GET_STATE reports it. */
+enum disp_state {
+    DISP_STATE_EMPTY = 0,   /* created, not set up */
+    DISP_STATE_STOPPED,     /* set up, not runnable (never started, or stopped) */
+    DISP_STATE_RUNNABLE,    /* in the run queue */
+    DISP_STATE_KILLED,      /* killed by the kernel: never runs again */
+    DISP_STATE_WAITING,     /* blocked in SYS_WAIT until a message arrives */
+};
+
 enum fault_type {
     FAULT_NONE = 0,
     FAULT_DATA_ABORT,       /* addr = faulting data address */

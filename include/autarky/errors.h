@@ -217,7 +217,8 @@ typedef uint64_t errval_t;
     X(LIB_ERR_MORECORE_NO_HEAP,       "the layout has no HEAP block for the heap") \
     X(LIB_ERR_SPAWN_LAYOUT,           "spawn: the child's layout has more sections than the arguments page holds") \
     /* --- kernel safety rules (docs/safety.md) --- */ \
-    X(SYS_ERR_VNODE_TABLE_SHARED,     "a page table can only be mapped through its only capability (map it before copying it)")
+    X(SYS_ERR_VNODE_TABLE_SHARED,     "a page table can only be mapped through its only capability (map it before copying it)") \
+    X(SYS_ERR_DISP_EXIT_EP_LOCKED,    "an installed exit endpoint is changed only through a Dispatcher capability with REVOKE (its creator's)")
 
 enum errcode {
 #define ERRCODE_ENUM(name, desc) name,

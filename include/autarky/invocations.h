@@ -48,7 +48,12 @@ enum cap_cmd {
     DISPCMD_SET_EXIT_EP, /* a1 = Endpoint cptr (needs WRITE and GRANT) or 0: when
                             the kernel kills the domain it sends
                             { LMP_KERNEL_MSG_KILLED, domain id, pc } through a
-                            copy kept in the DCB (include/autarky/lmp.h) */
+                            copy kept in the DCB (include/autarky/lmp.h). Once
+                            installed, it is replaced or removed only through a
+                            Dispatcher cap with REVOKE (the creator's): a domain
+                            cannot silence the notice of its own end. */
+    DISPCMD_GET_STATE,   /* -> r1 = DISP_STATE_* (include/autarky/dispatcher.h),
+                            r2 = domain id; needs no rights */
 
     /* Endpoint */
     EPCMD_BIND = CAPCMD_TYPE_BASE,

@@ -129,14 +129,23 @@ static errval_t dispatcher_start(struct dcb *dcb)
     }
 }
 
-/* DISPCMD_SET_EXIT_EP: a1 = Endpoint the kernel tells when it kills the
- * domain (a copy is kept in the DCB; 0 removes it). */
-static errval_t dispatcher_set_exit_ep(struct cte *root, struct dcb *dcb,
-                                       capaddr_t ep_cptr)
+/*
+ * DISPCMD_SET_EXIT_EP: a1 = Endpoint the kernel tells when it kills the
+ * domain (a copy is kept in the DCB; 0 removes it). Safety rule 7
+ * (docs/safety.md): once one is installed, only a Dispatcher capability
+ * with REVOKE may replace or remove it. Every capability a domain is given
+ * lacks REVOKE, so a domain cannot silence the notice of its own end; its
+ * creator, who made the Dispatcher by retype, can.
+ */
+static errval_t dispatcher_set_exit_ep(struct cte *root, struct cte *disp,
+                                       struct dcb *dcb, capaddr_t ep_cptr)
 {
     struct cte *ep, *slot = &dcb->ctes[DCB_CTE_EXIT_EP];
     errval_t err;
 
+    if (slot->cap.type != ObjType_Null && !(disp->cap.rights & CAP_RIGHT_REVOKE)) {
+        return SYS_ERR_DISP_EXIT_EP_LOCKED;
+    }
     if (ep_cptr == CPTR_NULL) {
         return slot->cap.type == ObjType_Null ? SYS_ERR_OK : caps_delete(slot);
     }
@@ -178,7 +187,11 @@ errval_t dispatcher_invoke(struct cte *root, struct cte *disp, uint32_t cmd,
 {
     struct dcb *dcb = dcb_of_cap(disp);
 
-    (void)regs;
+    if (cmd == DISPCMD_GET_STATE) {          /* observing needs no rights */
+        regs->r[1] = dcb->state;
+        regs->r[2] = dcb->domain_id;
+        return SYS_ERR_OK;
+    }
     if (!(disp->cap.rights & CAP_RIGHT_WRITE)) {
         return SYS_ERR_NO_RIGHTS;
     }
@@ -190,7 +203,7 @@ errval_t dispatcher_invoke(struct cte *root, struct cte *disp, uint32_t cmd,
     case DISPCMD_STOP:
         return dispatcher_stop(dcb);
     case DISPCMD_SET_EXIT_EP:
-        return dispatcher_set_exit_ep(root, dcb, args[0]);
+        return dispatcher_set_exit_ep(root, disp, dcb, args[0]);
     default:
         return SYS_ERR_ILLEGAL_INVOCATION;
     }

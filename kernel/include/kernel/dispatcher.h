@@ -21,12 +21,13 @@
 #define DCB_CTE_EXIT_EP   3    /* optional: told when the domain is killed */
 #define DCB_NUM_CTES      4
 
+/* The ABI's enum disp_state (include/autarky/dispatcher.h), kernel names. */
 enum dcb_state {
-    DCB_EMPTY = 0,      /* created, not set up */
-    DCB_STOPPED,        /* set up, not runnable */
-    DCB_RUNNABLE,       /* in the run queue */
-    DCB_KILLED,         /* faulted while disabled or lost a cap: never runs again */
-    DCB_WAITING,        /* blocked in SYS_WAIT until a message arrives */
+    DCB_EMPTY = DISP_STATE_EMPTY,       /* created, not set up */
+    DCB_STOPPED = DISP_STATE_STOPPED,   /* set up, not runnable */
+    DCB_RUNNABLE = DISP_STATE_RUNNABLE, /* in the run queue */
+    DCB_KILLED = DISP_STATE_KILLED,     /* faulted while disabled or lost a cap */
+    DCB_WAITING = DISP_STATE_WAITING,   /* blocked in SYS_WAIT until a message arrives */
 };
 
 struct dcb {
