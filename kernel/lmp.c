@@ -110,9 +110,44 @@ static errval_t lmp_recv_slot(struct dcb *dcb, struct lmp_recv_area *lmp,
     return SYS_ERR_LMP_NO_RECV_SLOT;
 }
 
-errval_t sys_lmp_send(struct cte *root, struct arch_registers *regs)
+uint32_t lmp_ring_used(struct dcb *dcb)
 {
-    uint32_t flags = regs->r[3], nwords = flags & LMP_SEND_NWORDS_MASK;
+    return ring_used(&dcb_shared(dcb)->lmp);
+}
+
+/* The capability to send: it exists and may be passed on (GRANT). */
+static errval_t lmp_send_cap(struct cte *root, capaddr_t cptr, struct cte **ret)
+{
+    errval_t err = caps_lookup_cap(root, cptr, ObjType_Null, ret);
+
+    if (err_is_ok(err) && !((*ret)->cap.rights & CAP_RIGHT_GRANT)) {
+        err = SYS_ERR_NO_RIGHTS;
+    }
+    return err;
+}
+
+/*
+ * Room in the receiver's ring for a badged sender? Not while others wait
+ * in line (a sender in line is only ever passed by unbadged sends, the
+ * server's replies), and not beyond its share of the ring; a sender whose
+ * turn in line has come (`queued`) needs only a free slot.
+ */
+static bool ring_has_room(struct dcb *dcb, const struct lmp_recv_area *lmp,
+                          uint32_t badge, bool queued)
+{
+    if (ring_used(lmp) >= LMP_RING_SLOTS) {
+        return false;
+    }
+    if (badge == 0 || queued) {
+        return true;
+    }
+    return dcb->sendq_head == NULL && ring_count_badge(lmp, badge) < LMP_SENDER_SHARE;
+}
+
+errval_t lmp_deliver(struct cte *root, const struct lmp_send_args *a, bool queued,
+                     struct dcb **receiver)
+{
+    uint32_t nwords = a->flags & LMP_SEND_NWORDS_MASK;
     struct cte *ep, *cap = NULL, *dest = NULL;
     struct lmp_recv_area *lmp;
     struct dcb *dcb;
@@ -121,31 +156,27 @@ errval_t sys_lmp_send(struct cte *root, struct arch_registers *regs)
     int dest_index = -1;
     errval_t err;
 
-    if ((flags & ~LMP_SEND_FLAGS_MASK) != 0 || nwords > LMP_MSG_WORDS) {
+    *receiver = NULL;
+    if ((a->flags & ~LMP_SEND_FLAGS_MASK) != 0 || nwords > LMP_MSG_WORDS) {
         return SYS_ERR_LMP_BAD_FLAGS;
     }
-    err = caps_lookup_cap(root, regs->r[1], ObjType_Endpoint, &ep);
+    err = caps_lookup_cap(root, a->ep, ObjType_Endpoint, &ep);
+    if (err_is_ok(err)) {
+        err = lmp_receiver(ep, &dcb);
+    }
+    if (err_is_ok(err) && a->cap != CPTR_NULL) {
+        err = lmp_send_cap(root, a->cap, &cap);
+    }
     if (err_is_fail(err)) {
         return err;
     }
-    err = lmp_receiver(ep, &dcb);
-    if (err_is_fail(err)) {
-        return err;
-    }
+    *receiver = dcb;
     lmp = &dcb_shared(dcb)->lmp;
     badge = ep->cap.badge;      /* before a GIVE of the endpoint itself empties it */
-    if (ring_used(lmp) >= LMP_RING_SLOTS
-        || (badge != 0 && ring_count_badge(lmp, badge) >= LMP_SENDER_SHARE)) {
+    if (!ring_has_room(dcb, lmp, badge, queued)) {
         return SYS_ERR_LMP_BUF_FULL;
     }
-    if (regs->r[2] != CPTR_NULL) {
-        err = caps_lookup_cap(root, regs->r[2], ObjType_Null, &cap);
-        if (err_is_fail(err)) {
-            return err;
-        }
-        if (!(cap->cap.rights & CAP_RIGHT_GRANT)) {
-            return SYS_ERR_NO_RIGHTS;
-        }
+    if (cap != NULL) {
         err = lmp_recv_slot(dcb, lmp, cap->cap.type, &dest_index, &dest, &dest_cptr);
         if (err_is_fail(err)) {
             return err;
@@ -157,20 +188,39 @@ errval_t sys_lmp_send(struct cte *root, struct arch_registers *regs)
             return err;
         }
         lmp->recv_slots[dest_index] = CPTR_NULL;
-        if (flags & LMP_SEND_GIVE) {
+        if (a->flags & LMP_SEND_GIVE) {
             caps_delete(cap);     /* a copy exists now: no object dies */
         }
     }
+    ring_write(dcb, lmp, badge, a->words, nwords, dest_cptr);
+    return SYS_ERR_OK;
+}
 
-    ring_write(dcb, lmp, badge, &regs->r[4], nwords, dest_cptr);
+/*
+ * SYS_LMP_SEND. A QUEUE send that finds no room waits in the receiver's
+ * line (never in its own: nobody would make room). A YIELD send that got
+ * through runs the receiver now, for the rest of the sender's time slice.
+ */
+errval_t sys_lmp_send(struct cte *root, struct arch_registers *regs)
+{
+    struct lmp_send_args a = { .ep = regs->r[1], .cap = regs->r[2], .flags = regs->r[3] };
+    struct dcb *dcb, *self = dcb_current();
+    errval_t err;
 
-    if ((flags & LMP_SEND_YIELD) && dcb != dcb_current()
+    for (uint32_t i = 0; i < LMP_MSG_WORDS; i++) {
+        a.words[i] = regs->r[4 + i];
+    }
+    err = lmp_deliver(root, &a, false, &dcb);
+    if (err_no(err) == SYS_ERR_LMP_BUF_FULL && (a.flags & LMP_SEND_QUEUE) && dcb != self) {
+        lmp_sendq_wait(self, dcb, &a, regs);
+    }
+    if (err_is_ok(err) && (a.flags & LMP_SEND_YIELD) && dcb != self
         && dcb->state == DCB_RUNNABLE) {
         regs->r[0] = SYS_ERR_OK;
         sched_save_current_in_syscall(regs);
         sched_switch_to(dcb);
     }
-    return SYS_ERR_OK;
+    return err;
 }
 
 errval_t lmp_deliver_kernel(struct cte *ep, const uint32_t *words, uint32_t nwords)
@@ -203,7 +253,6 @@ errval_t sys_wait(struct dcb *dcb, struct arch_registers *regs)
     }
     regs->r[0] = SYS_ERR_OK;
     sched_save_current(regs);
-    sched_block(dcb);
-    sched_forget_current(dcb);
+    sched_block(dcb, DCB_WAITING);
     sched_run_next();
 }

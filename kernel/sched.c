@@ -27,6 +27,7 @@
 static struct dcb *run_queue;      /* any runnable DCB, the "next" pointer walks on */
 static struct dcb *current;        /* DCB whose state is in the trap frame, or NULL */
 static uint32_t timeslice_ticks;   /* counter ticks per time slice */
+static uint64_t slice_end;         /* counter value at which the running slice ends */
 
 struct dcb *dcb_current(void)
 {
@@ -105,27 +106,30 @@ dispatch_upcall(struct dcb *dcb, lvaddr_t entry, uint32_t a1, uint32_t a2,
 
 /*
  * Run `dcb` (already at the head of the run queue): switch address space,
- * start a fresh time slice, and resume or upcall it. Returns only if the
- * DCB cannot run (no run entry point): then it has been killed and the
- * caller picks another.
+ * arm the timer, and resume or upcall it. A fresh time slice starts unless
+ * `donated`: then `dcb` runs for what is left of the slice that was
+ * running (a directed yield hands its remaining time over, so domains
+ * that ping-pong messages share one slice and the timer still ends it:
+ * safety rule 8). Returns only if the DCB cannot run (no run entry
+ * point): then it has been killed and the caller picks another.
  */
-static void dispatch(struct dcb *dcb)
+static void dispatch(struct dcb *dcb, bool donated)
 {
     struct dispatcher_shared *disp = dcb_shared(dcb);
 
     if (current != dcb) {
-        /* a register the domain writes: it leaves with the domain (a
-         * domain that went away, current == NULL, loses nothing) */
-        if (current != NULL) {
-            current->user_rw_tls = arch_get_user_rw_tls();
-        }
+        /* a register the domain writes: saved with its other registers
+         * (sched_save_current), loaded with them */
         arch_set_user_rw_tls(dcb->user_rw_tls);
     }
     current = dcb;
     disp->timeslices++;
     arch_set_user_vspace(dcb->ctes[DCB_CTE_VSPACE].cap.base);
     arch_set_user_tls(dcb->user_tls);
-    timer_set_timeslice(timeslice_ticks);
+    if (!donated) {
+        slice_end = timer_now() + timeslice_ticks;
+    }
+    timer_set_deadline(slice_end);
     if (disp->disabled) {
         dcb->resume_enabled = 0;
         arch_resume_user(&disp->disabled_area);
@@ -180,45 +184,54 @@ void sched_run_next(void)
             next = current->rq_next;
         }
         run_queue = next;
-        dispatch(next);
+        dispatch(next, false);
     }
 }
 
 /*
- * SYS_WAIT: `dcb` (the current one, its state already saved) leaves the
- * run queue until a message wakes it.
+ * `dcb` (the current one, its state already saved by the system call)
+ * leaves the run queue until sched_unblock: DCB_WAITING in SYS_WAIT until
+ * a message arrives, DCB_SENDING in a queued SYS_LMP_SEND until the
+ * receiver has room (kernel/lmp_sendq.c).
  */
-void sched_block(struct dcb *dcb)
+void sched_block(struct dcb *dcb, enum dcb_state why)
 {
     sched_remove(dcb);
-    dcb->state = DCB_WAITING;
+    dcb->state = why;
+    sched_forget_current(dcb);
 }
 
-/* A message arrived for `dcb`: if it waits, its SYS_WAIT returns OK. */
-void sched_wake(struct dcb *dcb)
+/* End the blocked system call of `dcb` with `result` in r0 and make it
+ * runnable; the call returns directly, without an upcall. */
+void sched_unblock(struct dcb *dcb, errval_t result)
 {
-    struct dispatcher_shared *disp;
+    struct dispatcher_shared *disp = dcb_shared(dcb);
 
-    if (dcb->state != DCB_WAITING) {
-        return;
-    }
     dcb->state = DCB_STOPPED;
-    disp = dcb_shared(dcb);
     if (disp->disabled) {
-        disp->disabled_area.r[0] = SYS_ERR_OK;
+        disp->disabled_area.r[0] = err_no(result);
     } else {
-        disp->enabled_area.r[0] = SYS_ERR_OK;
+        disp->enabled_area.r[0] = err_no(result);
         dcb->resume_enabled = 1;
     }
     sched_make_runnable(dcb);
 }
 
-/* Directed yield: run `dcb` now; the current domain stays in the queue. */
+/* A message arrived for `dcb`: if it waits, its SYS_WAIT returns OK. */
+void sched_wake(struct dcb *dcb)
+{
+    if (dcb->state == DCB_WAITING) {
+        sched_unblock(dcb, SYS_ERR_OK);
+    }
+}
+
+/* Directed yield: run `dcb` now, for the rest of the current slice; the
+ * current domain stays in the queue. */
 void sched_switch_to(struct dcb *dcb)
 {
     if (dcb->state == DCB_RUNNABLE) {
         run_queue = dcb;
-        dispatch(dcb);              /* returns only if it killed dcb */
+        dispatch(dcb, true);        /* returns only if it killed dcb */
     }
     sched_run_next();
 }
@@ -243,6 +256,7 @@ void sched_save_current(const struct arch_registers *regs)
     if (current == NULL || current->state != DCB_RUNNABLE) {
         return;
     }
+    current->user_rw_tls = arch_get_user_rw_tls();
     disp = dcb_shared(current);
     if (dispatcher_is_disabled(disp, regs->pc)) {
         arch_regs_copy(&disp->disabled_area, regs);

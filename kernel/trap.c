@@ -23,6 +23,9 @@ void trap_syscall(struct arch_registers *regs)
     struct dcb *dcb = dcb_current();
     errval_t err;
 
+    if (dcb->sendq_head != NULL) {
+        lmp_sendq_drain(dcb);       /* it may have emptied its ring: let the line in */
+    }
     switch (regs->r[0]) {
     case SYS_INVOKE:
         err = sys_invoke(&dcb->ctes[DCB_CTE_CSPACE], regs);

@@ -23,7 +23,8 @@ errval_t lmp_try_send(capaddr_t ep, capaddr_t cap, uint32_t flags,
 {
     uint32_t buf[LMP_MSG_WORDS] = { 0 };
 
-    if (nwords > LMP_MSG_WORDS || (flags & ~(LMP_FLAG_YIELD | LMP_FLAG_GIVE))) {
+    if (nwords > LMP_MSG_WORDS
+        || (flags & ~(LMP_FLAG_YIELD | LMP_FLAG_GIVE | LMP_FLAG_QUEUE))) {
         return LIB_ERR_LMP_MSG_TOO_LONG;
     }
     if (nwords > 0) {
@@ -35,15 +36,19 @@ errval_t lmp_try_send(capaddr_t ep, capaddr_t cap, uint32_t flags,
 errval_t lmp_try_send_msg(capaddr_t ep, capaddr_t cap, uint32_t flags,
                           const uint32_t words[LMP_MSG_WORDS], size_t nwords)
 {
-    if (nwords > LMP_MSG_WORDS || (flags & ~(LMP_FLAG_YIELD | LMP_FLAG_GIVE))) {
+    if (nwords > LMP_MSG_WORDS
+        || (flags & ~(LMP_FLAG_YIELD | LMP_FLAG_GIVE | LMP_FLAG_QUEUE))) {
         return LIB_ERR_LMP_MSG_TOO_LONG;
     }
     return sys_lmp_send(ep, cap, flags | (uint32_t)nwords, words);
 }
 
 /*
- * Retry only the two transient errors; give the receiver the CPU between
- * attempts so that it can drain its ring or arm a slot.
+ * A client's send: wait in the receiver's line while its ring is full
+ * (LMP_FLAG_QUEUE: the kernel delivers in arrival order, so no other
+ * client can keep this one out), and retry a missing receive slot, giving
+ * the receiver the CPU in between so it can arm one. A server must not use
+ * this towards its clients: it would wait for them.
  */
 errval_t lmp_send(capaddr_t ep, capaddr_t cap, uint32_t flags,
                   const uint32_t *words, size_t nwords)
@@ -59,7 +64,7 @@ errval_t lmp_send(capaddr_t ep, capaddr_t cap, uint32_t flags,
     errval_t err = SYS_ERR_LMP_BUF_FULL;
 
     for (uint32_t i = 0; i < LMP_SEND_RETRIES; i++) {
-        err = lmp_try_send_msg(ep, cap, flags, buf, nwords);
+        err = lmp_try_send_msg(ep, cap, flags | LMP_FLAG_QUEUE, buf, nwords);
         if (err_no(err) != SYS_ERR_LMP_BUF_FULL
             && err_no(err) != SYS_ERR_LMP_NO_RECV_SLOT) {
             return err;

@@ -85,7 +85,8 @@ static errval_t call_locked_flags(struct aos_rpc *rpc, const uint32_t *req,
             return err;
         }
     }
-    err = lmp_try_send_msg(rpc->ep, send_cap, LMP_FLAG_YIELD | flags, req, nwords);
+    err = lmp_try_send_msg(rpc->ep, send_cap, LMP_FLAG_YIELD | LMP_FLAG_QUEUE | flags,
+                           req, nwords);
     if (err_no(err) == SYS_ERR_LMP_BUF_FULL || err_no(err) == SYS_ERR_LMP_NO_RECV_SLOT) {
         err = lmp_send(rpc->ep, send_cap, LMP_FLAG_YIELD | flags, req, nwords);  /* retries */
     }

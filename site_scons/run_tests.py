@@ -82,7 +82,8 @@ SHELL_EXPECT = [
 #  [, options]) -- options: a dict with 'input' (typed into the console, a
 # line per prompt) and 'expect' ((NAME, regex) cases judged on the
 # console), both passed to boot.run (see boot.py), and 'status': the exit
-# status boot.py must report (default 0; 2 = a kernel panic the test wants).
+# status boot.py must report (default 0; 2 = a kernel panic the test wants),
+# and 'icount': run QEMU with -icount shift=0 (exact, repeatable timing).
 # Each boot's init checks after every command that the memory server got
 # all of the program's RAM back (see domains/init/commands.h).
 BOOT_TESTS = [
@@ -98,6 +99,9 @@ BOOT_TESTS = [
      {'faulter'}, 120),
     ('vspace', 'vmtest; pager 32', set(), 300),
     ('proc', 'proctest', {'faulter'}, 300),
+    # fairness: CPU shares beside RPC ping-pong, calls beside streaming
+    # clients (domains/schedtest, docs/safety.md rule 8), timed exactly
+    ('sched', 'schedtest', {'busy'}, 180, {'icount': True}),
     # how domains end, or refuse to (domains/endtest, docs/safety.md rules 6-7)
     ('endings', 'endtest', {'busy'}, 120),
     # a child that stops itself while init waits for it: the kernel idles
@@ -140,7 +144,8 @@ def run_boot_test(image, name, cmds, allowed, timeout, options=None):
     """One QEMU boot; returns (passed, failed, ok)."""
     print('=== QEMU boot test %s' % name, flush=True)
     options = options or {}
-    status, verdict = boot.run(image, cmds, timeout, allowed, False, None,
+    status, verdict = boot.run(image, cmds, timeout, allowed, options.get('icount', False),
+                               None,
                                input_text=options.get('input'),
                                expect=options.get('expect'))
     passed = sum(p for p, _ in verdict.summaries)

@@ -13,6 +13,13 @@
  *   `busy unnotice`  tries to remove the exit endpoint init installed,
  *                    then faults while disabled (the kernel kills it);
  *   `busy wait`      waits for a message nobody will send.
+ *
+ * For the scheduler's tests (domains/schedtest, docs/safety.md rule 8):
+ *   `busy calls`     calls init without pause, one small RPC after the other
+ *                    (a ping-pong of directed yields with init);
+ *   `busy share T`   computes for T counter ticks, measuring how much of
+ *                    that time it had the CPU, and exits with that share
+ *                    in per mille.
  */
 #include <aos/aos_rpc.h>
 #include <aos/ram_alloc.h>
@@ -56,6 +63,38 @@ static void rpc_forever(void)
     }
 }
 
+/* Calls to init, back to back, for ever. */
+static void calls_forever(void)
+{
+    struct aos_rpc *chan = aos_rpc_get_init_channel();
+
+    for (uint32_t i = 0;; i++) {
+        aos_rpc_send_number(chan, i);
+    }
+}
+
+/*
+ * Our share of the CPU over `window` ticks, per mille: time runs on while
+ * we are off the CPU, so a step of the counter longer than GAP_TICKS
+ * (8,000 instructions; one loop round is a few dozen) is time another
+ * domain had.
+ */
+#define GAP_TICKS 500u
+
+static int cpu_share(uint64_t window)
+{
+    uint64_t start = counter_read(), last = start, now = start, on = 0;
+
+    while (now - start < window) {
+        now = counter_read();
+        if (now - last < GAP_TICKS) {
+            on += now - last;
+        }
+        last = now;
+    }
+    return (int)(on * 1000 / (now - start));
+}
+
 /* Remove the notice of our own end, then die where nobody can help. */
 static void unnotice(void)
 {
@@ -70,7 +109,13 @@ int main(int argc, char **argv)
 {
     volatile unsigned long spins = 0;
 
-    if (argc > 1 && strcmp(argv[1], "stop") == 0) {
+    if (argc > 2 && strcmp(argv[1], "share") == 0) {
+        int share = cpu_share(strtoull(argv[2], NULL, 0));
+        printf("busy: had %d per mille of the CPU\n", share);
+        return share;
+    } else if (argc > 1 && strcmp(argv[1], "calls") == 0) {
+        calls_forever();
+    } else if (argc > 1 && strcmp(argv[1], "stop") == 0) {
         printf("busy: stopping my own dispatcher\n");
         disp_stop(CAP_DISPATCHER);      /* returns only once started again */
     } else if (argc > 1 && strcmp(argv[1], "unnotice") == 0) {

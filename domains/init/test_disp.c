@@ -323,6 +323,47 @@ static void rw_thread_register_private(void)
 #define MANY_CPTR(i)      CPTR(ROOTCN_FREE_SLOTS + (i) / L2_CNODE_SLOTS, (i) % L2_CNODE_SLOTS)
 
 /*
+ * The same across a block: the child sets TPIDRURW and waits in SYS_WAIT
+ * (it leaves the CPU through sched_block, not a preemption); init writes
+ * its own value and wakes the child with a message; the child reads back
+ * its value.
+ *
+ *   0: ldr r0, =magic  1: mcr (TPIDRURW = magic)  2: ldr r2, =report
+ *   3: mov r0, #SYS_WAIT  4: svc #0  5: mrc r1  6: str r1, [r2]  7: b 3
+ */
+static void rw_thread_register_kept_across_wait(void)
+{
+    const uint32_t code[] = { 0xe59f0018u, 0xee0d0f50u, 0xe59f2014u,
+                              0xe3a00000u | SYS_WAIT, 0xef000000u, 0xee1d1f50u,
+                              0xe5821000u, 0xeafffffau, CHILD_TLS_MAGIC, CHILD_TLS_REPORT };
+    volatile uint32_t *report = (volatile uint32_t *)CHILD_TLS_REPORT;
+    struct child c;
+    capaddr_t ep;
+    enum disp_state st = DISP_STATE_RUNNABLE;
+    uint32_t word = 1;
+
+    EXPECT_OK(build_child(&c, code, ARRAY_LENGTH(code), "tls-waiter"));
+    EXPECT_OK(setup_child(&c));
+    EXPECT_OK(scratch_object(ObjType_Endpoint, OBJSIZE_ENDPOINT, &ep));
+    EXPECT_OK(ep_bind(ep, c.disp));
+    EXPECT_OK(disp_start(c.disp));
+    for (int i = 0; i < 20 && st != DISP_STATE_WAITING; i++) {
+        EXPECT_OK(sys_yield());
+        EXPECT_OK(disp_get_state(c.disp, &st));
+    }
+    EXPECT_EQ("child state", st, DISP_STATE_WAITING);
+    write_tpidrurw(0x3373u);
+    EXPECT_OK(lmp_try_send(ep, CPTR_NULL, 0, &word, 1));
+    for (int i = 0; i < 20 && *report != CHILD_TLS_MAGIC; i++) {
+        EXPECT_OK(sys_yield());
+    }
+    EXPECT_EQ("what the woken child reads", *report, CHILD_TLS_MAGIC);
+    EXPECT_EQ("init's own", read_tpidrurw(), 0x3373u);
+    EXPECT_OK(disp_stop(c.disp));
+    write_tpidrurw(0);
+}
+
+/*
  * Class "no kernel path recurses on a user-controlled count"
  * (docs/safety.md, rule 5): 2,048 dispatchers stand in the run queue back
  * to back, and then none of them can run any more (their shared frame
@@ -551,6 +592,7 @@ const struct test_case disp_tests[] = {
     { "DISP_SETUP_NEEDS_RIGHTS", setup_needs_rights },
     { "DISP_START_STOP_SECOND_DOMAIN", start_stop_second_domain },
     { "DISP_RW_THREAD_REGISTER_PRIVATE", rw_thread_register_private },
+    { "DISP_RW_THREAD_REGISTER_KEPT_ACROSS_WAIT", rw_thread_register_kept_across_wait },
     { "DISP_MANY_UNRUNNABLE_DISPATCHERS", many_unrunnable_dispatchers },
     { "DISP_GET_STATE_FOLLOWS_LIFE", get_state_follows_life },
     { "DISP_KILLED_ON_FAULT_WHILE_DISABLED", killed_on_fault_while_disabled },

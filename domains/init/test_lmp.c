@@ -82,6 +82,10 @@ static void ring_full_keeps_order(void)
     }
     uint32_t extra = 99;
     EXPECT_ERR(lmp_try_send(ep, CPTR_NULL, 0, &extra, 1), SYS_ERR_LMP_BUF_FULL);
+    /* waiting in line for room in one's own ring would wait for ever:
+     * a QUEUE send to oneself fails at once instead */
+    EXPECT_ERR(lmp_try_send(badged, CPTR_NULL, LMP_FLAG_QUEUE, &extra, 1),
+               SYS_ERR_LMP_BUF_FULL);
     for (uint32_t i = 0; i < LMP_RING_SLOTS; i++) {
         EXPECT(lmp_poll(&msg), "message %lu missing", (unsigned long)i);
         EXPECT_EQ("order", msg.words[0], i);

@@ -26,6 +26,7 @@ struct lmp_msg {
 /* Send flags for lmp_send */
 #define LMP_FLAG_YIELD  LMP_SEND_YIELD  /* let the receiver run at once */
 #define LMP_FLAG_GIVE   LMP_SEND_GIVE   /* move the cap instead of copying it */
+#define LMP_FLAG_QUEUE  LMP_SEND_QUEUE  /* no room: wait in the receiver's line */
 
 /* One attempt: the kernel's error (e.g. SYS_ERR_LMP_BUF_FULL) unchanged. */
 errval_t lmp_try_send(capaddr_t ep, capaddr_t cap, uint32_t flags,

@@ -37,6 +37,7 @@ enum disp_state {
     DISP_STATE_RUNNABLE,    /* in the run queue */
     DISP_STATE_KILLED,      /* killed by the kernel: never runs again */
     DISP_STATE_WAITING,     /* blocked in SYS_WAIT until a message arrives */
+    DISP_STATE_SENDING,     /* blocked in a queued send until the receiver has room */
 };
 
 enum fault_type {

@@ -8,9 +8,14 @@
  * badge, are what senders hold. The receiver learns who sent a message
  * from the badge, never from anything the sender says.
  *
- * Delivery is asynchronous and never blocks the sender: the kernel writes
- * the message into the receiver's ring in its dispatcher frame, or fails
- * with SYS_ERR_LMP_BUF_FULL. A capability goes into one of the empty
+ * Delivery is asynchronous: the kernel writes the message into the
+ * receiver's ring in its dispatcher frame, or fails with
+ * SYS_ERR_LMP_BUF_FULL. A send with LMP_SEND_QUEUE that finds no room
+ * waits in line instead: the sender blocks in the receiver's FIFO queue
+ * of waiting senders, and the kernel delivers its message, in queue order,
+ * when the receiver has room again (kernel/lmp_sendq.c). While anyone
+ * waits in line, no badged sender gets ahead of them, so no set of
+ * clients can keep another from reaching a server (docs/safety.md, rule 8). A capability goes into one of the empty
  * slots the receiver armed in recv_slots[] (the kernel zeroes the entry it
  * used); without one the send fails with SYS_ERR_LMP_NO_RECV_SLOT and
  * nothing is delivered.
@@ -43,7 +48,9 @@
 #define LMP_SEND_NWORDS_MASK 0xfu
 #define LMP_SEND_YIELD      (1u << 8)   /* run the receiver now (directed yield) */
 #define LMP_SEND_GIVE       (1u << 9)   /* move the cap: the sender's slot is emptied */
-#define LMP_SEND_FLAGS_MASK (LMP_SEND_NWORDS_MASK | LMP_SEND_YIELD | LMP_SEND_GIVE)
+#define LMP_SEND_QUEUE      (1u << 10)  /* no room: wait in line (blocks) instead of BUF_FULL */
+#define LMP_SEND_FLAGS_MASK (LMP_SEND_NWORDS_MASK | LMP_SEND_YIELD | LMP_SEND_GIVE | \
+                             LMP_SEND_QUEUE)
 
 /* struct lmp_msg_slot.info */
 #define LMP_INFO_NWORDS(i)  ((i) & 0xfu)

@@ -37,6 +37,7 @@ void dispatcher_slot_deleted(struct cte *cte)
     if (cte == &dcb->ctes[DCB_CTE_EXIT_EP]) {
         return;                 /* optional: the domain runs on without it */
     }
+    lmp_sendq_detach(dcb);
     sched_remove(dcb);
     if (dcb->state != DCB_KILLED) {
         dcb->state = DCB_EMPTY;
@@ -174,6 +175,7 @@ static errval_t dispatcher_stop(struct dcb *dcb)
     if (dcb->state == DCB_WAITING) {
         sched_wake(dcb);     /* leaves SYS_WAIT state consistent, then stop */
     }
+    lmp_sendq_cancel(dcb);   /* the same for a queued send (BUF_FULL) */
     if (dcb->state != DCB_RUNNABLE) {
         return SYS_ERR_DISP_NOT_RUNNABLE;
     }
@@ -234,6 +236,7 @@ void dispatcher_kill(struct dcb *dcb, const char *why, uint32_t pc,
     printk("autarky: killed domain '%s' (id %u, thread %u): %s at pc 0x%08x addr 0x%08x\n",
            name, (unsigned)dcb->domain_id, (unsigned)dcb_shared(dcb)->current_thread,
            why, (unsigned)pc, (unsigned)addr);
+    lmp_sendq_detach(dcb);
     sched_remove(dcb);
     dcb->state = DCB_KILLED;
     sched_forget_current(dcb);

@@ -124,6 +124,7 @@ struct dcb *kill_notice_first(void)
 void dispatcher_unbind_endpoints(struct dcb *dcb)
 {
     kill_notice_drop(dcb);                  /* the DCB is going away */
+    lmp_sendq_detach(dcb);
     while (dcb->ep_list != NULL) {
         endpoint_unlink(dcb->ep_list);
     }

@@ -23,9 +23,21 @@ struct fake_counters {
     struct cte *last_invoked;
     uint32_t last_cmd;
     uint32_t last_args[5];
+    /* the scheduler and LMP delivery as kernel/lmp_sendq.c sees them */
+    unsigned unblocked;                          /* sched_unblock calls */
+    struct dcb *unblocked_dcb[FAKE_MAX_RECORDED];
+    errval_t unblocked_err[FAKE_MAX_RECORDED];
+    unsigned delivered;                          /* lmp_deliver calls */
+    uint32_t delivered_word0[FAKE_MAX_RECORDED];
+    errval_t deliver_result;                     /* what lmp_deliver answers */
+    uint32_t ring_used;                          /* what lmp_ring_used answers */
+    bool ring_fills;                             /* each delivery takes a slot */
 };
 
 extern struct fake_counters fake;
+/* sched_run_next() jumps here (a blocking call never returns). */
+#include <setjmp.h>
+extern jmp_buf fake_run_next_jmp;
 void fake_reset(void);
 
 #endif

@@ -27,6 +27,16 @@ void timer_set_timeslice(uint32_t ticks)
     isb();
 }
 
+/* Arm the one-shot timer: the line rises when the counter reaches `when`
+ * (at once if it already has). */
+void timer_set_deadline(uint64_t when)
+{
+    __asm__ volatile("mcrr p15, 3, %0, %1, c14" : : "r"((uint32_t)when),
+                     "r"((uint32_t)(when >> 32)) : "memory");   /* CNTV_CVAL */
+    cp15_write_cntv_ctl(CNTV_CTL_ENABLE);
+    isb();
+}
+
 /* Stop the timer; its interrupt line drops until the next timeslice. */
 void timer_disarm(void)
 {

@@ -26,6 +26,8 @@ void arch_poweroff(void) __attribute__((noreturn));   /* PSCI SYSTEM_OFF */
 /* ---- interrupts and timer ---- */
 /* Program the one-shot preemption timer to fire after `ticks` counter ticks. */
 void timer_set_timeslice(uint32_t ticks);
+/* ... or when the counter reaches `when` (at once if it has already). */
+void timer_set_deadline(uint64_t when);
 uint64_t timer_now(void);              /* virtual counter */
 uint32_t timer_frequency(void);        /* CNTFRQ */
 /* Acknowledge pending interrupts; returns true if it was the timer. */

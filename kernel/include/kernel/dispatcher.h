@@ -11,6 +11,7 @@
 #define KERNEL_DISPATCHER_H
 
 #include <kernel/cap.h>
+#include <kernel/lmp.h>
 #include <arch/memory.h>
 #include <autarky/dispatcher.h>
 
@@ -28,6 +29,7 @@ enum dcb_state {
     DCB_RUNNABLE = DISP_STATE_RUNNABLE, /* in the run queue */
     DCB_KILLED = DISP_STATE_KILLED,     /* faulted while disabled or lost a cap */
     DCB_WAITING = DISP_STATE_WAITING,   /* blocked in SYS_WAIT until a message arrives */
+    DCB_SENDING = DISP_STATE_SENDING,   /* blocked in a queued send (kernel/lmp_sendq.c) */
 };
 
 struct dcb {
@@ -43,6 +45,12 @@ struct dcb {
     uint32_t user_rw_tls;            /* user-writable thread register, saved/loaded on switch */
     struct dcb *notice_next;         /* on the list of undelivered KILLED notices */
     uint32_t notice_pending, notice_pc;
+    /* Queued sends (kernel/lmp_sendq.c): as a receiver, the FIFO of senders
+     * waiting for room in this DCB's ring; as a sender in DCB_SENDING, its
+     * place in its receiver's FIFO and the message it waits to send. */
+    struct dcb *sendq_head, *sendq_tail;
+    struct dcb *sendq_next, *sendq_prev, *sendq_receiver;
+    struct lmp_send_args send;
 };
 
 /* The shared half, through the kernel's direct map (on every hot path). */
@@ -56,8 +64,11 @@ struct dcb *dcb_current(void);
 void sched_make_runnable(struct dcb *dcb);
 void sched_remove(struct dcb *dcb);
 void sched_run_next(void) __attribute__((noreturn));
-/* SYS_WAIT: take the current DCB off the CPU until sched_wake(). */
-void sched_block(struct dcb *dcb);
+/* Take the current DCB (state saved) off the CPU until sched_unblock():
+ * `why` is DCB_WAITING (SYS_WAIT) or DCB_SENDING (a queued send). */
+void sched_block(struct dcb *dcb, enum dcb_state why);
+/* End a blocked DCB's system call with `result` and make it runnable. */
+void sched_unblock(struct dcb *dcb, errval_t result);
 /* A message arrived: make a DCB blocked in SYS_WAIT runnable again. */
 void sched_wake(struct dcb *dcb);
 /* Run `dcb` now (directed yield); the caller saved the current state. */
