@@ -22,6 +22,7 @@
 #include <kernel/sched.h>
 #include <kernel/arch.h>
 #include <kernel/printk.h>
+#include <kernel/preempt.h>
 #include <arch/memory.h>
 
 static struct dcb *run_queue;      /* any runnable DCB, the "next" pointer walks on */
@@ -101,6 +102,7 @@ dispatch_upcall(struct dcb *dcb, lvaddr_t entry, uint32_t a1, uint32_t a2,
     regs.sp = disp->upcall_sp;
     regs.pc = entry & ~1u;
     regs.cpsr = ARM_MODE_USR | ((entry & 1u) ? ARM_CPSR_T : 0);
+    preempt_leaving();
     arch_resume_user(&regs);
 }
 
@@ -132,11 +134,13 @@ static void dispatch(struct dcb *dcb, bool donated)
     timer_set_deadline(slice_end);
     if (disp->disabled) {
         dcb->resume_enabled = 0;
+        preempt_leaving();
         arch_resume_user(&disp->disabled_area);
     }
     if (dcb->resume_enabled) {
         /* Woken from SYS_WAIT: the call simply returns (no upcall). */
         dcb->resume_enabled = 0;
+        preempt_leaving();
         arch_resume_user(&disp->enabled_area);
     }
     if (disp->entry_run == 0) {
@@ -160,22 +164,34 @@ static void sched_idle(void)
     current = NULL;
     printk("autarky: idle: no domain is runnable\n");
     while (run_queue == NULL) {
+        preempt_leaving();
         arch_wait_for_interrupt();
+        preempt_entered(PREEMPT_WHAT_IDLE_WAKE);
         arch_irq_handle();
     }
 }
+
+/* Kills between two looks at pending interrupts (each kill prints a line). */
+#define SCHED_KILLS_PER_POLL 8
 
 /*
  * Pick the next runnable DCB after the current one and dispatch it. A
  * loop, not recursion: each DCB that turns out not to be dispatchable is
  * killed (and leaves the queue), so the loop ends after at most as many
- * rounds as there are runnable DCBs.
+ * rounds as there are runnable DCBs. However many those are, every
+ * SCHED_KILLS_PER_POLL kills it acknowledges what interrupts are pending,
+ * so none waits longer than that many kills (rule 9).
  */
 void sched_run_next(void)
 {
-    for (;;) {
+    for (uint32_t kills = 0;; kills++) {
         struct dcb *next;
 
+        if (kills > 0 && kills % SCHED_KILLS_PER_POLL == 0) {
+            preempt_leaving();
+            arch_irq_handle();
+            preempt_entered(PREEMPT_WHAT_IRQ);
+        }
         if (run_queue == NULL) {
             sched_idle();
         }
@@ -242,6 +258,7 @@ void sched_resume_current(struct arch_registers *regs)
     if (current == NULL || current->state != DCB_RUNNABLE) {
         sched_run_next();
     }
+    preempt_leaving();
     arch_resume_user(regs);
 }
 

@@ -14,6 +14,7 @@
 #include <kernel/printk.h>
 #include <kernel/syscall.h>
 #include <kernel/lmp.h>
+#include <kernel/preempt.h>
 #include <autarky/syscall.h>
 #include <autarky/errors.h>
 
@@ -23,6 +24,7 @@ void trap_syscall(struct arch_registers *regs)
     struct dcb *dcb = dcb_current();
     errval_t err;
 
+    preempt_entered(PREEMPT_WHAT_SYSCALL(regs->r[0], regs->r[0] == SYS_INVOKE ? regs->r[2] : 0));
     if (dcb->sendq_head != NULL) {
         lmp_sendq_drain(dcb);       /* it may have emptied its ring: let the line in */
     }
@@ -58,6 +60,7 @@ void trap_syscall(struct arch_registers *regs)
         struct dispatcher_shared *disp = dcb_shared(dcb);
         struct arch_registers resume = disp->enabled_area;
         disp->disabled = 0;
+        preempt_leaving();
         arch_resume_user(&resume);
     }
     case SYS_COUNTER: {
@@ -70,6 +73,12 @@ void trap_syscall(struct arch_registers *regs)
     default:
         err = SYS_ERR_ILLEGAL_SYSCALL;
         break;
+    }
+    if (err_no(err) == SYS_ERR_RESTART) {
+        /* Paused at a safe point (rule 9): run the svc again, registers
+         * untouched, after any pending interrupt has been taken. */
+        regs->pc -= (regs->cpsr & ARM_CPSR_T) ? 2 : 4;
+        sched_resume_current(regs);
     }
     regs->r[0] = err_no(err);
     sched_resume_current(regs);
@@ -90,6 +99,7 @@ void trap_user_fault(struct arch_registers *regs, enum fault_type type,
     };
     const char *what = fault_type_name(type);
 
+    preempt_entered(PREEMPT_WHAT_FAULT);
     if (dispatcher_is_disabled(disp, regs->pc)) {
         dispatcher_kill(dcb, what, regs->pc, addr);
         printk("autarky:   (the domain was disabled: in its scheduler or fault handler)\n");
@@ -107,6 +117,7 @@ void trap_user_fault(struct arch_registers *regs, enum fault_type type,
 /* An interrupt: only the preemption timer is enabled for now. */
 void trap_irq(struct arch_registers *regs)
 {
+    preempt_entered(PREEMPT_WHAT_IRQ);
     if (arch_irq_handle()) {
         sched_save_current(regs);
         sched_run_next();

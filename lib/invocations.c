@@ -99,6 +99,18 @@ errval_t kernel_capcount(capaddr_t kernel_cap, uint32_t *count)
     return r.err;
 }
 
+errval_t kernel_debug_masked(capaddr_t kernel_cap, bool reset, uint32_t *ticks,
+                             uint32_t *what)
+{
+    struct sysret r = sys_invoke(kernel_cap, KERNELCMD_DEBUG_MASKED, reset ? 1 : 0,
+                                 0, 0, 0, 0);
+    if (r.err == SYS_ERR_OK) {
+        *ticks = r.r1;
+        *what = r.r2;
+    }
+    return r.err;
+}
+
 errval_t kernel_debug_stack_overflow(capaddr_t kernel_cap)
 {
     return invoke(kernel_cap, KERNELCMD_DEBUG_STACK_OVERFLOW, 0, 0, 0, 0, 0);

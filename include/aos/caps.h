@@ -74,6 +74,11 @@ errval_t ep_bind(capaddr_t ep, capaddr_t disp);
 
 /* Power the machine off (Kernel cap); returns only on error. */
 errval_t kernel_poweroff(capaddr_t kernel_cap, int status);
+/* The longest time the kernel ran with interrupts masked since the last
+ * reset (counter ticks) and what it did then (kernel/include/kernel/preempt.h);
+ * `reset`: start a new measurement. */
+errval_t kernel_debug_masked(capaddr_t kernel_cap, bool reset, uint32_t *ticks,
+                             uint32_t *what);
 /* Test of the kernel stack's guard page: the kernel panics. */
 errval_t kernel_debug_stack_overflow(capaddr_t kernel_cap);
 /* Live capability slots in the whole system (Kernel cap; leak checks). */

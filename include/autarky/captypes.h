@@ -24,6 +24,12 @@ enum objtype {
     ObjType_Endpoint,     /* message endpoint (message passing: issue 3) */
     ObjType_Kernel,       /* privileged kernel operations (power off) */
     ObjType_IRQ,          /* interrupt delivery (reserved) */
+    ObjType_Zombie,       /* the last cap of a CNode or Dispatcher whose contents
+                             are being deleted: delete it again to finish
+                             (docs/capabilities.md, "Delete and revoke") */
+    ObjType_Retyping,     /* memory being prepared for a retype that paused:
+                             make the same retype call again to finish, or
+                             delete it to give up (docs/capabilities.md) */
     ObjType_Num
 };
 

@@ -66,7 +66,11 @@ enum cap_cmd {
         /* a1 = exit status printed by the kernel; PSCI SYSTEM_OFF */
     KERNELCMD_DEBUG_CAPCOUNT,
         /* -> r1 = number of live capability slots in the whole system */
-    KERNELCMD_LAST_NORMAL = KERNELCMD_DEBUG_CAPCOUNT,
+    KERNELCMD_DEBUG_MASKED,
+        /* -> r1 = the longest stretch the kernel ran with interrupts masked
+           since the last reset (counter ticks), r2 = what it was doing
+           (kernel/include/kernel/preempt.h); a1 = 1: reset afterwards */
+    KERNELCMD_LAST_NORMAL = KERNELCMD_DEBUG_MASKED,
     KERNELCMD_DEBUG_STACK_OVERFLOW = CAPCMD_TYPE_BASE + 0x100,
         /* recurse in the kernel until the stack hits its guard page: the
            kernel panics with "kernel stack overflow" (the guard's test;

@@ -55,6 +55,9 @@ errval_t caps_copy(struct cte *dest, struct cte *src, uint32_t rights_mask,
     if (!cte_is_empty(dest)) {
         return SYS_ERR_SLOT_IN_USE;
     }
+    if (src->cap.type == ObjType_Zombie || src->cap.type == ObjType_Retyping) {
+        return SYS_ERR_NOT_COPYABLE;     /* an operation in progress: not an object */
+    }
     if (!(src->cap.rights & CAP_RIGHT_GRANT)) {
         return SYS_ERR_NO_RIGHTS;
     }

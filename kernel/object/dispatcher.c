@@ -45,6 +45,18 @@ void dispatcher_slot_deleted(struct cte *cte)
     sched_forget_current(dcb);
 }
 
+/* The DCB's last capability is going (kernel/cap/delete.c): it never runs,
+ * sends or receives again. Its slots and endpoints are undone next, a step
+ * at a time. */
+void dispatcher_destroying(struct dcb *dcb)
+{
+    kill_notice_drop(dcb);
+    lmp_sendq_detach(dcb);
+    sched_remove(dcb);
+    dcb->state = DCB_EMPTY;
+    sched_forget_current(dcb);
+}
+
 /*
  * Copy the caps naming a domain's cspace, vspace and dispatcher frame into
  * the DCB. Everything is validated before any slot changes.
@@ -249,17 +261,23 @@ void dispatcher_kill(struct dcb *dcb, const char *why, uint32_t pc,
     }
 }
 
+/* Notices tried per call: bounded work whatever the list's length (rule 9). */
+#define KILL_NOTICE_TRIES 4
+
 void dispatcher_retry_kill_notices(void)
 {
-    struct dcb *dcb = kill_notice_first(), *next;
-
-    for (; dcb != NULL; dcb = next) {
+    for (int i = 0; i < KILL_NOTICE_TRIES; i++) {
+        struct dcb *dcb = kill_notice_first();
+        if (dcb == NULL) {
+            return;
+        }
         const uint32_t words[3] = { LMP_KERNEL_MSG_KILLED, dcb->domain_id, dcb->notice_pc };
-        next = dcb->notice_next;
-        if (dcb->ctes[DCB_CTE_EXIT_EP].cap.type != ObjType_Endpoint
-            || err_no(lmp_deliver_kernel(&dcb->ctes[DCB_CTE_EXIT_EP], words, 3))
-               != SYS_ERR_LMP_BUF_FULL) {
-            kill_notice_drop(dcb);          /* delivered, or nobody to tell */
+        uint32_t pc = dcb->notice_pc;
+        kill_notice_drop(dcb);
+        if (dcb->ctes[DCB_CTE_EXIT_EP].cap.type == ObjType_Endpoint
+            && err_no(lmp_deliver_kernel(&dcb->ctes[DCB_CTE_EXIT_EP], words, 3))
+               == SYS_ERR_LMP_BUF_FULL) {
+            kill_notice_defer(dcb, pc);     /* still full: to the back of the line */
         }
     }
 }

@@ -85,35 +85,45 @@ void endpoint_destroyed(const struct capability *cap)
     endpoint_unlink(endpoint_of_cap(cap));
 }
 
-/* ---- undelivered KILLED notices (see kernel/include/kernel/dispatcher.h) ---- */
+/* ---- undelivered KILLED notices (see kernel/include/kernel/dispatcher.h) ----
+ * A FIFO of killed DCBs, doubly linked so a DCB leaves it in O(1) however
+ * many a domain got killed at once. */
 
-static struct dcb *notices;
+static struct dcb *notices, *notices_tail;
 
 void kill_notice_defer(struct dcb *dcb, uint32_t pc)
 {
     if (!dcb->notice_pending) {
         dcb->notice_pending = 1;
         dcb->notice_pc = pc;
-        dcb->notice_next = notices;
-        notices = dcb;
+        dcb->notice_next = NULL;
+        dcb->notice_prev = notices_tail;
+        if (notices_tail != NULL) {
+            notices_tail->notice_next = dcb;
+        } else {
+            notices = dcb;
+        }
+        notices_tail = dcb;
     }
 }
 
 void kill_notice_drop(struct dcb *dcb)
 {
-    struct dcb **pp = &notices;
-
     if (!dcb->notice_pending) {
         return;
     }
-    while (*pp != NULL && *pp != dcb) {
-        pp = &(*pp)->notice_next;
+    if (dcb->notice_prev != NULL) {
+        dcb->notice_prev->notice_next = dcb->notice_next;
+    } else {
+        notices = dcb->notice_next;
     }
-    if (*pp == dcb) {
-        *pp = dcb->notice_next;
+    if (dcb->notice_next != NULL) {
+        dcb->notice_next->notice_prev = dcb->notice_prev;
+    } else {
+        notices_tail = dcb->notice_prev;
     }
     dcb->notice_pending = 0;
-    dcb->notice_next = NULL;
+    dcb->notice_next = dcb->notice_prev = NULL;
 }
 
 struct dcb *kill_notice_first(void)
@@ -121,11 +131,11 @@ struct dcb *kill_notice_first(void)
     return notices;
 }
 
-void dispatcher_unbind_endpoints(struct dcb *dcb)
+bool dispatcher_unbind_one_endpoint(struct dcb *dcb)
 {
-    kill_notice_drop(dcb);                  /* the DCB is going away */
-    lmp_sendq_detach(dcb);
-    while (dcb->ep_list != NULL) {
-        endpoint_unlink(dcb->ep_list);
+    if (dcb->ep_list == NULL) {
+        return false;
     }
+    endpoint_unlink(dcb->ep_list);
+    return true;
 }

@@ -4,6 +4,7 @@
 #include <kernel/cap.h>
 #include <kernel/arch.h>
 #include <kernel/printk.h>
+#include <kernel/preempt.h>
 #include <autarky/invocations.h>
 
 /* Deliberately deep recursion, for KERNELCMD_DEBUG_STACK_OVERFLOW: each
@@ -33,6 +34,12 @@ errval_t kernelcap_invoke(struct cte *kcap, uint32_t cmd, const uint32_t args[5]
         arch_poweroff();
     case KERNELCMD_DEBUG_CAPCOUNT:
         regs->r[1] = caps_count_live();
+        return SYS_ERR_OK;
+    case KERNELCMD_DEBUG_MASKED:
+        preempt_worst(&regs->r[1], &regs->r[2]);
+        if (args[0] == 1) {
+            preempt_reset_worst();
+        }
         return SYS_ERR_OK;
     case KERNELCMD_DEBUG_STACK_OVERFLOW:
         printk("autarky: overflowing the kernel stack on purpose\n");

@@ -49,6 +49,15 @@ void arch_tlb_flush_page(lvaddr_t va)
     fake.tlb_last_page = va;
 }
 
+/* ---- the work budget (kernel/preempt.c): due every `preempt_every`
+ * calls when that is set, so tests can pause an operation anywhere ---- */
+
+bool preempt_due(void)
+{
+    fake.preempt_calls++;
+    return fake.preempt_every != 0 && fake.preempt_calls % fake.preempt_every == 0;
+}
+
 /* ---- the scheduler and delivery, for kernel/lmp_sendq.c ---- */
 
 jmp_buf fake_run_next_jmp;
@@ -98,6 +107,12 @@ uint32_t lmp_ring_used(struct dcb *dcb)
 {
     (void)dcb;
     return fake.ring_used;
+}
+
+void dispatcher_destroying(struct dcb *dcb)
+{
+    fake.dcbs_destroyed++;
+    (void)dcb;
 }
 
 void dispatcher_slot_deleted(struct cte *cte)

@@ -17,6 +17,9 @@ struct fake_counters {
     lvaddr_t tlb_last_page;
     unsigned vspace_destroyed;   /* arch_user_vspace_destroyed calls */
     lpaddr_t vspace_destroyed_pa;
+    unsigned dcbs_destroyed;     /* dispatcher_destroying calls */
+    unsigned preempt_every;      /* preempt_due() is true every N calls (0: never) */
+    unsigned preempt_calls;
     unsigned slot_deleted_calls;
     struct cte *slot_deleted[FAKE_MAX_RECORDED];
     unsigned disp_invokes, kernel_invokes;

@@ -116,12 +116,15 @@ static void test_ep_revoke_ram_both(void)
     ASSERT_MDB();
 }
 
-/* Undelivered KILLED notices: kept in order of deferral, dropped once,
- * and dropped when the DCB is destroyed. */
+/* Undelivered KILLED notices: kept in order of deferral, each once,
+ * dropped in O(1) from anywhere (the head, the middle, the tail). A dying
+ * DCB is handed to dispatcher_destroying, which drops its notice. */
 static void test_kill_notice_list(void)
 {
     struct dcb *dcb = new_disp();
+    struct dcb other[3];
 
+    memset(other, 0, sizeof(other));
     CU_ASSERT_PTR_NULL(kill_notice_first());
     kill_notice_defer(dcb, 0x1234);
     kill_notice_defer(dcb, 0x5678);               /* once only */
@@ -131,9 +134,21 @@ static void test_kill_notice_list(void)
     kill_notice_drop(dcb);
     CU_ASSERT_PTR_NULL(kill_notice_first());
     kill_notice_drop(dcb);                        /* harmless */
-    kill_notice_defer(dcb, 1);
-    ASSERT_OK(caps_delete(fx_slot(1, 10)));       /* the DCB dies */
+    for (int i = 0; i < 3; i++) {
+        kill_notice_defer(&other[i], i);
+    }
+    kill_notice_drop(&other[1]);                  /* the middle */
+    CU_ASSERT_PTR_EQUAL(kill_notice_first(), &other[0]);
+    CU_ASSERT_PTR_EQUAL(other[0].notice_next, &other[2]);
+    kill_notice_drop(&other[2]);                  /* the tail */
+    kill_notice_defer(&other[1], 1);              /* goes behind other[0] */
+    CU_ASSERT_PTR_EQUAL(other[0].notice_next, &other[1]);
+    kill_notice_drop(&other[0]);
+    kill_notice_drop(&other[1]);
     CU_ASSERT_PTR_NULL(kill_notice_first());
+    fake_reset();
+    ASSERT_OK(caps_delete(fx_slot(1, 10)));       /* the DCB dies */
+    CU_ASSERT_EQUAL(fake.dcbs_destroyed, 1u);
 }
 
 HOST_SUITE(endpoint_suite, "endpoint objects", NULL, NULL, fx_setup,

@@ -41,10 +41,13 @@ struct cte {
     cte_ref_t map_prev, map_next;/* list of caps mapped through map_vnode */
     /* For VNode caps: head of the list of caps mapped through this one. */
     cte_ref_t mapped_head;
-    cte_ref_t delete_next;       /* pending-destruction list (CNode cascade) */
+    cte_ref_t delete_next;       /* zombies: the zombie whose slot holds this one */
     uint8_t owner;               /* CTE_OWNER_* */
     uint8_t pad8[3];
-    uint32_t pad[2];
+    /* Zombies only (kernel/cap/delete.c): the top zombie of the reaping
+     * that last went through this one, and, in a top zombie, where that
+     * reaping paused. */
+    cte_ref_t reap_top, reap_cursor;
 };
 
 /* ---- addressing ---- */
@@ -94,6 +97,8 @@ errval_t sys_invoke(struct cte *root, struct arch_registers *regs);
 struct dcb;
 /* A slot inside a DCB is about to be emptied (dispatcher.c). */
 void dispatcher_slot_deleted(struct cte *cte);
+/* The last capability to this DCB is going (dispatcher.c). */
+void dispatcher_destroying(struct dcb *dcb);
 /* Type-specific invocations implemented outside the cap layer. */
 errval_t dispatcher_invoke(struct cte *root, struct cte *disp, uint32_t cmd,
                            const uint32_t args[5], struct arch_registers *regs);

@@ -43,7 +43,7 @@ struct dcb {
     uint32_t resume_enabled;         /* next dispatch returns from SYS_WAIT directly */
     uint32_t user_tls;               /* thread pointer (SYS_SET_TLS), loaded on dispatch */
     uint32_t user_rw_tls;            /* user-writable thread register, saved/loaded on switch */
-    struct dcb *notice_next;         /* on the list of undelivered KILLED notices */
+    struct dcb *notice_next, *notice_prev;  /* on the list of undelivered KILLED notices */
     uint32_t notice_pending, notice_pc;
     /* Queued sends (kernel/lmp_sendq.c): as a receiver, the FIFO of senders
      * waiting for room in this DCB's ring; as a sender in DCB_SENDING, its
@@ -75,8 +75,9 @@ void sched_wake(struct dcb *dcb);
 void sched_switch_to(struct dcb *dcb) __attribute__((noreturn));
 
 /* KILLED notices that found the receiver's ring full (endpoint.c keeps
- * the list, so that destroying a DCB takes it off): deliver them again
- * whenever a domain waits or yields, until they fit. */
+ * the list, so that destroying a DCB takes it off): deliver them again,
+ * a few at a time in arrival order, whenever a domain waits or yields,
+ * until they fit. */
 void kill_notice_defer(struct dcb *dcb, uint32_t pc);
 void kill_notice_drop(struct dcb *dcb);
 struct dcb *kill_notice_first(void);

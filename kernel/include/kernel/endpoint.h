@@ -31,6 +31,8 @@ errval_t endpoint_invoke(struct cte *root, struct cte *ep, uint32_t cmd,
 
 /* Object destruction hooks (kernel/cap/delete.c, last copy deleted). */
 void endpoint_destroyed(const struct capability *cap);
-void dispatcher_unbind_endpoints(struct dcb *dcb);
+/* A dying DCB's endpoints are unbound one per call (a domain may have
+ * bound any number): false once none is left. */
+bool dispatcher_unbind_one_endpoint(struct dcb *dcb);
 
 #endif
