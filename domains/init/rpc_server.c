@@ -94,10 +94,6 @@ static void handle_string(struct proc *p, const struct lmp_msg *m)
 }
 
 /*
- * GET_RAM: the block is accounted to the client (so it returns when the
- * client ends) and a copy goes out; our cap stays with the accounting.
- */
-/*
  * The last RAM_RESERVE bytes of the public pool go only to domains that
  * hold at most RAM_SMALL_DOMAIN: one domain that asks for everything
  * (a runaway malloc) then gets an error itself instead of leaving every
@@ -106,18 +102,30 @@ static void handle_string(struct proc *p, const struct lmp_msg *m)
 #define RAM_RESERVE       (16u << 20)
 #define RAM_SMALL_DOMAIN  (8u << 20)
 
-static errval_t ram_policy(const struct proc *p, gensize_t size)
+/*
+ * May p keep the block of `got` bytes just taken from the public pool
+ * (not yet accounted to p)? Judged by what the grant does, never by what
+ * was asked: mm hands out a power of two at least as large as the size
+ * *and* the alignment (4 KiB aligned to 512 MiB is a 512 MiB block), so
+ * only the block says how much p would hold and how much stays free.
+ * Refused if p would then hold more than RAM_SMALL_DOMAIN and the pool
+ * now has less than RAM_RESERVE free. (No sum can wrap: gensize_t is 32
+ * bits, so compare by subtraction.)
+ */
+static bool ram_grant_allowed(const struct proc *p, gensize_t got)
 {
-    gensize_t free_bytes, total;
+    bool small_after = got <= RAM_SMALL_DOMAIN && p->si.ram_bytes <= RAM_SMALL_DOMAIN - got;
 
-    mem_server_stats(&free_bytes, &total);
-    if (p->si.ram_bytes + size > RAM_SMALL_DOMAIN && size <= free_bytes
-        && free_bytes - size < RAM_RESERVE) {
-        return INIT_ERR_RAM_RESERVED;   /* (more than is free: mm says out of memory) */
-    }
-    return SYS_ERR_OK;
+    return small_after || mem_server_free() >= RAM_RESERVE;
 }
 
+/*
+ * GET_RAM: the block is accounted to the client (so it returns when the
+ * client ends) and a copy goes out; our cap stays with the accounting.
+ * mm checks the arguments (size 0 or over 2 GiB, alignment not a power
+ * of two) with its own errors; the reserve is checked on the block mm
+ * chose, which goes straight back if it is refused.
+ */
 static void handle_get_ram(struct proc *p, const struct lmp_msg *m)
 {
     capaddr_t ram;
@@ -128,9 +136,10 @@ static void handle_get_ram(struct proc *p, const struct lmp_msg *m)
         reply(p, RPC_OP_GET_RAM, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
         return;
     }
-    err = ram_policy(p, m->words[1]);
-    if (err_is_ok(err)) {
-        err = mem_server_alloc(&ram, m->words[1], m->words[2], &got);
+    err = mem_server_alloc(&ram, m->words[1], m->words[2], &got);
+    if (err_is_ok(err) && !ram_grant_allowed(p, got)) {
+        mem_server_free_block(ram);
+        err = INIT_ERR_RAM_RESERVED;
     }
     if (err_is_ok(err)) {
         err = spawn_account_ram(&p->si, ram, got);

@@ -10,6 +10,7 @@
 #include <aos/utest.h>
 #include <aos/paging.h>
 #include <aos/vmmap.h>
+#include <aos/caps.h>
 #include <autarky/layout.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -368,6 +369,116 @@ static void hog_spares_others(void)
     UEXPECT_EQ("free RAM after the hog", server_free(), before);
 }
 
+/* ---- the reserve is judged by the block handed out ---- */
+
+#define MIB            (1u << 20)
+#define RESERVE        (16u * MIB)      /* init's RAM_RESERVE (rpc_server.c) */
+#define HUGE_ALIGN     (512u * MIB)
+#define MAX_HELD       512
+
+/* `proctest reserve-probe LIMIT`: a small domain that waits until the
+ * server has less than LIMIT bytes free, then asks for 4 KiB aligned to
+ * 512 MiB. Exit status: 0 refused with INIT_ERR_RAM_RESERVED (and a plain
+ * 4 KiB still granted), 3 granted, 4 another error, 5 never saw LIMIT. */
+static int reserve_probe(size_t limit)
+{
+    struct aos_rpc *rpc = aos_rpc_get_init_channel();
+    capaddr_t ram;
+    size_t got;
+    errval_t err;
+
+    for (int i = 0; server_free() >= limit; i++) {
+        if (i == 1000000) {
+            return 5;
+        }
+        sys_yield();
+    }
+    err = aos_rpc_get_ram_cap(rpc, BASE_PAGE_SIZE, HUGE_ALIGN, &ram, &got);
+    if (err_is_ok(err)) {
+        printf("proctest: a small domain was given %zu MiB near the reserve\n", got / MIB);
+        return 3;
+    }
+    if (err != INIT_ERR_RAM_RESERVED) {
+        return 4;
+    }
+    err = aos_rpc_get_ram_cap(rpc, BASE_PAGE_SIZE, BASE_PAGE_SIZE, &ram, &got);
+    return err_is_ok(err) && err_is_ok(aos_rpc_free_ram_cap(rpc, ram)) ? 0 : 4;
+}
+
+/* Take RAM blocks, largest first and none inside [avoid, avoid + HUGE_ALIGN),
+ * until the server has less than `target` + 4 KiB free; *n blocks in held[]. */
+static bool fill_to(size_t target, lpaddr_t avoid, capaddr_t *held, int *n)
+{
+    struct aos_rpc *rpc = aos_rpc_get_init_channel();
+    struct capability_info ci;
+
+    for (int order = 27; order >= 12; order--) {
+        size_t size = (size_t)1 << order, got;
+        while (server_free() >= target + size) {
+            if (*n == MAX_HELD
+                || err_is_fail(aos_rpc_get_ram_cap(rpc, size, size, &held[*n], &got))
+                || err_is_fail(cap_identify(held[*n], &ci))) {
+                return false;
+            }
+            if (ci.base - avoid < HUGE_ALIGN) {     /* only the big block is left */
+                aos_rpc_free_ram_cap(rpc, held[*n]);
+                break;
+            }
+            (*n)++;
+        }
+    }
+    return true;
+}
+
+/* 4 KiB aligned to 512 MiB is a 512 MiB block: init must judge that block
+ * against the reserve, not the 4 KiB asked for. With one free 512 MiB
+ * block and less than 16 MiB besides it, neither we (holding much) nor a
+ * fresh small domain may get it; a small domain still gets a page. */
+static void reserve_judges_the_block(void)
+{
+    struct aos_rpc *rpc = aos_rpc_get_init_channel();
+    static capaddr_t held[MAX_HELD];
+    size_t before = server_free(), got;
+    size_t target = HUGE_ALIGN + RESERVE - 4 * MIB;
+    struct capability_info ci;
+    capaddr_t big;
+    domainid_t pid;
+    int n = 0, status = -1;
+    char cmd[48];
+
+    /* far from the reserve the big block is ours: learn where it is */
+    UEXPECT_OK(aos_rpc_get_ram_cap(rpc, BASE_PAGE_SIZE, HUGE_ALIGN, &big, &got));
+    UEXPECT_OK(cap_identify(big, &ci));
+    UEXPECT_EQ("block size for 4 KiB aligned to 512 MiB", ci.size, HUGE_ALIGN);
+    UEXPECT_OK(aos_rpc_free_ram_cap(rpc, big));
+    snprintf(cmd, sizeof(cmd), "proctest reserve-probe %zu", HUGE_ALIGN + RESERVE);
+    UEXPECT_OK(aos_rpc_process_spawn(chan(), cmd, 0, &pid));
+    /* near the reserve (every check waits until all is given back) */
+    bool filled = fill_to(target, ci.base, held, &n);
+    size_t near = server_free();
+    errval_t ours = LIB_ERR_RPC_SEND;
+    if (filled) {
+        ours = aos_rpc_get_ram_cap(rpc, BASE_PAGE_SIZE, HUGE_ALIGN, &big, &got);
+        if (err_is_ok(ours)) {
+            aos_rpc_free_ram_cap(rpc, big);
+        }
+    } else {
+        aos_rpc_process_kill(chan(), pid);
+    }
+    errval_t waited = aos_rpc_process_wait(chan(), pid, &status);
+    for (int i = 0; i < n; i++) {
+        aos_rpc_free_ram_cap(rpc, held[i]);
+    }
+    UEXPECT(filled, "could not take RAM down to %zu bytes free (%d blocks)", target, n);
+    UEXPECT(near >= HUGE_ALIGN && near < HUGE_ALIGN + RESERVE,
+            "%zu bytes free: not next to the reserve", near);
+    UEXPECT_ERR(ours, INIT_ERR_RAM_RESERVED);
+    UEXPECT_OK(waited);
+    UEXPECT_EQ("exit status of the small domain asking (3: it was given the block)",
+               status, 0);
+    UEXPECT_EQ("free RAM after", server_free(), before);
+}
+
 /* Domains killed at varying points of a stream of RPCs (long strings in
  * fragments, RAM asked for and given back, pid lists): whatever init had
  * half-received or was about to answer, it forgets cleanly; free RAM is
@@ -400,13 +511,17 @@ static const struct utest_case cases[] = {
     { "PROC_FLOOD", flood },
     { "PROC_VMBLOCKS", vm_blocks },
     { "PROC_HOG_SPARES_OTHERS", hog_spares_others },
+    { "PROC_RESERVE_JUDGES_THE_BLOCK", reserve_judges_the_block },
     { "PROC_KILL_MID_RPC", kill_mid_rpc },
     { "PROC_1000_DOMAINS", thousand_domains },
     UTEST_END
 };
 
-int main(void)
+int main(int argc, char **argv)
 {
+    if (argc == 3 && strcmp(argv[1], "reserve-probe") == 0) {
+        return reserve_probe(strtoul(argv[2], NULL, 10));   /* a helper, not the tests */
+    }
     utest_run(cases);
     return utest_finish();
 }
