@@ -337,6 +337,116 @@ static void vm_blocks(void)
     check_vmblocks(self);
 }
 
+/* ---- answers longer than a client's ring (issue 9, item 7) ---- */
+
+#define MANY_BLOCKS (VMMAP_MAX_ENTRIES + 100)
+
+/* `extra` more one-page HEAP blocks of our own, then our whole block list
+ * (a few hundred blocks: about 90 fragments; at the most, 505 listed: 145
+ * fragments), every one of the new blocks in it when it has room. Before
+ * the answer came in windows, init sent 16 fragments into our ring and
+ * dropped the rest, and this call never returned. */
+static void vmblocks_many(int extra)
+{
+    static void *buf[MANY_BLOCKS];
+    struct aos_vm_block *b = NULL;
+    size_t n = 0, unlisted = 0;
+    int made = 0, found = 0;
+    errval_t err = SYS_ERR_OK;
+
+    while (made < extra && err_is_ok(err = paging_alloc(get_current_paging_state(),
+                                                        &buf[made], BASE_PAGE_SIZE,
+                                                        BASE_PAGE_SIZE))) {
+        made++;
+    }
+    errval_t listed = vmblocks(get_dispatcher()->domain_id, &b, &n, &unlisted);
+    for (int i = 0; i < made && err_is_ok(listed); i++) {
+        for (size_t k = 0; k < n; k++) {
+            found += b[k].base == (lvaddr_t)buf[i] && b[k].size == BASE_PAGE_SIZE;
+        }
+    }
+    free(b);
+    for (int i = 0; i < made; i++) {
+        paging_free(get_current_paging_state(), buf[i]);
+    }
+    UEXPECT_OK(err);
+    UEXPECT_OK(listed);
+    if (extra + 20 < (int)VMMAP_MAX_ENTRIES) {
+        UEXPECT_EQ("unlisted blocks", unlisted, 0);
+        UEXPECT_EQ("new blocks in the list", found, extra);
+    } else {
+        UEXPECT_EQ("blocks listed", n, VMMAP_MAX_ENTRIES);
+        UEXPECT(unlisted >= MANY_BLOCKS - VMMAP_MAX_ENTRIES, "only %zu unlisted", unlisted);
+        UEXPECT(found > 400, "only %d of the new blocks listed", found);
+    }
+}
+
+static void vmblocks_300(void)
+{
+    vmblocks_many(300);
+}
+
+static void vmblocks_max(void)
+{
+    vmblocks_many(MANY_BLOCKS);
+}
+
+/* As many domains as init runs: get_all_pids lists every one of them. */
+static void all_pids_many(void)
+{
+    domainid_t pids[PROC_FLOOD], *all = NULL;
+    size_t n = 0, before = running_count();
+    int spawned = 0, listed = 0, status;
+    errval_t err;
+
+    while (spawned < PROC_FLOOD
+           && err_is_ok(aos_rpc_process_spawn(chan(), "busy", 0, &pids[spawned]))) {
+        spawned++;
+    }
+    err = aos_rpc_process_get_all_pids(chan(), &all, &n);
+    for (int i = 0; i < spawned && err_is_ok(err); i++) {
+        for (size_t k = 0; k < n; k++) {
+            listed += all[k] == pids[i];
+        }
+    }
+    free(all);
+    for (int i = 0; i < spawned; i++) {
+        aos_rpc_process_kill(chan(), pids[i]);
+        aos_rpc_process_wait(chan(), pids[i], &status);
+    }
+    UEXPECT(spawned > 50, "only %d domains ran at once", spawned);
+    UEXPECT_OK(err);
+    UEXPECT_EQ("pids listed", n, before + spawned);
+    UEXPECT_EQ("new domains listed", listed, spawned);
+}
+
+/* The longest command line init takes comes back whole from get_name and
+ * get_info (10 fragments and the reply: more than one window). */
+static void long_names(void)
+{
+    char line[RPC_NAME_MAX + 1], *name = NULL;
+    struct aos_proc_info info = { 0 };
+    domainid_t pid;
+    int status;
+
+    memcpy(line, "hello ", 6);
+    for (unsigned i = 6; i < RPC_NAME_MAX; i++) {
+        line[i] = (char)('a' + i % 26);
+    }
+    line[RPC_NAME_MAX] = '\0';
+    UEXPECT_OK(aos_rpc_process_spawn(chan(), line, 0, &pid));
+    UEXPECT_OK(aos_rpc_process_get_name(chan(), pid, &name));
+    bool same = strcmp(name, line) == 0;
+    free(name);
+    UEXPECT(same, "get_name: another name came back");
+    UEXPECT_OK(aos_rpc_process_wait(chan(), pid, &status));
+    UEXPECT_OK(aos_rpc_process_get_info(chan(), pid, &info));
+    same = strcmp(info.name, line) == 0;
+    free(info.name);
+    UEXPECT(same, "get_info: another name came back");
+    UEXPECT_EQ("state", info.state, PROC_STATE_EXITED);
+}
+
 /* One domain asks init for all the RAM it can get: it is refused with
  * INIT_ERR_RAM_RESERVED while init still holds a reserve, so a small
  * domain still starts, runs and ends; killing the hog gives it all back. */
@@ -510,6 +620,10 @@ static const struct utest_case cases[] = {
     { "PROC_BAD_INPUT", bad_input },
     { "PROC_FLOOD", flood },
     { "PROC_VMBLOCKS", vm_blocks },
+    { "PROC_VMBLOCKS_300", vmblocks_300 },
+    { "PROC_VMBLOCKS_MAX", vmblocks_max },
+    { "PROC_ALL_PIDS_MANY", all_pids_many },
+    { "PROC_LONG_NAMES", long_names },
     { "PROC_HOG_SPARES_OTHERS", hog_spares_others },
     { "PROC_RESERVE_JUDGES_THE_BLOCK", reserve_judges_the_block },
     { "PROC_KILL_MID_RPC", kill_mid_rpc },

@@ -4,6 +4,7 @@
  * init over the domain's only channel; init checks afterwards that all
  * RAM the program got came back.
  */
+#include "long_answer.h"
 #include <aos/aos_rpc.h>
 #include <aos/aos_rpc_wire.h>
 #include <aos/caps.h>
@@ -255,8 +256,12 @@ static const struct utest_case rpc_cases[] = {
     UTEST_END
 };
 
-int main(void)
+int main(int argc, char **argv)
 {
+    if (argc == 2 && strcmp(argv[1], "stall") == 0) {
+        return long_answer_stall();         /* a helper of RPC_LONG_ANSWER_STALLED_CLIENT */
+    }
     utest_run(rpc_cases);
+    utest_run(long_answer_cases);
     return utest_finish();
 }
