@@ -25,12 +25,24 @@ static void drop(const struct lmp_msg *msg)
     }
 }
 
+/* Empty our ring before we ask for a window: whatever waits there now is
+ * stale (replies to calls nobody waited for) and would only take room the
+ * window needs. Lock held, so no reply of ours is outstanding. */
+static void drain_stale(void)
+{
+    struct lmp_msg msg;
+
+    while (lmp_poll(&msg)) {
+        drop(&msg);
+    }
+}
+
 /*
  * Send a one-message request and collect the fragments that come before
  * its reply into *data (malloc'ed, NUL-terminated; NULL if none). Lock held.
  * The answer comes in windows (include/aos/aos_rpc_wire.h): a fragment
- * flagged MORE ends one, and only when we have read it do we pull for the
- * next, so the server's sends always find our ring empty.
+ * flagged MORE ends one, and only when we have read it (and emptied the
+ * ring) do we pull for the next, so the server's sends always find room.
  */
 static errval_t call_with_blob(struct aos_rpc *rpc, uint32_t op, uint32_t arg,
                                uint32_t nwords, struct lmp_msg *reply,
@@ -45,6 +57,7 @@ static errval_t call_with_blob(struct aos_rpc *rpc, uint32_t op, uint32_t arg,
     memset(&rx, 0, sizeof(rx));
     *data = NULL;
     *len = 0;
+    drain_stale();
     err = lmp_send(rpc->ep, CPTR_NULL, LMP_FLAG_YIELD, req, nwords);
     for (;;) {
         if (err_is_fail(err)) {
@@ -68,6 +81,7 @@ static errval_t call_with_blob(struct aos_rpc *rpc, uint32_t op, uint32_t arg,
             *data = rpc_string_rx_take(&rx, len);
         }
         if (reply->words[0] & RPC_FLAG_MORE) {
+            drain_stale();
             err = lmp_send(rpc->ep, CPTR_NULL, LMP_FLAG_YIELD, pull, 1);  /* the next window */
         }
     }

@@ -262,6 +262,30 @@ static void unread(void)
     free(pids);
 }
 
+/* Twelve replies nobody waited for are still in our ring when we ask for
+ * a long answer: the client empties its ring before each window, so the
+ * window still finds room (12 stale + 8 would not fit in 16). */
+static void after_stale_replies(void)
+{
+    uint32_t w[2] = { RPC_HDR(RPC_OP_NUMBER, 0) | RPC_SEQ(0xee), 1 };
+    struct aos_vm_block *b = NULL;
+    size_t n = 0, unlisted;
+    uint32_t waiting;
+
+    UEXPECT(make_blocks(), "could not make %d blocks", LONG_BLOCKS);
+    for (int i = 0; i < 12; i++) {
+        UEXPECT_OK(lmp_send(rpc()->ep, CPTR_NULL, LMP_FLAG_YIELD, w, 2));
+    }
+    waiting = get_dispatcher()->lmp.head - get_dispatcher()->lmp.tail;
+    errval_t err = aos_rpc_process_get_vmblocks(aos_rpc_get_process_channel(), self(), &b, &n,
+                                                &unlisted);
+    free(b);
+    free_blocks();
+    UEXPECT_EQ("stale replies waiting", waiting, 12);
+    UEXPECT_OK(err);
+    UEXPECT(n > LONG_BLOCKS, "only %zu blocks", n);
+}
+
 /* A client that reads one window and then never again (`rpctest stall`):
  * init keeps serving everyone, including other long answers, and killing
  * the client gives every byte back. */
@@ -307,6 +331,7 @@ const struct utest_case long_answer_cases[] = {
     { "RPC_LONG_ANSWER_WINDOWS_AND_PAUSE", windows_and_pause },
     { "RPC_LONG_ANSWER_BETWEEN_WINDOWS", between_windows },
     { "RPC_LONG_ANSWER_UNREAD", unread },
+    { "RPC_LONG_ANSWER_AFTER_STALE_REPLIES", after_stale_replies },
     { "RPC_LONG_ANSWER_STALLED_CLIENT", stalled_client },
     UTEST_END
 };
