@@ -166,10 +166,11 @@ static int lost_page(void)
     page[0] = magic;
     page[1] = (uint32_t)(uintptr_t)page;
     for (cslot_t root = ROOTCN_FREE_SLOTS; root < 4096; root++) {
-        if (err_is_fail(cap_identify(CPTR_L1_SLOT | root, &ci))) {
+        errval_t err = cap_identify(CPTR_L1_SLOT | root, &ci);
+        if (err_no(err) == SYS_ERR_L1_INDEX_OUT_OF_RANGE) {
             break;                          /* past the root CNode's end */
         }
-        if (ci.type != ObjType_L2CNode) {
+        if (err_is_fail(err) || ci.type != ObjType_L2CNode) {
             continue;
         }
         for (cslot_t i = 0; i < L2_CNODE_SLOTS; i++) {
