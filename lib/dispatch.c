@@ -160,12 +160,13 @@ void __attribute__((noreturn)) dispatch_run(struct dispatcher_shared *disp)
     threads_run_upcall(disp);
 }
 
-/* Print one line about a fault nobody handled, the way the kernel does.
- * Uses no lock (snprintf, SYS_PRINT): callable disabled or enabled. */
+/* Print one line about a fault nobody handled, the way the kernel does
+ * (cut to fit, but always one whole line). Uses no lock (snprintf,
+ * SYS_PRINT): callable disabled or enabled. */
 static void report_fault(const struct dispatcher_shared *disp,
                          const struct fault_info *f, const char *note)
 {
-    char line[200];
+    char line[256];
     const char *what = fault_type_name(f->type);
     int n = snprintf(line, sizeof(line),
                      "autarky: killed domain '%.31s' (thread %lu): unhandled %s "
@@ -175,7 +176,14 @@ static void report_fault(const struct dispatcher_shared *disp,
                      f->access == FAULT_ACCESS_WRITE ? "write"
                      : f->access == FAULT_ACCESS_EXEC ? "exec" : "read",
                      note != NULL ? ", " : "", note != NULL ? note : "");
-    sys_print(line, n > 0 && (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+    if (n < 0) {
+        return;
+    }
+    if ((size_t)n >= sizeof(line)) {
+        n = sizeof(line) - 1;
+        line[n - 1] = '\n';
+    }
+    sys_print(line, (size_t)n);
 }
 
 /* Report `fault` of the current thread and end the domain. */

@@ -577,6 +577,13 @@ void thread_exception_note(const char *why)
     }
 }
 
+const struct fault_info *thread_exception_fault(void)
+{
+    struct thread *me = threads_current;
+
+    return me != NULL && me->in_handler ? &me->fault : NULL;
+}
+
 /*
  * The faulting thread continues here, enabled, on its exception stack:
  * call its handler; resume the (maybe changed) faulting context if it
@@ -612,8 +619,9 @@ void threads_fault_upcall(struct dispatcher_shared *disp)
     if (me == NULL) {
         return;
     }
-    if (me->in_handler) {
-        dispatch_fatal_fault(&disp->fault, "fault in its exception handler");
+    if (me->in_handler) {               /* the handler's note says what it was doing */
+        dispatch_fatal_fault(&disp->fault, me->fail_note != NULL ? me->fail_note
+                                           : "fault in its exception handler");
     }
     if (me->handler == NULL || me->exc_top == NULL) {
         return;

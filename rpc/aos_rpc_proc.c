@@ -2,10 +2,12 @@
  * The process-management calls of include/aos/aos_rpc.h, client side.
  * Requests that carry a command line send it as string fragments (the
  * core in the header's argument bits); answers that carry a name or a pid
- * array come as string fragments of the same op, then the one reply.
+ * array come as string fragments of the same op, in windows the client
+ * pulls for, then the one reply.
  */
 #include <aos/aos_rpc.h>
 #include <aos/aos_rpc_wire.h>
+#include <aos/caps.h>
 #include <aos/vmmap.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +17,32 @@ struct aos_rpc *aos_rpc_get_process_channel(void)
     return aos_rpc_get_init_channel();      /* the service lives in init */
 }
 
+/* Drop a message that is not part of the answer we wait for. */
+static void drop(const struct lmp_msg *msg)
+{
+    if (msg->cap != CPTR_NULL) {
+        cap_delete(msg->cap);
+    }
+}
+
+/* Empty our ring before we ask for a window: whatever waits there now is
+ * stale (replies to calls nobody waited for) and would only take room the
+ * window needs. Lock held, so no reply of ours is outstanding. */
+static void drain_stale(void)
+{
+    struct lmp_msg msg;
+
+    while (lmp_poll(&msg)) {
+        drop(&msg);
+    }
+}
+
 /*
  * Send a one-message request and collect the fragments that come before
  * its reply into *data (malloc'ed, NUL-terminated; NULL if none). Lock held.
+ * The answer comes in windows (include/aos/aos_rpc_wire.h): a fragment
+ * flagged MORE ends one, and only when we have read it (and emptied the
+ * ring) do we pull for the next, so the server's sends always find room.
  */
 static errval_t call_with_blob(struct aos_rpc *rpc, uint32_t op, uint32_t arg,
                                uint32_t nwords, struct lmp_msg *reply,
@@ -25,28 +50,39 @@ static errval_t call_with_blob(struct aos_rpc *rpc, uint32_t op, uint32_t arg,
 {
     uint32_t seq = ++rpc->seq;
     uint32_t req[LMP_MSG_WORDS] = { RPC_HDR(op, 0) | RPC_SEQ(seq), arg };
+    uint32_t pull[1] = { RPC_HDR(op, RPC_FLAG_MORE) | RPC_SEQ(seq) };
     struct rpc_string_rx rx;
     errval_t err;
 
     memset(&rx, 0, sizeof(rx));
     *data = NULL;
     *len = 0;
+    drain_stale();
     err = lmp_send(rpc->ep, CPTR_NULL, LMP_FLAG_YIELD, req, nwords);
-    if (err_is_fail(err)) {
-        return err_push(err, LIB_ERR_RPC_SEND);
-    }
     for (;;) {
+        if (err_is_fail(err)) {
+            rpc_string_rx_reset(&rx);
+            free(*data);
+            *data = NULL;
+            return err_push(err, LIB_ERR_RPC_SEND);
+        }
         lmp_recv(reply);
         if (reply->cap != CPTR_NULL || reply->nwords == 0
             || RPC_HDR_OP(reply->words[0]) != op || RPC_HDR_SEQ(reply->words[0]) != seq) {
-            continue;                       /* not ours: a stale message */
+            drop(reply);                    /* not ours: a stale message */
+            continue;
         }
         if (reply->words[0] & RPC_FLAG_REPLY) {
             break;
         }
         if (rpc_string_rx_feed(&rx, reply->words, reply->nwords) == RPC_RX_DONE
             && err_is_ok(rx.err)) {
+            free(*data);                    /* (a second string: keep the last) */
             *data = rpc_string_rx_take(&rx, len);
+        }
+        if (reply->words[0] & RPC_FLAG_MORE) {
+            drain_stale();
+            err = lmp_send(rpc->ep, CPTR_NULL, LMP_FLAG_YIELD, pull, 1);  /* the next window */
         }
     }
     rpc_string_rx_reset(&rx);
@@ -65,6 +101,8 @@ static errval_t blob_call(struct aos_rpc *chan, uint32_t op, uint32_t arg, uint3
 {
     errval_t err;
 
+    *data = NULL;
+    *len = 0;
     if (chan == NULL) {
         return LIB_ERR_RPC_NO_CHANNEL;
     }

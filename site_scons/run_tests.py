@@ -78,6 +78,42 @@ SHELL_EXPECT = [
     ('SHELL_EXIT', shell_output('exit', r'shell: bye')),
 ]
 
+
+def fault_report(mode, kind, access, note, pc_is_addr=False):
+    """A regex for faulter's line "faulter: MODE at 0xADDR" followed at once
+    by the domain's one-line report of a fatal fault at that same address
+    (and pc, for an execute), of `kind` and `access`, whose reason starts
+    with `note` (vspace/fault.c)."""
+    pc = '(?P=addr)' if pc_is_addr else '[0-9a-f]{8}'
+    return (r"^faulter: %s at 0x(?P<addr>[0-9a-f]{8})\n"
+            r"autarky: killed domain 'faulter' \(thread \d+\): unhandled %s "
+            r"at pc 0x%s addr 0x(?P=addr) \(%s\), %s"
+            % (re.escape(mode), kind, pc, access, re.escape(note)))
+
+
+# Faults the page-fault handler must not "resolve" (issue 9, item 6): each
+# faulter mode must end the domain (status 1, checked by init) with the
+# report naming the address, the access and the reason.
+EXEC_FROM_HEAP = 'execute from the heap or a stack'
+FAULT_EXEC_EXPECT = [
+    ('FAULT_EXEC_HEAP', fault_report('exec-heap', 'prefetch abort', 'exec', EXEC_FROM_HEAP,
+                                     True)),
+    ('FAULT_EXEC_UNTOUCHED_HEAP', fault_report('exec-fresh', 'prefetch abort', 'exec',
+                                               EXEC_FROM_HEAP, True)),
+    ('FAULT_EXEC_STACK', fault_report('exec-stack', 'prefetch abort', 'exec', EXEC_FROM_HEAP,
+                                      True)),
+    ('FAULT_EXEC_DATA', fault_report('exec-data', 'prefetch abort', 'exec',
+                                     'execute from a non-executable page', True)),
+]
+WRITE_READ_ONLY = 'write to a read-only page'
+FAULT_PERM_EXPECT = [
+    ('FAULT_WRITE_TEXT', fault_report('write-text', 'data abort', 'write', WRITE_READ_ONLY)),
+    ('FAULT_WRITE_READONLY_MAPPING', fault_report('write-map', 'data abort', 'write',
+                                                  WRITE_READ_ONLY)),
+    ('FAULT_LOST_FRAME', fault_report('lost-page', 'data abort', 'read',
+                                      'a mapped page lost its frame')),
+]
+
 # (name, boot command list for init, domains allowed to be killed, timeout s
 #  [, options]) -- options: a dict with 'input' (typed into the console, a
 # line per prompt) and 'expect' ((NAME, regex) cases judged on the
@@ -97,6 +133,13 @@ BOOT_TESTS = [
                'expect-status 1 faulter overflow; expect-status 1 faulter wild; '
                'expect-status 1 faulter readonly; hello',
      {'faulter'}, 120),
+    ('faults-exec', 'expect-status 1 faulter exec-heap; expect-status 1 faulter exec-fresh; '
+                    'expect-status 1 faulter exec-stack; expect-status 1 faulter exec-data; '
+                    'hello',
+     {'faulter'}, 120, {'expect': FAULT_EXEC_EXPECT}),
+    ('faults-perm', 'expect-status 1 faulter write-text; expect-status 1 faulter write-map; '
+                    'expect-status 1 faulter lost-page; expect-status 1 faulter readonly; hello',
+     {'faulter'}, 120, {'expect': FAULT_PERM_EXPECT}),
     ('vspace', 'vmtest; pager 32', set(), 300),
     ('proc', 'proctest', {'faulter'}, 300),
     # fairness: CPU shares beside RPC ping-pong, calls beside streaming

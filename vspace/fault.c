@@ -5,12 +5,17 @@
  * A fault arrives on the faulting thread's exception stack (lib/threads.c)
  * with the domain enabled. The handler takes the paging lock, finds the
  * block holding the address (buddy lookup: one step per tree level) and
- *   HEAP, STACK   maps a fresh zeroed 4 KiB frame there and resumes;
+ *   HEAP, STACK   a read or write of an unmapped page: maps a fresh zeroed
+ *                 4 KiB frame there and resumes; an execute, or a fault on a
+ *                 mapped page that the fault status says is not a
+ *                 translation fault (permission): fatal;
  *   GUARD         NULL dereference (below USER_NULL_GUARD_SIZE) or stack
  *                 overflow (the guard page below a stack): fatal;
- *   FIXED         a write to a read-only mapping (or a touch of a hole in
- *                 one): fatal;
+ *   FIXED         a write to a read-only mapping, an execute from data (or
+ *                 a touch of a hole in one): fatal;
  *   none          an access outside any reserved block: fatal.
+ * Nothing else is ever answered "resolved": a fault the handler cannot
+ * resolve ends the domain with its one-line report, never a fault loop.
  * Threads faulting on one page at once are serialised by the lock: the
  * second finds the page mapped and simply resumes, so exactly one frame
  * is installed.
@@ -361,6 +366,26 @@ static const char *guard_reason(lvaddr_t addr)
                                        : "stack overflow (hit the guard below a stack)";
 }
 
+/*
+ * Why a fault on a *mapped* page (any cause but a translation fault) can
+ * never be resolved: the mapping forbids the access, and mapping again
+ * changes nothing. Named by what the program did.
+ */
+static const char *mapped_reason(uint32_t access, enum fault_cause cause)
+{
+    if (cause != FAULT_CAUSE_PERMISSION) {
+        return fault_cause_name(cause);
+    }
+    switch (access) {
+    case FAULT_ACCESS_EXEC:
+        return "execute from a non-executable page (data or a mapping)";
+    case FAULT_ACCESS_WRITE:
+        return "write to a read-only page (program text, read-only data or mapping)";
+    default:
+        return "read from a page mapped without read access";
+    }
+}
+
 /* The ALLOCATED block holding `addr`, or NULL (lock held): the last
  * fault's block if the tree has not changed since and it holds addr, else
  * a lookup (one step per tree level). */
@@ -378,11 +403,81 @@ static struct buddy_node *fault_block(struct paging_state *st, lvaddr_t addr)
     return n;
 }
 
-/* Resolve a fault at `addr` (lock held); NULL if resolved, else why not. */
+/*
+ * A translation fault on a page our shadow says is mapped (lock held).
+ * Normally another thread mapped it after this fault was taken: the access
+ * will succeed when retried. But if the frame went away behind the paging
+ * code's back (the domain deleted or unmapped it itself), answering
+ * "resolved" would fault again forever. So read the page first: if it is
+ * mapped the read succeeds; if not, it faults inside the handler and the
+ * domain ends with this note in its report.
+ */
+static const char *check_mapped(lvaddr_t addr)
+{
+    thread_exception_note("a mapped page lost its frame (deleted behind the pager's back)");
+    (void)*(volatile uint8_t *)addr;
+    thread_exception_note(NULL);
+    return NULL;
+}
+
+/* Map a fresh frame for a first touch of a HEAP or STACK page (lock
+ * held); NULL if done, else why not. */
+static inline const char *fill_lazy(struct paging_state *st, struct buddy_node *n, lvaddr_t addr)
+{
+    errval_t err = fill_page(st, addr);
+
+    if (err_is_fail(err)) {
+        char line[200];
+        int len = snprintf(line, sizeof(line), "paging: no page for 0x%08lx: ",
+                           (unsigned long)addr);
+        err_format_chain(err, line + len, sizeof(line) - (size_t)len - 1);
+        strcat(line, "\n");
+        sys_print(line, strlen(line));  /* no stdio: it may hold locks */
+        return "out of memory for a page of the heap or a stack";
+    }
+    paging_refill_slabs();      /* a new L2 shadow may have used the reserve */
+    st->stats.faults++;
+    if (st == get_current_paging_state()) {
+        get_dispatcher()->page_faults++;
+    }
+    if (st->verbose) {          /* no stdio here: it may hold locks */
+        char line[96];
+        int len = snprintf(line, sizeof(line), "paging: %s: fault at 0x%08lx in a %s block, "
+                           "mapped a frame\n", get_dispatcher()->name,
+                           (unsigned long)addr, buddy_tag_name(n->tag));
+        sys_print(line, len > 0 && len < (int)sizeof(line) ? (size_t)len : 0);
+    }
+    return NULL;
+}
+
+/* What the kernel says about the fault being handled (NULL: nothing). */
+static enum fault_cause current_cause(void)
+{
+    const struct fault_info *f = thread_exception_fault();
+
+    return f != NULL ? fault_cause(f) : FAULT_CAUSE_OTHER;
+}
+
+/*
+ * Resolve a fault at `addr` (lock held); NULL if resolved, else why not.
+ * Only a read or write of an unmapped page of a HEAP or STACK block is
+ * resolved, by mapping a fresh frame; every other fault ends the domain.
+ * In particular a fault on a page that is mapped but not for this access
+ * (a permission fault: write to text, execute from data) is never
+ * answered "resolved", which would only make it fault again forever.
+ *
+ * The first touch (shadow empty) needs no decoding of the fault status:
+ * with nothing mapped there the fault can only be a translation fault (and
+ * had the domain mapped something there behind our back, the map fails).
+ * A fault on a page the shadow has mapped is decoded: a translation fault
+ * is another thread's mapping we raced with (check_mapped), anything else
+ * is the access itself being wrong.
+ */
 static const char *resolve(struct paging_state *st, lvaddr_t addr, uint32_t access)
 {
     struct buddy_node *n = fault_block(st, addr);
     struct paging_shadow *sh;
+    enum fault_cause cause;
 
     if (n == NULL || n->state != BUDDY_ALLOCATED) {
         return "access outside any reserved block";
@@ -391,37 +486,24 @@ static const char *resolve(struct paging_state *st, lvaddr_t addr, uint32_t acce
     case BUDDY_TAG_GUARD:
         return guard_reason(addr);
     case BUDDY_TAG_FIXED:
-        return access == FAULT_ACCESS_WRITE ? "write to a read-only or unmapped fixed mapping"
-                                            : "access to an unmapped part of a fixed mapping";
+        cause = current_cause();
+        if (cause != FAULT_CAUSE_TRANSLATION) {
+            return mapped_reason(access, cause);
+        }
+        return access == FAULT_ACCESS_EXEC ? "execute from an unmapped part of a fixed mapping"
+                                           : "access to an unmapped part of a fixed mapping";
     case BUDDY_TAG_HEAP:
     case BUDDY_TAG_STACK:
+        if (access == FAULT_ACCESS_EXEC) {
+            return "execute from the heap or a stack (their pages are never executable)";
+        }
         sh = st->l2[L1_INDEX(addr)];
-        if (sh != NULL && sh->frame[L2_INDEX(addr)] != 0) {
-            return NULL;            /* another thread mapped it meanwhile */
+        if (sh == NULL || sh->frame[L2_INDEX(addr)] == 0) {
+            return fill_lazy(st, n, addr);  /* the first touch: the fast path */
         }
-        errval_t err = fill_page(st, addr);
-        if (err_is_fail(err)) {
-            char line[200];
-            int n = snprintf(line, sizeof(line), "paging: no page for 0x%08lx: ",
-                             (unsigned long)addr);
-            err_format_chain(err, line + n, sizeof(line) - (size_t)n - 1);
-            strcat(line, "\n");
-            sys_print(line, strlen(line));  /* no stdio: it may hold locks */
-            return "out of memory for a page of the heap or a stack";
-        }
-        paging_refill_slabs();      /* a new L2 shadow may have used the reserve */
-        st->stats.faults++;
-        if (st == get_current_paging_state()) {
-            get_dispatcher()->page_faults++;
-        }
-        if (st->verbose) {          /* no stdio here: it may hold locks */
-            char line[96];
-            int len = snprintf(line, sizeof(line), "paging: %s: fault at 0x%08lx in a %s block, "
-                               "mapped a frame\n", get_dispatcher()->name,
-                               (unsigned long)addr, buddy_tag_name(n->tag));
-            sys_print(line, len > 0 && len < (int)sizeof(line) ? (size_t)len : 0);
-        }
-        return NULL;
+        cause = current_cause();
+        return cause == FAULT_CAUSE_TRANSLATION ? check_mapped(addr)
+                                                : mapped_reason(access, cause);
     default:
         return "access outside any reserved block";
     }

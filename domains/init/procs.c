@@ -192,6 +192,7 @@ void proc_end(struct proc *p, bool killed, int status)
     p->getchar_pending = false;
     spawn_cleanup(&p->si);          /* revokes: the domain stops at once */
     rpc_string_rx_reset(&p->rx);
+    rpc_string_tx_reset(&p->tx);
     for (uint32_t i = 0; i < p->nwaiters; i++) {
         struct proc *w = proc_find(p->waiters[i]);
         if (w != NULL && w->state == PROC_STATE_RUNNING) {
@@ -216,6 +217,7 @@ void proc_reap(struct proc *p)
         spawn_cleanup(&p->si);
     }
     rpc_string_rx_reset(&p->rx);
+    rpc_string_tx_reset(&p->tx);
     free(p->cmdline);
     free(p);
 }

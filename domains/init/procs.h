@@ -34,6 +34,7 @@ struct proc {
     struct spawninfo si;         /* valid while RUNNING */
     struct rpc_string_rx rx;     /* a string being received */
     uint32_t rx_op, rx_arg;      /* the op (and its header argument) rx is for */
+    struct rpc_string_tx tx;     /* a long answer going out in windows */
     bool getchar_pending;        /* a GETCHAR waits for console input */
     uint32_t req_seq;            /* sequence number of the request being handled */
     uint32_t wait_seq, getchar_seq;   /* those of its deferred WAIT and GETCHAR */

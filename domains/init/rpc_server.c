@@ -6,8 +6,9 @@
  * badge says, every op checks its word count, unexpected capabilities are
  * deleted, and a reply that cannot be delivered (the client's ring is
  * full or it armed no slot) is dropped rather than waited for — a client
- * can only hurt itself. Replies are sent with a directed yield so the
- * client runs at once.
+ * can only hurt itself. Answers longer than half a client's ring go out in
+ * windows the client pulls for (send_window), so they never fill it.
+ * Replies are sent with a directed yield so the client runs at once.
  */
 #include "procs.h"
 #include "rpc_server.h"
@@ -94,10 +95,6 @@ static void handle_string(struct proc *p, const struct lmp_msg *m)
 }
 
 /*
- * GET_RAM: the block is accounted to the client (so it returns when the
- * client ends) and a copy goes out; our cap stays with the accounting.
- */
-/*
  * The last RAM_RESERVE bytes of the public pool go only to domains that
  * hold at most RAM_SMALL_DOMAIN: one domain that asks for everything
  * (a runaway malloc) then gets an error itself instead of leaving every
@@ -106,18 +103,30 @@ static void handle_string(struct proc *p, const struct lmp_msg *m)
 #define RAM_RESERVE       (16u << 20)
 #define RAM_SMALL_DOMAIN  (8u << 20)
 
-static errval_t ram_policy(const struct proc *p, gensize_t size)
+/*
+ * May p keep the block of `got` bytes just taken from the public pool
+ * (not yet accounted to p)? Judged by what the grant does, never by what
+ * was asked: mm hands out a power of two at least as large as the size
+ * *and* the alignment (4 KiB aligned to 512 MiB is a 512 MiB block), so
+ * only the block says how much p would hold and how much stays free.
+ * Refused if p would then hold more than RAM_SMALL_DOMAIN and the pool
+ * now has less than RAM_RESERVE free. (No sum can wrap: gensize_t is 32
+ * bits, so compare by subtraction.)
+ */
+static bool ram_grant_allowed(const struct proc *p, gensize_t got)
 {
-    gensize_t free_bytes, total;
+    bool small_after = got <= RAM_SMALL_DOMAIN && p->si.ram_bytes <= RAM_SMALL_DOMAIN - got;
 
-    mem_server_stats(&free_bytes, &total);
-    if (p->si.ram_bytes + size > RAM_SMALL_DOMAIN && size <= free_bytes
-        && free_bytes - size < RAM_RESERVE) {
-        return INIT_ERR_RAM_RESERVED;   /* (more than is free: mm says out of memory) */
-    }
-    return SYS_ERR_OK;
+    return small_after || mem_server_free() >= RAM_RESERVE;
 }
 
+/*
+ * GET_RAM: the block is accounted to the client (so it returns when the
+ * client ends) and a copy goes out; our cap stays with the accounting.
+ * mm checks the arguments (size 0 or over 2 GiB, alignment not a power
+ * of two) with its own errors; the reserve is checked on the block mm
+ * chose, which goes straight back if it is refused.
+ */
 static void handle_get_ram(struct proc *p, const struct lmp_msg *m)
 {
     capaddr_t ram;
@@ -128,9 +137,10 @@ static void handle_get_ram(struct proc *p, const struct lmp_msg *m)
         reply(p, RPC_OP_GET_RAM, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
         return;
     }
-    err = ram_policy(p, m->words[1]);
-    if (err_is_ok(err)) {
-        err = mem_server_alloc(&ram, m->words[1], m->words[2], &got);
+    err = mem_server_alloc(&ram, m->words[1], m->words[2], &got);
+    if (err_is_ok(err) && !ram_grant_allowed(p, got)) {
+        mem_server_free_block(ram);
+        err = INIT_ERR_RAM_RESERVED;
     }
     if (err_is_ok(err)) {
         err = spawn_account_ram(&p->si, ram, got);
@@ -228,19 +238,73 @@ static void handle_exit(struct proc *p, const struct lmp_msg *m)
 
 /* ---- process management ---- */
 
-/* Send `len` bytes as string fragments of `op` (before the reply). */
-static bool send_fragments(struct proc *p, uint32_t op, const void *data, uint32_t len)
+/*
+ * Send the next window of p's long answer (include/aos/aos_rpc_wire.h):
+ * fragments until one ends the window (MORE: the client pulls for the
+ * rest) or, after the last fragment, the reply. At most RPC_WINDOW
+ * messages and never a wait: the client's ring is empty when it asks (it
+ * has read the window before), so they fit unless the client filled its
+ * own ring (by sending to itself, or with requests whose replies it did
+ * not read); then the answer is dropped, as any undeliverable reply is.
+ */
+static void send_window(struct proc *p)
 {
-    uint32_t words[LMP_MSG_WORDS], n = rpc_string_fragments(len);
+    struct rpc_string_tx *tx = &p->tx;
+    uint32_t words[LMP_MSG_WORDS], nw;
 
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t nw = rpc_pack_string_fragment(data, len, i, words);
-        words[0] = RPC_HDR(op, RPC_HDR_FLAGS(words[0])) | RPC_SEQ(p->req_seq);
-        if (err_is_fail(lmp_try_send_msg(p->si.child_ep, CPTR_NULL, 0, words, nw))) {
-            return false;
+    while ((nw = rpc_string_tx_next(tx, words)) != 0) {
+        bool ends = (words[0] & RPC_FLAG_MORE) != 0;
+        if (err_is_fail(lmp_try_send_msg(p->si.child_ep, CPTR_NULL, ends ? LMP_FLAG_YIELD : 0,
+                                         words, nw))) {
+            rpc_string_tx_reset(tx);        /* its ring is full: nobody reads */
+            return;
+        }
+        if (ends) {
+            return;                         /* the rest when it pulls */
         }
     }
-    return true;
+    reply_seq(p, tx->seq, tx->op, SYS_ERR_OK, tx->extra, tx->nextra, CPTR_NULL);
+    rpc_string_tx_reset(tx);
+}
+
+/*
+ * Answer the request being handled with `len` bytes of `data` as string
+ * fragments of its op, then the reply with `extra`, in windows (`data` may
+ * go away when this returns). p holds one answer at a time: a new one
+ * replaces an unfinished one, which also goes when p ends. Until then a
+ * client may pull for the rest whenever it likes, with other (short)
+ * calls in between; what init keeps meanwhile is one copy of at most
+ * RPC_STRING_MAX bytes per process (4 KiB for the longest answer today,
+ * a block list).
+ */
+static void answer_long(struct proc *p, uint32_t op, const void *data, uint32_t len,
+                        const uint32_t *extra, uint32_t nextra)
+{
+    errval_t err = rpc_string_tx_start(&p->tx, op, p->req_seq, data, len, extra, nextra);
+
+    if (err_is_fail(err)) {
+        reply(p, op, err, NULL, 0, CPTR_NULL);
+        return;
+    }
+    send_window(p);
+}
+
+/* A pull (RPC_FLAG_MORE): the next window of the answer to the call with
+ * this op and sequence number, if that answer is still going out. */
+static void handle_pull(struct proc *p, const struct lmp_msg *m)
+{
+    uint32_t op = RPC_HDR_OP(m->words[0]);
+    struct rpc_string_tx *tx = &p->tx;
+
+    if (m->nwords != 1) {
+        rpc_string_tx_reset(tx);
+        reply(p, op, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
+    } else if (!tx->active || tx->op != op || tx->seq != p->req_seq) {
+        rpc_string_tx_reset(tx);            /* (a pull of another answer) */
+        reply(p, op, LIB_ERR_RPC_NO_FIRST, NULL, 0, CPTR_NULL);
+    } else {
+        send_window(p);
+    }
 }
 
 static void handle_spawn(struct proc *p, errval_t err, char *cmdline, uint32_t len)
@@ -287,9 +351,6 @@ static void handle_name_or_info(struct proc *p, const struct lmp_msg *m)
         reply(p, op, err, NULL, 0, CPTR_NULL);
         return;
     }
-    if (!send_fragments(p, op, name, len)) {
-        return;                             /* its ring is full: nobody listens */
-    }
     w[0] = len;
     if (op == RPC_OP_PROC_INFO) {
         size_t ram = 0;
@@ -303,7 +364,7 @@ static void handle_name_or_info(struct proc *p, const struct lmp_msg *m)
         w[3] = faults;
         w[4] = t != NULL ? (uint32_t)t->status : 0;
     }
-    reply(p, op, SYS_ERR_OK, w, op == RPC_OP_PROC_INFO ? 5 : 1, CPTR_NULL);
+    answer_long(p, op, name, len, w, op == RPC_OP_PROC_INFO ? 5 : 1);
 }
 
 static void handle_all_pids(struct proc *p, const struct lmp_msg *m)
@@ -316,9 +377,7 @@ static void handle_all_pids(struct proc *p, const struct lmp_msg *m)
         return;
     }
     n = proc_running_pids(pids, PROC_MAX_LIVE + 1);
-    if (send_fragments(p, RPC_OP_PROC_ALL_PIDS, pids, n * sizeof(domainid_t))) {
-        reply(p, RPC_OP_PROC_ALL_PIDS, SYS_ERR_OK, &n, 1, CPTR_NULL);
-    }
+    answer_long(p, RPC_OP_PROC_ALL_PIDS, pids, n * sizeof(domainid_t), &n, 1);
 }
 
 static void handle_kill(struct proc *p, const struct lmp_msg *m)
@@ -353,13 +412,14 @@ static void handle_vmmap(struct proc *p, const struct lmp_msg *m)
     }
     if (err_is_fail(err)) {
         reply(p, RPC_OP_PROC_VMMAP, err, NULL, 0, CPTR_NULL);
-    } else if (send_fragments(p, RPC_OP_PROC_VMMAP, &vm, sizeof(vm))) {
-        reply(p, RPC_OP_PROC_VMMAP, SYS_ERR_OK, NULL, 0, CPTR_NULL);
+    } else {
+        answer_long(p, RPC_OP_PROC_VMMAP, &vm, sizeof(vm), NULL, 0);
     }
 }
 
 /* The block list of one domain, as it publishes it (proc_vm_blocks checks
- * it). The buffer is static: init serves one request at a time. */
+ * it). The buffer is static: init serves one request at a time, and an
+ * answer longer than a window keeps a copy (answer_long). */
 static void handle_vmblocks(struct proc *p, const struct lmp_msg *m)
 {
     static struct vmmap_entry blocks[VMMAP_MAX_ENTRIES];
@@ -375,9 +435,8 @@ static void handle_vmblocks(struct proc *p, const struct lmp_msg *m)
     }
     if (err_is_fail(err)) {
         reply(p, RPC_OP_PROC_VMBLOCKS, err, NULL, 0, CPTR_NULL);
-    } else if (send_fragments(p, RPC_OP_PROC_VMBLOCKS, blocks,
-                              w[0] * (uint32_t)sizeof(blocks[0]))) {
-        reply(p, RPC_OP_PROC_VMBLOCKS, SYS_ERR_OK, w, 2, CPTR_NULL);
+    } else {
+        answer_long(p, RPC_OP_PROC_VMBLOCKS, blocks, w[0] * (uint32_t)sizeof(blocks[0]), w, 2);
     }
 }
 
@@ -412,13 +471,32 @@ static void handle_wait(struct proc *p, const struct lmp_msg *m)
     p->wait_seq = p->req_seq;
 }
 
+/*
+ * A message with header flags (or none at all): a pull goes to
+ * handle_pull; string fragments (STRING, PROC_SPAWN) go on; anything else
+ * is malformed. Returns true if dispatch_message should go on.
+ */
+static bool check_flags(struct proc *p, const struct lmp_msg *m, uint32_t op, uint32_t flags)
+{
+    if (m->nwords > 0 && flags == RPC_FLAG_MORE) {
+        handle_pull(p, m);
+        return false;
+    }
+    if (m->nwords == 0 || (flags & (RPC_FLAG_REPLY | RPC_FLAG_MORE))
+        || (op != RPC_OP_STRING && op != RPC_OP_PROC_SPAWN)) {
+        reply(p, op, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
+        return false;
+    }
+    return true;
+}
+
+/* One request of p, carrying no capability. The common case, no flags,
+ * costs one test before the switch. */
 static void dispatch_message(struct proc *p, const struct lmp_msg *m)
 {
     uint32_t op = RPC_HDR_OP(m->words[0]), flags = RPC_HDR_FLAGS(m->words[0]);
 
-    if (m->nwords == 0 || (flags & RPC_FLAG_REPLY)
-        || (flags != 0 && op != RPC_OP_STRING && op != RPC_OP_PROC_SPAWN)) {
-        reply(p, op, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
+    if ((flags != 0 || m->nwords == 0) && !check_flags(p, m, op, flags)) {
         return;
     }
     switch (op) {

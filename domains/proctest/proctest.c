@@ -10,6 +10,7 @@
 #include <aos/utest.h>
 #include <aos/paging.h>
 #include <aos/vmmap.h>
+#include <aos/caps.h>
 #include <autarky/layout.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -336,6 +337,116 @@ static void vm_blocks(void)
     check_vmblocks(self);
 }
 
+/* ---- answers longer than a client's ring (issue 9, item 7) ---- */
+
+#define MANY_BLOCKS (VMMAP_MAX_ENTRIES + 100)
+
+/* `extra` more one-page HEAP blocks of our own, then our whole block list
+ * (a few hundred blocks: about 90 fragments; at the most, 505 listed: 145
+ * fragments), every one of the new blocks in it when it has room. Before
+ * the answer came in windows, init sent 16 fragments into our ring and
+ * dropped the rest, and this call never returned. */
+static void vmblocks_many(int extra)
+{
+    static void *buf[MANY_BLOCKS];
+    struct aos_vm_block *b = NULL;
+    size_t n = 0, unlisted = 0;
+    int made = 0, found = 0;
+    errval_t err = SYS_ERR_OK;
+
+    while (made < extra && err_is_ok(err = paging_alloc(get_current_paging_state(),
+                                                        &buf[made], BASE_PAGE_SIZE,
+                                                        BASE_PAGE_SIZE))) {
+        made++;
+    }
+    errval_t listed = vmblocks(get_dispatcher()->domain_id, &b, &n, &unlisted);
+    for (int i = 0; i < made && err_is_ok(listed); i++) {
+        for (size_t k = 0; k < n; k++) {
+            found += b[k].base == (lvaddr_t)buf[i] && b[k].size == BASE_PAGE_SIZE;
+        }
+    }
+    free(b);
+    for (int i = 0; i < made; i++) {
+        paging_free(get_current_paging_state(), buf[i]);
+    }
+    UEXPECT_OK(err);
+    UEXPECT_OK(listed);
+    if (extra + 20 < (int)VMMAP_MAX_ENTRIES) {
+        UEXPECT_EQ("unlisted blocks", unlisted, 0);
+        UEXPECT_EQ("new blocks in the list", found, extra);
+    } else {
+        UEXPECT_EQ("blocks listed", n, VMMAP_MAX_ENTRIES);
+        UEXPECT(unlisted >= MANY_BLOCKS - VMMAP_MAX_ENTRIES, "only %zu unlisted", unlisted);
+        UEXPECT(found > 400, "only %d of the new blocks listed", found);
+    }
+}
+
+static void vmblocks_300(void)
+{
+    vmblocks_many(300);
+}
+
+static void vmblocks_max(void)
+{
+    vmblocks_many(MANY_BLOCKS);
+}
+
+/* As many domains as init runs: get_all_pids lists every one of them. */
+static void all_pids_many(void)
+{
+    domainid_t pids[PROC_FLOOD], *all = NULL;
+    size_t n = 0, before = running_count();
+    int spawned = 0, listed = 0, status;
+    errval_t err;
+
+    while (spawned < PROC_FLOOD
+           && err_is_ok(aos_rpc_process_spawn(chan(), "busy", 0, &pids[spawned]))) {
+        spawned++;
+    }
+    err = aos_rpc_process_get_all_pids(chan(), &all, &n);
+    for (int i = 0; i < spawned && err_is_ok(err); i++) {
+        for (size_t k = 0; k < n; k++) {
+            listed += all[k] == pids[i];
+        }
+    }
+    free(all);
+    for (int i = 0; i < spawned; i++) {
+        aos_rpc_process_kill(chan(), pids[i]);
+        aos_rpc_process_wait(chan(), pids[i], &status);
+    }
+    UEXPECT(spawned > 50, "only %d domains ran at once", spawned);
+    UEXPECT_OK(err);
+    UEXPECT_EQ("pids listed", n, before + spawned);
+    UEXPECT_EQ("new domains listed", listed, spawned);
+}
+
+/* The longest command line init takes comes back whole from get_name and
+ * get_info (10 fragments and the reply: more than one window). */
+static void long_names(void)
+{
+    char line[RPC_NAME_MAX + 1], *name = NULL;
+    struct aos_proc_info info = { 0 };
+    domainid_t pid;
+    int status;
+
+    memcpy(line, "hello ", 6);
+    for (unsigned i = 6; i < RPC_NAME_MAX; i++) {
+        line[i] = (char)('a' + i % 26);
+    }
+    line[RPC_NAME_MAX] = '\0';
+    UEXPECT_OK(aos_rpc_process_spawn(chan(), line, 0, &pid));
+    UEXPECT_OK(aos_rpc_process_get_name(chan(), pid, &name));
+    bool same = strcmp(name, line) == 0;
+    free(name);
+    UEXPECT(same, "get_name: another name came back");
+    UEXPECT_OK(aos_rpc_process_wait(chan(), pid, &status));
+    UEXPECT_OK(aos_rpc_process_get_info(chan(), pid, &info));
+    same = strcmp(info.name, line) == 0;
+    free(info.name);
+    UEXPECT(same, "get_info: another name came back");
+    UEXPECT_EQ("state", info.state, PROC_STATE_EXITED);
+}
+
 /* One domain asks init for all the RAM it can get: it is refused with
  * INIT_ERR_RAM_RESERVED while init still holds a reserve, so a small
  * domain still starts, runs and ends; killing the hog gives it all back. */
@@ -366,6 +477,116 @@ static void hog_spares_others(void)
     UEXPECT_OK(aos_rpc_process_kill(chan(), hog));
     UEXPECT_OK(aos_rpc_process_wait(chan(), hog, &status));
     UEXPECT_EQ("free RAM after the hog", server_free(), before);
+}
+
+/* ---- the reserve is judged by the block handed out ---- */
+
+#define MIB            (1u << 20)
+#define RESERVE        (16u * MIB)      /* init's RAM_RESERVE (rpc_server.c) */
+#define HUGE_ALIGN     (512u * MIB)
+#define MAX_HELD       512
+
+/* `proctest reserve-probe LIMIT`: a small domain that waits until the
+ * server has less than LIMIT bytes free, then asks for 4 KiB aligned to
+ * 512 MiB. Exit status: 0 refused with INIT_ERR_RAM_RESERVED (and a plain
+ * 4 KiB still granted), 3 granted, 4 another error, 5 never saw LIMIT. */
+static int reserve_probe(size_t limit)
+{
+    struct aos_rpc *rpc = aos_rpc_get_init_channel();
+    capaddr_t ram;
+    size_t got;
+    errval_t err;
+
+    for (int i = 0; server_free() >= limit; i++) {
+        if (i == 1000000) {
+            return 5;
+        }
+        sys_yield();
+    }
+    err = aos_rpc_get_ram_cap(rpc, BASE_PAGE_SIZE, HUGE_ALIGN, &ram, &got);
+    if (err_is_ok(err)) {
+        printf("proctest: a small domain was given %zu MiB near the reserve\n", got / MIB);
+        return 3;
+    }
+    if (err != INIT_ERR_RAM_RESERVED) {
+        return 4;
+    }
+    err = aos_rpc_get_ram_cap(rpc, BASE_PAGE_SIZE, BASE_PAGE_SIZE, &ram, &got);
+    return err_is_ok(err) && err_is_ok(aos_rpc_free_ram_cap(rpc, ram)) ? 0 : 4;
+}
+
+/* Take RAM blocks, largest first and none inside [avoid, avoid + HUGE_ALIGN),
+ * until the server has less than `target` + 4 KiB free; *n blocks in held[]. */
+static bool fill_to(size_t target, lpaddr_t avoid, capaddr_t *held, int *n)
+{
+    struct aos_rpc *rpc = aos_rpc_get_init_channel();
+    struct capability_info ci;
+
+    for (int order = 27; order >= 12; order--) {
+        size_t size = (size_t)1 << order, got;
+        while (server_free() >= target + size) {
+            if (*n == MAX_HELD
+                || err_is_fail(aos_rpc_get_ram_cap(rpc, size, size, &held[*n], &got))
+                || err_is_fail(cap_identify(held[*n], &ci))) {
+                return false;
+            }
+            if (ci.base - avoid < HUGE_ALIGN) {     /* only the big block is left */
+                aos_rpc_free_ram_cap(rpc, held[*n]);
+                break;
+            }
+            (*n)++;
+        }
+    }
+    return true;
+}
+
+/* 4 KiB aligned to 512 MiB is a 512 MiB block: init must judge that block
+ * against the reserve, not the 4 KiB asked for. With one free 512 MiB
+ * block and less than 16 MiB besides it, neither we (holding much) nor a
+ * fresh small domain may get it; a small domain still gets a page. */
+static void reserve_judges_the_block(void)
+{
+    struct aos_rpc *rpc = aos_rpc_get_init_channel();
+    static capaddr_t held[MAX_HELD];
+    size_t before = server_free(), got;
+    size_t target = HUGE_ALIGN + RESERVE - 4 * MIB;
+    struct capability_info ci;
+    capaddr_t big;
+    domainid_t pid;
+    int n = 0, status = -1;
+    char cmd[48];
+
+    /* far from the reserve the big block is ours: learn where it is */
+    UEXPECT_OK(aos_rpc_get_ram_cap(rpc, BASE_PAGE_SIZE, HUGE_ALIGN, &big, &got));
+    UEXPECT_OK(cap_identify(big, &ci));
+    UEXPECT_EQ("block size for 4 KiB aligned to 512 MiB", ci.size, HUGE_ALIGN);
+    UEXPECT_OK(aos_rpc_free_ram_cap(rpc, big));
+    snprintf(cmd, sizeof(cmd), "proctest reserve-probe %zu", HUGE_ALIGN + RESERVE);
+    UEXPECT_OK(aos_rpc_process_spawn(chan(), cmd, 0, &pid));
+    /* near the reserve (every check waits until all is given back) */
+    bool filled = fill_to(target, ci.base, held, &n);
+    size_t near = server_free();
+    errval_t ours = LIB_ERR_RPC_SEND;
+    if (filled) {
+        ours = aos_rpc_get_ram_cap(rpc, BASE_PAGE_SIZE, HUGE_ALIGN, &big, &got);
+        if (err_is_ok(ours)) {
+            aos_rpc_free_ram_cap(rpc, big);
+        }
+    } else {
+        aos_rpc_process_kill(chan(), pid);
+    }
+    errval_t waited = aos_rpc_process_wait(chan(), pid, &status);
+    for (int i = 0; i < n; i++) {
+        aos_rpc_free_ram_cap(rpc, held[i]);
+    }
+    UEXPECT(filled, "could not take RAM down to %zu bytes free (%d blocks)", target, n);
+    UEXPECT(near >= HUGE_ALIGN && near < HUGE_ALIGN + RESERVE,
+            "%zu bytes free: not next to the reserve", near);
+    UEXPECT_ERR(ours, INIT_ERR_RAM_RESERVED);
+    UEXPECT_OK(waited);
+    UEXPECT_EQ("exit status of the small domain asking (3: it was given the block)",
+               status, 0);
+    UEXPECT_EQ("free RAM after", server_free(), before);
 }
 
 /* Domains killed at varying points of a stream of RPCs (long strings in
@@ -399,14 +620,22 @@ static const struct utest_case cases[] = {
     { "PROC_BAD_INPUT", bad_input },
     { "PROC_FLOOD", flood },
     { "PROC_VMBLOCKS", vm_blocks },
+    { "PROC_VMBLOCKS_300", vmblocks_300 },
+    { "PROC_VMBLOCKS_MAX", vmblocks_max },
+    { "PROC_ALL_PIDS_MANY", all_pids_many },
+    { "PROC_LONG_NAMES", long_names },
     { "PROC_HOG_SPARES_OTHERS", hog_spares_others },
+    { "PROC_RESERVE_JUDGES_THE_BLOCK", reserve_judges_the_block },
     { "PROC_KILL_MID_RPC", kill_mid_rpc },
     { "PROC_1000_DOMAINS", thousand_domains },
     UTEST_END
 };
 
-int main(void)
+int main(int argc, char **argv)
 {
+    if (argc == 3 && strcmp(argv[1], "reserve-probe") == 0) {
+        return reserve_probe(strtoul(argv[2], NULL, 10));   /* a helper, not the tests */
+    }
     utest_run(cases);
     return utest_finish();
 }

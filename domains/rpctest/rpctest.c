@@ -4,6 +4,7 @@
  * init over the domain's only channel; init checks afterwards that all
  * RAM the program got came back.
  */
+#include "long_answer.h"
 #include <aos/aos_rpc.h>
 #include <aos/aos_rpc_wire.h>
 #include <aos/caps.h>
@@ -134,6 +135,20 @@ static void ram_cap_errors(void)
                 LIB_ERR_MM_BAD_ALIGNMENT);
     UEXPECT_ERR(aos_rpc_get_ram_cap(init_rpc(), 0x80000000u, 4096, &ram, &got),
                 LIB_ERR_MM_OUT_OF_MEMORY);
+    /* request words that would overflow a sum, or ask for more than exists
+     * through the alignment (init judges the block, never adds them) */
+    UEXPECT_ERR(aos_rpc_get_ram_cap(init_rpc(), 0xffffffffu, 4096, &ram, &got),
+                LIB_ERR_MM_BAD_SIZE);
+    UEXPECT_ERR(aos_rpc_get_ram_cap(init_rpc(), 0xfffff001u, 0x80000000u, &ram, &got),
+                LIB_ERR_MM_BAD_SIZE);
+    UEXPECT_ERR(aos_rpc_get_ram_cap(init_rpc(), 4096, 0x80000000u, &ram, &got),
+                LIB_ERR_MM_OUT_OF_MEMORY);
+    UEXPECT_ERR(aos_rpc_get_ram_cap(init_rpc(), 4096, 0xffffffffu, &ram, &got),
+                LIB_ERR_MM_BAD_ALIGNMENT);
+    UEXPECT_ERR(aos_rpc_get_ram_cap(init_rpc(), 4096, 6, &ram, &got), LIB_ERR_MM_BAD_ALIGNMENT);
+    UEXPECT_OK(aos_rpc_get_ram_cap(init_rpc(), 4096, 0, &ram, &got));   /* 0: a page */
+    UEXPECT_EQ("block for alignment 0", got, 4096);
+    UEXPECT_OK(ram_free(ram));
 }
 
 /* A raw request; returns the server's error. */
@@ -255,8 +270,12 @@ static const struct utest_case rpc_cases[] = {
     UTEST_END
 };
 
-int main(void)
+int main(int argc, char **argv)
 {
+    if (argc == 2 && strcmp(argv[1], "stall") == 0) {
+        return long_answer_stall();         /* a helper of RPC_LONG_ANSWER_STALLED_CLIENT */
+    }
     utest_run(rpc_cases);
+    utest_run(long_answer_cases);
     return utest_finish();
 }

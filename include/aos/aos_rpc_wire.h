@@ -27,6 +27,21 @@
  * The server replies once, after LAST, with an error if the fragments
  * did not add up (truncated, overrun, a fragment without FIRST, a string
  * longer than RPC_STRING_MAX).
+ *
+ * Long answers (GET_NAME, ALL_PIDS, INFO, VMMAP, VMBLOCKS: string fragments
+ * of the request's op and sequence number, then the reply) come in
+ * *windows* of at most RPC_WINDOW messages, half the client's ring, so
+ * the server's sends always find room in it (docs/messages.md):
+ *   answer    message i (i < fragments) is fragment i; message `fragments`
+ *             is the reply
+ *   window    fragment i with i % RPC_WINDOW == RPC_WINDOW - 1 carries
+ *             RPC_FLAG_MORE: the window ends there, the server sends nothing
+ *             more until the client has read it and sends a *pull*:
+ *   pull      1 word: op | RPC_FLAG_MORE | the call's sequence number;
+ *             answered by the next window, or, if no such answer is going
+ *             out (the client has asked for another long answer since, or
+ *             its ring was full when a window was due), by the reply
+ *             LIB_ERR_RPC_NO_FIRST. Short calls in between change nothing.
  */
 #ifndef AOS_AOS_RPC_WIRE_H
 #define AOS_AOS_RPC_WIRE_H
@@ -63,7 +78,8 @@ enum rpc_op {
 #define RPC_FLAG_REPLY   (1u << 8)
 #define RPC_FLAG_FIRST   (1u << 9)
 #define RPC_FLAG_LAST    (1u << 10)
-#define RPC_FLAGS_MASK   (RPC_FLAG_REPLY | RPC_FLAG_FIRST | RPC_FLAG_LAST)
+#define RPC_FLAG_MORE    (1u << 11)   /* a window ends; or a pull for the next */
+#define RPC_FLAGS_MASK   (RPC_FLAG_REPLY | RPC_FLAG_FIRST | RPC_FLAG_LAST | RPC_FLAG_MORE)
 
 #define RPC_HDR(op, flags)  ((uint32_t)(op) | (uint32_t)(flags))
 #define RPC_HDR_OP(w)       ((w) & 0xffu)
@@ -125,6 +141,40 @@ enum rpc_rx_result rpc_string_rx_feed(struct rpc_string_rx *rx,
 char *rpc_string_rx_take(struct rpc_string_rx *rx, uint32_t *len);
 /* Drop any partial transfer. */
 void rpc_string_rx_reset(struct rpc_string_rx *rx);
+
+/*
+ * Server side of a long answer (rpc/rpc_window.c, host-tested): `len`
+ * bytes as fragments of `op` with sequence number `seq`, in windows, and
+ * then the reply (OK, words 3.. = extra[0 .. nextra)).
+ * Invariant: active <=> the reply has not been sent; next is the index of
+ * the next message (== the number of fragments: the reply is next). buf is
+ * malloc'd (owned) when the answer spans windows, else it borrows the
+ * caller's bytes and the whole answer goes out before they go away.
+ */
+#define RPC_WINDOW        (LMP_RING_SLOTS / 2)   /* messages per window */
+#define RPC_ANSWER_EXTRA  5                      /* reply words 3..7 */
+
+struct rpc_string_tx {
+    const char *buf;
+    bool owned;                 /* buf is a malloc'd copy */
+    bool active;
+    uint32_t len, next;
+    uint32_t op, seq;
+    uint32_t extra[RPC_ANSWER_EXTRA], nextra;
+};
+
+/* Start an answer; copies `data` if it spans more than one window
+ * (LIB_ERR_RPC_NO_MEMORY if that fails, or if nextra is too large:
+ * LIB_ERR_RPC_MALFORMED). An earlier answer in tx is dropped. */
+errval_t rpc_string_tx_start(struct rpc_string_tx *tx, uint32_t op, uint32_t seq,
+                             const void *data, uint32_t len,
+                             const uint32_t *extra, uint32_t nextra);
+/* Pack the next fragment into `words` and return its word count (its
+ * header has op, seq, FIRST/LAST and MORE at a window's end); 0 when the
+ * fragments are done and the reply is next (tx->extra, tx->nextra). */
+uint32_t rpc_string_tx_next(struct rpc_string_tx *tx, uint32_t words[LMP_MSG_WORDS]);
+/* Drop the answer (free the copy); tx is inactive afterwards. */
+void rpc_string_tx_reset(struct rpc_string_tx *tx);
 
 /* 32-bit FNV-1a of a byte string: the STRING reply's checksum. */
 static inline uint32_t rpc_fnv1a(const char *s, uint32_t len)

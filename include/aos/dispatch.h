@@ -30,6 +30,26 @@ typedef bool (*exception_handler_fn)(const struct fault_info *fault,
 exception_handler_fn set_exception_handler(exception_handler_fn handler);
 
 /*
+ * Why an abort happened, decoded from the raw fault status the kernel
+ * passes in fault_info.fsr (lib/arch/armv7/fault_status.c). Only a
+ * TRANSLATION fault (nothing mapped at the address) can be resolved by
+ * mapping a page; every other cause is an access the mapping forbids or a
+ * hardware event, and mapping cannot make it succeed.
+ */
+enum fault_cause {
+    FAULT_CAUSE_TRANSLATION,    /* unmapped: a pager may map a page */
+    FAULT_CAUSE_PERMISSION,     /* mapped, but not for this access (write to
+                                   read-only, execute from execute-never) */
+    FAULT_CAUSE_ACCESS_FLAG,    /* the kernel uses no access flags */
+    FAULT_CAUSE_DOMAIN,         /* the kernel uses no domains */
+    FAULT_CAUSE_EXTERNAL,       /* external abort or parity error */
+    FAULT_CAUSE_OTHER,          /* debug event, TLB conflict, not an abort... */
+};
+enum fault_cause fault_cause(const struct fault_info *fault);
+/* "translation fault", "permission fault", ... (never NULL). */
+const char *fault_cause_name(enum fault_cause cause);
+
+/*
  * Resume `regs` and leave disabled mode (call only while disabled). Thumb
  * contexts get bit 0 of pc set; a context with Thumb IT state is resumed
  * by the kernel (SYS_RESUME). Never returns.

@@ -84,8 +84,13 @@ errval_t thread_set_exception_handler(thread_exception_handler_fn new_handler,
  * None of these may be called from an upcall (disabled) context.
  */
 /* A handler that returns false may first say why (e.g. "NULL
- * dereference"); the one-line report of the domain's end carries it. */
+ * dereference"); the one-line report of the domain's end carries it. A
+ * note set while the handler runs also names a second fault inside it
+ * (a handler that probes a page says so first). */
 void thread_exception_note(const char *why);
+/* Inside an exception handler: the whole fault it handles (with the raw
+ * fault status, <aos/dispatch.h> fault_cause decodes it); NULL outside. */
+const struct fault_info *thread_exception_fault(void);
 /* The handler every thread created from now on starts with (the runtime
  * installs the page-fault handler, vspace/fault.c). */
 void threads_set_default_exception_handler(thread_exception_handler_fn handler);
