@@ -301,7 +301,7 @@ static void handle_pull(struct proc *p, const struct lmp_msg *m)
         reply(p, op, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
     } else if (!tx->active || tx->op != op || tx->seq != p->req_seq) {
         rpc_string_tx_reset(tx);            /* (a pull of another answer) */
-        reply(p, op, LIB_ERR_RPC_NO_FIRST, NULL, 0, CPTR_NULL);
+        reply(p, op, LIB_ERR_RPC_NO_ANSWER, NULL, 0, CPTR_NULL);
     } else {
         send_window(p);
     }

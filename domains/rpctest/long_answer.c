@@ -174,7 +174,7 @@ static void windows_and_pause(void)
 
 /* Short calls between two windows leave the answer where it was: the
  * rest arrives whole when we pull. Another long answer replaces it: a
- * late pull then gets LIB_ERR_RPC_NO_FIRST as its reply, and so do a pull
+ * late pull then gets LIB_ERR_RPC_NO_ANSWER as its reply, and so do a pull
  * with no answer going out and a pull of another op; a malformed pull is
  * MALFORMED. */
 static void between_windows(void)
@@ -219,11 +219,11 @@ static void between_windows(void)
     UEXPECT_OK(named);
     UEXPECT(late.replied && late.messages == 1, "a late pull got %lu messages",
             (unsigned long)late.messages);
-    UEXPECT_ERR(late.err, LIB_ERR_RPC_NO_FIRST);
-    UEXPECT_ERR(aos_rpc_call(rpc(), w2, 1, CPTR_NULL, CPTR_NULL, &reply), LIB_ERR_RPC_NO_FIRST);
+    UEXPECT_ERR(late.err, LIB_ERR_RPC_NO_ANSWER);
+    UEXPECT_ERR(aos_rpc_call(rpc(), w2, 1, CPTR_NULL, CPTR_NULL, &reply), LIB_ERR_RPC_NO_ANSWER);
     UEXPECT_ERR(aos_rpc_call(rpc(), w2, 2, CPTR_NULL, CPTR_NULL, &reply), LIB_ERR_RPC_MALFORMED);
     w2[0] = RPC_HDR(RPC_OP_PROC_ALL_PIDS, RPC_FLAG_MORE);
-    UEXPECT_ERR(aos_rpc_call(rpc(), w2, 1, CPTR_NULL, CPTR_NULL, &reply), LIB_ERR_RPC_NO_FIRST);
+    UEXPECT_ERR(aos_rpc_call(rpc(), w2, 1, CPTR_NULL, CPTR_NULL, &reply), LIB_ERR_RPC_NO_ANSWER);
     UEXPECT_OK(aos_rpc_send_number(rpc(), 6));
 }
 
@@ -257,7 +257,7 @@ static void unread(void)
     UEXPECT_EQ("messages in the full ring", waiting, LMP_RING_SLOTS);
     UEXPECT(w.replied && w.messages == 1, "a pull after the drop got %lu messages",
             (unsigned long)w.messages);
-    UEXPECT_ERR(w.err, LIB_ERR_RPC_NO_FIRST);
+    UEXPECT_ERR(w.err, LIB_ERR_RPC_NO_ANSWER);
     UEXPECT_OK(aos_rpc_process_get_all_pids(aos_rpc_get_process_channel(), &pids, &n));
     free(pids);
 }

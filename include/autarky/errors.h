@@ -218,6 +218,7 @@ typedef uint64_t errval_t;
     X(LIB_ERR_SPAWN_LAYOUT,           "spawn: the child's layout has more sections than the arguments page holds") \
     /* --- kernel safety rules (docs/safety.md) --- */ \
     X(SYS_ERR_VNODE_TABLE_SHARED,     "a page table can only be mapped through its only capability (map it before copying it)") \
+    X(LIB_ERR_RPC_NO_ANSWER,          "a pull for an answer that is not going out (none with that op and sequence number)") \
     X(SYS_ERR_RESTART,                "kernel-internal: the operation paused to let interrupts in and the call is made again (never returned to a domain)") \
     X(SYS_ERR_DISP_EXIT_EP_LOCKED,    "an installed exit endpoint is changed only through a Dispatcher capability with REVOKE (its creator's)")
 
