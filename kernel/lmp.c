@@ -211,7 +211,8 @@ errval_t sys_lmp_send(struct cte *root, struct arch_registers *regs)
         a.words[i] = regs->r[4 + i];
     }
     err = lmp_deliver(root, &a, false, &dcb);
-    if (err_no(err) == SYS_ERR_LMP_BUF_FULL && (a.flags & LMP_SEND_QUEUE) && dcb != self) {
+    if (err_no(err) == SYS_ERR_LMP_BUF_FULL && (a.flags & LMP_SEND_QUEUE) && dcb != self
+        && dcb->sendq_len < LMP_LINE_MAX) {
         lmp_sendq_wait(self, dcb, &a, regs);
     }
     if (err_is_ok(err) && (a.flags & LMP_SEND_YIELD) && dcb != self

@@ -124,6 +124,9 @@ FAULT_PERM_EXPECT = [
 # all of the program's RAM back (see domains/init/commands.h).
 BOOT_TESTS = [
     ('init-kernel-checks', 'kernel-tests', {'expect-kill'}, 180),
+    # no kernel entry keeps interrupts masked past 100 us, for the largest
+    # things a domain can ask (docs/safety.md rule 9), timed exactly
+    ('bounds', 'kernel-bounds', {'expect-kill'}, 300, {'icount': True}),
     ('spawn', 'argtest one "two words" three; hello; expect-status 3 hello --exit 3; '
               'repeat 200 hello', set(), 300),
     ('rpc', 'rpctest', set(), 180),

@@ -37,6 +37,25 @@ static int run_kernel_tests(void)
     return testing_failed() ? 1 : 0;
 }
 
+/* `kernel-bounds` (the `bounds` suite, under -icount): how long the kernel
+ * keeps interrupts masked for the largest things a domain can ask for. */
+#define BOUNDS_SCRATCH_SIZE (96u << 20)
+
+static int run_kernel_bounds(void)
+{
+    uint32_t ticks, what;
+
+    printf("init: kernel bounds\n");
+    kernel_debug_masked(CAP_KERNEL, true, &ticks, &what);
+    if (!testing_init_size(BOUNDS_SCRATCH_SIZE)) {
+        printf("0 passed, 1 failed\n");
+        return 1;
+    }
+    testing_run(bounds_tests);
+    testing_finish();
+    return testing_failed() ? 1 : 0;
+}
+
 /*
  * One line from the console with echo and backspace; Enter (CR or LF)
  * ends it. Waits by polling the console and yielding the CPU.
@@ -108,6 +127,9 @@ int main(int argc, char **argv)
     (void)argv;
     if (strcmp(cmdline, "kernel-tests") == 0) {
         domain_exit(run_kernel_tests());
+    }
+    if (strcmp(cmdline, "kernel-bounds") == 0) {
+        domain_exit(run_kernel_bounds());
     }
     if (strcmp(cmdline, "kernel-stack-guard") == 0) {
         /* the `stack-guard` suite: must end in "kernel stack overflow" */

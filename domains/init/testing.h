@@ -173,9 +173,14 @@ extern const struct test_case fault_tests[];
 extern const struct test_case sys_tests[];
 extern const struct test_case disp_tests[];
 extern const struct test_case lmp_tests[];
+extern const struct test_case bounds_tests[];   /* `kernel-bounds`, under -icount */
+/* DISP_MANY_UNRUNNABLE_DISPATCHERS, also run by the bounds group. */
+void many_unrunnable_dispatchers(void);
 
-/* Set up the scratch RAM and the fault handler; false if impossible. */
+/* Set up the scratch RAM (SCRATCH_RAM_SIZE bytes, or `size`) and the fault
+ * handler; false if impossible. */
 bool testing_init(void);
+bool testing_init_size(gensize_t size);
 /* Run every case of `cases` with cleanup and leak checks in between. */
 void testing_run(const struct test_case *cases);
 /* Give the scratch RAM back and check the whole system for leaks (counted

@@ -219,6 +219,9 @@ typedef uint64_t errval_t;
     /* --- kernel safety rules (docs/safety.md) --- */ \
     X(SYS_ERR_VNODE_TABLE_SHARED,     "a page table can only be mapped through its only capability (map it before copying it)") \
     X(LIB_ERR_RPC_NO_ANSWER,          "a pull for an answer that is not going out (none with that op and sequence number)") \
+    X(SYS_ERR_TOO_MANY_COPIES,        "a RAM capability has at most RAM_MAX_COPIES (64) copies") \
+    X(SYS_ERR_RETYPE_RUN_TOO_LONG,    "retype below the high-water mark of a RAM capability with over 512 descendants: place it above, or revoke first") \
+    X(SYS_ERR_RETYPE_TOO_MANY,        "retype creates at most 256 objects per call") \
     X(SYS_ERR_RESTART,                "kernel-internal: the operation paused to let interrupts in and the call is made again (never returned to a domain)") \
     X(SYS_ERR_DISP_EXIT_EP_LOCKED,    "an installed exit endpoint is changed only through a Dispatcher capability with REVOKE (its creator's)")
 

@@ -69,13 +69,19 @@ enum cap_cmd {
     KERNELCMD_DEBUG_MASKED,
         /* -> r1 = the longest stretch the kernel ran with interrupts masked
            since the last reset (counter ticks), r2 = what it was doing
-           (kernel/include/kernel/preempt.h); a1 = 1: reset afterwards */
+           (kernel/include/kernel/preempt.h); a1 = 1: reset afterwards.
+           The goal for any stretch: KERNEL_MASKED_GOAL_TICKS. */
     KERNELCMD_LAST_NORMAL = KERNELCMD_DEBUG_MASKED,
     KERNELCMD_DEBUG_STACK_OVERFLOW = CAPCMD_TYPE_BASE + 0x100,
         /* recurse in the kernel until the stack hits its guard page: the
            kernel panics with "kernel stack overflow" (the guard's test;
            numbered apart so no "next command" probe can hit it) */
 };
+
+/* No kernel entry may keep interrupts masked longer than this: 100 us of
+ * virtual time, 100,000 instructions under -icount shift=0 (rule 9 of
+ * docs/safety.md; the `bounds` suite checks it). */
+#define KERNEL_MASKED_GOAL_TICKS  6250u
 
 /* Pack/unpack RAMCMD_RETYPE's a1. */
 #define RETYPE_ARG_TYPE_COUNT(type, count) ((uint32_t)(type) | ((uint32_t)(count) << 16))

@@ -44,10 +44,16 @@ struct cte {
     cte_ref_t delete_next;       /* zombies: the zombie whose slot holds this one */
     uint8_t owner;               /* CTE_OWNER_* */
     uint8_t pad8[3];
-    /* Zombies only (kernel/cap/delete.c): the top zombie of the reaping
-     * that last went through this one, and, in a top zombie, where that
-     * reaping paused. */
-    cte_ref_t reap_top, reap_cursor;
+    union {
+        /* Zombies (kernel/cap/delete.c): the top zombie of the reaping
+         * that last went through this one, and, in a top zombie, where
+         * that reaping paused. */
+        struct { cte_ref_t reap_top, reap_cursor; };
+        /* RAM (kernel/object/ram.c): bytes from cap.base to the end of the
+         * highest object retyped through this copy; the group's maximum
+         * bounds every descendant. */
+        struct { uint32_t ram_watermark, ram_unused; };
+    };
 };
 
 /* ---- addressing ---- */

@@ -49,6 +49,7 @@ struct dcb {
      * waiting for room in this DCB's ring; as a sender in DCB_SENDING, its
      * place in its receiver's FIFO and the message it waits to send. */
     struct dcb *sendq_head, *sendq_tail;
+    uint32_t sendq_len;              /* at most LMP_LINE_MAX */
     struct dcb *sendq_next, *sendq_prev, *sendq_receiver;
     struct lmp_send_args send;
 };

@@ -19,12 +19,11 @@
 #define KERNEL_PREEMPT_H
 
 #include <autarky/types.h>
+#include <autarky/invocations.h>      /* KERNEL_MASKED_GOAL_TICKS */
 
 /* At most this much work per kernel entry before a restartable operation
  * stops (50 us = 50,000 instructions under -icount shift=0). */
 #define PREEMPT_BUDGET_TICKS      3125u
-/* The goal for every entry (100 us), checked by the `bounds` suite. */
-#define KERNEL_MASKED_GOAL_TICKS  6250u
 
 /* A trap from user mode begins; `what` says which (see preempt_note). */
 void preempt_entered(uint32_t what);
