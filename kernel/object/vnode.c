@@ -147,11 +147,21 @@ static void mapping_remove(struct cte *m)
     vnode_entries_changed(table, entry, count);
 }
 
-/* Write the entries of the frame mapping `m` with `flags`. */
+/*
+ * Write the entries of the frame mapping `m` with `flags`. A RAM frame
+ * mapped uncached is first cleaned from the data cache: the kernel zeroed
+ * it through its cached direct map, and an uncached reader must see those
+ * zeroes, not what a previous owner left in RAM (safety rule 2).
+ */
 static void frame_write_entries(struct cte *table, struct cte *m, uint32_t flags)
 {
     pte_t *e = vnode_entries(table);
     bool device = m->cap.type == ObjType_DevFrame;
+
+    if (!device && (flags & VREGION_FLAGS_NOCACHE)) {
+        arch_cache_clean_range(pa_to_kva(m->cap.base + m->map_offset * BASE_PAGE_SIZE),
+                               m->map_count * BASE_PAGE_SIZE);
+    }
 
     for (uint32_t i = 0; i < m->map_count; i++) {
         lpaddr_t pa = m->cap.base + (m->map_offset + i) * BASE_PAGE_SIZE;

@@ -32,6 +32,12 @@ void arch_pte_sync(void *pte, size_t bytes)
     fake.pte_synced_bytes += bytes;
 }
 
+void arch_cache_clean_range(void *kva, size_t bytes)
+{
+    (void)kva;
+    fake.cache_cleaned_bytes += bytes;
+}
+
 void arch_tlb_flush_all(void)
 {
     fake.tlb_flush_all++;

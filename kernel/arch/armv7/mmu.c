@@ -132,6 +132,25 @@ void arch_pte_sync(void *pte, size_t bytes)
 }
 
 /*
+ * Clean and invalidate the data cache lines of [kva, kva + bytes) to the
+ * point of coherency, so that an uncached mapping of the same memory reads
+ * what the kernel last wrote (the zeroes of a new frame), not an older
+ * owner's data still in RAM behind dirty lines.
+ */
+void arch_cache_clean_range(void *kva, size_t bytes)
+{
+    uint32_t line = 4u << ((cp15_read_ctr() >> 16) & 0xf);   /* DminLine */
+    uintptr_t start = (uintptr_t)kva & ~(uintptr_t)(line - 1);
+    uintptr_t end = (uintptr_t)kva + bytes;
+
+    dsb();
+    for (uintptr_t a = start; a < end; a += line) {
+        cp15_write_dccimvac(a);
+    }
+    dsb();
+}
+
+/*
  * Ask the MMU whether user mode could read `va` in the current user
  * address space (ATS1CUR). On success *pa is the physical address.
  * Interrupts are masked in the kernel, so nothing clobbers PAR in between.

@@ -52,6 +52,9 @@ void arch_tlb_flush_all(void);
 void arch_tlb_flush_page(lvaddr_t va);
 /* Make a page-table update visible to the table walker. */
 void arch_pte_sync(void *pte, size_t bytes);
+/* Write back and drop the cached lines of a range of the kernel's direct
+ * map, before user mode maps it uncached. */
+void arch_cache_clean_range(void *kva, size_t bytes);
 /* Translate a user virtual address as an unprivileged read (ATS1CUR).
  * Returns true and sets *pa when user mode may read `va`. */
 bool arch_user_readable(lvaddr_t va, lpaddr_t *pa);
