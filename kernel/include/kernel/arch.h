@@ -7,6 +7,8 @@
  *
  *   <arch/memory.h>  pa_to_kva(), kva_to_pa(), KERNEL_PHYS_OFFSET, limits
  *   <arch/pte.h>     page-table entry encoding (pure functions, host-tested)
+ *   <arch/cpu.h>     inline: the counter's low word, the user thread
+ *                    registers (arch_set_user_tls, arch_get/set_user_rw_tls)
  *   <arch/registers.h> (in include/arch/<arch>/): struct arch_registers
  */
 #ifndef KERNEL_ARCH_H
@@ -15,6 +17,7 @@
 #include <autarky/types.h>
 #include <autarky/dispatcher.h>
 #include <arch/registers.h>
+#include <arch/cpu.h>
 
 /* ---- console ---- */
 void serial_putchar(char c);
@@ -38,12 +41,7 @@ void arch_wait_for_interrupt(void);
 /* ---- address spaces ---- */
 /* Switch the user half (TTBR0) to the L1 table at `l1_pa`; 0 = empty table. */
 void arch_set_user_vspace(lpaddr_t l1_pa);
-/* Load the user thread-pointer register (TPIDRURO on ARMv7). */
-void arch_set_user_tls(uint32_t value);
-/* The register user mode may write (TPIDRURW on ARMv7): saved and loaded
- * with each domain so no value crosses from one domain to the next. */
-uint32_t arch_get_user_rw_tls(void);
-void arch_set_user_rw_tls(uint32_t value);
+/* The user thread registers: <arch/cpu.h> (inline, on every switch). */
 /* The L1 table at `l1_pa` is being destroyed: if TTBR0 still points at
  * it, point TTBR0 at the empty table (and flush), so no walk or cached
  * translation ever reads that memory again once it is retyped. */

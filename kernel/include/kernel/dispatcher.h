@@ -59,7 +59,13 @@ static inline struct dispatcher_shared *dcb_shared(struct dcb *dcb)
 {
     return pa_to_kva(dcb->ctes[DCB_CTE_DISPFRAME].cap.base);
 }
-struct dcb *dcb_current(void);
+/* The DCB whose user state is in the trap frame, or NULL (kernel/sched.c;
+ * read on every system call, hence inline). */
+extern struct dcb *sched_current;
+static inline struct dcb *dcb_current(void)
+{
+    return sched_current;
+}
 
 /* Scheduler (sched.c) */
 void sched_make_runnable(struct dcb *dcb);
