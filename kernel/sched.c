@@ -33,6 +33,9 @@ static uint64_t slice_end;         /* counter value at which the running slice e
 void sched_forget_current(struct dcb *dcb)
 {
     if (sched_current == dcb) {
+        /* it leaves the CPU without sched_save_current (it stopped itself,
+         * blocked or died): keep the register it may write all the same */
+        dcb->user_rw_tls = arch_get_user_rw_tls();
         sched_current = NULL;
     }
 }
