@@ -272,19 +272,46 @@ static const struct module_entry *find_module(const struct module_table *t,
     return NULL;
 }
 
+/*
+ * The first domain is the boot module "init", or the one a command line
+ * starting with "root=NAME " names (the kernel test domain, say: the
+ * `kernel-*` boot command lists, site_scons/boot.py). *cmdline is left
+ * at what follows, which is what the first domain gets.
+ */
+static const struct module_entry *root_module(const struct module_table *t,
+                                              const char **cmdline, char name[MODULE_NAME_LEN])
+{
+    const char *c = *cmdline, *end;
+    size_t len;
+
+    strlcpy(name, "init", MODULE_NAME_LEN);
+    if (strncmp(c, "root=", 5) == 0) {
+        c += 5;
+        for (end = c; *end != '\0' && *end != ' '; end++) {
+        }
+        len = (size_t)(end - c) < MODULE_NAME_LEN - 1 ? (size_t)(end - c) : MODULE_NAME_LEN - 1;
+        memcpy(name, c, len);
+        name[len] = '\0';
+        *cmdline = *end == ' ' ? end + 1 : end;
+    }
+    return find_module(t, name);
+}
+
 void startup_init(const struct boot_memory *mem)
 {
     const struct module_table *table = mem->modules;
     const struct module_entry *init_mod;
+    const char *cmdline = mem->cmdline ? mem->cmdline : "";
+    char name[MODULE_NAME_LEN];
     struct dispatcher_shared *disp;
     lvaddr_t entry;
 
     if (table == NULL || table->magic != MODULE_TABLE_MAGIC) {
         panic("no boot module table in the image");
     }
-    init_mod = find_module(table, "init");
+    init_mod = root_module(table, &cmdline, name);
     if (init_mod == NULL) {
-        panic("no boot module named 'init'");
+        panic("no boot module named '%s'", name);
     }
     ib.next = mem->free_base;
     ib.end = mem->free_end;
@@ -301,8 +328,7 @@ void startup_init(const struct boot_memory *mem)
     ib.bootinfo->ram_size = mem->ram_size;
     ib.bootinfo->n_l2_vnodes = ib.next_l2 - 1;
     ib.bootinfo->n_segment_frames = ib.next_seg;
-    strlcpy(ib.bootinfo->cmdline, mem->cmdline ? mem->cmdline : "",
-            BOOTINFO_CMDLINE_LEN);
+    strlcpy(ib.bootinfo->cmdline, cmdline, BOOTINFO_CMDLINE_LEN);
     gensize_t free_bytes = boot_free_ram();   /* last: nothing is allocated after this */
 
     disp = dcb_shared(ib.dcb);
@@ -310,13 +336,13 @@ void startup_init(const struct boot_memory *mem)
     disp->entry_run = entry;
     disp->upcall_sp = USER_STACK_TOP;
     disp->bootinfo = USER_BOOTINFO_VADDR;
-    strlcpy(disp->name, "init", DISP_NAME_LEN);
+    strlcpy(disp->name, name, DISP_NAME_LEN);
     ib.dcb->disp_uva = USER_DISP_VADDR;
     ib.dcb->state = DCB_STOPPED;
     ib.dcb->domain_id = 0;
     sched_make_runnable(ib.dcb);
 
-    printk("autarky: init loaded: entry 0x%08x, %u RAM caps, %u MiB free, %u modules\n",
-           (unsigned)entry, (unsigned)ib.bootinfo->n_regions,
+    printk("autarky: %s loaded: entry 0x%08x, %u RAM caps, %u MiB free, %u modules\n",
+           name, (unsigned)entry, (unsigned)ib.bootinfo->n_regions,
            (unsigned)(free_bytes >> 20), (unsigned)ib.bootinfo->n_modules);
 }

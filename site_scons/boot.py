@@ -159,6 +159,17 @@ class Verdict:
         return self.status or 0
 
 
+def kernel_cmdline(boot):
+    """The command line QEMU passes (-append) for a boot command list.
+    The kernel's own tests (`kernel-tests`, `kernel-bounds`,
+    `kernel-stack-guard`) run in their own first domain, the boot module
+    kerneltest (test/kernel), which the kernel starts instead of init when
+    the line begins with root=kerneltest."""
+    if boot.split(None, 1)[0:1] and boot.split(None, 1)[0].startswith('kernel-'):
+        return 'root=kerneltest ' + boot
+    return boot
+
+
 def run(image, boot, timeout, allowed, icount, log, input_text=None,
         expect=None, input_prompt=DEFAULT_PROMPT):
     """Boot once. input_text: typed as described in the module's doc;
@@ -167,7 +178,7 @@ def run(image, boot, timeout, allowed, icount, log, input_text=None,
     if icount:
         cmd += ['-icount', 'shift=0']
     if boot:
-        cmd += ['-append', boot]
+        cmd += ['-append', kernel_cmdline(boot)]
     verdict = Verdict(allowed)
     typist = Typist(input_text, input_prompt) if input_text else None
     lines = []                  # the whole console, for the expectations

@@ -33,6 +33,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench  # noqa: E402  (image_modules: the image's boot modules)
+import boot  # noqa: E402  (kernel_cmdline: what QEMU passes as -append)
 
 QEMU = ['qemu-system-arm', '-M', 'virt', '-cpu', 'cortex-a15', '-m', '1024',
         '-nographic', '-no-reboot', '-icount', 'shift=0']
@@ -147,7 +148,7 @@ def main():
     img = Image(a.image, os.path.join(os.path.dirname(os.path.abspath(a.image)), 'domains'))
     trace = a.keep_trace or tempfile.mktemp(prefix='autarky-trace-', suffix='.log')
     try:
-        subprocess.run(QEMU + ['-kernel', a.image, '-append', a.boot,
+        subprocess.run(QEMU + ['-kernel', a.image, '-append', boot.kernel_cmdline(a.boot),
                                '-d', 'in_asm,exec,nochain', '-D', trace],
                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL, timeout=a.timeout, check=False)
