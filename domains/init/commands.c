@@ -5,6 +5,7 @@
 #include "cmdline.h"
 #include "procs.h"
 #include "mem_server.h"
+#include "rpc_server.h"
 #include <aos/debug.h>
 #include <stdio.h>
 #include <stdlib.h>

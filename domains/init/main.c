@@ -15,6 +15,7 @@
 #include "mem_server.h"
 #include "procs.h"
 #include "commands.h"
+#include "rpc_server.h"
 
 /*
  * One line from the console with echo and backspace; Enter (CR or LF)
@@ -88,6 +89,9 @@ int main(int argc, char **argv)
     err = mem_server_init();
     if (err_is_ok(err)) {
         err = procs_init();
+    }
+    if (err_is_ok(err)) {
+        rpc_server_init();
     }
     if (err_is_fail(err)) {
         DEBUG_ERR(err, "init: cannot start the memory server");

@@ -8,7 +8,6 @@
 #include "procs.h"
 #include "mem_server.h"
 #include "cmdline.h"
-#include "rpc_server.h"
 #include <aos/caps.h>
 #include <aos/slot_alloc.h>
 #include <aos/paging.h>
@@ -21,9 +20,15 @@
 #include <string.h>
 
 static capaddr_t server_ep;
+static const struct proc_hooks *hooks;
 static struct proc *procs;
 static uint32_t next_pid = 1;
 static const void *module_image[BOOTINFO_MAX_MODULES];
+
+void procs_set_hooks(const struct proc_hooks *h)
+{
+    hooks = h;
+}
 
 errval_t procs_init(void)
 {
@@ -191,13 +196,8 @@ void proc_end(struct proc *p, bool killed, int status)
     p->status = killed ? AOS_RPC_STATUS_KILLED : status;
     p->getchar_pending = false;
     spawn_cleanup(&p->si);          /* revokes: the domain stops at once */
-    rpc_string_rx_reset(&p->rx);
-    rpc_string_tx_reset(&p->tx);
-    for (uint32_t i = 0; i < p->nwaiters; i++) {
-        struct proc *w = proc_find(p->waiters[i]);
-        if (w != NULL && w->state == PROC_STATE_RUNNING) {
-            rpc_reply_wait(w, p);
-        }
+    if (hooks != NULL) {
+        hooks->ended(p);            /* the server: its state, p's waiters */
     }
     p->nwaiters = 0;
     prune_ended();
@@ -216,8 +216,9 @@ void proc_reap(struct proc *p)
     if (p->state == PROC_STATE_RUNNING) {
         spawn_cleanup(&p->si);
     }
-    rpc_string_rx_reset(&p->rx);
-    rpc_string_tx_reset(&p->tx);
+    if (hooks != NULL) {
+        hooks->forgotten(p);
+    }
     free(p->cmdline);
     free(p);
 }
