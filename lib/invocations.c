@@ -113,7 +113,7 @@ errval_t kernel_debug_masked(capaddr_t kernel_cap, bool reset, uint32_t *ticks,
 
 errval_t kernel_debug_stack_overflow(capaddr_t kernel_cap)
 {
-    return invoke(kernel_cap, KERNELCMD_DEBUG_STACK_OVERFLOW, 0, 0, 0, 0, 0);
+    return invoke(kernel_cap, KERNELCMD_DEBUG_STACK_OVERFLOW, 1u << 20, 0, 0, 0, 0);
 }
 
 errval_t ep_bind(capaddr_t ep, capaddr_t disp)

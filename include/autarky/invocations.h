@@ -73,7 +73,8 @@ enum cap_cmd {
            The goal for any stretch: KERNEL_MASKED_GOAL_TICKS. */
     KERNELCMD_LAST_NORMAL = KERNELCMD_DEBUG_MASKED,
     KERNELCMD_DEBUG_STACK_OVERFLOW = CAPCMD_TYPE_BASE + 0x100,
-        /* recurse in the kernel until the stack hits its guard page: the
+        /* a1 = levels: recurse in the kernel that deep (256 bytes a level:
+           far past the stack for 1 << 20) until it hits its guard page: the
            kernel panics with "kernel stack overflow" (the guard's test;
            numbered apart so no "next command" probe can hit it) */
 };

@@ -9,18 +9,16 @@
 
 /* Deliberately deep recursion, for KERNELCMD_DEBUG_STACK_OVERFLOW: each
  * level keeps 256 bytes live, so the guard page is hit after about 60 of
- * the `stack_overflow_depth` levels. */
-static volatile uint32_t stack_overflow_depth = 1u << 20;
-
-static uint32_t __attribute__((noinline)) recurse_deep(uint32_t depth)
+ * the `levels` asked for. */
+static uint32_t __attribute__((noinline)) recurse_deep(uint32_t depth, uint32_t levels)
 {
     volatile uint32_t frame[64];
 
     frame[depth % 64] = depth;
-    if (depth >= stack_overflow_depth) {
+    if (depth >= levels) {
         return frame[depth % 64];
     }
-    return recurse_deep(depth + 1) + frame[(depth + 1) % 64];
+    return recurse_deep(depth + 1, levels) + frame[(depth + 1) % 64];
 }
 
 errval_t kernelcap_invoke(struct cte *kcap, uint32_t cmd, const uint32_t args[5],
@@ -43,7 +41,7 @@ errval_t kernelcap_invoke(struct cte *kcap, uint32_t cmd, const uint32_t args[5]
         return SYS_ERR_OK;
     case KERNELCMD_DEBUG_STACK_OVERFLOW:
         printk("autarky: overflowing the kernel stack on purpose\n");
-        regs->r[1] = recurse_deep(0);
+        regs->r[1] = recurse_deep(0, args[0]);
         return SYS_ERR_OK;   /* never reached: the guard page stops it */
     default:
         return SYS_ERR_ILLEGAL_INVOCATION;
