@@ -90,8 +90,9 @@ errval_t paging_reserve(struct paging_state *st, lvaddr_t base, size_t bytes,
                         enum buddy_tag tag);
 /* Tell `st` that L1 entry `index` already has the L2 table `table`. */
 errval_t paging_adopt_l2(struct paging_state *st, uint32_t index, capaddr_t table);
-/* Forget everything without invoking anything (the caps were revoked by
- * whoever owns the memory): frees metadata and the slots we allocated. */
+/* Forget a state whose ram_fn memory its owner has revoked (its tables
+ * and mappings are gone with it): frees metadata and the slots we
+ * allocated, deleting the copies we made of frames from elsewhere. */
 void paging_state_forget(struct paging_state *st);
 
 /* ---- used by vspace/fault.c, morecore/ and spawn/ (lock held) ---- */
