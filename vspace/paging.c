@@ -8,7 +8,7 @@
  *  - st->l2[i] != NULL exactly when L1 entry i holds an L2 table we know;
  *    shadow->frame[j] says what backs page j: 0 nothing, a frame cap of
  *    ours (lazily mapped page), or PAGING_FRAME_FOREIGN (an explicit
- *    mapping's piece, or a page the spawner mapped).
+ *    mapping's piece).
  *  - every explicit mapping made here has a record on `mappings` naming
  *    each (cap, table) pair the kernel holds for it.
  *  - metadata comes from four slabs shared by all states of this domain;
@@ -278,24 +278,6 @@ uint32_t paging_next_shadow(const struct paging_state *st, uint32_t from)
         }
     }
     return VNODE_L1_USER_ENTRIES;
-}
-
-errval_t paging_adopt_l2(struct paging_state *st, uint32_t index, capaddr_t table)
-{
-    errval_t err;
-
-    if (index >= VNODE_L1_USER_ENTRIES) {
-        return LIB_ERR_PAGING_BAD_RANGE;
-    }
-    paging_lock(st);
-    err = st->l2[index] != NULL ? LIB_ERR_PAGING_BAD_RANGE : new_shadow(st, index, table);
-    if (err_is_ok(err)) {
-        for (uint32_t j = 0; j < VNODE_L2_ENTRIES; j++) {
-            st->l2[index]->frame[j] = PAGING_FRAME_FOREIGN;   /* unknown: leave alone */
-        }
-    }
-    paging_unlock(st);
-    return err;
 }
 
 errval_t paging_shadow(struct paging_state *st, uint32_t index,
