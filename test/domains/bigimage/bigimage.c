@@ -17,11 +17,14 @@
  * site_scons/test_pattern.py generates) or zero. A writable array is then
  * overwritten and read back, so a run that found another run's writes
  * (frames shared or not cleared) fails. maxbss checks one word per page
- * and writes every page. Exit status 0 if all is right, 1 otherwise.
+ * and writes every page. Exit status 0 if all is right, 1 otherwise; with
+ * the argument "hold" it then yields until it is killed (it keeps its RAM).
  */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
+#include <aos/syscalls.h>
 
 #define PATTERN(i) ((uint32_t)(i) * 0x9e3779b1u ^ 0x5a5ac3c3u)
 
@@ -85,11 +88,14 @@ int main(int argc, char **argv)
     uint32_t sum, want = expected_sum(n, step, pattern);
     size_t bad = read_back(big_array, n, step, pattern, &sum);
 
-    (void)argc;
     if (BIGIMAGE_KIND != 0) {
         bad += overwrite(big_array, n, step, pattern);
     }
     printf("%s: %zu KiB, checksum 0x%08lx (expected 0x%08lx), %zu bad words\n", argv[0],
            n / 256, (unsigned long)sum, (unsigned long)want, bad);
+    fflush(stdout);
+    while (argc > 1 && strcmp(argv[1], "hold") == 0) {
+        sys_yield();
+    }
     return bad == 0 && sum == want ? 0 : 1;
 }

@@ -10,8 +10,11 @@
  */
 #include <aos/aos_rpc.h>
 #include <aos/debug.h>
+#include <aos/dispatch.h>
+#include <aos/syscalls.h>
 #include <aos/utest.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define ROUNDS 10
@@ -143,6 +146,70 @@ static void past_limit(void)
     UEXPECT(run("bigconst") && run("hello"), "nothing runs after the refusal");
 }
 
+/* What `pid` holds (0 if it cannot be asked). */
+static size_t held_by(domainid_t pid)
+{
+    struct aos_proc_info info;
+
+    if (err_is_fail(aos_rpc_process_get_info(chan(), pid, &info))) {
+        return 0;
+    }
+    free(info.name);
+    return info.ram_bytes;
+}
+
+/*
+ * The memory server's free RAM plus what `pid` and this domain hold:
+ * constant while nobody else allocates. `pid` may still be starting up
+ * (taking and returning blocks while we ask), so ask until two answers a
+ * while apart agree (0: they never did).
+ */
+static size_t free_and_held(domainid_t pid)
+{
+    size_t last = 0;
+
+    for (int tries = 0; tries < 100; tries++) {
+        size_t now = server_free() + held_by(pid) + held_by(get_dispatcher()->domain_id);
+        if (now == last) {
+            return now;
+        }
+        last = now;
+        for (int i = 0; i < 20; i++) {
+            sys_yield();
+        }
+    }
+    return 0;
+}
+
+/*
+ * A spawn that runs out of RAM half-way, because another large image holds
+ * most of it, gives back everything it took; what fits still runs beside
+ * the holder, and killing the holder returns the rest.
+ */
+static void out_of_ram(void)
+{
+    size_t start = server_free(), before;
+    domainid_t holder, pid;
+    int status = 0;
+    errval_t err;
+
+    UEXPECT_OK(aos_rpc_process_spawn(chan(), "maxbss hold", 0, &holder));
+    before = free_and_held(holder);
+    UEXPECT(before != 0, "the holder's RAM never settled");
+    UEXPECT(server_free() + (507u << 20) <= start, "the holder holds only %zu bytes",
+            start - server_free());
+    err = aos_rpc_process_spawn(chan(), "maxbss", 0, &pid);
+    UEXPECT(err_is_fail(err), "a second 507 MiB image started beside the first");
+    UEXPECT_EQ("free RAM and the holder's after the failed spawn", free_and_held(holder),
+               before);
+    UEXPECT(run("bigbss") && run("hello"), "nothing runs beside the holder");
+    UEXPECT_OK(aos_rpc_process_kill(chan(), holder));
+    UEXPECT_OK(aos_rpc_process_wait(chan(), holder, &status));
+    UEXPECT_EQ("holder's status", status, AOS_RPC_STATUS_KILLED);
+    UEXPECT_EQ("free RAM after the holder", server_free(), start);
+    UEXPECT(run("maxbss"), "the large image does not run again");
+}
+
 static const struct utest_case cases[] = {
     { "SPAWN_BIG_CONST_X10", big_const },
     { "SPAWN_BIG_DATA_X10", big_data },
@@ -151,6 +218,7 @@ static const struct utest_case cases[] = {
     { "SPAWN_BIG_TOGETHER", together },
     { "SPAWN_IMAGE_AT_LIMIT", at_limit },
     { "SPAWN_IMAGE_PAST_LIMIT", past_limit },
+    { "SPAWN_BIG_OUT_OF_RAM", out_of_ram },
     UTEST_END
 };
 
