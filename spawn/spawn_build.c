@@ -213,6 +213,8 @@ static errval_t check_args(int argc, const char *const argv[])
     return total <= SPAWN_ARGS_BYTES ? SYS_ERR_OK : LIB_ERR_SPAWN_ARGS;
 }
 
+_Static_assert(SPAWN_MAX_LAYOUT >= 3, "build_layout lists up to three blocks");
+
 /* One FIXED layout entry covering the sections [first, last]. */
 static void layout_span(struct args_fill *af, uint32_t first, uint32_t last)
 {
