@@ -117,9 +117,12 @@ FAULT_PERM_EXPECT = [
 # (name, boot command list for init, domains allowed to be killed, timeout s
 #  [, options]) -- options: a dict with 'input' (typed into the console, a
 # line per prompt) and 'expect' ((NAME, regex) cases judged on the
-# console), both passed to boot.run (see boot.py), and 'status': the exit
-# status boot.py must report (default 0; 2 = a kernel panic the test wants),
-# and 'icount': run QEMU with -icount shift=0 (exact, repeatable timing).
+# console), both passed to boot.run (see boot.py); 'status': the exit
+# status boot.py must report (default 0; 2 = a kernel panic the test wants);
+# 'icount': run QEMU with -icount shift=0 (exact, repeatable timing); and
+# 'image': 'test' to boot the test image (--test-image: every domain plus
+# the large test programs of test/domains, which the normal image does not
+# carry).
 # Each boot's init checks after every command that the memory server got
 # all of the program's RAM back (see domains/init/commands.h).
 BOOT_TESTS = [
@@ -165,6 +168,10 @@ BOOT_TESTS = [
       'expect': [('KERNEL_STACK_GUARD',
                   r'^kernel panic: kernel stack overflow at pc 0x[0-9a-f]{8} '
                   r'\(sp 0xffe00[0-9a-f]{3}, guard page 0xffe00000\)$')]}),
+    # large images (issue 13): the SPAWN_ cases of bigspawn, then init's own
+    # free-RAM check after each of the big programs and hello in turn
+    ('bigimages', 'bigspawn; bigconst; hello; bigdata; hello; bigbss; hello; bigconst',
+     set(), 300, {'image': 'test'}),
 ]
 
 RE_CUNIT_TESTS = re.compile(r'^\s*tests\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)', re.M)
@@ -186,10 +193,11 @@ def run_host_tests(binary):
     return passed, failed, ok
 
 
-def run_boot_test(image, name, cmds, allowed, timeout, options=None):
+def run_boot_test(images, name, cmds, allowed, timeout, options=None):
     """One QEMU boot; returns (passed, failed, ok)."""
     print('=== QEMU boot test %s' % name, flush=True)
     options = options or {}
+    image = images[options.get('image', 'normal')]
     status, verdict = boot.run(image, cmds, timeout, allowed, options.get('icount', False),
                                None,
                                input_text=options.get('input'),
@@ -210,6 +218,8 @@ def run_boot_test(image, name, cmds, allowed, timeout, options=None):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--image', required=True)
+    ap.add_argument('--test-image', required=True,
+                    help='the image with the large test programs')
     ap.add_argument('--host-tests', required=True, nargs='+',
                     help='CUnit test binaries')
     args = ap.parse_args()
@@ -218,8 +228,8 @@ def main():
     results = [(binary.split('/')[-1],) + run_host_tests(binary)
                for binary in args.host_tests]
     for name, cmds, allowed, timeout, *options in BOOT_TESTS:
-        results.append((name,) + run_boot_test(args.image, name, cmds, allowed, timeout,
-                                               *options))
+        results.append((name,) + run_boot_test({'normal': args.image, 'test': args.test_image},
+                                               name, cmds, allowed, timeout, *options))
 
     print('=== summary (%.0f s)' % (time.monotonic() - start))
     total_pass = total_fail = 0

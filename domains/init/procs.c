@@ -173,13 +173,28 @@ struct proc *proc_find(domainid_t pid)
     return NULL;
 }
 
-/* Drop the oldest ended entries beyond PROC_MAX_ENDED. */
+/* Ended entries that may be dropped: not held by a boot command. */
+static uint32_t count_droppable(void)
+{
+    uint32_t n = 0;
+    for (struct proc *p = procs; p != NULL; p = p->next) {
+        n += p->state != PROC_STATE_RUNNING && !p->held;
+    }
+    return n;
+}
+
+/*
+ * Drop the oldest ended entries beyond PROC_MAX_ENDED. Never one a boot
+ * command holds: the command runner reads its end and reaps it itself (a
+ * command whose children outnumbered the limit was dropped here the
+ * moment it ended, and then read and freed again: init's heap broke).
+ */
 static void prune_ended(void)
 {
-    while (count_state(PROC_STATE_EXITED) + count_state(PROC_STATE_KILLED) > PROC_MAX_ENDED) {
+    while (count_droppable() > PROC_MAX_ENDED) {
         struct proc *oldest = NULL;
         for (struct proc *p = procs; p != NULL; p = p->next) {
-            if (p->state != PROC_STATE_RUNNING) {
+            if (p->state != PROC_STATE_RUNNING && !p->held) {
                 oldest = p;            /* newest first: the last one is the oldest */
             }
         }

@@ -45,6 +45,8 @@ struct proc {
     domainid_t waiters[PROC_MAX_WAITERS];   /* pids in PROC_WAIT on us */
     uint32_t nwaiters;
     uint32_t strings, numbers;   /* what it sent (tests, statistics) */
+    bool held;                   /* a boot command waits for it and reaps it itself:
+                                    never dropped by prune_ended */
     struct proc *next;
 };
 

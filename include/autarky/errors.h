@@ -136,7 +136,7 @@ typedef uint64_t errval_t;
     X(LIB_ERR_SPAWN_MAP,              "spawn: mapping into the child failed") \
     X(LIB_ERR_SPAWN_CSPACE,           "spawn: building the child's cspace failed") \
     X(LIB_ERR_SPAWN_ELF,              "spawn: loading the ELF image failed") \
-    X(LIB_ERR_SPAWN_IMAGE_RANGE,      "spawn: image reaches into the child's own vspace range") \
+    X(LIB_ERR_SPAWN_IMAGE_RANGE,      "spawn: image too large: it must end by 0x2000_0000, 508 MiB from 0x0040_0000 (SPAWN_IMAGE_LIMIT)") \
     X(LIB_ERR_SPAWN_ARGS,             "spawn: no arguments, too many, or too long for the page") \
     X(LIB_ERR_SPAWN_DISPATCHER,       "spawn: building the child's dispatcher failed") \
     /* --- slab allocator (lib/slab.c, lib/slab_refill.c) --- */ \
