@@ -20,6 +20,7 @@
  */
 #include <kernel/dispatcher.h>
 #include <kernel/sched.h>
+#include <kernel/core.h>
 #include <kernel/arch.h>
 #include <kernel/printk.h>
 #include <kernel/preempt.h>
@@ -153,14 +154,15 @@ static void dispatch(struct dcb *dcb, bool donated)
  * WFI wakes on a pending interrupt although the CPSR masks it; we
  * acknowledge it and look again. Today no interrupt wakes a domain (the
  * only one enabled is the preemption timer), so a system in which every
- * domain waits idles for good, visibly ("autarky: idle" on the console).
+ * domain waits idles for good, visibly ("autarky: core N: idle" on the
+ * console; another core's init idles like that until it has work).
  * The kernel never decides to power off on its own: only init, through
  * the Kernel capability, does that (docs/safety.md, rule 6).
  */
 static void sched_idle(void)
 {
     sched_current = NULL;
-    printk("autarky: idle: no domain is runnable\n");
+    printk("autarky: core %u: idle: no domain is runnable\n", (unsigned)core_id());
     while (run_queue == NULL) {
         preempt_leaving();
         arch_wait_for_interrupt();

@@ -16,6 +16,7 @@
 #include "procs.h"
 #include "commands.h"
 #include "rpc_server.h"
+#include "cores.h"
 
 /*
  * One line from the console with echo and backspace; Enter (CR or LF)
@@ -98,8 +99,22 @@ int main(int argc, char **argv)
         printf("0 passed, 1 failed\n");
         domain_exit(1);
     }
+    if (get_bootinfo()->core_id != 0) {
+        printf("init: core %u up, %llu MiB free\n", (unsigned)get_bootinfo()->core_id,
+               (unsigned long long)(mem_server_free() >> 20));
+        cores_serve();
+    }
     printf("init: memory server up, %llu MiB free\n",
            (unsigned long long)(mem_server_free() >> 20));
+    if (get_bootinfo()->ncores > 1) {
+        uint32_t started;
+        err = cores_start_all(&started);
+        if (err_is_fail(err)) {
+            DEBUG_ERR(err, "init: cannot start core %u", (unsigned)started + 1);
+        }
+        printf("init: %u cores up, %llu MiB free on core 0\n", (unsigned)started + 1,
+               (unsigned long long)(mem_server_free() >> 20));
+    }
     if (cmdline[0] == '\0') {
         if (has_module("shell")) {
             failed = commands_run_line("shell", &passed);   /* `scons run` */

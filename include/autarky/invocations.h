@@ -66,6 +66,13 @@ enum cap_cmd {
         /* a1 = exit status printed by the kernel; PSCI SYSTEM_OFF */
     KERNELCMD_DEBUG_CAPCOUNT,
         /* -> r1 = number of live capability slots in the whole system */
+    KERNELCMD_START_CORE,
+        /* core 0 only. a1 = core id, a2 = RAM cap (REVOKE, no other copy,
+           nothing retyped from it, 1 MiB aligned, >= 4 MiB): given away for
+           good, the memory becomes the core's (its first MiB its CPU
+           driver, the rest its init's RAM); a3 = a Frame (GRANT) its init
+           shares with ours for good: a revoke that reaches the kernel's
+           copy stops (docs/multikernel.md) */
     KERNELCMD_DEBUG_MASKED,
         /* -> r1 = the longest stretch the kernel ran with interrupts masked
            since the last reset (counter ticks), r2 = what it was doing

@@ -10,6 +10,7 @@
  *   kernel-tests        every category in order, then the leak check
  *   kernel-bounds       how long the kernel keeps interrupts masked
  *                       (the `bounds` suite, under -icount)
+ *   kernel-cores        starting other cores (the `mp` suite, 2+ cores)
  *   kernel-stack-guard  a deliberate kernel stack overflow, which must end
  *                       in a clean panic (the `stack-guard` suite)
  *
@@ -55,6 +56,19 @@ static int run_kernel_bounds(void)
     return testing_failed() ? 1 : 0;
 }
 
+/* Starting other cores: on a machine of 2 or more (the `mp` suite). */
+static int run_kernel_cores(void)
+{
+    printf("kerneltest: starting other cores\n");
+    if (!testing_init_size(8 * SCRATCH_RAM_SIZE)) {
+        printf("0 passed, 1 failed\n");
+        return 1;
+    }
+    testing_run(core_tests);
+    testing_finish();
+    return testing_failed() ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *cmdline = get_bootinfo()->cmdline;
@@ -66,6 +80,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmdline, "kernel-bounds") == 0) {
         return run_kernel_bounds();
+    }
+    if (strcmp(cmdline, "kernel-cores") == 0) {
+        return run_kernel_cores();
     }
     if (strcmp(cmdline, "kernel-stack-guard") == 0) {
         kernel_debug_stack_overflow(CAP_KERNEL);

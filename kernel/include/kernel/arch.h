@@ -15,6 +15,7 @@
 #define KERNEL_ARCH_H
 
 #include <autarky/types.h>
+#include <autarky/errors.h>
 #include <autarky/dispatcher.h>
 #include <arch/registers.h>
 #include <arch/cpu.h>
@@ -76,10 +77,23 @@ void trap_user_fault(struct arch_registers *regs, enum fault_type type,
     __attribute__((noreturn));
 void trap_irq(struct arch_registers *regs) __attribute__((noreturn));
 
+/* ---- cores (kernel/arch/<arch>/smp.c, docs/multikernel.md) ---- */
+struct core_boot_params;
+/* Start core p->core_id from its copy of the CPU driver at p->image_pa,
+ * which this builds from our own (zeroed bss, its tables, *p). */
+errval_t arch_start_core(const struct core_boot_params *p);
+/* Physical address of something in this core's private section of the
+ * CPU driver (its text, rodata, bss): not pa + offset on other cores. */
+lpaddr_t arch_private_pa(const void *kva);
+
 /* ---- boot ---- */
+struct core_boot_params;
 struct boot_memory {
-    lpaddr_t ram_base;      /* from the device tree */
+    lpaddr_t ram_base;      /* from the device tree (all of RAM) */
     gensize_t ram_size;
+    uint32_t ncores;        /* from the device tree */
+    const struct core_boot_params *core;   /* NULL on core 0; else how core 0
+                                              started this one (kernel/core.h) */
     lpaddr_t free_base;     /* first byte after kernel image, modules, boot tables */
     lpaddr_t free_end;      /* end of RAM the kernel can map */
     const void *modules;    /* kernel address of the boot module table (modules.h) */
