@@ -12,6 +12,7 @@
 #include <kernel/endpoint.h>
 #include <kernel/cnode.h>
 #include <kernel/objtype.h>
+#include <kernel/ipi.h>
 #include <autarky/invocations.h>
 
 /* The empty slot `slot` of the CNode at `cnode_cptr`, checked to receive a
@@ -142,6 +143,8 @@ errval_t sys_invoke(struct cte *root, struct arch_registers *regs)
         return kernelcap_invoke(root, cap, cmd, a, regs);
     case ObjType_Endpoint:
         return endpoint_invoke(root, cap, cmd, a);
+    case ObjType_IPI:
+        return ipi_invoke(cap, cmd);
     default:
         return SYS_ERR_ILLEGAL_INVOCATION;
     }

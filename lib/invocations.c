@@ -136,6 +136,26 @@ errval_t disp_get_state(capaddr_t disp, enum disp_state *state)
     return r.err;
 }
 
+errval_t disp_doorbell(capaddr_t disp, uint32_t *doorbell)
+{
+    struct sysret r = sys_invoke(disp, DISPCMD_DOORBELL, 0, 0, 0, 0, 0);
+    if (r.err == SYS_ERR_OK) {
+        *doorbell = r.r1;
+    }
+    return r.err;
+}
+
+errval_t ipi_notify(capaddr_t ipi)
+{
+    return sys_invoke(ipi, IPICMD_NOTIFY, 0, 0, 0, 0, 0).err;
+}
+
+errval_t kernel_create_ipi(capaddr_t kernel_cap, capaddr_t dest, uint32_t core,
+                           uint32_t doorbell)
+{
+    return invoke(kernel_cap, KERNELCMD_CREATE_IPI, dest, core, doorbell, 0, 0);
+}
+
 errval_t disp_set_exit_ep(capaddr_t disp, capaddr_t ep)
 {
     return sys_invoke(disp, DISPCMD_SET_EXIT_EP, ep, 0, 0, 0, 0).err;

@@ -1,15 +1,15 @@
 /*
- * Starting the other cores (cores.h).
+ * Starting the other cores, and what another core's init does (cores.h).
  */
 #include "cores.h"
 #include "mem_server.h"
 #include "rpc_server.h"
 #include <stdio.h>
 #include <aos/caps.h>
+#include <aos/debug.h>
 #include <aos/ram_alloc.h>
 #include <aos/slot_alloc.h>
 #include <aos/dispatch.h>
-#include <aos/debug.h>
 #include <aos/paging.h>
 #include <aos/syscalls.h>
 #include <autarky/bootinfo.h>
@@ -30,16 +30,16 @@ static errval_t core_wait_up(const struct core_channel *ch)
 }
 
 /* Start core `core`: its RAM and its channel frame, then the kernel. */
-static errval_t core_start_one(uint32_t core)
+static errval_t core_start_one(uint32_t core, uint32_t my_doorbell)
 {
     capaddr_t ram, channel;
     gensize_t channel_bytes;
+    struct core_channel *ch = NULL;
     errval_t err = mem_server_give_to_core(CORE_RAM_SHARE, &ram);
 
     if (err_is_fail(err)) {
         return err;
     }
-    struct core_channel *ch = NULL;
     err = frame_alloc(&channel, CORE_CHANNEL_BYTES, &channel_bytes);
     if (err_is_ok(err)) {
         err = paging_map_frame(get_current_paging_state(), (void **)&ch, channel_bytes,
@@ -47,6 +47,7 @@ static errval_t core_start_one(uint32_t core)
     }
     if (err_is_ok(err)) {
         ch->up = 0;
+        ch->doorbell_core0 = my_doorbell;
         err = kernel_start_core(CAP_KERNEL, core, ram, channel);
     }
     /* on success the kernel took the RAM cap (its slot is empty) and keeps
@@ -62,11 +63,12 @@ static errval_t core_start_one(uint32_t core)
 errval_t cores_start_all(uint32_t *started)
 {
     const struct bootinfo *bi = get_bootinfo();
-    errval_t err = SYS_ERR_OK;
+    uint32_t doorbell;
+    errval_t err = disp_doorbell(CAP_DISPATCHER, &doorbell);
 
     *started = 0;
     for (uint32_t core = 1; core < bi->ncores && err_is_ok(err); core++) {
-        err = core_start_one(core);
+        err = core_start_one(core, doorbell);
         if (err_is_ok(err)) {
             (*started)++;
         }
@@ -74,20 +76,69 @@ errval_t cores_start_all(uint32_t *started)
     return err;
 }
 
-void cores_serve(void)
+/* Answer a new ping from core 0: write it back, then ring core 0. */
+static void core_answer_ping(struct core_channel *ch, capaddr_t ring_core0)
+{
+    uint32_t ping = ch->ping;
+
+    if (ping == ch->pong) {
+        return;
+    }
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    ch->pong = ping;
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    ipi_notify(ring_core0);
+}
+
+/* Map the channel, make our doorbell and the IPI cap to core 0's init,
+ * and tell core 0 we are up. */
+static errval_t core_join(struct core_channel **ret, capaddr_t *ring_core0)
 {
     struct core_channel *ch;
+    uint32_t doorbell;
     errval_t err = paging_map_frame(get_current_paging_state(), (void **)&ch,
                                     sizeof(*ch), CAP_CORECHAN, VREGION_FLAGS_READ_WRITE);
 
+    if (err_is_ok(err)) {
+        err = disp_doorbell(CAP_DISPATCHER, &doorbell);
+    }
+    if (err_is_ok(err)) {
+        err = slot_alloc(ring_core0);
+    }
+    if (err_is_ok(err)) {
+        err = kernel_create_ipi(CAP_KERNEL, *ring_core0, 0, ch->doorbell_core0);
+    }
     if (err_is_fail(err)) {
-        DEBUG_ERR(err, "init: core %u cannot map its channel", (unsigned)get_bootinfo()->core_id);
-        domain_exit(1);
+        return err;
     }
     ch->free_mib = (uint32_t)(mem_server_free() >> 20);
+    ch->doorbell = doorbell;
+    ch->pong = ch->ping;
     __atomic_thread_fence(__ATOMIC_RELEASE);    /* everything above before `up` */
     ch->up = 1;
+    *ret = ch;
+    return SYS_ERR_OK;
+}
+
+/*
+ * Another core's init: serve its domains' messages and core 0's pings;
+ * with nothing to do, wait in SYS_WAIT, which returns for a message or a
+ * ring of our doorbell (so the core idles with WFI in between).
+ */
+void cores_serve(void)
+{
+    struct core_channel *ch;
+    capaddr_t ring_core0;
+    errval_t err = core_join(&ch, &ring_core0);
+
+    if (err_is_fail(err)) {
+        DEBUG_ERR(err, "init: core %u cannot join core 0", (unsigned)get_bootinfo()->core_id);
+        domain_exit(1);
+    }
     for (;;) {
-        rpc_server_step(true);
+        while (rpc_server_step(false)) {
+        }
+        core_answer_ping(ch, ring_core0);
+        sys_wait();
     }
 }

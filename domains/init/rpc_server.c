@@ -568,8 +568,11 @@ bool rpc_server_step(bool block)
         arm_recv_slots();
     }
     if (!lmp_poll(&m)) {
-        if (serve_console() || !block) {
+        if (serve_console()) {
             sys_yield();        /* someone waits for input: poll, don't sleep */
+            return false;
+        }
+        if (!block) {
             return false;
         }
         lmp_recv(&m);

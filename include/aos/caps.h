@@ -67,6 +67,15 @@ errval_t disp_stop(capaddr_t disp);
 errval_t disp_set_exit_ep(capaddr_t disp, capaddr_t ep);
 /* The dispatcher's state (DISP_STATE_*: stopped, runnable, waiting, ...). */
 errval_t disp_get_state(capaddr_t disp, enum disp_state *state);
+/* The doorbell of dispatcher `disp` on its core (made on first use): an
+ * IPI cap naming it wakes the dispatcher from SYS_WAIT. */
+errval_t disp_doorbell(capaddr_t disp, uint32_t *doorbell);
+/* Ring the doorbell IPI cap `ipi` names. */
+errval_t ipi_notify(capaddr_t ipi);
+/* A new IPI cap in slot `dest` ringing doorbell `doorbell` of core `core`
+ * (Kernel cap). */
+errval_t kernel_create_ipi(capaddr_t kernel_cap, capaddr_t dest, uint32_t core,
+                           uint32_t doorbell);
 
 /* Bind Endpoint `ep` to Dispatcher `disp`: messages through any copy of
  * `ep` go to that dispatcher's ring (include/autarky/lmp.h). */

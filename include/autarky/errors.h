@@ -230,6 +230,8 @@ typedef uint64_t errval_t;
     X(SYS_ERR_CORE_RAM_SIZE,          "a new core's RAM must be 1 MiB aligned and at least 4 MiB") \
     X(SYS_ERR_RAM_GIVEN_IN_USE,       "RAM given away for good must have no other copy and nothing retyped from it") \
     X(SYS_ERR_RAM_GIVEN_FULL,         "this core's table of RAM given to other cores is full") \
+    X(SYS_ERR_DOORBELL_FULL,          "this core has no free doorbell left (1,023 dispatchers hold one)") \
+    X(SYS_ERR_IPI_INVALID,            "no such core, or a doorbell number outside 1..1023") \
     X(SYS_ERR_CORE_START_FAILED,      "the firmware (PSCI CPU_ON) did not start the core") \
     X(SYS_ERR_RESTART,                "kernel-internal: the operation paused to let interrupts in and the call is made again (never returned to a domain)") \
     X(SYS_ERR_DISP_EXIT_EP_LOCKED,    "an installed exit endpoint is changed only through a Dispatcher capability with REVOKE (its creator's)")

@@ -54,6 +54,13 @@ enum cap_cmd {
                             cannot silence the notice of its own end. */
     DISPCMD_GET_STATE,   /* -> r1 = DISP_STATE_* (include/autarky/dispatcher.h),
                             r2 = domain id; needs no rights */
+    DISPCMD_DOORBELL,    /* -> r1 = the dispatcher's doorbell on its core (made on
+                            first use, 1..1023): an IPI cap naming it wakes the
+                            dispatcher from SYS_WAIT (docs/multikernel.md) */
+
+    /* IPI */
+    IPICMD_NOTIFY = CAPCMD_TYPE_BASE,
+        /* ring the doorbell the cap names (needs WRITE) */
 
     /* Endpoint */
     EPCMD_BIND = CAPCMD_TYPE_BASE,
@@ -73,6 +80,9 @@ enum cap_cmd {
            driver, the rest its init's RAM); a3 = a Frame (GRANT) its init
            shares with ours for good: a revoke that reaches the kernel's
            copy stops (docs/multikernel.md) */
+    KERNELCMD_CREATE_IPI,
+        /* a1 = destination slot cptr, a2 = core, a3 = doorbell (1..1023):
+           a new IPI cap ringing that doorbell of that core */
     KERNELCMD_DEBUG_MASKED,
         /* -> r1 = the longest stretch the kernel ran with interrupts masked
            since the last reset (counter ticks), r2 = what it was doing

@@ -9,6 +9,7 @@
  * layer calls dispatcher_slot_deleted() first and we take it off the CPU.
  */
 #include <kernel/dispatcher.h>
+#include <kernel/doorbell.h>
 #include <kernel/sched.h>
 #include <kernel/cap.h>
 #include <kernel/printk.h>
@@ -50,6 +51,7 @@ void dispatcher_slot_deleted(struct cte *cte)
  * at a time. */
 void dispatcher_destroying(struct dcb *dcb)
 {
+    doorbell_dispatcher_destroyed(dcb);
     kill_notice_drop(dcb);
     lmp_sendq_detach(dcb);
     sched_remove(dcb);
@@ -218,6 +220,8 @@ errval_t dispatcher_invoke(struct cte *root, struct cte *disp, uint32_t cmd,
         return dispatcher_stop(dcb);
     case DISPCMD_SET_EXIT_EP:
         return dispatcher_set_exit_ep(root, disp, dcb, args[0]);
+    case DISPCMD_DOORBELL:
+        return doorbell_create(dcb, &regs->r[1]);
     default:
         return SYS_ERR_ILLEGAL_INVOCATION;
     }

@@ -6,6 +6,7 @@
 #include <kernel/printk.h>
 #include <kernel/preempt.h>
 #include <kernel/core.h>
+#include <kernel/ipi.h>
 #include <autarky/invocations.h>
 
 /* Deliberately deep recursion, for KERNELCMD_DEBUG_STACK_OVERFLOW: each
@@ -42,6 +43,8 @@ errval_t kernelcap_invoke(struct cte *root, struct cte *kcap, uint32_t cmd, cons
         }
         return err_is_ok(err) ? core_start(args[0], ram, channel) : err;
     }
+    case KERNELCMD_CREATE_IPI:
+        return ipi_create(root, args[0], args[1], args[2]);
     case KERNELCMD_DEBUG_MASKED:
         preempt_worst(&regs->r[1], &regs->r[2]);
         if (args[0] == 1) {

@@ -10,6 +10,7 @@
 #include <arch/memory.h>
 #include <kernel/dispatcher.h>
 #include <kernel/sched.h>
+#include <kernel/core.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,9 +21,36 @@ unsigned char host_phys_arena[HOST_PHYS_SIZE] __attribute__((aligned(1 << 20)));
 
 struct fake_counters fake;
 
+static struct kernel_shared fake_shared;
+
 void fake_reset(void)
 {
     memset(&fake, 0, sizeof(fake));
+    memset(&fake_shared, 0, sizeof(fake_shared));
+    fake.ncores = 4;
+}
+
+/* ---- cores (kernel/core.c, the GIC's doorbell interrupt) ---- */
+
+uint32_t core_id(void)
+{
+    return fake.core;
+}
+
+uint32_t core_count(void)
+{
+    return fake.ncores;
+}
+
+struct kernel_shared *kernel_shared(void)
+{
+    return &fake_shared;
+}
+
+void arch_send_ipi(uint32_t core)
+{
+    fake.ipis_sent++;
+    fake.ipi_last_core = core;
 }
 
 void arch_pte_sync(void *pte, size_t bytes)
@@ -81,6 +109,13 @@ void sched_block(struct dcb *dcb, enum dcb_state why)
 void sched_run_next(void)
 {
     longjmp(fake_run_next_jmp, 1);
+}
+
+void sched_wake(struct dcb *dcb)
+{
+    if (dcb->state == DCB_WAITING) {
+        sched_unblock(dcb, SYS_ERR_OK);
+    }
 }
 
 void sched_unblock(struct dcb *dcb, errval_t result)

@@ -36,6 +36,10 @@ struct fake_counters {
     errval_t deliver_result;                     /* what lmp_deliver answers */
     uint32_t ring_used;                          /* what lmp_ring_used answers */
     bool ring_fills;                             /* each delivery takes a slot */
+    /* cores, as kernel/doorbell.c and kernel/object/ipi.c see them */
+    uint32_t core, ncores;                       /* core_id(), core_count() (4) */
+    unsigned ipis_sent;                          /* arch_send_ipi calls */
+    uint32_t ipi_last_core;
 };
 
 extern struct fake_counters fake;

@@ -34,8 +34,11 @@ void timer_set_timeslice(uint32_t ticks);
 void timer_set_deadline(uint64_t when);
 uint64_t timer_now(void);              /* virtual counter */
 uint32_t timer_frequency(void);        /* CNTFRQ */
-/* Acknowledge pending interrupts; returns true if it was the timer. */
+/* Acknowledge pending interrupts (a doorbell interrupt runs
+ * doorbell_handle_pending); returns true if the timer was among them. */
 bool arch_irq_handle(void);
+/* Interrupt core `core`: its doorbell interrupt (kernel/doorbell.c). */
+void arch_send_ipi(uint32_t core);
 /* Wait, with interrupts masked, until an interrupt is pending. */
 void arch_wait_for_interrupt(void);
 

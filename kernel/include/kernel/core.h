@@ -12,7 +12,7 @@
  *
  * The one thing the CPU drivers share is struct kernel_shared, explicit
  * shared memory core 0 allocates at boot (kernel/core.c): the console's
- * line lock and nothing else yet.
+ * line lock and the doorbells' pending bits.
  */
 #ifndef KERNEL_CORE_H
 #define KERNEL_CORE_H
@@ -20,6 +20,7 @@
 #include <autarky/types.h>
 #include <autarky/bootinfo.h>
 #include <kernel/arch.h>
+#include <kernel/doorbell.h>
 
 struct cte;
 
@@ -47,6 +48,10 @@ struct core_boot_params {
 struct kernel_shared {
     volatile uint32_t console_lock;     /* a line of console output (printk.c) */
     volatile uint32_t cores_up;         /* bit per core that has booted */
+    /* Doorbells rung for each core, a bit per doorbell (doorbell.c):
+     * set by any core with an atomic OR, taken by its owner with an
+     * atomic exchange. */
+    volatile uint32_t doorbells[MAX_CORES][DOORBELL_WORDS];
 };
 
 /* This core's copy, written by core 0 before it started this core. */
