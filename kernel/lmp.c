@@ -62,7 +62,7 @@ static void ring_write(struct dcb *dcb, struct lmp_recv_area *lmp, uint32_t badg
 }
 
 /* The receiver of endpoint cap `ep`, if it can take messages now. */
-static errval_t lmp_receiver(struct cte *ep, struct dcb **ret)
+static inline __attribute__((always_inline)) errval_t lmp_receiver(struct cte *ep, struct dcb **ret)
 {
     struct dcb *dcb = endpoint_of_cap(&ep->cap)->dcb;
 
@@ -144,8 +144,9 @@ static bool ring_has_room(struct dcb *dcb, const struct lmp_recv_area *lmp,
     return dcb->sendq_head == NULL && ring_count_badge(lmp, badge) < LMP_SENDER_SHARE;
 }
 
-errval_t lmp_deliver(struct cte *root, const struct lmp_send_args *a, bool queued,
-                     struct dcb **receiver)
+/* lmp_deliver's body, inlined into sys_lmp_send: the RPC fast path. */
+static inline __attribute__((always_inline)) errval_t
+deliver(struct cte *root, const struct lmp_send_args *a, bool queued, struct dcb **receiver)
 {
     uint32_t nwords = a->flags & LMP_SEND_NWORDS_MASK;
     struct cte *ep, *cap = NULL, *dest = NULL;
@@ -196,6 +197,12 @@ errval_t lmp_deliver(struct cte *root, const struct lmp_send_args *a, bool queue
     return SYS_ERR_OK;
 }
 
+errval_t lmp_deliver(struct cte *root, const struct lmp_send_args *a, bool queued,
+                     struct dcb **receiver)
+{
+    return deliver(root, a, queued, receiver);
+}
+
 /*
  * SYS_LMP_SEND. A QUEUE send that finds no room waits in the receiver's
  * line (never in its own: nobody would make room). A YIELD send that got
@@ -203,18 +210,17 @@ errval_t lmp_deliver(struct cte *root, const struct lmp_send_args *a, bool queue
  */
 errval_t sys_lmp_send(struct cte *root, struct arch_registers *regs)
 {
-    struct lmp_send_args a = { .ep = regs->r[1], .cap = regs->r[2], .flags = regs->r[3] };
+    /* the message is r1..r11 as they are: no copy on the fast path */
+    const struct lmp_send_args *a = (const struct lmp_send_args *)&regs->r[1];
     struct dcb *dcb, *self = dcb_current();
     errval_t err;
 
-    for (uint32_t i = 0; i < LMP_MSG_WORDS; i++) {
-        a.words[i] = regs->r[4 + i];
+    err = deliver(root, a, false, &dcb);
+    if (err_no(err) == SYS_ERR_LMP_BUF_FULL && (a->flags & LMP_SEND_QUEUE) && dcb != self
+        && dcb->sendq_len < LMP_LINE_MAX) {
+        lmp_sendq_wait(self, dcb, a, regs);
     }
-    err = lmp_deliver(root, &a, false, &dcb);
-    if (err_no(err) == SYS_ERR_LMP_BUF_FULL && (a.flags & LMP_SEND_QUEUE) && dcb != self) {
-        lmp_sendq_wait(self, dcb, &a, regs);
-    }
-    if (err_is_ok(err) && (a.flags & LMP_SEND_YIELD) && dcb != self
+    if (err_is_ok(err) && (a->flags & LMP_SEND_YIELD) && dcb != self
         && dcb->state == DCB_RUNNABLE) {
         regs->r[0] = SYS_ERR_OK;
         sched_save_current_in_syscall(regs);

@@ -21,7 +21,9 @@
  * as it is then, and the sender's call returns what that says. Every
  * operation here is O(1) per sender moved, and a drain moves at most one
  * ring's worth of senders, so the time a receiver's call spends here is
- * bounded (rule 9).
+ * bounded (rule 9). A line holds at most LMP_LINE_MAX senders (a sender
+ * finding it full gets SYS_ERR_LMP_BUF_FULL at once), so telling a whole
+ * line that its receiver died is bounded too.
  *
  * Invariant: dcb->state == DCB_SENDING <=> dcb is in exactly one line,
  * that of dcb->sendq_receiver. Lock order: none (one core, no preemption).
@@ -41,6 +43,7 @@ static void line_append(struct dcb *receiver, struct dcb *sender)
         receiver->sendq_head = sender;
     }
     receiver->sendq_tail = sender;
+    receiver->sendq_len++;
 }
 
 static void line_remove(struct dcb *sender)
@@ -57,6 +60,7 @@ static void line_remove(struct dcb *sender)
     } else {
         receiver->sendq_tail = sender->sendq_prev;
     }
+    receiver->sendq_len--;
     sender->sendq_next = sender->sendq_prev = sender->sendq_receiver = NULL;
 }
 

@@ -20,25 +20,24 @@
  */
 #include <kernel/dispatcher.h>
 #include <kernel/sched.h>
+#include <kernel/core.h>
 #include <kernel/arch.h>
 #include <kernel/printk.h>
 #include <kernel/preempt.h>
 #include <arch/memory.h>
 
 static struct dcb *run_queue;      /* any runnable DCB, the "next" pointer walks on */
-static struct dcb *current;        /* DCB whose state is in the trap frame, or NULL */
+struct dcb *sched_current;         /* DCB whose state is in the trap frame, or NULL */
 static uint32_t timeslice_ticks;   /* counter ticks per time slice */
 static uint64_t slice_end;         /* counter value at which the running slice ends */
 
-struct dcb *dcb_current(void)
-{
-    return current;
-}
-
 void sched_forget_current(struct dcb *dcb)
 {
-    if (current == dcb) {
-        current = NULL;
+    if (sched_current == dcb) {
+        /* it leaves the CPU without sched_save_current (it stopped itself,
+         * blocked or died): keep the register it may write all the same */
+        dcb->user_rw_tls = arch_get_user_rw_tls();
+        sched_current = NULL;
     }
 }
 
@@ -119,19 +118,19 @@ static void dispatch(struct dcb *dcb, bool donated)
 {
     struct dispatcher_shared *disp = dcb_shared(dcb);
 
-    if (current != dcb) {
+    if (sched_current != dcb) {
         /* a register the domain writes: saved with its other registers
          * (sched_save_current), loaded with them */
         arch_set_user_rw_tls(dcb->user_rw_tls);
     }
-    current = dcb;
+    sched_current = dcb;
     disp->timeslices++;
     arch_set_user_vspace(dcb->ctes[DCB_CTE_VSPACE].cap.base);
     arch_set_user_tls(dcb->user_tls);
     if (!donated) {
         slice_end = timer_now() + timeslice_ticks;
-    }
-    timer_set_deadline(slice_end);
+        timer_set_deadline(slice_end);
+    }                               /* donated: the timer is set for slice_end already */
     if (disp->disabled) {
         dcb->resume_enabled = 0;
         preempt_leaving();
@@ -155,14 +154,15 @@ static void dispatch(struct dcb *dcb, bool donated)
  * WFI wakes on a pending interrupt although the CPSR masks it; we
  * acknowledge it and look again. Today no interrupt wakes a domain (the
  * only one enabled is the preemption timer), so a system in which every
- * domain waits idles for good, visibly ("autarky: idle" on the console).
+ * domain waits idles for good, visibly ("autarky: core N: idle" on the
+ * console; another core's init idles like that until it has work).
  * The kernel never decides to power off on its own: only init, through
  * the Kernel capability, does that (docs/safety.md, rule 6).
  */
 static void sched_idle(void)
 {
-    current = NULL;
-    printk("autarky: idle: no domain is runnable\n");
+    sched_current = NULL;
+    printk("autarky: core %u: idle: no domain is runnable\n", (unsigned)core_id());
     while (run_queue == NULL) {
         preempt_leaving();
         arch_wait_for_interrupt();
@@ -196,8 +196,8 @@ void sched_run_next(void)
             sched_idle();
         }
         next = run_queue;
-        if (current != NULL && current->state == DCB_RUNNABLE) {
-            next = current->rq_next;
+        if (sched_current != NULL && sched_current->state == DCB_RUNNABLE) {
+            next = sched_current->rq_next;
         }
         run_queue = next;
         dispatch(next, false);
@@ -255,7 +255,7 @@ void sched_switch_to(struct dcb *dcb)
 /* Resume the current domain after a trap that did not reschedule. */
 void sched_resume_current(struct arch_registers *regs)
 {
-    if (current == NULL || current->state != DCB_RUNNABLE) {
+    if (sched_current == NULL || sched_current->state != DCB_RUNNABLE) {
         sched_run_next();
     }
     preempt_leaving();
@@ -270,11 +270,11 @@ void sched_save_current(const struct arch_registers *regs)
 {
     struct dispatcher_shared *disp;
 
-    if (current == NULL || current->state != DCB_RUNNABLE) {
+    if (sched_current == NULL || sched_current->state != DCB_RUNNABLE) {
         return;
     }
-    current->user_rw_tls = arch_get_user_rw_tls();
-    disp = dcb_shared(current);
+    sched_current->user_rw_tls = arch_get_user_rw_tls();
+    disp = dcb_shared(sched_current);
     if (dispatcher_is_disabled(disp, regs->pc)) {
         arch_regs_copy(&disp->disabled_area, regs);
         if (regs->pc >= disp->crit_pc_low && regs->pc < disp->crit_pc_high) {
@@ -300,9 +300,9 @@ void sched_save_current(const struct arch_registers *regs)
 void sched_save_current_in_syscall(const struct arch_registers *regs)
 {
     sched_save_current(regs);
-    if (current != NULL && current->state == DCB_RUNNABLE
-        && !dcb_shared(current)->disabled) {
-        current->resume_enabled = 1;
+    if (sched_current != NULL && sched_current->state == DCB_RUNNABLE
+        && !dcb_shared(sched_current)->disabled) {
+        sched_current->resume_enabled = 1;
     }
 }
 

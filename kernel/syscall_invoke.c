@@ -139,7 +139,7 @@ errval_t sys_invoke(struct cte *root, struct arch_registers *regs)
     case ObjType_Dispatcher:
         return dispatcher_invoke(root, cap, cmd, a, regs);
     case ObjType_Kernel:
-        return kernelcap_invoke(cap, cmd, a, regs);
+        return kernelcap_invoke(root, cap, cmd, a, regs);
     case ObjType_Endpoint:
         return endpoint_invoke(root, cap, cmd, a);
     default:

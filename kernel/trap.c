@@ -24,7 +24,7 @@ void trap_syscall(struct arch_registers *regs)
     struct dcb *dcb = dcb_current();
     errval_t err;
 
-    preempt_entered(PREEMPT_WHAT_SYSCALL(regs->r[0], regs->r[0] == SYS_INVOKE ? regs->r[2] : 0));
+    preempt_entered(PREEMPT_WHAT_SYSCALL(regs->r[0], regs->r[2]));
     if (dcb->sendq_head != NULL) {
         lmp_sendq_drain(dcb);       /* it may have emptied its ring: let the line in */
     }

@@ -99,6 +99,12 @@ errval_t kernel_capcount(capaddr_t kernel_cap, uint32_t *count)
     return r.err;
 }
 
+errval_t kernel_start_core(capaddr_t kernel_cap, uint32_t core, capaddr_t ram,
+                           capaddr_t channel)
+{
+    return invoke(kernel_cap, KERNELCMD_START_CORE, core, ram, channel, 0, 0);
+}
+
 errval_t kernel_debug_masked(capaddr_t kernel_cap, bool reset, uint32_t *ticks,
                              uint32_t *what)
 {
@@ -113,7 +119,7 @@ errval_t kernel_debug_masked(capaddr_t kernel_cap, bool reset, uint32_t *ticks,
 
 errval_t kernel_debug_stack_overflow(capaddr_t kernel_cap)
 {
-    return invoke(kernel_cap, KERNELCMD_DEBUG_STACK_OVERFLOW, 0, 0, 0, 0, 0);
+    return invoke(kernel_cap, KERNELCMD_DEBUG_STACK_OVERFLOW, 1u << 20, 0, 0, 0, 0);
 }
 
 errval_t ep_bind(capaddr_t ep, capaddr_t disp)

@@ -50,13 +50,14 @@ def batches(seeds, rounds):
         yield group
 
 
-def run_batch(image, seeds, rounds, log):
-    """One boot; returns {seed: (verdict, calls, findings)}, boot status."""
+def run_batch(image, seeds, rounds, log, smp):
+    """One boot on `smp` cores; returns {seed: (verdict, calls, findings)},
+    boot status."""
     cmds = '; '.join('fuzzer %d %d' % (s, rounds) for s in seeds)
     timeout = 60 + 60 * rounds * len(seeds)
     console = io.StringIO()
     with contextlib.redirect_stdout(console):
-        status, _ = boot.run(image, cmds, timeout, ALLOWED_KILLS, False, log)
+        status, _ = boot.run(image, cmds, timeout, ALLOWED_KILLS, False, log, smp=smp)
     text = console.getvalue()
     results = {}
     calls = {int(m.group(1)): int(m.group(3)) for m in RE_CALLS.finditer(text)}
@@ -77,6 +78,8 @@ def main():
     ap.add_argument('--rounds', type=int, default=1)
     ap.add_argument('--first', type=int, default=1, help='number of the first seed')
     ap.add_argument('--log', default='build/fuzz.log')
+    ap.add_argument('--smp', type=int, default=boot.DEFAULT_SMP, choices=range(1, 9),
+                    help='cores of the machine (the fuzzer runs on core 0)')
     args = ap.parse_args()
 
     seeds = [seed_of(n) for n in range(args.first, args.first + args.seeds)]
@@ -87,7 +90,7 @@ def main():
     total_calls, failed = 0, []
     with open(args.log, 'w') as log:
         for group in batches(seeds, args.rounds):
-            results, status = run_batch(args.image, group, args.rounds, log)
+            results, status = run_batch(args.image, group, args.rounds, log, args.smp)
             calls, before = 0, len(failed)
             for s in group:
                 verdict, n, findings = results.get(s, ('no verdict (the boot ended first)',

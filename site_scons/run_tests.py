@@ -117,13 +117,34 @@ FAULT_PERM_EXPECT = [
 # (name, boot command list for init, domains allowed to be killed, timeout s
 #  [, options]) -- options: a dict with 'input' (typed into the console, a
 # line per prompt) and 'expect' ((NAME, regex) cases judged on the
-# console), both passed to boot.run (see boot.py), and 'status': the exit
-# status boot.py must report (default 0; 2 = a kernel panic the test wants),
-# and 'icount': run QEMU with -icount shift=0 (exact, repeatable timing).
+# console), both passed to boot.run (see boot.py); 'status': the exit
+# status boot.py must report (default 0; 2 = a kernel panic the test wants);
+# 'icount': run QEMU with -icount shift=0 (exact, repeatable timing);
+# 'smp': cores of the machine whatever SMP= says (the MP_ suites need 2+); and
+# 'image': 'test' to boot the test image (--test-image: every domain plus
+# the large test programs of test/domains, which the normal image does not
+# carry).
 # Each boot's init checks after every command that the memory server got
 # all of the program's RAM back (see domains/init/commands.h).
+# Every core comes up and says so, before init runs its first command
+# (domains/init/cores.c, docs/multikernel.md).
+MP_EXPECT = [
+    ('MP_EVERY_CORE_UP',
+     r'^init: core 1 up, \d+ MiB free\n(?:.*\n)*?^init: core 2 up, \d+ MiB free\n'
+     r'(?:.*\n)*?^init: core 3 up, \d+ MiB free\n(?:.*\n)*?^init: 4 cores up, '
+     r'\d+ MiB free on core 0\n(?:.*\n)*?^hello: \[hello\]'),
+    ('MP_EVERY_CPU_DRIVER_UP',
+     r'(?:^autarky: core [123] up: CPU driver at 0x[0-9a-f]{8}, \d+ MiB of RAM\n(?:.*\n)*?){3}'),
+]
+
 BOOT_TESTS = [
     ('init-kernel-checks', 'kernel-tests', {'expect-kill'}, 180),
+    # starting another core, and what its memory becomes (test/kernel/test_core.c)
+    ('mp-kernel', 'kernel-cores', set(), 60, {'smp': 4}),
+    ('mp', 'hello', set(), 60, {'smp': 4, 'expect': MP_EXPECT}),
+    # no kernel entry keeps interrupts masked past 100 us, for the largest
+    # things a domain can ask (docs/safety.md rule 9), timed exactly
+    ('bounds', 'kernel-bounds', {'expect-kill'}, 300, {'icount': True}),
     ('spawn', 'argtest one "two words" three; hello; expect-status 3 hello --exit 3; '
               'repeat 200 hello', set(), 300),
     ('rpc', 'rpctest', set(), 180),
@@ -152,7 +173,7 @@ BOOT_TESTS = [
     ('idle', 'busy stop', set(), 8,
      {'status': 124,
       'expect': [('SCHED_IDLE_NOT_POWER_OFF',
-                  r'\A(?![\s\S]*power off)[\s\S]*^autarky: idle: no domain is runnable$')]}),
+                  r'\A(?![\s\S]*power off)[\s\S]*^autarky: core 0: idle: no domain is runnable$')]}),
     # random system calls, invocations and RPCs, and sequences judged by
     # oracles (domains/fuzzer): four short fixed seeds; long campaigns are
     # `scons fuzz SEEDS=N ROUNDS=M` (site_scons/fuzz.py). PROC_FUZZ_LIFE's
@@ -165,6 +186,10 @@ BOOT_TESTS = [
       'expect': [('KERNEL_STACK_GUARD',
                   r'^kernel panic: kernel stack overflow at pc 0x[0-9a-f]{8} '
                   r'\(sp 0xffe00[0-9a-f]{3}, guard page 0xffe00000\)$')]}),
+    # large images (issue 13): the SPAWN_ cases of bigspawn, then init's own
+    # free-RAM check after each of the big programs and hello in turn
+    ('bigimages', 'bigspawn; bigconst; hello; bigdata; hello; bigbss; hello; bigconst',
+     set(), 300, {'image': 'test'}),
 ]
 
 RE_CUNIT_TESTS = re.compile(r'^\s*tests\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)', re.M)
@@ -186,14 +211,16 @@ def run_host_tests(binary):
     return passed, failed, ok
 
 
-def run_boot_test(image, name, cmds, allowed, timeout, options=None):
-    """One QEMU boot; returns (passed, failed, ok)."""
+def run_boot_test(images, smp, name, cmds, allowed, timeout, options=None):
+    """One QEMU boot on `smp` cores; returns (passed, failed, ok)."""
     print('=== QEMU boot test %s' % name, flush=True)
     options = options or {}
+    image = images[options.get('image', 'normal')]
     status, verdict = boot.run(image, cmds, timeout, allowed, options.get('icount', False),
                                None,
                                input_text=options.get('input'),
-                               expect=options.get('expect'))
+                               expect=options.get('expect'),
+                               smp=options.get('smp', smp))
     passed = sum(p for p, _ in verdict.summaries)
     failed = sum(f for _, f in verdict.summaries)
     if not verdict.summaries:
@@ -210,15 +237,20 @@ def run_boot_test(image, name, cmds, allowed, timeout, options=None):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--image', required=True)
+    ap.add_argument('--test-image', required=True,
+                    help='the image with the large test programs')
     ap.add_argument('--host-tests', required=True, nargs='+',
                     help='CUnit test binaries')
+    ap.add_argument('--smp', type=int, default=boot.DEFAULT_SMP, choices=range(1, 9),
+                    metavar='N', help='cores of every boot (1..8)')
     args = ap.parse_args()
 
     start = time.monotonic()
     results = [(binary.split('/')[-1],) + run_host_tests(binary)
                for binary in args.host_tests]
     for name, cmds, allowed, timeout, *options in BOOT_TESTS:
-        results.append((name,) + run_boot_test(args.image, name, cmds, allowed, timeout,
+        results.append((name,) + run_boot_test({'normal': args.image, 'test': args.test_image},
+                                               args.smp, name, cmds, allowed, timeout,
                                                *options))
 
     print('=== summary (%.0f s)' % (time.monotonic() - start))

@@ -5,10 +5,16 @@
 #include "cmdline.h"
 #include "procs.h"
 #include "mem_server.h"
+#include "rpc_server.h"
 #include <aos/debug.h>
+#include <autarky/bootinfo.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Room for a failure's reason: a whole error chain, and the command's
+ * words (a boot command line is at most BOOTINFO_CMDLINE_LEN). */
+#define COMMAND_WHY_MAX (ERR_CHAIN_MAX + BOOTINFO_CMDLINE_LEN)
 
 /* How a program ended, or is expected to end. */
 struct ending {
@@ -44,10 +50,14 @@ static bool run_program_expect(int argc, char *argv[], struct ending expect,
         snprintf(line + len, sizeof(line) - len, "%s%s", i ? " " : "", argv[i]);
     }
     err = proc_spawn(argc, (const char *const *)argv, line, &p);
+    if (err_is_ok(err)) {
+        p->held = true;             /* ours to reap (prune_ended leaves it) */
+    }
     if (err_is_fail(err)) {
-        char chain[120];
-        err_format_chain(err, chain, sizeof(chain));
-        snprintf(why, whylen, "cannot start '%s': %s", argv[0], chain);
+        int n = snprintf(why, whylen, "cannot start '%s': ", argv[0]);
+        if (n > 0 && (size_t)n < whylen) {
+            err_format_chain(err, why + n, whylen - (size_t)n);
+        }
         return false;
     }
     while (p->state == PROC_STATE_RUNNING) {
@@ -166,14 +176,38 @@ static char *end_of_command(char *cmd)
     return cmd;
 }
 
+/*
+ * The verdict line of one command; a failure's reason may be long (a whole
+ * error chain): it is wrapped between the chain's elements, never cut.
+ */
+static void print_verdict(const char *text, bool passed, const char *why)
+{
+    int col;
+
+    if (passed) {
+        printf("TEST CMD %s ... PASS\n", text);
+        return;
+    }
+    col = printf("TEST CMD %s ... FAIL: ", text);
+    err_print_wrapped(col > 0 ? (size_t)col : 0, why);
+}
+
 unsigned commands_run_line(const char *line, unsigned *passed)
 {
     unsigned failed = 0;
     char *copy = strdup(line), *next = copy;
+    char *why = malloc(COMMAND_WHY_MAX);
 
+    if (copy == NULL || why == NULL) {
+        printf("init: no memory to run the command line\n");
+        free(copy);
+        free(why);
+        return 1;
+    }
     while (next != NULL) {
-        char *cmd = next, *argv[COMMAND_MAX_ARGS + 1], why[200] = "";
-        char text[96];
+        char *cmd = next, *argv[COMMAND_MAX_ARGS + 1], *text;
+        size_t len;
+        bool ok;
         int argc;
 
         next = end_of_command(cmd);
@@ -182,23 +216,30 @@ unsigned commands_run_line(const char *line, unsigned *passed)
         } else {
             next = NULL;
         }
-        snprintf(text, sizeof(text), "%s", cmd + strspn(cmd, " \t"));
-        for (size_t len = strlen(text); len > 0 && (text[len - 1] == ' ' || text[len - 1] == '\t'); ) {
-            text[--len] = '\0';
+        cmd += strspn(cmd, " \t");
+        for (len = strlen(cmd); len > 0 && (cmd[len - 1] == ' ' || cmd[len - 1] == '\t'); ) {
+            cmd[--len] = '\0';
         }
+        text = strdup(cmd);             /* the command as typed, for its verdict */
         argc = cmdline_split(cmd, argv, COMMAND_MAX_ARGS);
-        if (argc == 0) {
+        if (argc == 0 || text == NULL) {
+            failed += text == NULL;
+            free(text);
             continue;
         }
-        if (argc > 0 && run_command(argc, argv, why, sizeof(why))) {
-            printf("TEST CMD %s ... PASS\n", text);
-            (*passed)++;
+        why[0] = '\0';
+        if (argc < 0) {
+            snprintf(why, COMMAND_WHY_MAX, "%s", err_getstring(INIT_ERR_BAD_COMMAND));
+            ok = false;
         } else {
-            printf("TEST CMD %s ... FAIL: %s\n", text,
-                   argc < 0 ? err_getstring(INIT_ERR_BAD_COMMAND) : why);
-            failed++;
+            ok = run_command(argc, argv, why, COMMAND_WHY_MAX);
         }
+        print_verdict(text, ok, why);
+        *passed += ok;
+        failed += !ok;
+        free(text);
     }
+    free(why);
     free(copy);
     return failed;
 }

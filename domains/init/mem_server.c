@@ -29,6 +29,25 @@ errval_t mem_server_alloc(capaddr_t *ret, gensize_t size, gensize_t alignment,
     return mm_alloc_aligned(public_mm, size, alignment, ret, &base, ret_size);
 }
 
+/*
+ * RAM for another core's CPU driver and init, given away for good (a
+ * naturally aligned block of `size`, a power of two): the cap returned is
+ * the memory's only one, in a slot the caller frees once the kernel has
+ * taken the cap (KERNELCMD_START_CORE empties it).
+ */
+errval_t mem_server_give_to_core(gensize_t size, capaddr_t *ret)
+{
+    capaddr_t copy;
+    lpaddr_t base;
+    gensize_t got;
+    errval_t err = mm_alloc_aligned(public_mm, size, size, &copy, &base, &got);
+
+    if (err_is_ok(err)) {
+        err = mm_give_away(public_mm, copy, base, got, ret);
+    }
+    return err;
+}
+
 /* mm_free needs the block's base and size: ask the kernel. */
 errval_t mem_server_free_block(capaddr_t ram)
 {
@@ -82,8 +101,9 @@ static errval_t build_pools(const struct bootinfo *bi)
         err = mm_init_instance(&private_mm, NULL, NULL);
     }
     if (err_is_ok(err)) {
-        err = mm_alloc_aligned(public_mm, MEM_SERVER_PRIVATE_POOL, MEM_SERVER_PRIVATE_POOL,
-                               &block, &private_base, &private_size);
+        gensize_t pool = bi->core_id == 0 ? MEM_SERVER_PRIVATE_POOL
+                                          : MEM_SERVER_PRIVATE_POOL_CORE;
+        err = mm_alloc_aligned(public_mm, pool, pool, &block, &private_base, &private_size);
     }
     if (err_is_ok(err)) {
         err = mm_add(&private_mm, block, private_base, private_size);

@@ -21,6 +21,8 @@
 #include <autarky/errors.h>
 
 #define MEM_SERVER_PRIVATE_POOL (32u << 20)
+/* The same on a core other than 0, which starts with less RAM (cores.h). */
+#define MEM_SERVER_PRIVATE_POOL_CORE (4u << 20)
 
 /* Build both managers from the boot info, make the private one init's RAM
  * source; also brings up init's slot allocator and paging. */
@@ -30,6 +32,7 @@ errval_t mem_server_alloc(capaddr_t *ret, gensize_t size, gensize_t alignment,
                           gensize_t *ret_size);
 /* Return a public block (revokes every copy and descendant first). */
 errval_t mem_server_free_block(capaddr_t ram);
+errval_t mem_server_give_to_core(gensize_t size, capaddr_t *ret);
 /* Free and total bytes of the public pool. */
 void mem_server_stats(gensize_t *free_bytes, gensize_t *total_bytes);
 gensize_t mem_server_free(void);

@@ -8,7 +8,6 @@
 #include "procs.h"
 #include "mem_server.h"
 #include "cmdline.h"
-#include "rpc_server.h"
 #include <aos/caps.h>
 #include <aos/slot_alloc.h>
 #include <aos/paging.h>
@@ -21,9 +20,15 @@
 #include <string.h>
 
 static capaddr_t server_ep;
+static const struct proc_hooks *hooks;
 static struct proc *procs;
 static uint32_t next_pid = 1;
 static const void *module_image[BOOTINFO_MAX_MODULES];
+
+void procs_set_hooks(const struct proc_hooks *h)
+{
+    hooks = h;
+}
 
 errval_t procs_init(void)
 {
@@ -168,13 +173,28 @@ struct proc *proc_find(domainid_t pid)
     return NULL;
 }
 
-/* Drop the oldest ended entries beyond PROC_MAX_ENDED. */
+/* Ended entries that may be dropped: not held by a boot command. */
+static uint32_t count_droppable(void)
+{
+    uint32_t n = 0;
+    for (struct proc *p = procs; p != NULL; p = p->next) {
+        n += p->state != PROC_STATE_RUNNING && !p->held;
+    }
+    return n;
+}
+
+/*
+ * Drop the oldest ended entries beyond PROC_MAX_ENDED. Never one a boot
+ * command holds: the command runner reads its end and reaps it itself (a
+ * command whose children outnumbered the limit was dropped here the
+ * moment it ended, and then read and freed again: init's heap broke).
+ */
 static void prune_ended(void)
 {
-    while (count_state(PROC_STATE_EXITED) + count_state(PROC_STATE_KILLED) > PROC_MAX_ENDED) {
+    while (count_droppable() > PROC_MAX_ENDED) {
         struct proc *oldest = NULL;
         for (struct proc *p = procs; p != NULL; p = p->next) {
-            if (p->state != PROC_STATE_RUNNING) {
+            if (p->state != PROC_STATE_RUNNING && !p->held) {
                 oldest = p;            /* newest first: the last one is the oldest */
             }
         }
@@ -191,13 +211,8 @@ void proc_end(struct proc *p, bool killed, int status)
     p->status = killed ? AOS_RPC_STATUS_KILLED : status;
     p->getchar_pending = false;
     spawn_cleanup(&p->si);          /* revokes: the domain stops at once */
-    rpc_string_rx_reset(&p->rx);
-    rpc_string_tx_reset(&p->tx);
-    for (uint32_t i = 0; i < p->nwaiters; i++) {
-        struct proc *w = proc_find(p->waiters[i]);
-        if (w != NULL && w->state == PROC_STATE_RUNNING) {
-            rpc_reply_wait(w, p);
-        }
+    if (hooks != NULL) {
+        hooks->ended(p);            /* the server: its state, p's waiters */
     }
     p->nwaiters = 0;
     prune_ended();
@@ -216,8 +231,9 @@ void proc_reap(struct proc *p)
     if (p->state == PROC_STATE_RUNNING) {
         spawn_cleanup(&p->si);
     }
-    rpc_string_rx_reset(&p->rx);
-    rpc_string_tx_reset(&p->tx);
+    if (hooks != NULL) {
+        hooks->forgotten(p);
+    }
     free(p->cmdline);
     free(p);
 }

@@ -1,6 +1,11 @@
 /*
- * init's table of the domains it started (procs.c) and the RPC server
- * that answers them (rpc_server.c).
+ * init's process manager (procs.c): the table of the domains it started,
+ * spawning them and taking them down. It owns struct proc; the fields the
+ * RPC server keeps per client (rx, tx, the sequence numbers, waiters) live
+ * in it too but only the server touches them, through the hooks it
+ * installs (procs_set_hooks): procs.c never calls the server, so the two
+ * do not call each other in a circle (rpc_server.c uses procs.h, not the
+ * other way round).
  *
  * A process is identified by its pid, which is also the badge on the
  * endpoint it uses to reach init: the kernel stamps every message with
@@ -15,7 +20,6 @@
 #include <aos/aos_rpc.h>
 #include <aos/vmmap.h>
 #include "cmdline.h"
-#include "rpc_server.h"
 
 #define PROC_MAX_LIVE    64      /* running domains the service accepts */
 #define PROC_MAX_ENDED   64      /* ended ones kept for wait (oldest dropped) */
@@ -41,8 +45,19 @@ struct proc {
     domainid_t waiters[PROC_MAX_WAITERS];   /* pids in PROC_WAIT on us */
     uint32_t nwaiters;
     uint32_t strings, numbers;   /* what it sent (tests, statistics) */
+    bool held;                   /* a boot command waits for it and reaps it itself:
+                                    never dropped by prune_ended */
     struct proc *next;
 };
+
+/* What the RPC server does when a process ends or is forgotten: reset its
+ * own state in the proc, answer the process's waiters (`ended`); free
+ * what it keeps there (`forgotten`, just before the proc is freed). */
+struct proc_hooks {
+    void (*ended)(struct proc *p);
+    void (*forgotten)(struct proc *p);
+};
+void procs_set_hooks(const struct proc_hooks *hooks);
 
 /* init's receiving endpoint; children get copies minted with their pid. */
 errval_t procs_init(void);

@@ -440,7 +440,7 @@ static void handle_vmblocks(struct proc *p, const struct lmp_msg *m)
     }
 }
 
-void rpc_reply_wait(struct proc *waiter, struct proc *ended)
+static void rpc_reply_wait(struct proc *waiter, struct proc *ended)
 {
     uint32_t w[2] = { (uint32_t)ended->status, ended->state == PROC_STATE_KILLED };
     reply_seq(waiter, waiter->wait_seq, RPC_OP_PROC_WAIT, SYS_ERR_OK, w, 2, CPTR_NULL);
@@ -602,4 +602,31 @@ bool rpc_server_step(bool block)
     }
     dispatch_message(p, &m);
     return true;
+}
+
+/* ---- what the server does when procs.c ends or forgets a process ---- */
+
+/* `p` ended: drop what was half received or going out, tell its waiters. */
+static void proc_ended(struct proc *p)
+{
+    rpc_string_rx_reset(&p->rx);
+    rpc_string_tx_reset(&p->tx);
+    for (uint32_t i = 0; i < p->nwaiters; i++) {
+        struct proc *w = proc_find(p->waiters[i]);
+        if (w != NULL && w->state == PROC_STATE_RUNNING) {
+            rpc_reply_wait(w, p);
+        }
+    }
+}
+
+static void proc_forgotten(struct proc *p)
+{
+    rpc_string_rx_reset(&p->rx);
+    rpc_string_tx_reset(&p->tx);
+}
+
+void rpc_server_init(void)
+{
+    static const struct proc_hooks hooks = { proc_ended, proc_forgotten };
+    procs_set_hooks(&hooks);
 }

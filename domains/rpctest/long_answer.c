@@ -276,6 +276,11 @@ static void after_stale_replies(void)
     for (int i = 0; i < 12; i++) {
         UEXPECT_OK(lmp_send(rpc()->ep, CPTR_NULL, LMP_FLAG_YIELD, w, 2));
     }
+    /* init may be preempted before its last replies (a directed yield
+     * hands over only the rest of our time slice): wait for all twelve */
+    for (int t = 0; t < 100 && get_dispatcher()->lmp.head - get_dispatcher()->lmp.tail < 12; t++) {
+        sys_yield();
+    }
     waiting = get_dispatcher()->lmp.head - get_dispatcher()->lmp.tail;
     errval_t err = aos_rpc_process_get_vmblocks(aos_rpc_get_process_channel(), self(), &b, &n,
                                                 &unlisted);

@@ -81,6 +81,11 @@ errval_t kernel_debug_masked(capaddr_t kernel_cap, bool reset, uint32_t *ticks,
                              uint32_t *what);
 /* Test of the kernel stack's guard page: the kernel panics. */
 errval_t kernel_debug_stack_overflow(capaddr_t kernel_cap);
+/* Start core `core` (core 0's Kernel cap): RAM cap `ram` is given to it
+ * for good (1 MiB aligned, >= 4 MiB, no other copy, nothing retyped from
+ * it), frame `channel` is shared with its init for good. */
+errval_t kernel_start_core(capaddr_t kernel_cap, uint32_t core, capaddr_t ram,
+                           capaddr_t channel);
 /* Live capability slots in the whole system (Kernel cap; leak checks). */
 errval_t kernel_capcount(capaddr_t kernel_cap, uint32_t *count);
 

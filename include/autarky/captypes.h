@@ -44,6 +44,9 @@ enum objtype {
                                     by its spawner, so a domain can delete what
                                     it was given but not its giver's copies */
 #define CAP_RIGHTS_ALL     0x1fu
+/* A RAM capability has at most this many copies (itself included): retype
+ * must find the end of its group of copies in bounded time. */
+#define RAM_MAX_COPIES     64u
 #define CAP_RIGHTS_GIVEN   (CAP_RIGHTS_ALL & ~CAP_RIGHT_REVOKE)
 
 /* CNodes: a slot (struct cte in the kernel) is 64 bytes. */

@@ -46,6 +46,7 @@ typedef uint64_t errval_t;
     X(SYS_ERR_RETYPE_OVERLAP,         "retype range overlaps existing descendants") \
     /* --- delete / revoke --- */ \
     X(SYS_ERR_REVOKE_NO_RIGHT,        "revoke needs the REVOKE right (a received or given capability has none)") \
+    X(SYS_ERR_REVOKE_GIVEN_AWAY,      "revoke met a descendant given to another core for good (it stays)") \
     X(SYS_ERR_REVOKE_DELETED_SELF,    "revoke deleted the revoked capability itself (it lived in a revoked CNode)") \
     /* --- mapping --- */ \
     X(SYS_ERR_VNODE_INDEX,            "entry index outside the page table") \
@@ -136,7 +137,7 @@ typedef uint64_t errval_t;
     X(LIB_ERR_SPAWN_MAP,              "spawn: mapping into the child failed") \
     X(LIB_ERR_SPAWN_CSPACE,           "spawn: building the child's cspace failed") \
     X(LIB_ERR_SPAWN_ELF,              "spawn: loading the ELF image failed") \
-    X(LIB_ERR_SPAWN_IMAGE_RANGE,      "spawn: image reaches into the child's own vspace range") \
+    X(LIB_ERR_SPAWN_IMAGE_RANGE,      "spawn: image too large: it must end by 0x2000_0000, 508 MiB from 0x0040_0000 (SPAWN_IMAGE_LIMIT)") \
     X(LIB_ERR_SPAWN_ARGS,             "spawn: no arguments, too many, or too long for the page") \
     X(LIB_ERR_SPAWN_DISPATCHER,       "spawn: building the child's dispatcher failed") \
     /* --- slab allocator (lib/slab.c, lib/slab_refill.c) --- */ \
@@ -190,6 +191,7 @@ typedef uint64_t errval_t;
     X(INIT_ERR_NO_SUCH_PID,           "no domain with that pid was ever started") \
     X(INIT_ERR_NOT_SPAWNABLE,         "that module is a system service and runs once (init)") \
     X(INIT_ERR_NO_SUCH_CORE,          "no such core (only core 0 until multicore)") \
+    X(INIT_ERR_CORE_NOT_UP,           "another core's init did not come up within 5 s of its start") \
     X(INIT_ERR_BAD_NAME,              "command line empty, too long, with a path or a NUL byte") \
     X(INIT_ERR_TOO_MANY_PROCS,        "too many domains running") \
     X(INIT_ERR_ALREADY_ENDED,         "that domain has already ended") \
@@ -219,6 +221,16 @@ typedef uint64_t errval_t;
     /* --- kernel safety rules (docs/safety.md) --- */ \
     X(SYS_ERR_VNODE_TABLE_SHARED,     "a page table can only be mapped through its only capability (map it before copying it)") \
     X(LIB_ERR_RPC_NO_ANSWER,          "a pull for an answer that is not going out (none with that op and sequence number)") \
+    X(SYS_ERR_TOO_MANY_COPIES,        "a RAM capability has at most RAM_MAX_COPIES (64) copies") \
+    X(SYS_ERR_RETYPE_RUN_TOO_LONG,    "retype below the high-water mark of a RAM capability with over 512 descendants: place it above, or revoke first") \
+    X(SYS_ERR_RETYPE_TOO_MANY,        "retype creates at most 256 objects per call") \
+    X(SYS_ERR_CORE_NOT_BOOT,          "only the boot core's kernel starts other cores") \
+    X(SYS_ERR_CORE_INVALID,           "no such core (0 is the boot core, the others are below the machine's count)") \
+    X(SYS_ERR_CORE_STARTED,           "that core is already running") \
+    X(SYS_ERR_CORE_RAM_SIZE,          "a new core's RAM must be 1 MiB aligned and at least 4 MiB") \
+    X(SYS_ERR_RAM_GIVEN_IN_USE,       "RAM given away for good must have no other copy and nothing retyped from it") \
+    X(SYS_ERR_RAM_GIVEN_FULL,         "this core's table of RAM given to other cores is full") \
+    X(SYS_ERR_CORE_START_FAILED,      "the firmware (PSCI CPU_ON) did not start the core") \
     X(SYS_ERR_RESTART,                "kernel-internal: the operation paused to let interrupts in and the call is made again (never returned to a domain)") \
     X(SYS_ERR_DISP_EXIT_EP_LOCKED,    "an installed exit endpoint is changed only through a Dispatcher capability with REVOKE (its creator's)")
 

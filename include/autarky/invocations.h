@@ -66,16 +66,30 @@ enum cap_cmd {
         /* a1 = exit status printed by the kernel; PSCI SYSTEM_OFF */
     KERNELCMD_DEBUG_CAPCOUNT,
         /* -> r1 = number of live capability slots in the whole system */
+    KERNELCMD_START_CORE,
+        /* core 0 only. a1 = core id, a2 = RAM cap (REVOKE, no other copy,
+           nothing retyped from it, 1 MiB aligned, >= 4 MiB): given away for
+           good, the memory becomes the core's (its first MiB its CPU
+           driver, the rest its init's RAM); a3 = a Frame (GRANT) its init
+           shares with ours for good: a revoke that reaches the kernel's
+           copy stops (docs/multikernel.md) */
     KERNELCMD_DEBUG_MASKED,
         /* -> r1 = the longest stretch the kernel ran with interrupts masked
            since the last reset (counter ticks), r2 = what it was doing
-           (kernel/include/kernel/preempt.h); a1 = 1: reset afterwards */
+           (kernel/include/kernel/preempt.h); a1 = 1: reset afterwards.
+           The goal for any stretch: KERNEL_MASKED_GOAL_TICKS. */
     KERNELCMD_LAST_NORMAL = KERNELCMD_DEBUG_MASKED,
     KERNELCMD_DEBUG_STACK_OVERFLOW = CAPCMD_TYPE_BASE + 0x100,
-        /* recurse in the kernel until the stack hits its guard page: the
+        /* a1 = levels: recurse in the kernel that deep (256 bytes a level:
+           far past the stack for 1 << 20) until it hits its guard page: the
            kernel panics with "kernel stack overflow" (the guard's test;
            numbered apart so no "next command" probe can hit it) */
 };
+
+/* No kernel entry may keep interrupts masked longer than this: 100 us of
+ * virtual time, 100,000 instructions under -icount shift=0 (rule 9 of
+ * docs/safety.md; the `bounds` suite checks it). */
+#define KERNEL_MASKED_GOAL_TICKS  6250u
 
 /* Pack/unpack RAMCMD_RETYPE's a1. */
 #define RETYPE_ARG_TYPE_COUNT(type, count) ((uint32_t)(type) | ((uint32_t)(count) << 16))

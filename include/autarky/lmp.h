@@ -43,6 +43,7 @@
 #define LMP_RING_SLOTS      16
 #define LMP_SENDER_SHARE    (LMP_RING_SLOTS / 4)  /* slots one badge may hold (kernel/lmp.c) */
 #define LMP_RECV_CAP_SLOTS  4
+#define LMP_LINE_MAX        1024  /* senders waiting in one receiver's line (kernel/lmp_sendq.c) */
 
 /* SYS_LMP_SEND r3 */
 #define LMP_SEND_NWORDS_MASK 0xfu

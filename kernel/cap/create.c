@@ -8,6 +8,7 @@
  */
 #include <kernel/mdb.h>
 #include <kernel/objtype.h>
+#include <kernel/ram.h>
 
 errval_t caps_create_boot(struct cte *dest, enum objtype type, lpaddr_t base,
                           gensize_t size, uint32_t rights)
@@ -29,6 +30,25 @@ errval_t caps_create_boot(struct cte *dest, enum objtype type, lpaddr_t base,
         return SYS_ERR_RETYPE_INVALID_OFFSET;
     }
     object_init(type, base, size);
+    cte_clear(dest);
+    dest->cap.type = type;
+    dest->cap.rights = rights & CAP_RIGHTS_ALL;
+    dest->cap.base = base;
+    dest->cap.size = size;
+    mdb_insert_after(NULL, dest);
+    return SYS_ERR_OK;
+}
+
+errval_t caps_create_existing(struct cte *dest, enum objtype type, lpaddr_t base,
+                              gensize_t size, uint32_t rights)
+{
+    if (!cte_is_empty(dest)) {
+        return SYS_ERR_SLOT_IN_USE;
+    }
+    if (type != ObjType_Frame || size == 0 || base % BASE_PAGE_SIZE != 0
+        || size % BASE_PAGE_SIZE != 0 || (uint64_t)base + size > (1ull << 32)) {
+        return SYS_ERR_RETYPE_INVALID_SIZE;
+    }
     cte_clear(dest);
     dest->cap.type = type;
     dest->cap.rights = rights & CAP_RIGHTS_ALL;
@@ -64,8 +84,14 @@ errval_t caps_copy(struct cte *dest, struct cte *src, uint32_t rights_mask,
     if (badge != 0 && (src->cap.type != ObjType_Endpoint || src->cap.badge != 0)) {
         return SYS_ERR_BADGE_INVALID;
     }
+    if (src->cap.type == ObjType_RAM && ram_count_copies(src, RAM_MAX_COPIES) >= RAM_MAX_COPIES) {
+        return SYS_ERR_TOO_MANY_COPIES;
+    }
     cte_clear(dest);
     dest->cap = src->cap;
+    if (src->cap.type == ObjType_RAM) {
+        dest->ram_watermark = src->ram_watermark;
+    }
     dest->cap.rights = src->cap.rights & rights_mask & CAP_RIGHTS_ALL;
     if (badge != 0) {
         dest->cap.badge = badge;

@@ -26,7 +26,11 @@
  *     another reaping (a revoke of the RAM) went through meanwhile, the
  *     names no longer match and the reaper starts again from the top;
  *   - when every slot is empty (and a Dispatcher has unbound its
- *     endpoints), the zombie's own slot is emptied.
+ *     endpoints), the zombie's own slot is emptied;
+ *   - an L1 page table with tables mapped through it is reaped the same
+ *     way, a batch of mappings a step (vnode_forget_some), each batch
+ *     flushed before the kernel can pause, so no translation survives
+ *     into user mode.
  *
  * After each step the reaper asks preempt_due(); if this kernel entry has
  * used its budget it returns SYS_ERR_RESTART, the domain makes the same
@@ -46,18 +50,31 @@
 #include <kernel/endpoint.h>
 #include <kernel/arch.h>
 #include <kernel/preempt.h>
+#include <kernel/ram.h>
 
 struct delete_run {
     struct cte *watch;      /* revoke: the revoked slot, NULL otherwise */
     bool watch_deleted;     /* the watched slot was emptied (or became a zombie) */
 };
 
-/* Does deleting `cte` destroy an object that holds slots of its own? */
+/*
+ * Does deleting `cte` destroy an object that holds many things of its own:
+ * a CNode or Dispatcher (slots), or an L1 page table with tables mapped
+ * through it (up to 2,048 mappings)?
+ */
 static bool needs_reaping(const struct cte *cte)
 {
-    return (objtype_is_cnode(cte->cap.type) || cte->cap.type == ObjType_Dispatcher)
-        && mdb_any_other_copy(cte) == NULL;
+    enum objtype t = cte->cap.type;
+
+    if (!objtype_is_cnode(t) && t != ObjType_Dispatcher
+        && !(t == ObjType_VNode_L1 && cte->mapped_head != 0)) {
+        return false;
+    }
+    return mdb_any_other_copy(cte) == NULL;
 }
+
+/* Empty slots skipped in one step: a 65,536-slot CNode is mostly empty. */
+#define REAP_EMPTY_PER_STEP 256
 
 /* The slots inside the object of zombie `z`. */
 static struct cte *zombie_slots(const struct cte *z, uint32_t *n)
@@ -77,13 +94,14 @@ static void note_watch(struct delete_run *run, struct cte *cte)
     }
 }
 
-/* What the last capability to an object that holds no slots leaves to do. */
-static void object_destroyed(const struct capability *cap)
+/* What the last capability to an object leaves to do, once it is gone
+ * (`type`: the object's type, a zombie's original one). */
+static void object_destroyed(enum objtype type, lpaddr_t base)
 {
-    if (cap->type == ObjType_Endpoint) {
-        endpoint_destroyed(cap);
-    } else if (cap->type == ObjType_VNode_L1) {
-        arch_user_vspace_destroyed(cap->base);  /* never walk it again */
+    if (type == ObjType_Endpoint) {
+        endpoint_destroyed(base);
+    } else if (type == ObjType_VNode_L1) {
+        arch_user_vspace_destroyed(base);       /* never walk it again */
     }
 }
 
@@ -91,7 +109,8 @@ static void object_destroyed(const struct capability *cap)
  * (a table's mappings are bounded by its size). */
 static void delete_simple(struct delete_run *run, struct cte *cte)
 {
-    struct capability cap;
+    enum objtype type;
+    lpaddr_t base;
     bool last;
 
     note_watch(run, cte);
@@ -99,12 +118,14 @@ static void delete_simple(struct delete_run *run, struct cte *cte)
         dispatcher_slot_deleted(cte);
     }
     vnode_cap_deleting(cte);
+    ram_cap_deleting(cte);
     last = mdb_any_other_copy(cte) == NULL;
-    cap = cte->cap;
+    type = cte->cap.type;
+    base = cte->cap.base;
     mdb_remove(cte);
     cte_clear(cte);
     if (last) {
-        object_destroyed(&cap);
+        object_destroyed(type, base);
     }
 }
 
@@ -138,13 +159,20 @@ static void make_zombie(struct delete_run *run, struct cte *cte)
  */
 static struct cte *reap_step(struct delete_run *run, struct cte *top, struct cte *z)
 {
-    uint32_t n;
-    struct cte *slots = zombie_slots(z, &n);
+    uint32_t n, skipped = 0;
+    struct cte *slots;
 
+    if (z->cap.flags == ObjType_VNode_L1) {
+        return vnode_forget_some(z) ? z : NULL;   /* a batch of its mappings */
+    }
+    slots = zombie_slots(z, &n);
     while (z->cap.badge < n) {
         struct cte *s = &slots[z->cap.badge];
         if (s == top || cte_is_empty(s)) {
             z->cap.badge++;
+            if (++skipped == REAP_EMPTY_PER_STEP) {
+                return z;               /* a step's worth of empty slots */
+            }
             continue;
         }
         if (s->cap.type != ObjType_Zombie && needs_reaping(s)) {
@@ -181,9 +209,12 @@ static errval_t reap(struct delete_run *run, struct cte *top)
         struct cte *next = reap_step(run, top, z);
         if (next == NULL) {
             struct cte *parent = cte_from_ref(z->delete_next);
+            enum objtype type = z->cap.flags;
+            lpaddr_t base = z->cap.base;
             note_watch(run, z);
             mdb_remove(z);
             cte_clear(z);
+            object_destroyed(type, base);
             if (z == top) {
                 return SYS_ERR_OK;
             }
@@ -242,7 +273,9 @@ static struct cte *revoke_next_victim(struct cte *cte)
  * what is left are still its neighbours). If a cascade empties `cte` itself
  * (it lived in a CNode the revoke destroyed), stop at once: its links are
  * gone, so the rest of its descendants cannot be found any more and are
- * left in place.
+ * left in place. A descendant given to another core (kernel/cap/given.c)
+ * stops it too, with SYS_ERR_REVOKE_GIVEN_AWAY: that memory never comes
+ * back; what the revoke deleted before it stays deleted.
  */
 errval_t caps_revoke(struct cte *cte)
 {
@@ -253,6 +286,9 @@ errval_t caps_revoke(struct cte *cte)
         return SYS_ERR_SLOT_EMPTY;
     }
     while ((victim = revoke_next_victim(cte)) != NULL) {
+        if (victim->owner == CTE_OWNER_GIVEN) {
+            return SYS_ERR_REVOKE_GIVEN_AWAY;   /* another core's memory now */
+        }
         errval_t err = delete_slot(&run, victim);
         if (run.watch_deleted) {
             return SYS_ERR_REVOKE_DELETED_SELF;

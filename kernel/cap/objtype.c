@@ -76,7 +76,7 @@ gensize_t objtype_alignment(enum objtype t, gensize_t size)
     }
 }
 
-void object_init(enum objtype t, lpaddr_t base, gensize_t size)
+bool objtype_needs_zero(enum objtype t)
 {
     switch (t) {
     case ObjType_Frame:
@@ -85,18 +85,28 @@ void object_init(enum objtype t, lpaddr_t base, gensize_t size)
     case ObjType_VNode_L1:
     case ObjType_VNode_L2:
     case ObjType_Endpoint:
-        memset(pa_to_kva(base), 0, size);
-        break;
-    case ObjType_Dispatcher: {
+    case ObjType_Dispatcher:
+        return true;
+    default:
+        return false;   /* RAM, DevFrame (device registers!), Kernel, IRQ */
+    }
+}
+
+void object_prepare_zeroed(enum objtype t, lpaddr_t base)
+{
+    if (t == ObjType_Dispatcher) {
         struct dcb *dcb = pa_to_kva(base);
-        memset(dcb, 0, size);
         for (int i = 0; i < DCB_NUM_CTES; i++) {
             dcb->ctes[i].owner = CTE_OWNER_DCB_FIRST + i;
         }
-        break;
     }
-    default:
-        break;   /* RAM, DevFrame (device registers!), Kernel, IRQ */
+}
+
+void object_init(enum objtype t, lpaddr_t base, gensize_t size)
+{
+    if (objtype_needs_zero(t)) {
+        memset(pa_to_kva(base), 0, size);
+        object_prepare_zeroed(t, base);
     }
 }
 

@@ -17,7 +17,7 @@
 #include <autarky/layout.h>
 #include <arch/memory.h>
 
-static uint32_t next_domain_id = 1;
+static uint32_t last_domain_id;     /* ids start at 1 (0 is the first domain) */
 
 static struct dcb *dcb_of_slot(struct cte *cte)
 {
@@ -119,7 +119,7 @@ static errval_t dispatcher_setup(struct cte *root, struct dcb *dcb,
     dcb->state = DCB_STOPPED;
     dcb->started = 0;
     if (dcb->domain_id == 0) {
-        dcb->domain_id = next_domain_id++;
+        dcb->domain_id = ++last_domain_id;
     }
     dcb_shared(dcb)->domain_id = dcb->domain_id;
     return SYS_ERR_OK;

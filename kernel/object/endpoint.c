@@ -80,9 +80,9 @@ errval_t endpoint_invoke(struct cte *root, struct cte *ep, uint32_t cmd,
     }
 }
 
-void endpoint_destroyed(const struct capability *cap)
+void endpoint_destroyed(lpaddr_t base)
 {
-    endpoint_unlink(endpoint_of_cap(cap));
+    endpoint_unlink(pa_to_kva(base));
 }
 
 /* ---- undelivered KILLED notices (see kernel/include/kernel/dispatcher.h) ----

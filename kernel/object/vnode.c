@@ -31,9 +31,13 @@ static pte_t *vnode_entries(const struct cte *table)
     return pa_to_kva(table->cap.base);
 }
 
+/* Entries of a table (also of a dying one: a zombie keeps its type in
+ * cap.flags). */
 static uint32_t vnode_num_entries(const struct cte *table)
 {
-    return table->cap.type == ObjType_VNode_L1 ? VNODE_L1_ENTRIES : VNODE_L2_ENTRIES;
+    enum objtype t = table->cap.type == ObjType_Zombie ? table->cap.flags : table->cap.type;
+
+    return t == ObjType_VNode_L1 ? VNODE_L1_ENTRIES : VNODE_L2_ENTRIES;
 }
 
 /* Put the mapped cap `m` at the front of `table`'s list of mappings. */
@@ -118,27 +122,46 @@ static void vnode_entries_changed(struct cte *table, uint32_t entry, uint32_t co
     }
 }
 
-/* Remove the mapping `m` made: clear its entries, unlink, forget it. */
-static void mapping_remove(struct cte *m)
+/* Clear the entries of the mapping `m` made, unlink and forget it; the
+ * caller makes the change visible (vnode_entries_changed). */
+static void mapping_forget(struct cte *m)
 {
-    struct cte *table = cte_from_ref(m->map_vnode);
-    pte_t *e = vnode_entries(table);
+    pte_t *e = vnode_entries(cte_from_ref(m->map_vnode));
 
     for (uint32_t i = 0; i < m->map_count; i++) {
         e[m->map_entry + i] = 0;
     }
-    vnode_entries_changed(table, m->map_entry, m->map_count);
     maplist_unlink(m);
     m->map_vnode = 0;
     m->map_entry = m->map_count = 0;
     m->map_offset = 0;
 }
 
-/* Write the entries of the frame mapping `m` with `flags`. */
+/* Remove the mapping `m` made: clear its entries, flush, forget it. */
+static void mapping_remove(struct cte *m)
+{
+    struct cte *table = cte_from_ref(m->map_vnode);
+    uint32_t entry = m->map_entry, count = m->map_count;
+
+    mapping_forget(m);
+    vnode_entries_changed(table, entry, count);
+}
+
+/*
+ * Write the entries of the frame mapping `m` with `flags`. A RAM frame
+ * mapped uncached is first cleaned from the data cache: the kernel zeroed
+ * it through its cached direct map, and an uncached reader must see those
+ * zeroes, not what a previous owner left in RAM (safety rule 2).
+ */
 static void frame_write_entries(struct cte *table, struct cte *m, uint32_t flags)
 {
     pte_t *e = vnode_entries(table);
     bool device = m->cap.type == ObjType_DevFrame;
+
+    if (!device && (flags & VREGION_FLAGS_NOCACHE)) {
+        arch_cache_clean_range(pa_to_kva(m->cap.base + m->map_offset * BASE_PAGE_SIZE),
+                               m->map_count * BASE_PAGE_SIZE);
+    }
 
     for (uint32_t i = 0; i < m->map_count; i++) {
         lpaddr_t pa = m->cap.base + (m->map_offset + i) * BASE_PAGE_SIZE;
@@ -302,18 +325,49 @@ errval_t vnode_modify(struct cte *vnode, struct cte *src, uint32_t flags)
     return SYS_ERR_OK;
 }
 
+/*
+ * A table's last capability goes: clear what was mapped through it (at
+ * most 2,048 L1 or 256 L2 mappings) and flush once, not per mapping.
+ */
+static void table_unmap_all(struct cte *table)
+{
+    struct cte *m;
+
+    while ((m = cte_from_ref(table->mapped_head)) != NULL) {
+        mapping_forget(m);
+    }
+    vnode_entries_changed(table, 0, vnode_num_entries(table));
+}
+
+/* Mappings forgotten per step of a dying L1 table (kernel/cap/delete.c). */
+#define FORGET_PER_STEP 128
+
+bool vnode_forget_some(struct cte *table)
+{
+    struct cte *m;
+    uint32_t n = 0;
+
+    while (n < FORGET_PER_STEP && (m = cte_from_ref(table->mapped_head)) != NULL) {
+        mapping_forget(m);
+        n++;
+    }
+    if (n > 0) {
+        vnode_entries_changed(table, 0, vnode_num_entries(table));
+    }
+    return n > 0;
+}
+
 void vnode_cap_deleting(struct cte *cte)
 {
     if (objtype_is_vnode(cte->cap.type) && cte->mapped_head != 0) {
         struct cte *heir = mdb_any_other_copy(cte);
         struct cte *m;
+        if (heir == NULL) {
+            table_unmap_all(cte);
+        }
         while ((m = cte_from_ref(cte->mapped_head)) != NULL) {
-            if (heir != NULL) {
-                maplist_unlink(m);
-                maplist_link(heir, m);   /* the table lives on: keep the entries */
-            } else {
-                mapping_remove(m);
-            }
+            maplist_unlink(m);
+            maplist_link(heir, m);       /* the table lives on: keep the entries */
         }
     }
     if (cte->map_vnode != 0) {

@@ -32,6 +32,12 @@ void arch_pte_sync(void *pte, size_t bytes)
     fake.pte_synced_bytes += bytes;
 }
 
+void arch_cache_clean_range(void *kva, size_t bytes)
+{
+    (void)kva;
+    fake.cache_cleaned_bytes += bytes;
+}
+
 void arch_tlb_flush_all(void)
 {
     fake.tlb_flush_all++;
@@ -135,9 +141,10 @@ errval_t dispatcher_invoke(struct cte *root, struct cte *disp, uint32_t cmd,
     return FAKE_DISPATCHER_RESULT;
 }
 
-errval_t kernelcap_invoke(struct cte *kcap, uint32_t cmd, const uint32_t args[5],
+errval_t kernelcap_invoke(struct cte *root, struct cte *kcap, uint32_t cmd, const uint32_t args[5],
                           struct arch_registers *regs)
 {
+    (void)root;
     fake.kernel_invokes++;
     fake.last_invoked = kcap;
     fake.last_cmd = cmd;

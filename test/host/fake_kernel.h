@@ -16,6 +16,7 @@ struct fake_counters {
     unsigned tlb_flush_all, tlb_flush_page;
     lvaddr_t tlb_last_page;
     unsigned vspace_destroyed;   /* arch_user_vspace_destroyed calls */
+    size_t cache_cleaned_bytes;  /* arch_cache_clean_range */
     lpaddr_t vspace_destroyed_pa;
     unsigned dcbs_destroyed;     /* dispatcher_destroying calls */
     unsigned preempt_every;      /* preempt_due() is true every N calls (0: never) */

@@ -75,9 +75,12 @@ static void test_map_devframe_and_nocache(void)
     CU_ASSERT_EQUAL(entries(L2)[0], pte_l2_user_page(FX_DEV_PA, VREGION_FLAGS_READ_WRITE,
                                                      true));
     CU_ASSERT_EQUAL(entries(L2)[0] & PTE_L2_MEM_MASK, PTE_L2_MEM_DEVICE);
+    CU_ASSERT_EQUAL(fake.cache_cleaned_bytes, 0u);          /* device memory: never */
     ASSERT_OK(vnode_map(L2, FRAME, 1, VREGION_FLAGS_READ_WRITE | VREGION_FLAGS_NOCACHE,
-                        0, 1));
+                        1, 2));
     CU_ASSERT_EQUAL(entries(L2)[1] & PTE_L2_MEM_MASK, PTE_L2_MEM_NORMAL_NC);
+    /* the two uncached pages were cleaned from the cache first */
+    CU_ASSERT_EQUAL(fake.cache_cleaned_bytes, 2u * 4096);
 }
 
 static void test_unmap_and_modify(void)

@@ -60,9 +60,18 @@ void gic_init(void)
         *gicd(GICD_ICENABLER + 4 * i) = 0xffffffffu;
         *gicd(GICD_ICPENDR + 4 * i) = 0xffffffffu;
     }
-    gic_enable_irq(GIC_IRQ_VTIMER);
     *gicd(GICD_CTLR) = 1;
+    gic_cpu_init();
+}
 
+/*
+ * This core's side (every core, core 0 from gic_init): its banked
+ * interrupts (the timer PPI is one per core), its CPU interface open to
+ * all priorities.
+ */
+void gic_cpu_init(void)
+{
+    gic_enable_irq(GIC_IRQ_VTIMER);
     *gicc(GICC_PMR) = GIC_PMR_ALL;
     *gicc(GICC_BPR) = 0;
     *gicc(GICC_CTLR) = 1;

@@ -49,6 +49,7 @@ struct dcb {
      * waiting for room in this DCB's ring; as a sender in DCB_SENDING, its
      * place in its receiver's FIFO and the message it waits to send. */
     struct dcb *sendq_head, *sendq_tail;
+    uint32_t sendq_len;              /* at most LMP_LINE_MAX */
     struct dcb *sendq_next, *sendq_prev, *sendq_receiver;
     struct lmp_send_args send;
 };
@@ -58,7 +59,13 @@ static inline struct dispatcher_shared *dcb_shared(struct dcb *dcb)
 {
     return pa_to_kva(dcb->ctes[DCB_CTE_DISPFRAME].cap.base);
 }
-struct dcb *dcb_current(void);
+/* The DCB whose user state is in the trap frame, or NULL (kernel/sched.c;
+ * read on every system call, hence inline). */
+extern struct dcb *sched_current;
+static inline struct dcb *dcb_current(void)
+{
+    return sched_current;
+}
 
 /* Scheduler (sched.c) */
 void sched_make_runnable(struct dcb *dcb);

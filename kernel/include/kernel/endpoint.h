@@ -30,7 +30,7 @@ errval_t endpoint_invoke(struct cte *root, struct cte *ep, uint32_t cmd,
                          const uint32_t args[5]);
 
 /* Object destruction hooks (kernel/cap/delete.c, last copy deleted). */
-void endpoint_destroyed(const struct capability *cap);
+void endpoint_destroyed(lpaddr_t base);
 /* A dying DCB's endpoints are unbound one per call (a domain may have
  * bound any number): false once none is left. */
 bool dispatcher_unbind_one_endpoint(struct dcb *dcb);

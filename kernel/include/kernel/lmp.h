@@ -10,13 +10,16 @@
 
 struct dcb;
 
-/* One message as SYS_LMP_SEND names it (r1..r11). */
+/* One message as SYS_LMP_SEND names it: r1..r11 of the caller, in the
+ * same order (struct arch_registers r[1..11]). */
 struct lmp_send_args {
     capaddr_t ep;                       /* r1: endpoint cptr */
     capaddr_t cap;                      /* r2: cap to send, CPTR_NULL for none */
     uint32_t flags;                     /* r3: LMP_SEND_* | nwords */
     uint32_t words[LMP_MSG_WORDS];      /* r4..r11 */
 };
+_Static_assert(sizeof(struct lmp_send_args) == 11 * sizeof(uint32_t),
+               "lmp_send_args mirrors r1..r11");
 
 /*
  * Check and deliver one message from the domain whose cspace root is

@@ -37,5 +37,10 @@ gensize_t objtype_alignment(enum objtype t, gensize_t size);
  * a Dispatcher's embedded slots with their DCB owner. RAM, DevFrame, Kernel
  * and IRQ are left alone. */
 void object_init(enum objtype t, lpaddr_t base, gensize_t size);
+/* The two halves of object_init, for retype, which zeroes a whole range
+ * in pausable steps: must objects of type `t` start zeroed? and what an
+ * object needs once its memory is zero (a Dispatcher's slot owners). */
+bool objtype_needs_zero(enum objtype t);
+void object_prepare_zeroed(enum objtype t, lpaddr_t base);
 
 #endif

@@ -20,4 +20,11 @@
  */
 void vnode_cap_deleting(struct cte *cte);
 
+/*
+ * A dying table (a zombie, kernel/cap/delete.c) gives up its mappings a
+ * batch at a time: clear up to a step's worth, make the change visible and
+ * flush. Returns false when none was left.
+ */
+bool vnode_forget_some(struct cte *table);
+
 #endif

@@ -39,6 +39,7 @@ CP15_WRITE(ats1cur,  0, c7, c8, 2)   /* stage 1, PL0 read: result in PAR */
 CP15_WRITE(iciallu,  0, c7, c5, 0)
 CP15_WRITE(bpiall,   0, c7, c5, 6)
 CP15_WRITE(dccmvau,  0, c7, c11, 1)  /* clean data cache line to PoU by MVA */
+CP15_WRITE(dccimvac, 0, c7, c14, 1)  /* clean and invalidate line to PoC by MVA */
 CP15_WRITE(tlbiall,  0, c8, c7, 0)
 CP15_WRITE(tlbimvaa, 0, c8, c7, 3)
 CP15_RW(vbar,    0, c12, c0, 0)

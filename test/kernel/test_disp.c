@@ -375,7 +375,7 @@ static void rw_thread_register_kept_across_wait(void)
  * Until then each child just yields (it runs disabled, so each dispatch
  * resumes it at its yield loop): mov r0, #SYS_YIELD; svc #0; b .-8
  */
-static void many_unrunnable_dispatchers(void)
+void many_unrunnable_dispatchers(void)
 {
     const uint32_t yield_loop[] = { 0xe3a00000u | SYS_YIELD, 0xef000000u, 0xeafffffcu };
     struct child c;

@@ -25,6 +25,7 @@ static struct {
     uint32_t baseline_capcount;    /* live caps with the scratch RAM in place */
     uint32_t boot_capcount;        /* live caps before testing_init */
     uint64_t boot_free_ram;        /* sum of the boot RAM regions' sizes */
+    gensize_t size;                /* of the scratch RAM (SCRATCH_RAM_SIZE by default) */
 } scratch;
 
 const char *errname(errval_t err)
@@ -83,9 +84,9 @@ gensize_t scratch_offset(gensize_t size, gensize_t align)
 {
     gensize_t off = ROUND_UP(scratch.next_offset, align);
 
-    if (off + size > SCRATCH_RAM_SIZE || off + size < off) {
+    if (off + size > scratch.size || off + size < off) {
         test_fail("out of scratch RAM (%lu bytes wanted)", (unsigned long)size);
-        return SCRATCH_RAM_SIZE;   /* retype will fail with INVALID_OFFSET */
+        return scratch.size;       /* retype will fail with INVALID_OFFSET */
     }
     scratch.next_offset = off + size;
     return off;
@@ -216,7 +217,7 @@ static void after_case(void)
                   (unsigned long)now, (unsigned long)scratch.baseline_capcount);
         return;
     }
-    err = ram_is_whole(SCRATCH_RAM, SCRATCH_RAM_SIZE, SCRATCH_FIRST_SLOT);
+    err = ram_is_whole(SCRATCH_RAM, scratch.size, SCRATCH_FIRST_SLOT);
     if (err_is_fail(err)) {
         test_fail("leak: scratch RAM not free after cleanup: %s", errname(err));
     }
@@ -232,6 +233,24 @@ void testing_run(const struct test_case *cases)
         after_case();
         report(c->id);
     }
+}
+
+void testing_keep_caps(uint32_t n)
+{
+    scratch.baseline_capcount += n;
+    scratch.boot_capcount += n;
+}
+
+const struct mem_region *spare_region(gensize_t size)
+{
+    const struct bootinfo *bi = get_bootinfo();
+
+    for (uint32_t i = 0; i < bi->n_regions; i++) {
+        if (bi->regions[i].size >= size && bi->regions[i].cap != scratch.region) {
+            return &bi->regions[i];
+        }
+    }
+    return NULL;
 }
 
 /* Sum of the sizes the kernel reports for the boot RAM regions. */
@@ -252,6 +271,11 @@ static bool fault_handler(const struct fault_info *fault, struct arch_registers 
 
 bool testing_init(void)
 {
+    return testing_init_size(SCRATCH_RAM_SIZE);
+}
+
+bool testing_init_size(gensize_t size)
+{
     const struct bootinfo *bi = get_bootinfo();
     const struct mem_region *best = NULL;
     errval_t err;
@@ -263,20 +287,21 @@ bool testing_init(void)
     scratch.boot_capcount = capcount();
     scratch.boot_free_ram = boot_ram_total(bi);
     for (uint32_t i = 0; i < bi->n_regions; i++) {
-        if (bi->regions[i].size > SCRATCH_RAM_SIZE
+        if (bi->regions[i].size > size
             && (best == NULL || bi->regions[i].size > best->size)) {
             best = &bi->regions[i];
         }
     }
     if (best == NULL) {
         printf("testing: no RAM region larger than %lu bytes\n",
-               (unsigned long)SCRATCH_RAM_SIZE);
+               (unsigned long)size);
         return false;
     }
     scratch.region = best->cap;
     scratch.region_size = best->size;
     scratch.base = best->base;
-    err = cap_retype(best->cap, ObjType_RAM, 0, SCRATCH_RAM_SIZE, 1,
+    scratch.size = size;
+    err = cap_retype(best->cap, ObjType_RAM, 0, size, 1,
                      SCRATCH_CNODE, SCRATCH_RAM_SLOT);
     if (err_is_fail(err)) {
         printf("testing: cannot retype the scratch RAM: %s\n", errname(err));

@@ -1,0 +1,127 @@
+/*
+ * This CPU driver's core, and starting the others (kernel/include/kernel/
+ * core.h, docs/multikernel.md).
+ *
+ * Every variable here is this core's own (the CPU driver's private
+ * section): core 0 sets them at boot, another core from the parameters
+ * core 0 wrote into its copy before starting it.
+ */
+#include <kernel/core.h>
+#include <kernel/mdb.h>
+#include <kernel/printk.h>
+#include <kernel/string.h>
+#include <kernel/startup.h>
+#include <kernel/syscall.h>
+#include <arch/memory.h>
+
+static uint32_t this_core, cores;
+static struct kernel_shared *shared;
+static bool started[MAX_CORES];                 /* core 0: cores it has started */
+
+/* Written by core 0 into a new core's copy of this variable (smp.c). */
+struct core_boot_params core_boot_params;
+
+uint32_t core_id(void)
+{
+    return this_core;
+}
+
+uint32_t core_count(void)
+{
+    return cores;
+}
+
+struct kernel_shared *kernel_shared(void)
+{
+    return shared;
+}
+
+const struct core_boot_params *core_params(void)
+{
+    return this_core == 0 ? NULL : &core_boot_params;
+}
+
+void core_init_boot(uint32_t ncores, struct kernel_shared *s)
+{
+    this_core = 0;
+    cores = ncores > MAX_CORES ? MAX_CORES : ncores;
+    shared = s;
+    started[0] = true;
+    __atomic_fetch_or(&shared->cores_up, 1u, __ATOMIC_SEQ_CST);
+}
+
+void core_init_secondary(const struct core_boot_params *p)
+{
+    this_core = p->core_id;
+    cores = p->ncores;
+    shared = pa_to_kva(p->shared_pa);
+    __atomic_fetch_or(&shared->cores_up, 1u << this_core, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * The memory a new core gets: RAM its holder can give away for good
+ * (caps_give_away checks that), 1 MiB aligned (its first MiB becomes the
+ * CPU driver's section) and at least CORE_MIN_RAM.
+ */
+#define CORE_MIN_RAM (4u << 20)
+
+static errval_t core_check_ram(const struct cte *ram)
+{
+    if (ram->cap.type != ObjType_RAM) {
+        return SYS_ERR_WRONG_CAP_TYPE;
+    }
+    if (ram->cap.base % SECTION_SIZE != 0 || ram->cap.size < CORE_MIN_RAM) {
+        return SYS_ERR_CORE_RAM_SIZE;
+    }
+    return SYS_ERR_OK;
+}
+
+errval_t core_start(uint32_t id, struct cte *ram, struct cte *channel)
+{
+    struct core_boot_params p;
+    errval_t err;
+
+    if (this_core != 0) {
+        return SYS_ERR_CORE_NOT_BOOT;
+    }
+    if (id == 0 || id >= cores) {
+        return SYS_ERR_CORE_INVALID;
+    }
+    if (started[id]) {
+        return SYS_ERR_CORE_STARTED;
+    }
+    err = core_check_ram(ram);
+    if (err_is_ok(err)) {
+        err = caps_give_away_check(ram);
+    }
+    if (err_is_fail(err)) {
+        return err;
+    }
+    if (channel->cap.type != ObjType_Frame) {
+        return SYS_ERR_WRONG_CAP_TYPE;
+    }
+    if (!(channel->cap.rights & CAP_RIGHT_GRANT)) {
+        return SYS_ERR_NO_RIGHTS;
+    }
+    if (caps_given_free() < 2) {
+        return SYS_ERR_RAM_GIVEN_FULL;
+    }
+    memset(&p, 0, sizeof(p));
+    p.core_id = id;
+    p.ncores = cores;
+    p.image_pa = ram->cap.base;
+    p.ram_base = ram->cap.base + SECTION_SIZE;
+    p.ram_size = ram->cap.size - SECTION_SIZE;
+    p.shared_pa = kva_to_pa(shared);
+    p.channel_pa = channel->cap.base;
+    p.channel_size = channel->cap.size;
+    syscall_ram_range(&p.machine_ram_base, &p.machine_ram_end);
+    p.n_modules = startup_module_frames(p.module_pa, BOOTINFO_MAX_MODULES);
+    err = arch_start_core(&p);
+    if (err_is_fail(err)) {
+        return err;
+    }
+    started[id] = true;
+    caps_give_away(ram);                /* checked above: the new core's now */
+    return caps_share_for_good(channel);
+}

@@ -1,0 +1,72 @@
+/*
+ * The multikernel (docs/multikernel.md): one CPU driver per core.
+ *
+ * Every core runs its own copy of this kernel: text, rodata and bss in one
+ * private 1 MiB section that each core maps at the same virtual address
+ * (kernel.ld), so every kernel variable is per core without being written
+ * as such, and nothing a CPU driver keeps is visible to another. Core 0
+ * boots from QEMU; it starts another core when its init asks
+ * (KERNELCMD_START_CORE), in memory init gives it for good: the first
+ * 1 MiB of that memory becomes the new core's CPU driver, the rest its
+ * first domain's RAM.
+ *
+ * The one thing the CPU drivers share is struct kernel_shared, explicit
+ * shared memory core 0 allocates at boot (kernel/core.c): the console's
+ * line lock and nothing else yet.
+ */
+#ifndef KERNEL_CORE_H
+#define KERNEL_CORE_H
+
+#include <autarky/types.h>
+#include <autarky/bootinfo.h>
+#include <kernel/arch.h>
+
+struct cte;
+
+#define MAX_CORES 8
+
+/* What core 0 tells a core it starts, written into the new core's copy of
+ * the CPU driver before the core runs (kernel/arch/<arch>/smp.c). */
+struct core_boot_params {
+    uint32_t core_id;
+    uint32_t ncores;                    /* cores in the machine */
+    lpaddr_t image_pa;                  /* this CPU driver's private section */
+    lpaddr_t ram_base;                  /* RAM for the first domain: */
+    gensize_t ram_size;                 /*   [ram_base, ram_base + ram_size) */
+    lpaddr_t machine_ram_base;          /* all of RAM, for SYS_PRINT's checks */
+    lpaddr_t machine_ram_end;
+    lpaddr_t shared_pa;                 /* struct kernel_shared */
+    lpaddr_t channel_pa;                /* a frame its init shares with core 0's */
+    gensize_t channel_size;
+    uint32_t n_modules;                 /* the boot modules' frames (read only) */
+    lpaddr_t module_pa[BOOTINFO_MAX_MODULES];
+};
+
+/* Shared by every core's CPU driver: explicit shared memory, allocated by
+ * core 0 at boot. Only ever accessed with the barriers its users state. */
+struct kernel_shared {
+    volatile uint32_t console_lock;     /* a line of console output (printk.c) */
+    volatile uint32_t cores_up;         /* bit per core that has booted */
+};
+
+/* This core's copy, written by core 0 before it started this core. */
+extern struct core_boot_params core_boot_params;
+
+/* This CPU driver's core (0 = the boot core). */
+uint32_t core_id(void);
+uint32_t core_count(void);
+struct kernel_shared *kernel_shared(void);
+
+/* Core 0, at boot: the shared memory, allocated by the caller. */
+void core_init_boot(uint32_t ncores, struct kernel_shared *shared);
+/* Another core, at boot: what core 0 told it. */
+void core_init_secondary(const struct core_boot_params *p);
+/* The boot parameters this core was started with (NULL on core 0). */
+const struct core_boot_params *core_params(void);
+
+/* KERNELCMD_START_CORE (core 0's Kernel capability only): start core `id`
+ * in the memory of RAM capability `ram` (consumed: the memory leaves this
+ * core for good), its init sharing frame `channel` with the caller. */
+errval_t core_start(uint32_t id, struct cte *ram, struct cte *channel);
+
+#endif
