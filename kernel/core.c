@@ -18,6 +18,9 @@ static uint32_t this_core, cores;
 static struct kernel_shared *shared;
 static bool started[MAX_CORES];                 /* core 0: cores it has started */
 
+_Static_assert(sizeof(struct kernel_shared) <= BASE_PAGE_SIZE,
+              "the memory the cores share is one page (startup.c)");
+
 /* Written by core 0 into a new core's copy of this variable (smp.c). */
 struct core_boot_params core_boot_params;
 
@@ -124,4 +127,78 @@ errval_t core_start(uint32_t id, struct cte *ram, struct cte *channel)
     started[id] = true;
     caps_give_away(ram);                /* checked above: the new core's now */
     return caps_share_for_good(channel);
+}
+
+/*
+ * Take a free gift entry (compare-and-swap: any core may be giving at the
+ * same time); NULL if all CORE_GIFTS are on their way.
+ */
+static struct core_gift *gift_take(uint32_t *id)
+{
+    for (uint32_t i = 0; i < CORE_GIFTS; i++) {
+        uint32_t expect = GIFT_FREE;
+        if (__atomic_compare_exchange_n(&shared->gifts[i].state, &expect, GIFT_FILLING, false,
+                                        __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+            *id = i;
+            return &shared->gifts[i];
+        }
+    }
+    return NULL;
+}
+
+/*
+ * The memory leaves this core for good (caps_give_away, rule 10), then
+ * the gift is published: its fields, a release, GIVEN. Nothing changes on
+ * an error.
+ */
+errval_t core_give_ram(struct cte *ram, uint32_t to, uint32_t *gift)
+{
+    struct core_gift *g;
+    errval_t err;
+
+    if (to >= cores || to == this_core) {
+        return SYS_ERR_CORE_INVALID;
+    }
+    err = caps_give_away_check(ram);
+    if (err_is_fail(err)) {
+        return err;
+    }
+    g = gift_take(gift);
+    if (g == NULL) {
+        return SYS_ERR_GIFTS_FULL;
+    }
+    g->to = to;
+    g->base = ram->cap.base;
+    g->size = ram->cap.size;
+    caps_give_away(ram);
+    __atomic_store_n(&g->state, GIFT_GIVEN, __ATOMIC_RELEASE);
+    return SYS_ERR_OK;
+}
+
+/*
+ * Only a gift for this core, published (GIVEN), is claimed, and only
+ * once: the entry goes back to FREE by compare-and-swap before the RAM
+ * capability is made, so two claims of it cannot both succeed.
+ */
+errval_t core_claim_ram(uint32_t id, struct cte *dest)
+{
+    struct core_gift *g;
+    uint32_t expect = GIFT_GIVEN;
+    lpaddr_t base;
+    gensize_t size;
+
+    if (id >= CORE_GIFTS) {
+        return SYS_ERR_GIFT_INVALID;
+    }
+    g = &shared->gifts[id];
+    if (__atomic_load_n(&g->state, __ATOMIC_ACQUIRE) != GIFT_GIVEN || g->to != this_core) {
+        return SYS_ERR_GIFT_INVALID;
+    }
+    base = g->base;
+    size = g->size;
+    if (!__atomic_compare_exchange_n(&g->state, &expect, GIFT_FREE, false, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_RELAXED)) {
+        return SYS_ERR_GIFT_INVALID;
+    }
+    return caps_create_boot(dest, ObjType_RAM, base, size, CAP_RIGHTS_ALL);
 }

@@ -152,17 +152,23 @@ static void dispatch(struct dcb *dcb, bool donated)
 /*
  * Nothing is runnable: idle until an interrupt makes something runnable.
  * WFI wakes on a pending interrupt although the CPSR masks it; we
- * acknowledge it and look again. Today no interrupt wakes a domain (the
- * only one enabled is the preemption timer), so a system in which every
- * domain waits idles for good, visibly ("autarky: core N: idle" on the
- * console; another core's init idles like that until it has work).
+ * acknowledge it and look again. Only a doorbell from another core wakes
+ * a domain (the timer only preempts), so a system in which every domain
+ * waits idles for good. Each core says so the first time it idles
+ * ("autarky: core N: idle"; later idling is silent: with several cores,
+ * waiting for another core's answer idles too, and often).
  * The kernel never decides to power off on its own: only init, through
  * the Kernel capability, does that (docs/safety.md, rule 6).
  */
 static void sched_idle(void)
 {
+    static bool said;               /* per core: a kernel variable */
+
     sched_current = NULL;
-    printk("autarky: core %u: idle: no domain is runnable\n", (unsigned)core_id());
+    if (!said) {
+        said = true;
+        printk("autarky: core %u: idle: no domain is runnable\n", (unsigned)core_id());
+    }
     while (run_queue == NULL) {
         preempt_leaving();
         arch_wait_for_interrupt();

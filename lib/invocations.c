@@ -150,6 +150,20 @@ errval_t ipi_notify(capaddr_t ipi)
     return sys_invoke(ipi, IPICMD_NOTIFY, 0, 0, 0, 0, 0).err;
 }
 
+errval_t kernel_give_ram(capaddr_t kernel_cap, capaddr_t ram, uint32_t core, uint32_t *gift)
+{
+    struct sysret r = sys_invoke(kernel_cap, KERNELCMD_GIVE_RAM, ram, core, 0, 0, 0);
+    if (r.err == SYS_ERR_OK) {
+        *gift = r.r1;
+    }
+    return r.err;
+}
+
+errval_t kernel_claim_ram(capaddr_t kernel_cap, uint32_t gift, capaddr_t dest)
+{
+    return invoke(kernel_cap, KERNELCMD_CLAIM_RAM, gift, dest, 0, 0, 0);
+}
+
 errval_t kernel_create_ipi(capaddr_t kernel_cap, capaddr_t dest, uint32_t core,
                            uint32_t doorbell)
 {

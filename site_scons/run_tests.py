@@ -70,7 +70,8 @@ SHELL_EXPECT = [
     ('SHELL_WAIT_EXITED', shell_output('wait 2', r'\[2\] exited with status 0')),
     ('SHELL_BACKGROUND_STATUS', r'^\[4\] exited with status 3$'),
     ('SHELL_LINE_EDITING', r'^hello: \[hello\] \[xz\] \[ac\]$'),
-    ('SHELL_FREE', shell_output('free', r'free: \d+\.\d MiB free of \d+\.\d MiB .*')),
+    ('SHELL_FREE', shell_output('free', r'core 0: \d+\.\d MiB free of \d+\.\d MiB .*')),
+    ('SHELL_FREE_TOTAL', shell_output('free', r'total: \d+\.\d MiB free of \d+\.\d MiB .*')),
     ('SHELL_UNKNOWN_COMMAND', shell_output('bogus', r"unknown command 'bogus' \(try help\)")),
     ('SHELL_BAD_PID', shell_output('kill abc', r"kill: 'abc' is not a pid")),
     ('SHELL_NO_MODULE', shell_output('run nosuch', r"run: cannot start 'nosuch': [A-Z_]+ \(.*")),
@@ -126,6 +127,29 @@ FAULT_PERM_EXPECT = [
 # carry).
 # Each boot's init checks after every command that the memory server got
 # all of the program's RAM back (see domains/init/commands.h).
+# The shell on four cores: a program run on core 3, ps showing it there,
+# free per core (docs/shell.md, docs/multikernel.md).
+MP_SHELL_INPUT = (
+    'run -c 3 hello c3\n'
+    'run -c 2 spinner &\n'
+    'ps\n'
+    'free\n'
+    'run -c 4 hello\n'
+    'run -c x hello\n'
+    'exit\n'
+)
+MP_SHELL_EXPECT = [
+    ('SHELL_RUN_ON_CORE', shell_output('run -c 3 hello c3', r'hello: \[hello\] \[c3\]')),
+    ('SHELL_RUN_ON_CORE_STATUS', shell_output('run -c 3 hello c3',
+                                              r'\[3000001\] exited with status 0')),
+    ('SHELL_PS_CORE', shell_output('ps', r' *2000001  running +2 +\d+ +\d+  spinner')),
+    ('SHELL_PS_OTHER_INIT', shell_output('ps', r' *1000000  running +1 +\d+ +\d+  init')),
+    ('SHELL_FREE_PER_CORE', shell_output('free', r'core 3: \d+\.\d MiB free of \d+\.\d MiB .*')),
+    ('SHELL_RUN_NO_CORE', shell_output('run -c 4 hello',
+                                       r"run: cannot start 'hello': INIT_ERR_NO_SUCH_CORE .*")),
+    ('SHELL_RUN_BAD_CORE', shell_output('run -c x hello', r'run: -c wants a core number.*')),
+]
+
 # Every core comes up and says so, before init runs its first command
 # (domains/init/cores.c, docs/multikernel.md).
 MP_EXPECT = [
@@ -141,7 +165,10 @@ BOOT_TESTS = [
     ('init-kernel-checks', 'kernel-tests', {'expect-kill'}, 180),
     # starting another core, and what its memory becomes (test/kernel/test_core.c)
     ('mp-kernel', 'kernel-cores', set(), 60, {'smp': 4}),
-    ('mp', 'hello', set(), 60, {'smp': 4, 'expect': MP_EXPECT}),
+    # processes across cores (domains/mptest)
+    ('mp', 'hello; mptest', {'busy'}, 240, {'smp': 4, 'expect': MP_EXPECT}),
+    ('mp-shell', 'shell', {'spinner'}, 120,
+     {'smp': 4, 'input': MP_SHELL_INPUT, 'expect': MP_SHELL_EXPECT}),
     # no kernel entry keeps interrupts masked past 100 us, for the largest
     # things a domain can ask (docs/safety.md rule 9), timed exactly
     ('bounds', 'kernel-bounds', {'expect-kill'}, 300, {'icount': True}),

@@ -207,9 +207,9 @@ int main(int argc, char **argv)
         rpc_forever();
     } else if (argc > 1) {
         size_t bytes = (size_t)atoi(argv[1]) << 20;
-        char *p = malloc(bytes);
-        if (p != NULL) {
-            memset(p, 0x5a, bytes);
+        volatile char *p = malloc(bytes);
+        for (size_t i = 0; p != NULL && i < bytes; i += 4096) {
+            p[i] = 0x5a;                /* volatile: every page is really touched */
         }
     }
     for (;;) {

@@ -38,7 +38,7 @@ static void describe_ending(struct ending e, char *buf, size_t len)
 static bool run_program_expect(int argc, char *argv[], struct ending expect,
                                char *why, size_t whylen)
 {
-    gensize_t before = mem_server_free(), after;
+    gensize_t before = mem_server_kept(), after;
     struct ending got;
     struct proc *p;
     errval_t err;
@@ -65,7 +65,7 @@ static bool run_program_expect(int argc, char *argv[], struct ending expect,
     }
     got = (struct ending){ p->state == PROC_STATE_KILLED, p->status };
     proc_reap(p);
-    after = mem_server_free();
+    after = mem_server_kept();
     why[0] = '\0';
     if (got.killed != expect.killed || (!got.killed && got.status != expect.status)) {
         char g[32], w[32];
@@ -121,7 +121,7 @@ static bool run_expect_status(int argc, char *argv[], char *why, size_t whylen)
 static bool run_repeat(int argc, char *argv[], char *why, size_t whylen)
 {
     long n = 0;
-    gensize_t before = mem_server_free();
+    gensize_t before = mem_server_kept();
 
     if (argc < 3 || !parse_number(argv[1], false, &n) || n <= 0) {
         snprintf(why, whylen, "usage: repeat N program [args]");
@@ -134,7 +134,7 @@ static bool run_repeat(int argc, char *argv[], char *why, size_t whylen)
             return false;
         }
     }
-    if (mem_server_free() != before) {
+    if (mem_server_kept() != before) {
         snprintf(why, whylen, "free RAM changed over %ld runs", n);
         return false;
     }

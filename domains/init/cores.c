@@ -4,6 +4,7 @@
 #include "cores.h"
 #include "mem_server.h"
 #include "rpc_server.h"
+#include "intercore.h"
 #include <stdio.h>
 #include <aos/caps.h>
 #include <aos/debug.h>
@@ -27,6 +28,24 @@ static errval_t core_wait_up(const struct core_channel *ch)
     }
     __atomic_thread_fence(__ATOMIC_ACQUIRE);    /* what it wrote before `up` */
     return SYS_ERR_OK;
+}
+
+/* The link to core `core`'s init over the channel `ch` (side `side`),
+ * ringing its doorbell `doorbell`. */
+static errval_t core_link(uint32_t core, struct core_channel *ch, enum ump_side side,
+                          uint32_t doorbell)
+{
+    capaddr_t ring;
+    errval_t err = slot_alloc(&ring);
+
+    if (err_is_ok(err)) {
+        err = kernel_create_ipi(CAP_KERNEL, ring, core, doorbell);
+    }
+    if (err_is_ok(err)) {
+        err = intercore_add_link(core, (char *)ch + CORE_CHANNEL_UMP_OFFSET, UMP_CHAN_BYTES,
+                                 side, ring);
+    }
+    return err;
 }
 
 /* Start core `core`: its RAM and its channel frame, then the kernel. */
@@ -56,6 +75,9 @@ static errval_t core_start_one(uint32_t core, uint32_t my_doorbell)
     if (err_is_ok(err)) {
         slot_free(ram);
         err = core_wait_up(ch);
+    }
+    if (err_is_ok(err)) {
+        err = core_link(core, ch, UMP_SIDE_A, ch->doorbell);
     }
     return err;
 }
@@ -90,15 +112,22 @@ static void core_answer_ping(struct core_channel *ch, capaddr_t ring_core0)
     ipi_notify(ring_core0);
 }
 
-/* Map the channel, make our doorbell and the IPI cap to core 0's init,
- * and tell core 0 we are up. */
+/* Map the channel, make our doorbell, the IPI cap to core 0's init and
+ * the link to it, and tell core 0 we are up. */
 static errval_t core_join(struct core_channel **ret, capaddr_t *ring_core0)
 {
     struct core_channel *ch;
+    struct capability_info ci;
     uint32_t doorbell;
-    errval_t err = paging_map_frame(get_current_paging_state(), (void **)&ch,
-                                    sizeof(*ch), CAP_CORECHAN, VREGION_FLAGS_READ_WRITE);
+    errval_t err = cap_identify(CAP_CORECHAN, &ci);
 
+    if (err_is_ok(err) && ci.size < CORE_CHANNEL_BYTES) {
+        err = INIT_ERR_BAD_ANSWER;          /* core 0 gave too small a frame */
+    }
+    if (err_is_ok(err)) {
+        err = paging_map_frame(get_current_paging_state(), (void **)&ch, CORE_CHANNEL_BYTES,
+                               CAP_CORECHAN, VREGION_FLAGS_READ_WRITE);
+    }
     if (err_is_ok(err)) {
         err = disp_doorbell(CAP_DISPATCHER, &doorbell);
     }
@@ -107,6 +136,10 @@ static errval_t core_join(struct core_channel **ret, capaddr_t *ring_core0)
     }
     if (err_is_ok(err)) {
         err = kernel_create_ipi(CAP_KERNEL, *ring_core0, 0, ch->doorbell_core0);
+    }
+    if (err_is_ok(err)) {
+        err = intercore_add_link(0, (char *)ch + CORE_CHANNEL_UMP_OFFSET, UMP_CHAN_BYTES,
+                                 UMP_SIDE_B, *ring_core0);
     }
     if (err_is_fail(err)) {
         return err;

@@ -23,8 +23,6 @@
 
 /* RAM each other core starts with (until RAM moves on demand). */
 #define CORE_RAM_SHARE (64u << 20)
-/* The frame core 0's init shares with each other core's init. */
-#define CORE_CHANNEL_BYTES (16u << 10)
 
 /* Core 0: start every other core; the count started in *started. The
  * first error stops it (the cores started so far keep running). */

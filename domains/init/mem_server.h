@@ -33,8 +33,21 @@ errval_t mem_server_alloc(capaddr_t *ret, gensize_t size, gensize_t alignment,
 /* Return a public block (revokes every copy and descendant first). */
 errval_t mem_server_free_block(capaddr_t ram);
 errval_t mem_server_give_to_core(gensize_t size, capaddr_t *ret);
+/* RAM moving between cores (docs/multikernel.md): another core's server
+ * that runs out asks core 0 for at least MEM_SERVER_REFILL (waiting at
+ * most MEM_SERVER_REFILL_DEADLINE counter ticks); core 0 gives blocks up
+ * to MEM_SERVER_REFILL_MAX and keeps MEM_SERVER_KEEP beyond each. */
+#define MEM_SERVER_REFILL          (32u << 20)
+#define MEM_SERVER_REFILL_MAX      (256u << 20)
+#define MEM_SERVER_KEEP            (64u << 20)
+#define MEM_SERVER_REFILL_DEADLINE (2ull * 62500000)
+errval_t mem_server_refill(gensize_t bytes);
+errval_t mem_server_give_ram(uint32_t core, gensize_t bytes, uint32_t *gift, uint32_t *size);
 /* Free and total bytes of the public pool. */
 void mem_server_stats(gensize_t *free_bytes, gensize_t *total_bytes);
 gensize_t mem_server_free(void);
+/* Free RAM plus what moved to other cores since boot: what a program must
+ * leave unchanged (commands.c; RAM that moved is checked on its core). */
+gensize_t mem_server_kept(void);
 
 #endif

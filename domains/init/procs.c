@@ -22,8 +22,13 @@
 static capaddr_t server_ep;
 static const struct proc_hooks *hooks;
 static struct proc *procs;
-static uint32_t next_pid = 1;
+static domainid_t next_pid;       /* procs_init: this core's first */
 static const void *module_image[BOOTINFO_MAX_MODULES];
+
+domainid_t procs_my_init_pid(void)
+{
+    return get_bootinfo()->core_id * AOS_PID_CORE_STRIDE;
+}
 
 void procs_set_hooks(const struct proc_hooks *h)
 {
@@ -36,6 +41,7 @@ errval_t procs_init(void)
     errval_t err = ram_alloc(&ram, BASE_PAGE_SIZE);
 
     spawn_set_ram_source(mem_server_alloc, mem_server_free_block);
+    next_pid = procs_my_init_pid() + 1;
     if (err_is_ok(err)) {
         err = slot_alloc(&server_ep);
     }
@@ -105,6 +111,9 @@ errval_t proc_spawn(int argc, const char *const argv[], const char *cmdline,
     if (err_is_fail(err)) {
         return err;
     }
+    if (next_pid % AOS_PID_CORE_STRIDE == 0) {
+        return INIT_ERR_PIDS_EXHAUSTED;     /* never reused: this core's block is used up */
+    }
     p = calloc(1, sizeof(*p));
     if (p == NULL || (p->cmdline = strdup(cmdline)) == NULL) {
         free(p);
@@ -133,7 +142,7 @@ errval_t proc_spawn(int argc, const char *const argv[], const char *cmdline,
 /*
  * A command line from a request: at most RPC_NAME_MAX bytes, a module name
  * without a path, a boot module that may be started (init may not: there
- * is one of it), core 0 (the only one until multicore).
+ * is one of it per core), this core (remote_procs.c sends the others on).
  */
 errval_t proc_spawn_cmdline(const char *cmdline, coreid_t core, struct proc **ret)
 {
@@ -141,7 +150,7 @@ errval_t proc_spawn_cmdline(const char *cmdline, coreid_t core, struct proc **re
     int argc;
     errval_t err;
 
-    if (core != 0) {
+    if (core != get_bootinfo()->core_id) {
         return INIT_ERR_NO_SUCH_CORE;
     }
     if (strlen(cmdline) > RPC_NAME_MAX) {
@@ -254,7 +263,7 @@ uint32_t proc_running_pids(domainid_t *pids, uint32_t max)
     uint32_t n = 0;
 
     if (max > 0) {
-        pids[n++] = 0;              /* init */
+        pids[n++] = procs_my_init_pid();
     }
     for (struct proc *p = procs; p != NULL && n < max; p = p->next) {
         if (p->state == PROC_STATE_RUNNING) {

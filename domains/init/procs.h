@@ -44,6 +44,10 @@ struct proc {
     uint32_t wait_seq, getchar_seq;   /* those of its deferred WAIT and GETCHAR */
     domainid_t waiters[PROC_MAX_WAITERS];   /* pids in PROC_WAIT on us */
     uint32_t nwaiters;
+    struct {                     /* waits from other cores (remote_procs.c): */
+        uint32_t core, tag;      /* whom to answer; with waiters, at most */
+    } rwaiters[PROC_MAX_WAITERS];/* PROC_MAX_WAITERS in all */
+    uint32_t nrwaiters;
     uint32_t strings, numbers;   /* what it sent (tests, statistics) */
     bool held;                   /* a boot command waits for it and reaps it itself:
                                     never dropped by prune_ended */
@@ -59,6 +63,8 @@ struct proc_hooks {
 };
 void procs_set_hooks(const struct proc_hooks *hooks);
 
+/* This init's own pid: its core * AOS_PID_CORE_STRIDE. */
+domainid_t procs_my_init_pid(void);
 /* init's receiving endpoint; children get copies minted with their pid. */
 errval_t procs_init(void);
 /* Spawn boot module argv[0] with argv (cmdline: the line, for get_name);
@@ -76,7 +82,7 @@ void proc_reap(struct proc *p);
 /* What get_info and ps show: the table's state, except that a running
  * process whose dispatcher is stopped (it stopped itself) shows STOPPED. */
 enum proc_state proc_visible_state(struct proc *p);
-/* Running pids (init's 0 first) into pids[max]; returns how many. */
+/* Running pids (this init's first) into pids[max]; returns how many. */
 uint32_t proc_running_pids(domainid_t *pids, uint32_t max);
 /* RAM held and page faults taken by a running process. */
 void proc_usage(struct proc *p, size_t *ram_bytes, uint32_t *faults);

@@ -149,7 +149,8 @@ static void bad_input(void)
     UEXPECT_ERR(aos_rpc_process_spawn(chan(), "/bin/hello", 0, &pid), INIT_ERR_BAD_NAME);
     UEXPECT_ERR(aos_rpc_process_spawn(chan(), "nosuchmodule", 0, &pid), INIT_ERR_NO_SUCH_MODULE);
     UEXPECT_ERR(aos_rpc_process_spawn(chan(), "init", 0, &pid), INIT_ERR_NOT_SPAWNABLE);
-    UEXPECT_ERR(aos_rpc_process_spawn(chan(), "hello", 1, &pid), INIT_ERR_NO_SUCH_CORE);
+    UEXPECT_ERR(aos_rpc_process_spawn(chan(), "hello", 8, &pid), INIT_ERR_NO_SUCH_CORE);
+    UEXPECT_ERR(aos_rpc_process_spawn(chan(), "hello", 200, &pid), INIT_ERR_NO_SUCH_CORE);
     UEXPECT_ERR(aos_rpc_process_spawn(chan(), "hello \"unclosed", 0, &pid), INIT_ERR_BAD_NAME);
     UEXPECT_ERR(aos_rpc_process_get_name(chan(), 999999, &name), INIT_ERR_NO_SUCH_PID);
     UEXPECT_ERR(aos_rpc_process_kill(chan(), 0), INIT_ERR_KILL_INIT);

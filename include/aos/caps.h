@@ -72,6 +72,11 @@ errval_t disp_get_state(capaddr_t disp, enum disp_state *state);
 errval_t disp_doorbell(capaddr_t disp, uint32_t *doorbell);
 /* Ring the doorbell IPI cap `ipi` names. */
 errval_t ipi_notify(capaddr_t ipi);
+/* RAM cap `ram` leaves this core for good towards core `core` (Kernel
+ * cap): *gift names it for kernel_claim_ram there. */
+errval_t kernel_give_ram(capaddr_t kernel_cap, capaddr_t ram, uint32_t core, uint32_t *gift);
+/* Gift `gift` for this core becomes a RAM cap in slot `dest` (once). */
+errval_t kernel_claim_ram(capaddr_t kernel_cap, uint32_t gift, capaddr_t dest);
 /* A new IPI cap in slot `dest` ringing doorbell `doorbell` of core `core`
  * (Kernel cap). */
 errval_t kernel_create_ipi(capaddr_t kernel_cap, capaddr_t dest, uint32_t core,

@@ -29,6 +29,11 @@ struct core_channel {
     volatile uint32_t pong;             /* other: the last ping it answered */
 };
 
+/* The frame: this header in its first page, then the UMP channel between
+ * the two inits (include/aos/ump.h; core 0 is side A). */
+#define CORE_CHANNEL_UMP_OFFSET  4096u
+#define CORE_CHANNEL_BYTES       (32u << 10)
+
 /* How long core 0 waits for another core's init to come up. */
 #define CORE_UP_DEADLINE_TICKS (5ull * 62500000)     /* 5 s of the counter */
 

@@ -83,6 +83,13 @@ enum cap_cmd {
     KERNELCMD_CREATE_IPI,
         /* a1 = destination slot cptr, a2 = core, a3 = doorbell (1..1023):
            a new IPI cap ringing that doorbell of that core */
+    KERNELCMD_GIVE_RAM,
+        /* a1 = RAM cap (REVOKE, no other copy, nothing retyped from it),
+           a2 = core: the RAM leaves this core for good and waits for that
+           core's claim -> r1 = the gift's number (docs/multikernel.md) */
+    KERNELCMD_CLAIM_RAM,
+        /* a1 = gift number, a2 = destination slot cptr: the RAM given to
+           this core becomes a RAM cap there (once) */
     KERNELCMD_DEBUG_MASKED,
         /* -> r1 = the longest stretch the kernel ran with interrupts masked
            since the last reset (counter ticks), r2 = what it was doing

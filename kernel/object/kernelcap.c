@@ -43,6 +43,16 @@ errval_t kernelcap_invoke(struct cte *root, struct cte *kcap, uint32_t cmd, cons
         }
         return err_is_ok(err) ? core_start(args[0], ram, channel) : err;
     }
+    case KERNELCMD_GIVE_RAM: {
+        struct cte *ram;
+        errval_t err = caps_lookup_cap(root, args[0], ObjType_Null, &ram);
+        return err_is_ok(err) ? core_give_ram(ram, args[1], &regs->r[1]) : err;
+    }
+    case KERNELCMD_CLAIM_RAM: {
+        struct cte *dest;
+        errval_t err = caps_lookup_dest(root, args[1], ObjType_RAM, &dest);
+        return err_is_ok(err) ? core_claim_ram(args[0], dest) : err;
+    }
     case KERNELCMD_CREATE_IPI:
         return ipi_create(root, args[0], args[1], args[2]);
     case KERNELCMD_DEBUG_MASKED:

@@ -14,7 +14,7 @@
 #include "testing.h"
 
 #define CORE_RAM      (8u << 20)
-#define CHANNEL_BYTES (16u << 10)
+#define CHANNEL_BYTES CORE_CHANNEL_BYTES
 
 static uint32_t ncores(void)
 {

@@ -24,7 +24,7 @@
 
 struct cte;
 
-#define MAX_CORES 8
+#define MAX_CORES BOOTINFO_MAX_CORES
 
 /* What core 0 tells a core it starts, written into the new core's copy of
  * the CPU driver before the core runs (kernel/arch/<arch>/smp.c). */
@@ -43,6 +43,16 @@ struct core_boot_params {
     lpaddr_t module_pa[BOOTINFO_MAX_MODULES];
 };
 
+/* RAM one core gives another (KERNELCMD_GIVE_RAM, KERNELCMD_CLAIM_RAM). */
+#define CORE_GIFTS 32
+enum core_gift_state { GIFT_FREE, GIFT_FILLING, GIFT_GIVEN };
+struct core_gift {
+    volatile uint32_t state;            /* enum core_gift_state */
+    uint32_t to;                        /* the core that may claim it */
+    lpaddr_t base;
+    gensize_t size;
+};
+
 /* Shared by every core's CPU driver: explicit shared memory, allocated by
  * core 0 at boot. Only ever accessed with the barriers its users state. */
 struct kernel_shared {
@@ -52,6 +62,10 @@ struct kernel_shared {
      * set by any core with an atomic OR, taken by its owner with an
      * atomic exchange. */
     volatile uint32_t doorbells[MAX_CORES][DOORBELL_WORDS];
+    /* RAM on its way from one core to another (core.c): an entry is
+     * taken FREE -> FILLING with a compare-and-swap by the giver, made
+     * GIVEN after its fields, and taken GIVEN -> FREE by the receiver. */
+    struct core_gift gifts[CORE_GIFTS];
 };
 
 /* This core's copy, written by core 0 before it started this core. */
@@ -73,5 +87,12 @@ const struct core_boot_params *core_params(void);
  * in the memory of RAM capability `ram` (consumed: the memory leaves this
  * core for good), its init sharing frame `channel` with the caller. */
 errval_t core_start(uint32_t id, struct cte *ram, struct cte *channel);
+
+/* KERNELCMD_GIVE_RAM: RAM `ram` (given away for good, caps_give_away's
+ * rules) goes to core `to`; *gift names it there. */
+errval_t core_give_ram(struct cte *ram, uint32_t to, uint32_t *gift);
+/* KERNELCMD_CLAIM_RAM: RAM gift `gift` for this core becomes a RAM
+ * capability in the empty slot `dest` (checked by the caller). */
+errval_t core_claim_ram(uint32_t gift, struct cte *dest);
 
 #endif
