@@ -12,9 +12,12 @@
 #include <kernel/string.h>
 #include <kernel/startup.h>
 #include <kernel/syscall.h>
+#include <kernel/dispatcher.h>
+#include <kernel/doorbell.h>
 #include <arch/memory.h>
 
 static uint32_t this_core, cores;
+static struct dcb *root_dcb;
 static struct kernel_shared *shared;
 static bool started[MAX_CORES];                 /* core 0: cores it has started */
 
@@ -127,6 +130,54 @@ errval_t core_start(uint32_t id, struct cte *ram, struct cte *channel)
     started[id] = true;
     caps_give_away(ram);                /* checked above: the new core's now */
     return caps_share_for_good(channel);
+}
+
+void core_set_root(struct dcb *dcb)
+{
+    root_dcb = dcb;
+}
+
+bool core_is_root(const struct dcb *dcb)
+{
+    return dcb == root_dcb && dcb != NULL;
+}
+
+void core_root_doorbell(uint32_t doorbell)
+{
+    shared->root_doorbell[this_core] = doorbell;
+}
+
+/* Our first domain is dead: nobody manages this core's domains any more.
+ * Tell every other core's first domain (bounded: one ring per core). */
+void core_root_died(void)
+{
+    __atomic_fetch_or(&shared->cores_down, 1u << this_core, __ATOMIC_SEQ_CST);
+    for (uint32_t c = 0; c < cores; c++) {
+        uint32_t doorbell = shared->root_doorbell[c];
+        if (c != this_core && doorbell != 0) {
+            doorbell_ring(c, doorbell);
+        }
+    }
+}
+
+errval_t core_kill_root(uint32_t core)
+{
+    if (core >= cores || core == this_core) {
+        return SYS_ERR_CORE_INVALID;
+    }
+    __atomic_fetch_or(&shared->kill_root_request, 1u << core, __ATOMIC_SEQ_CST);
+    doorbell_ring(core, 0);             /* doorbell 0: the kernel's own */
+    return SYS_ERR_OK;
+}
+
+void core_take_kill_request(void)
+{
+    uint32_t bit = 1u << this_core;
+
+    if ((__atomic_fetch_and(&shared->kill_root_request, ~bit, __ATOMIC_SEQ_CST) & bit)
+        && root_dcb != NULL && root_dcb->state != DCB_KILLED && root_dcb->state != DCB_EMPTY) {
+        dispatcher_kill(root_dcb, "killed on a debug request of another core", 0, 0);
+    }
 }
 
 /*

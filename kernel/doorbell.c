@@ -47,6 +47,9 @@ errval_t doorbell_create(struct dcb *dcb, uint32_t *id)
         if (owner[i] == NULL) {
             owner[i] = dcb;
             dcb->doorbell = i;
+            if (core_is_root(dcb)) {
+                core_root_doorbell(i);
+            }
             dcb->notified = 0;
             search_from = i % (DOORBELL_MAX - 1);   /* numbers are not reused soon */
             *id = i;
@@ -64,13 +67,22 @@ void doorbell_dispatcher_destroyed(struct dcb *dcb)
     dcb->doorbell = 0;
 }
 
-/* Wake the owner of doorbell `id` of this core, if it has one. */
+/* Wake the owner of doorbell `id` of this core, if it has one. Doorbell
+ * 0 is the kernel's own: another core asks something of this one. The
+ * first domain learns which cores are down on every wake. */
 static void doorbell_wake(uint32_t id)
 {
     struct dcb *dcb = owner[id];
 
+    if (id == 0) {
+        core_take_kill_request();
+        return;
+    }
     if (dcb == NULL) {
         return;                         /* rung after its owner was destroyed */
+    }
+    if (core_is_root(dcb)) {
+        dcb_shared(dcb)->cores_down = kernel_shared()->cores_down;
     }
     if (dcb->state == DCB_WAITING) {
         sched_wake(dcb);

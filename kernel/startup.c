@@ -384,6 +384,7 @@ void startup_init(const struct boot_memory *mem)
     ib.dcb->disp_uva = USER_DISP_VADDR;
     ib.dcb->state = DCB_STOPPED;
     ib.dcb->domain_id = 0;
+    core_set_root(ib.dcb);
     sched_make_runnable(ib.dcb);
 
     printk("autarky: core %u: %s loaded: entry 0x%08x, %u RAM caps, %u MiB free, %u modules\n",

@@ -164,6 +164,11 @@ errval_t kernel_claim_ram(capaddr_t kernel_cap, uint32_t gift, capaddr_t dest)
     return invoke(kernel_cap, KERNELCMD_CLAIM_RAM, gift, dest, 0, 0, 0);
 }
 
+errval_t kernel_debug_kill_core_root(capaddr_t kernel_cap, uint32_t core)
+{
+    return invoke(kernel_cap, KERNELCMD_DEBUG_KILL_CORE_ROOT, core, 0, 0, 0, 0);
+}
+
 errval_t kernel_create_ipi(capaddr_t kernel_cap, capaddr_t dest, uint32_t core,
                            uint32_t doorbell)
 {

@@ -167,6 +167,9 @@ BOOT_TESTS = [
     ('mp-kernel', 'kernel-cores', set(), 60, {'smp': 4}),
     # processes across cores (domains/mptest)
     ('mp', 'hello; mptest', {'busy'}, 240, {'smp': 4, 'expect': MP_EXPECT}),
+    # core 3's init killed (by its kernel, on init's debug request): calls
+    # for core 3 fail with INIT_ERR_CORE_DEAD, the other cores carry on
+    ('mp-dead', 'kill-core-init 3; mptest dead 3', {'init'}, 120, {'smp': 4}),
     ('mp-shell', 'shell', {'spinner'}, 120,
      {'smp': 4, 'input': MP_SHELL_INPUT, 'expect': MP_SHELL_EXPECT}),
     # no kernel entry keeps interrupts masked past 100 us, for the largest

@@ -7,6 +7,9 @@
 #include "mem_server.h"
 #include "rpc_server.h"
 #include <aos/debug.h>
+#include <aos/caps.h>
+#include <aos/dispatch.h>
+#include <aos/syscalls.h>
 #include <autarky/bootinfo.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,6 +146,38 @@ static bool run_repeat(int argc, char *argv[], char *why, size_t whylen)
     return true;
 }
 
+/*
+ * `kill-core-init N`: have core N's kernel kill its init (a test of a
+ * dead core: KERNELCMD_DEBUG_KILL_CORE_ROOT) and wait until we see core N
+ * down; from then on calls for core N fail with INIT_ERR_CORE_DEAD.
+ */
+static bool run_kill_core_init(int argc, char *argv[], char *why, size_t whylen)
+{
+    long core = 0;
+    uint64_t deadline = counter_read() + 5ull * 62500000;
+    errval_t err;
+
+    if (argc != 2 || !parse_number(argv[1], false, &core)) {
+        snprintf(why, whylen, "usage: kill-core-init CORE");
+        return false;
+    }
+    err = kernel_debug_kill_core_root(CAP_KERNEL, (uint32_t)core);
+    if (err_is_fail(err)) {
+        snprintf(why, whylen, "%s", err_getcode(err_no(err)));
+        return false;
+    }
+    while (!(get_dispatcher()->cores_down & (1u << core))) {
+        if (counter_read() > deadline) {
+            snprintf(why, whylen, "core %ld not seen down within 5 s", core);
+            return false;
+        }
+        rpc_server_step(false);
+        sys_yield();
+    }
+    rpc_server_step(false);            /* remote_procs notices it now */
+    return true;
+}
+
 static bool run_command(int argc, char *argv[], char *why, size_t whylen)
 {
     if (strcmp(argv[0], "repeat") == 0) {
@@ -150,6 +185,9 @@ static bool run_command(int argc, char *argv[], char *why, size_t whylen)
     }
     if (strcmp(argv[0], "expect-status") == 0) {
         return run_expect_status(argc, argv, why, whylen);
+    }
+    if (strcmp(argv[0], "kill-core-init") == 0) {
+        return run_kill_core_init(argc, argv, why, whylen);
     }
     if (strcmp(argv[0], "free") == 0) {
         gensize_t free_bytes, total;

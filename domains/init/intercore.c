@@ -32,6 +32,7 @@ struct link {
 
 static struct link links[BOOTINFO_MAX_CORES];
 static uint32_t dropped;
+static uint32_t dead;                /* cores whose init died, a bit each */
 /* Messages for us that arrived during an intercore_call (static: the
  * memory server calls it when malloc may not work). */
 static struct icm inbox[ICM_INBOX_MAX];
@@ -109,8 +110,14 @@ errval_t intercore_send(const struct icm *m)
     struct link *l = route(m->dst);
     struct queued *q;
 
+    if (m->dst < BOOTINFO_MAX_CORES && intercore_is_dead(m->dst)) {
+        return INIT_ERR_CORE_DEAD;
+    }
     if (l == NULL || m->nwords > ICM_PAYLOAD_MAX) {
         return INIT_ERR_CORE_UNREACHABLE;
+    }
+    if (l != &links[m->dst] && intercore_is_dead(0)) {
+        return INIT_ERR_CORE_DEAD;      /* the relay is gone */
     }
     flush(l);
     if (l->head == NULL && wire_send(l, m)) {
@@ -233,6 +240,29 @@ errval_t intercore_call(struct icm *req, struct icm *answer, uint64_t deadline_t
         sys_yield();
     }
     return err;
+}
+
+bool intercore_is_dead(uint32_t core)
+{
+    return core < BOOTINFO_MAX_CORES && (dead & (1u << core)) != 0;
+}
+
+void intercore_core_dead(uint32_t core)
+{
+    struct link *l = &links[core];
+
+    if (core >= BOOTINFO_MAX_CORES || intercore_is_dead(core)) {
+        return;
+    }
+    dead |= 1u << core;
+    while (l->head != NULL) {           /* nobody will read them */
+        struct queued *q = l->head;
+        l->head = q->next;
+        free(q);
+    }
+    l->tail = NULL;
+    l->queued = 0;
+    l->up = false;                      /* its channel is not read any more */
 }
 
 uint32_t intercore_dropped(void)

@@ -68,6 +68,12 @@ bool intercore_poll(struct icm *m);
  * in the server loop: INIT_ERR_CORE_NO_ANSWER after the deadline. */
 #define ICM_INBOX_MAX 32u
 errval_t intercore_call(struct icm *req, struct icm *answer, uint64_t deadline_ticks);
+/* Core `core`'s init is dead (the kernel said so: cores_down in our
+ * dispatcher frame): what waits for it is dropped, nothing more goes
+ * there or is relayed there (INIT_ERR_CORE_DEAD); for another core than
+ * 0, core 0 dead leaves nothing reachable. */
+void intercore_core_dead(uint32_t core);
+bool intercore_is_dead(uint32_t core);
 /* Messages dropped because they could not be right (tests, statistics). */
 uint32_t intercore_dropped(void);
 

@@ -27,7 +27,7 @@ struct pending {
     uint32_t tag;                /* 0: free */
     domainid_t client;
     uint32_t seq, rpc_op;
-    uint32_t answers_due;        /* ALL_PIDS: cores yet to answer */
+    uint32_t due;                /* cores yet to answer, a bit each */
     domainid_t *pids;            /* ALL_PIDS: collected so far (malloc'ed) */
     uint32_t npids;
 };
@@ -60,7 +60,7 @@ static struct pending *pending_new(domainid_t client, uint32_t seq, uint32_t rpc
                 next_tag = 1;
             }
             pending[i] = (struct pending){ .tag = next_tag, .client = client, .seq = seq,
-                                           .rpc_op = rpc_op, .answers_due = 1 };
+                                           .rpc_op = rpc_op };
             return &pending[i];
         }
     }
@@ -95,6 +95,7 @@ static errval_t request(domainid_t client, uint32_t seq, uint32_t rpc_op, uint32
         return INIT_ERR_TOO_MANY_REMOTE;
     }
     m.tag = pd->tag;
+    pd->due = 1u << core;
     memcpy(m.w, words, nwords * sizeof(uint32_t));
     err = intercore_send(&m);
     if (err_is_fail(err)) {
@@ -112,6 +113,9 @@ errval_t remote_spawn(domainid_t client, uint32_t seq, coreid_t core, const char
 
     if (core >= ncores()) {
         return INIT_ERR_NO_SUCH_CORE;
+    }
+    if (intercore_is_dead(core)) {
+        return INIT_ERR_CORE_DEAD;
     }
     if (len > RPC_NAME_MAX) {
         return INIT_ERR_BAD_NAME;
@@ -149,15 +153,14 @@ errval_t remote_all_pids(domainid_t client, uint32_t seq, const domainid_t *pids
     }
     memcpy(pd->pids, pids, n * sizeof(domainid_t));
     pd->npids = n;
-    pd->answers_due = 0;
     m.tag = pd->tag;
     for (uint32_t c = 0; c < ncores(); c++) {
-        if (c != my_core()) {
-            m.dst = c;
-            pd->answers_due += err_is_ok(intercore_send(&m));   /* an unreachable core: none */
+        m.dst = c;
+        if (c != my_core() && err_is_ok(intercore_send(&m))) {
+            pd->due |= 1u << c;         /* a dead or unreachable core: not asked */
         }
     }
-    if (pd->answers_due == 0) {
+    if (pd->due == 0) {
         answer->reply_long(client, seq, RPC_OP_PROC_ALL_PIDS, pd->pids,
                            pd->npids * (uint32_t)sizeof(domainid_t), &pd->npids, 1);
         pending_free(pd);
@@ -182,11 +185,13 @@ static void take_answer(struct pending *pd, const struct icm *m)
 
     switch (pd->rpc_op) {
     case RPC_OP_PROC_ALL_PIDS:
-        if (err_is_ok(err) && n >= 1 && w[0] <= PROC_MAX_LIVE + 1 && n == 1 + w[0]) {
+        if (err_is_ok(err) && n >= 1 && w[0] <= PROC_MAX_LIVE + 1 && n == 1 + w[0]
+            && (pd->due & (1u << m->src))) {
             memcpy(pd->pids + pd->npids, &w[1], w[0] * sizeof(domainid_t));
             pd->npids += w[0];
         }
-        if (--pd->answers_due > 0) {
+        pd->due &= ~(1u << m->src);
+        if (pd->due != 0) {
             return;
         }
         answer->reply_long(pd->client, pd->seq, pd->rpc_op, pd->pids,
@@ -372,11 +377,53 @@ static void serve_request(const struct icm *m)
     }
 }
 
+/*
+ * Core `core`'s init died: calls waiting for it fail with
+ * INIT_ERR_CORE_DEAD; a get_all_pids answers without its list.
+ */
+static void core_died(uint32_t core)
+{
+    intercore_core_dead(core);
+    for (uint32_t i = 0; i < REMOTE_PENDING_MAX; i++) {
+        struct pending *pd = &pending[i];
+        if (pd->tag == 0 || !(pd->due & (1u << core))) {
+            continue;
+        }
+        pd->due &= ~(1u << core);
+        if (pd->rpc_op == RPC_OP_PROC_ALL_PIDS) {
+            if (pd->due == 0) {
+                answer->reply_long(pd->client, pd->seq, pd->rpc_op, pd->pids,
+                                   pd->npids * (uint32_t)sizeof(domainid_t), &pd->npids, 1);
+                pending_free(pd);
+            }
+        } else {
+            answer->reply(pd->client, pd->seq, pd->rpc_op, INIT_ERR_CORE_DEAD, NULL, 0);
+            pending_free(pd);
+        }
+    }
+}
+
+/* The kernel copies the cores found dead into our dispatcher frame on
+ * every ring of our doorbell (the dying core's kernel rings it). */
+static void check_dead_cores(void)
+{
+    static uint32_t seen;
+    uint32_t down = get_dispatcher()->cores_down;
+
+    for (uint32_t c = 0; c < ncores(); c++) {
+        if ((down & ~seen) & (1u << c)) {
+            core_died(c);
+        }
+    }
+    seen = down;
+}
+
 bool remote_procs_serve(void)
 {
     struct icm m;
     bool any = false;
 
+    check_dead_cores();
     while (intercore_poll(&m)) {
         any = true;
         if (m.op & ICM_REPLY) {

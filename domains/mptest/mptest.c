@@ -2,6 +2,7 @@
  * mptest: the MP_ cases for processes across cores (docs/multikernel.md,
  * "Processes across cores"), run on core 0 against the process interface
  * of include/aos/aos_rpc.h. Needs a machine of 4 cores (the `mp` suite).
+ * `mptest dead N`: the cases for a core whose init died (`mp-dead`).
  */
 #include <aos/aos_rpc.h>
 #include <aos/aos_rpc_wire.h>
@@ -242,10 +243,68 @@ static const struct utest_case cases[] = {
     UTEST_END
 };
 
+/* `mptest dead N` runs after init killed core N's init (boot command
+ * kill-core-init N): the other cores carry on, core N refuses. */
+static coreid_t dead_core;
+
+static void dead_core_refuses(void)
+{
+    domainid_t pid, *all, its_pid = dead_core * AOS_PID_CORE_STRIDE + 1;
+    struct aos_proc_info info;
+    char *name;
+    int status;
+    size_t n, f, t;
+
+    UEXPECT_ERR(aos_rpc_process_spawn(chan(), "hello", dead_core, &pid), INIT_ERR_CORE_DEAD);
+    UEXPECT_ERR(aos_rpc_process_kill(chan(), its_pid), INIT_ERR_CORE_DEAD);
+    UEXPECT_ERR(aos_rpc_process_wait(chan(), its_pid, &status), INIT_ERR_CORE_DEAD);
+    UEXPECT_ERR(aos_rpc_process_get_info(chan(), its_pid, &info), INIT_ERR_CORE_DEAD);
+    UEXPECT_ERR(aos_rpc_process_get_name(chan(), dead_core * AOS_PID_CORE_STRIDE, &name),
+                INIT_ERR_CORE_DEAD);
+    UEXPECT_ERR(aos_rpc_mem_stats_core(chan(), dead_core, &f, &t), INIT_ERR_CORE_DEAD);
+    UEXPECT_OK(aos_rpc_process_get_all_pids(chan(), &all, &n));
+    bool dead_listed = listed(all, n, dead_core * AOS_PID_CORE_STRIDE);
+    bool others = true;
+    for (coreid_t c = 0; c < CORES; c++) {
+        others &= c == dead_core || listed(all, n, c * AOS_PID_CORE_STRIDE);
+    }
+    free(all);
+    UEXPECT(!dead_listed, "the dead core's init is still listed");
+    UEXPECT(others, "an init of a live core is missing");
+}
+
+/* Every other core still spawns, and gives all its RAM back. */
+static void other_cores_live_on(void)
+{
+    for (coreid_t c = 0; c < CORES; c++) {
+        size_t before, after, total;
+        domainid_t pid;
+        int status = -1;
+        if (c == dead_core) {
+            continue;
+        }
+        UEXPECT_OK(aos_rpc_mem_stats_core(chan(), c, &before, &total));
+        UEXPECT_OK(aos_rpc_process_spawn(chan(), "hello --exit 4", c, &pid));
+        UEXPECT_OK(aos_rpc_process_wait(chan(), pid, &status));
+        UEXPECT_EQ("exit status", status, 4);
+        UEXPECT_OK(aos_rpc_mem_stats_core(chan(), c, &after, &total));
+        UEXPECT_EQ("free RAM back", after, before);
+    }
+}
+
+static const struct utest_case dead_cases[] = {
+    { "MP_DEAD_CORE_REFUSES", dead_core_refuses },
+    { "MP_OTHER_CORES_LIVE_ON", other_cores_live_on },
+    UTEST_END
+};
+
 int main(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    utest_run(cases);
+    if (argc == 3 && strcmp(argv[1], "dead") == 0) {
+        dead_core = (coreid_t)atoi(argv[2]);
+        utest_run(dead_cases);
+    } else {
+        utest_run(cases);
+    }
     return utest_finish();
 }

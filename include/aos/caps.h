@@ -77,6 +77,8 @@ errval_t ipi_notify(capaddr_t ipi);
 errval_t kernel_give_ram(capaddr_t kernel_cap, capaddr_t ram, uint32_t core, uint32_t *gift);
 /* Gift `gift` for this core becomes a RAM cap in slot `dest` (once). */
 errval_t kernel_claim_ram(capaddr_t kernel_cap, uint32_t gift, capaddr_t dest);
+/* Have core `core`'s kernel kill its first domain (Kernel cap; tests). */
+errval_t kernel_debug_kill_core_root(capaddr_t kernel_cap, uint32_t core);
 /* A new IPI cap in slot `dest` ringing doorbell `doorbell` of core `core`
  * (Kernel cap). */
 errval_t kernel_create_ipi(capaddr_t kernel_cap, capaddr_t dest, uint32_t core,

@@ -196,6 +196,7 @@ typedef uint64_t errval_t;
     X(INIT_ERR_CORE_LINK_FULL,        "too many messages wait for room on the link to that core") \
     X(INIT_ERR_TOO_MANY_REMOTE,       "too many calls to other cores are waiting for their answers") \
     X(INIT_ERR_BAD_ANSWER,            "another core's init answered with a malformed message") \
+    X(INIT_ERR_CORE_DEAD,             "that core's init has died: nothing runs or starts there any more") \
     X(INIT_ERR_CORE_NO_ANSWER,        "another core's init did not answer within 2 s") \
     X(INIT_ERR_NO_RAM_TO_GIVE,        "core 0 keeps what it has left for itself (64 MiB beyond the request)") \
     X(INIT_ERR_CORE_NOT_UP,           "another core's init did not come up within 5 s of its start") \

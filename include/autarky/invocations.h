@@ -90,6 +90,10 @@ enum cap_cmd {
     KERNELCMD_CLAIM_RAM,
         /* a1 = gift number, a2 = destination slot cptr: the RAM given to
            this core becomes a RAM cap there (once) */
+    KERNELCMD_DEBUG_KILL_CORE_ROOT,
+        /* a1 = another core: its kernel kills its first domain (init), as a
+           fault would; every core's first domain then sees it in
+           cores_down (the `mp-dead` suite's test of a dead core) */
     KERNELCMD_DEBUG_MASKED,
         /* -> r1 = the longest stretch the kernel ran with interrupts masked
            since the last reset (counter ticks), r2 = what it was doing

@@ -10,6 +10,7 @@
  */
 #include <kernel/dispatcher.h>
 #include <kernel/doorbell.h>
+#include <kernel/core.h>
 #include <kernel/sched.h>
 #include <kernel/cap.h>
 #include <kernel/printk.h>
@@ -256,6 +257,9 @@ void dispatcher_kill(struct dcb *dcb, const char *why, uint32_t pc,
     sched_remove(dcb);
     dcb->state = DCB_KILLED;
     sched_forget_current(dcb);
+    if (core_is_root(dcb)) {
+        core_root_died();               /* the other cores must know */
+    }
     if (dcb->ctes[DCB_CTE_EXIT_EP].cap.type == ObjType_Endpoint) {
         const uint32_t words[3] = { LMP_KERNEL_MSG_KILLED, dcb->domain_id, pc };
         if (err_no(lmp_deliver_kernel(&dcb->ctes[DCB_CTE_EXIT_EP], words, 3))

@@ -53,6 +53,8 @@ errval_t kernelcap_invoke(struct cte *root, struct cte *kcap, uint32_t cmd, cons
         errval_t err = caps_lookup_dest(root, args[1], ObjType_RAM, &dest);
         return err_is_ok(err) ? core_claim_ram(args[0], dest) : err;
     }
+    case KERNELCMD_DEBUG_KILL_CORE_ROOT:
+        return core_kill_root(args[0]);
     case KERNELCMD_CREATE_IPI:
         return ipi_create(root, args[0], args[1], args[2]);
     case KERNELCMD_DEBUG_MASKED:

@@ -47,6 +47,21 @@ struct kernel_shared *kernel_shared(void)
     return &fake_shared;
 }
 
+bool core_is_root(const struct dcb *dcb)
+{
+    return dcb != NULL && dcb == fake.root;
+}
+
+void core_root_doorbell(uint32_t doorbell)
+{
+    fake.root_doorbell = doorbell;
+}
+
+void core_take_kill_request(void)
+{
+    fake.kill_requests_taken++;
+}
+
 void arch_send_ipi(uint32_t core)
 {
     fake.ipis_sent++;

@@ -142,10 +142,42 @@ static void test_ipi_caps(void)
     ASSERT_MDB();
 }
 
+/* The first domain's doorbell is published for the other cores, and each
+ * of its wakes copies the mask of dead cores into its dispatcher frame;
+ * doorbell 0 is the kernel's own (a request from another core). */
+static void test_root_doorbell_and_kernel_doorbell(void)
+{
+    struct dispatcher_shared *frame = pa_to_kva(0x40003000u);  /* free arena page */
+    uint32_t id;
+
+    _Static_assert(sizeof(struct dispatcher_shared) <= 4096, "one page");
+    fake.root = &dcbs[0];
+    /* the dispatcher frame cap the DCB names: its base is the frame's pa */
+    dcbs[0].ctes[DCB_CTE_DISPFRAME].cap.base = 0x40003000u;
+    ASSERT_OK(doorbell_create(&dcbs[0], &id));
+    CU_ASSERT_EQUAL(fake.root_doorbell, id);
+    kernel_shared()->cores_down = 1u << 3;
+    dcbs[0].state = DCB_WAITING;
+    fake.core = 2;
+    doorbell_ring(0, id);
+    fake.core = 0;
+    doorbell_handle_pending();
+    CU_ASSERT_EQUAL(frame->cores_down, 1u << 3);
+    CU_ASSERT_EQUAL(dcbs[0].state, DCB_RUNNABLE);
+    /* doorbell 0 wakes nobody: it takes the kernel's request */
+    fake.core = 1;
+    doorbell_ring(0, 0);
+    fake.core = 0;
+    doorbell_handle_pending();
+    CU_ASSERT_EQUAL(fake.kill_requests_taken, 1);
+    CU_ASSERT_EQUAL(fake.unblocked, 1);
+}
+
 HOST_SUITE(doorbell_suite, "doorbells and IPI caps", NULL, NULL, setup,
            HOST_TEST(test_numbers_once_per_dispatcher),
            HOST_TEST(test_table_full),
            HOST_TEST(test_ring_other_core_interrupts_once),
            HOST_TEST(test_ring_while_running_leaves_notice),
            HOST_TEST(test_ring_nobody),
-           HOST_TEST(test_ipi_caps))
+           HOST_TEST(test_ipi_caps),
+           HOST_TEST(test_root_doorbell_and_kernel_doorbell))

@@ -66,6 +66,14 @@ struct kernel_shared {
      * taken FREE -> FILLING with a compare-and-swap by the giver, made
      * GIVEN after its fields, and taken GIVEN -> FREE by the receiver. */
     struct core_gift gifts[CORE_GIFTS];
+    /* Cores whose first domain (init) has died: a bit each, set by that
+     * core (core_root_died); and the doorbell of each core's first
+     * domain, rung when another core's dies (0: none yet). */
+    volatile uint32_t cores_down;
+    volatile uint32_t root_doorbell[MAX_CORES];
+    /* A debug request to kill a core's first domain (KERNELCMD_DEBUG_
+     * KILL_CORE_ROOT), taken by that core on its doorbell interrupt. */
+    volatile uint32_t kill_root_request;
 };
 
 /* This core's copy, written by core 0 before it started this core. */
@@ -87,6 +95,20 @@ const struct core_boot_params *core_params(void);
  * in the memory of RAM capability `ram` (consumed: the memory leaves this
  * core for good), its init sharing frame `channel` with the caller. */
 errval_t core_start(uint32_t id, struct cte *ram, struct cte *channel);
+
+/* This core's first domain (startup.c sets it). Its death is every other
+ * core's business: core_root_died marks this core down and rings each
+ * other core's first domain, whose kernel then copies the mask of dead
+ * cores into its dispatcher frame (cores_down, doorbell.c). */
+void core_set_root(struct dcb *dcb);
+bool core_is_root(const struct dcb *dcb);
+void core_root_died(void);
+/* A doorbell of the first domain was made: publish it for the others. */
+void core_root_doorbell(uint32_t doorbell);
+/* KERNELCMD_DEBUG_KILL_CORE_ROOT: have core `core` kill its first domain. */
+errval_t core_kill_root(uint32_t core);
+/* On this core's doorbell interrupt: a kill of our first domain asked? */
+void core_take_kill_request(void);
 
 /* KERNELCMD_GIVE_RAM: RAM `ram` (given away for good, caps_give_away's
  * rules) goes to core `to`; *gift names it there. */
