@@ -136,6 +136,9 @@ MP_SHELL_INPUT = (
     'free\n'
     'run -c 4 hello\n'
     'run -c x hello\n'
+    'run -c 1 shell\n'
+    'run hello inner\n'
+    'exit\n'
     'exit\n'
 )
 MP_SHELL_EXPECT = [
@@ -148,6 +151,9 @@ MP_SHELL_EXPECT = [
     ('SHELL_RUN_NO_CORE', shell_output('run -c 4 hello',
                                        r"run: cannot start 'hello': INIT_ERR_NO_SUCH_CORE .*")),
     ('SHELL_RUN_BAD_CORE', shell_output('run -c x hello', r'run: -c wants a core number.*')),
+    # a shell on core 1 reads the console through core 0's init
+    ('SHELL_INPUT_ON_OTHER_CORE', shell_output('run hello inner', r'hello: \[hello\] \[inner\]')),
+    ('SHELL_OTHER_CORE_SHELL_EXITS', r'^shell: bye\n(?:.*\n)*?\[1000001\] exited with status 0$'),
 ]
 
 # Every core comes up and says so, before init runs its first command

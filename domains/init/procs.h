@@ -24,6 +24,7 @@
 #define PROC_MAX_LIVE    64      /* running domains the service accepts */
 #define PROC_MAX_ENDED   64      /* ended ones kept for wait (oldest dropped) */
 #define PROC_MAX_WAITERS 8
+#define PROC_OUT_MAX     160     /* a line of output kept until its newline */
 
 /*
  * A domain started by init. Every way it ends (exit, fault, kernel kill,
@@ -49,6 +50,8 @@ struct proc {
     } rwaiters[PROC_MAX_WAITERS];/* PROC_MAX_WAITERS in all */
     uint32_t nrwaiters;
     uint32_t strings, numbers;   /* what it sent (tests, statistics) */
+    char out[PROC_OUT_MAX];      /* its console output since its last newline */
+    uint32_t outlen;
     bool held;                   /* a boot command waits for it and reaps it itself:
                                     never dropped by prune_ended */
     struct proc *next;

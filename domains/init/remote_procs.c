@@ -33,6 +33,8 @@ struct pending {
 };
 
 static const struct remote_answer_ops *answer;
+static struct { uint32_t core, tag; } getchars[REMOTE_GETCHAR_MAX];
+static uint32_t getchar_first, getchar_count;
 static struct pending pending[REMOTE_PENDING_MAX];
 static uint32_t next_tag;
 
@@ -176,6 +178,11 @@ errval_t remote_mem_stats(domainid_t client, uint32_t seq, coreid_t core)
     return request(client, seq, RPC_OP_MEM_STATS, core, ICM_MEM_STATS, NULL, 0);
 }
 
+errval_t remote_getchar(domainid_t client, uint32_t seq)
+{
+    return request(client, seq, RPC_OP_GETCHAR, 0, ICM_GETCHAR, NULL, 0);
+}
+
 /* An answer to pending call `pd`: answer its client (or collect). */
 static void take_answer(struct pending *pd, const struct icm *m)
 {
@@ -211,7 +218,8 @@ static void take_answer(struct pending *pd, const struct icm *m)
             answer->reply_long(pd->client, pd->seq, pd->rpc_op, &w[5], w[4], &w[4], 1);
         }
         break;
-    default:            /* SPAWN {pid}, KILL {}, WAIT {status, killed}, MEM_STATS {free, total} */
+    default:            /* SPAWN {pid}, KILL {}, WAIT {status, killed}, MEM_STATS {free, total},
+                           GETCHAR {char} */
         answer->reply(pd->client, pd->seq, pd->rpc_op, err, w, n > 2 ? 2 : n);
         break;
     }
@@ -353,6 +361,34 @@ static void serve_mem_stats(const struct icm *m)
     answer_core(m, SYS_ERR_OK, w, 2);
 }
 
+/* Core 0: a GETCHAR of another core's domain waits for console input. */
+static void serve_getchar(const struct icm *m)
+{
+    if (getchar_count == REMOTE_GETCHAR_MAX) {
+        answer_core(m, INIT_ERR_TOO_MANY_WAITERS, NULL, 0);
+        return;
+    }
+    getchars[(getchar_first + getchar_count) % REMOTE_GETCHAR_MAX].core = m->src;
+    getchars[(getchar_first + getchar_count) % REMOTE_GETCHAR_MAX].tag = m->tag;
+    getchar_count++;
+}
+
+bool remote_procs_console_waiting(void)
+{
+    return getchar_count > 0;
+}
+
+void remote_procs_console_give(char c)
+{
+    struct icm req = { .op = ICM_GETCHAR, .src = getchars[getchar_first].core,
+                       .tag = getchars[getchar_first].tag };
+    uint32_t ch = (uint8_t)c;
+
+    getchar_first = (getchar_first + 1) % REMOTE_GETCHAR_MAX;
+    getchar_count--;
+    answer_core(&req, SYS_ERR_OK, &ch, 1);
+}
+
 /* Core 0: RAM for a core running short (it claims the gift itself). */
 static void serve_more_ram(const struct icm *m)
 {
@@ -373,6 +409,7 @@ static void serve_request(const struct icm *m)
     case ICM_ALL_PIDS:  serve_all_pids(m); break;
     case ICM_MEM_STATS: serve_mem_stats(m); break;
     case ICM_MORE_RAM:  serve_more_ram(m); break;
+    case ICM_GETCHAR:   serve_getchar(m); break;
     default:            answer_core(m, LIB_ERR_RPC_BAD_OP, NULL, 0); break;
     }
 }

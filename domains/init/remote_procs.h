@@ -43,6 +43,14 @@ errval_t remote_pid_call(domainid_t client, uint32_t seq, uint32_t rpc_op, domai
 /* Our `n` running pids, and then every other core's. */
 errval_t remote_all_pids(domainid_t client, uint32_t seq, const domainid_t *pids, uint32_t n);
 errval_t remote_mem_stats(domainid_t client, uint32_t seq, coreid_t core);
+/* GETCHAR of a domain on another core than 0: core 0 owns the console. */
+errval_t remote_getchar(domainid_t client, uint32_t seq);
+
+/* Core 0: GETCHARs of other cores' domains wait here in order (at most
+ * REMOTE_GETCHAR_MAX); the server loop hands them console input. */
+#define REMOTE_GETCHAR_MAX 16
+bool remote_procs_console_waiting(void);
+void remote_procs_console_give(char c);
 
 /* Serve what other cores sent: requests, and answers to our pending
  * calls. True if there was anything. */

@@ -219,6 +219,32 @@ static void handle_mem_stats(struct proc *p, const struct lmp_msg *m)
     reply(p, RPC_OP_MEM_STATS, SYS_ERR_OK, words, 2, CPTR_NULL);
 }
 
+/*
+ * A process's console output goes out a line at a time, each in one
+ * SYS_PRINT, which the kernels print whole under the console lock: lines
+ * of domains on different cores never interleave (a PUTS carries 24
+ * bytes). A partial line goes out when the process asks anything else
+ * (a prompt before GETCHAR, say), fills PROC_OUT_MAX, or ends.
+ */
+static void out_flush(struct proc *p)
+{
+    if (p->outlen > 0) {
+        fflush(stdout);          /* keep init's own output in order */
+        sys_print(p->out, p->outlen);
+        p->outlen = 0;
+    }
+}
+
+static void out_append(struct proc *p, const char *s, uint32_t len)
+{
+    for (uint32_t i = 0; i < len; i++) {
+        p->out[p->outlen++] = s[i];
+        if (s[i] == '\n' || p->outlen == PROC_OUT_MAX) {
+            out_flush(p);
+        }
+    }
+}
+
 static void handle_putchar(struct proc *p, const struct lmp_msg *m)
 {
     char c;
@@ -228,7 +254,7 @@ static void handle_putchar(struct proc *p, const struct lmp_msg *m)
         return;
     }
     c = (char)m->words[1];
-    sys_print(&c, 1);
+    out_append(p, &c, 1);
     reply(p, RPC_OP_PUTCHAR, SYS_ERR_OK, NULL, 0, CPTR_NULL);
 }
 
@@ -240,8 +266,7 @@ static void handle_puts(struct proc *p, const struct lmp_msg *m)
         reply(p, RPC_OP_PUTS, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
         return;
     }
-    fflush(stdout);          /* keep init's own output in order */
-    sys_print((const char *)&m->words[2], len);
+    out_append(p, (const char *)&m->words[2], len);
     reply(p, RPC_OP_PUTS, SYS_ERR_OK, NULL, 0, CPTR_NULL);
 }
 
@@ -250,6 +275,13 @@ static void handle_getchar(struct proc *p, const struct lmp_msg *m)
 {
     if (m->nwords != 1) {
         reply(p, RPC_OP_GETCHAR, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
+        return;
+    }
+    if (my_core() != 0) {       /* the console is core 0's */
+        errval_t err = remote_getchar(p->pid, p->req_seq);
+        if (err_is_fail(err)) {
+            reply(p, RPC_OP_GETCHAR, err, NULL, 0, CPTR_NULL);
+        }
         return;
     }
     p->getchar_pending = true;
@@ -600,6 +632,9 @@ static void dispatch_message(struct proc *p, const struct lmp_msg *m)
     if ((flags != 0 || m->nwords == 0) && !check_flags(p, m, op, flags)) {
         return;
     }
+    if (p->outlen > 0 && op != RPC_OP_PUTS && op != RPC_OP_PUTCHAR) {
+        out_flush(p);           /* what it printed comes before what it asks */
+    }
     switch (op) {
     case RPC_OP_NUMBER:  handle_number(p, m); break;
     case RPC_OP_STRING:
@@ -623,7 +658,8 @@ static void dispatch_message(struct proc *p, const struct lmp_msg *m)
     }
 }
 
-/* Answer pending GETCHARs while console input is there. */
+/* Answer pending GETCHARs while console input is there: this core's
+ * domains first, then those of other cores (remote_procs.c), in order. */
 static bool serve_console(void)
 {
     struct proc *p;
@@ -636,6 +672,13 @@ static bool serve_console(void)
         p->getchar_pending = false;
         uint32_t ch = (uint32_t)c;
         reply_seq(p, p->getchar_seq, RPC_OP_GETCHAR, SYS_ERR_OK, &ch, 1, CPTR_NULL);
+    }
+    while (remote_procs_console_waiting()) {   /* then domains of other cores */
+        int c = sys_getchar();
+        if (c < 0) {
+            return true;
+        }
+        remote_procs_console_give((char)c);
     }
     return false;
 }
@@ -716,6 +759,7 @@ bool rpc_server_step(bool block)
 /* `p` ended: drop what was half received or going out, tell its waiters. */
 static void proc_ended(struct proc *p)
 {
+    out_flush(p);
     rpc_string_rx_reset(&p->rx);
     rpc_string_tx_reset(&p->tx);
     remote_procs_proc_ended(p);
