@@ -22,7 +22,7 @@
  * (small_alloc, small_free, and the slow halves of the two).
  */
 #include "malloc_internal.h"
-#include "../lib/libc_locks.h"
+#include <aos/libc_locks.h>
 #include <aos/paging.h>
 #include <aos/syscalls.h>
 #include <aos/dispatch.h>

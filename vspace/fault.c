@@ -35,7 +35,6 @@
 #include <aos/slot_alloc.h>
 #include <aos/ram_alloc.h>
 #include <aos/dispatch.h>
-#include <aos/aos_rpc.h>
 #include <aos/syscalls.h>
 #include <autarky/layout.h>
 #include <stdio.h>
@@ -94,11 +93,11 @@ static void pool_init(void)
     pool_ready = true;
 }
 
-/* May this thread ask init for RAM now? Not while it is inside an RPC. */
+/* May this thread ask for RAM now? Not while it is inside an RPC to the
+ * memory server (the start-up layer installs that check). */
 static bool can_ask_for_ram(void)
 {
-    struct aos_rpc *rpc = aos_rpc_get_init_channel();
-    return rpc == NULL || rpc->lock.holder != thread_self() || !rpc->lock.locked;
+    return ram_alloc_may_ask();
 }
 
 /* The chunk's CNode and frames (RAM already in c->ram, c->cn_ram). */

@@ -146,6 +146,7 @@ typedef uint64_t errval_t;
     X(LIB_ERR_SLAB_REFILL,            "slab refill function failed") \
     X(LIB_ERR_SLAB_REFILL_FRAME,      "slab refill could not allocate a frame") \
     X(LIB_ERR_SLAB_REFILL_MAP,        "slab refill could not map its frame") \
+    X(LIB_ERR_SLAB_NO_DEFAULT_REFILL, "no default slab refill installed yet") \
     /* --- capability slot allocator (lib/slot_alloc.c) --- */ \
     X(LIB_ERR_SLOT_NOT_INITIALISED,   "slot allocator used before slot_alloc_init") \
     X(LIB_ERR_SLOT_INIT_ARGS,         "invalid slot allocator parameters") \
