@@ -68,6 +68,14 @@ def host_env():
     return env
 
 
+def host_tool_env():
+    """Tools the build runs on the build machine (build/tools/): plain gcc."""
+    env = Environment(ENV=os.environ.copy(), CC='gcc', LINK='gcc')
+    env.Replace(CCFLAGS=['-std=gnu11', '-O2', '-g', '-Wall', '-Wextra', '-Werror'],
+                CPPPATH=[])
+    return env
+
+
 def host_lib_env():
     """Host unit tests of the domain runtime (lib/, vspace/, spawn/...):
     the real runtime code against fake invocations (test/host/lib/)."""
