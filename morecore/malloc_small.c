@@ -284,6 +284,22 @@ void small_free(void *p)
     }
 }
 
+/* malloc_trim: the empty run each class keeps goes back too. */
+void small_trim(void)
+{
+    __retarget_lock_acquire_recursive(&__lock___libc_recursive_mutex);
+    for (uint32_t cls = 0; region != 0 && cls < NCLASSES; cls++) {
+        struct run *r = partial[cls], *next;
+        for (; r != NULL; r = next) {
+            next = r->next;
+            if (r->used == 0) {
+                run_release(r);
+            }
+        }
+    }
+    __retarget_lock_release_recursive(&__lock___libc_recursive_mutex);
+}
+
 /* ---- malloc's and free's entry points for small objects ---------------- */
 
 /* Under the malloc lock: a new run if needed; no room left: the heap. */
@@ -294,7 +310,7 @@ static void * __attribute__((noinline)) small_malloc_slow(size_t size)
     __retarget_lock_acquire_recursive(&__lock___libc_recursive_mutex);
     p = small_alloc(size);
     __retarget_lock_release_recursive(&__lock___libc_recursive_mutex);
-    return p != NULL ? p : __real_malloc(size);
+    return p != NULL ? p : small_fallback(size);
 }
 
 /*

@@ -48,10 +48,10 @@ def domain_env():
                LINKFLAGS=['--specs=picolibc.specs', '-nostartfiles',
                           '-T', 'lib/arch/%s/domain.ld' % ARCH,
                           '-Wl,--build-id=none',
-                          # malloc by size: size classes, picolibc's heap,
+                          # malloc by size: size classes, medium chunks,
                           # own blocks (morecore/malloc_large.c)
                           '-Wl,--wrap=malloc,--wrap=free,--wrap=calloc,'
-                          '--wrap=realloc,--wrap=mallinfo'])
+                          '--wrap=realloc,--wrap=mallinfo,--wrap=malloc_usable_size'])
     return env
 
 

@@ -144,6 +144,9 @@ BOOT_TESTS = [
                     'expect-status 1 faulter lost-page; expect-status 1 faulter readonly; hello',
      {'faulter'}, 120, {'expect': FAULT_PERM_EXPECT}),
     ('vspace', 'vmtest; pager 32', set(), 300),
+    # giving RAM back (domains/heaptest): 256 MiB filled and emptied four
+    # times, RAM held back where it started after each; RAM back while running
+    ('heap', 'heaptest', set(), 300),
     # trace replay (bench/trace/): a synthetic trace with every object's
     # bytes checked, and a trace that runs out of memory on its line 2
     ('traces', 'tr_churn verify; expect-status 1 tr_oom; hello', set(), 180,

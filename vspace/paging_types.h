@@ -26,9 +26,15 @@
  * in the mapping record) or by whoever built this address space. */
 #define PAGING_FRAME_FOREIGN ((capaddr_t)1)
 
+struct l2_ram;                              /* vspace/tables.c */
+
 struct paging_shadow {
     capaddr_t table;                        /* the L2 table cap */
     uint32_t mapped;                        /* entries in use */
+    struct l2_ram *ram;                     /* the table's RAM block: a table of our
+                                               own, given back when empty (NULL:
+                                               adopted or a child's) */
+    uint8_t ram_index;                      /* its offset in the block, in tables */
     capaddr_t frame[VNODE_L2_ENTRIES];      /* 0: unmapped */
 };
 
@@ -71,8 +77,10 @@ struct paging_state {
     uint32_t l2_present[VNODE_L1_USER_ENTRIES / 32];   /* bit i: l2[i] != NULL */
     paging_ram_fn ram_fn;
     void *ram_ctx;
-    capaddr_t l2_ram;                       /* RAM being carved into L2 tables */
+    capaddr_t l2_ram;                       /* with a ram_fn: RAM being carved into tables */
     uint32_t l2_ram_used;
+    struct l2_ram *l2_rams;                 /* without: our tables' RAM blocks */
+    uint32_t empty_tables;                  /* tables of our own with nothing mapped */
     struct recursive_mutex lock;
     struct paging_stats stats;
     bool verbose;                           /* print every fault it resolves */
@@ -99,9 +107,36 @@ void paging_state_forget(struct paging_state *st);
 void paging_refill_slabs(void);
 void paging_lock(struct paging_state *st);
 void paging_unlock(struct paging_state *st);
-/* The shadow of L1 entry `index`, creating and mapping its table. */
+/* The shadow of L1 entry `index`, creating and mapping its table
+ * (vspace/tables.c). */
 errval_t paging_shadow(struct paging_state *st, uint32_t index,
                        struct paging_shadow **ret);
+/* Entries of `sh` mapped (delta +1) or unmapped (-1): keeps the count of
+ * empty tables of our own. */
+static inline void paging_shadow_count(struct paging_state *st, struct paging_shadow *sh,
+                                       int delta)
+{
+    if (sh->ram != NULL) {
+        if (sh->mapped == 0 && delta > 0) {
+            st->empty_tables--;
+        } else if ((int)sh->mapped + delta == 0) {
+            st->empty_tables++;
+        }
+    }
+    sh->mapped += (uint32_t)delta;
+}
+/* Give back our empty tables when there are more than a few of them
+ * (_trim_: all of them, and every RAM block left without a table). */
+void paging_release_tables(struct paging_state *st);
+void paging_trim_tables(struct paging_state *st);
+/* The slab of shadows (vspace/paging.c), of table RAM records (tables.c),
+ * of frame chunk records (frame_pool.c). */
+struct slab_allocator *paging_shadow_slab(void);
+struct slab_allocator *paging_tables_slab(void);
+struct slab_allocator *paging_chunk_slab(void);
+/* Give back the pages of metadata slabs whose objects are all free
+ * (`trim`: all but each slab's reserve). */
+void paging_reclaim_slabs(bool trim);
 /* The first L1 index >= from with a shadow, or VNODE_L1_USER_ENTRIES: a
  * walk over the sections in use without looking at the 2,048 empty ones. */
 uint32_t paging_next_shadow(const struct paging_state *st, uint32_t from);
