@@ -43,6 +43,7 @@
 #include <aos/ram_alloc.h>
 #include <aos/aos_rpc.h>
 #include <aos/syscalls.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -65,14 +66,22 @@ struct frame_chunk {
     uint32_t pages, used;
     uint32_t hint;                  /* no free frame in map[0 .. hint) */
     uint32_t map[CHUNK_MAX_PAGES / 32];   /* bit set: frame in use */
-    lvaddr_t va[CHUNK_MAX_PAGES];         /* where a frame in use is mapped (0: unknown,
-                                             FRAME_VA_PINNED set: not to be moved) */
     struct frame_pool *pool;
     bool keep;                            /* frame_pool_trim keeps it */
     struct frame_chunk *prev, *next;      /* the pool's chunks, newest first */
+    lvaddr_t va[];                        /* [pages]: where a frame in use is mapped (0:
+                                             unknown, FRAME_VA_PINNED set: not to be moved) */
 };
+/* Records come in two sizes, so a small domain's few small chunks fit the
+ * static bootstrap page: up to SMALL_CHUNK pages, and up to 256. */
+#define SMALL_CHUNK 64
+#define RECORD_BYTES(pages) (sizeof(struct frame_chunk) + (pages) * sizeof(lvaddr_t))
 
 struct frame_pool {
+    struct frame_chunk *cur;                /* the lowest chunk with a free frame, or NULL:
+                                               look it up (take_frame's fast path) */
+    size_t refill_at;                       /* ask ahead for a chunk at or below this many
+                                               free frames (refill_below, kept current) */
     struct frame_chunk *chunks;             /* newest first */
     uint32_t nonfull[ROOT_WORDS];           /* bit r: chunk in root slot r has a free frame */
     uint32_t nonfull_hint;                  /* no bit in nonfull[0 .. hint) */
@@ -96,33 +105,43 @@ struct frame_pool {
 /* Chunks start small (a small program zeroes little) and double. The heap
  * pool keeps up to 1 MiB free (or an eighth of what it hands out). */
 static struct frame_pool pools[2] = {
-    [FRAME_POOL_LAZY] = { .first_pages = 32, .chunk_pages = 32, .max_chunk_pages = CHUNK_MAX_PAGES,
-                          .reserve = 64, .keep_min = 256, .keep = 256 },
-    [FRAME_POOL_META] = { .first_pages = 16, .chunk_pages = 16, .max_chunk_pages = 64,
-                          .reserve = 8, .keep_min = 64, .keep = 64 },
+    [FRAME_POOL_LAZY] = { .refill_at = 1, .first_pages = 32, .chunk_pages = 32,
+                          .max_chunk_pages = CHUNK_MAX_PAGES, .reserve = 64, .keep_min = 256,
+                          .keep = 256 },
+    [FRAME_POOL_META] = { .refill_at = 1, .first_pages = 16, .chunk_pages = 16,
+                          .max_chunk_pages = 64, .reserve = 8, .keep_min = 64, .keep = 64 },
 };
 static struct frame_chunk *chunk_of_root[SLOT_ALLOC_MAX_ROOT_SLOTS];
 static bool compacting;                     /* compact() is running: no nested one */
-static struct slab_allocator chunk_slab;
+static struct slab_allocator chunk_slabs[2];     /* records of small and of big chunks */
 static char chunk_bootstrap[BASE_PAGE_SIZE] __attribute__((aligned(8)));
 static bool pool_ready;
 
 static void pool_init(void);
+static size_t refill_below(const struct frame_pool *pool);
 
-struct slab_allocator *paging_chunk_slab(void)
+struct slab_allocator *paging_chunk_slab(bool big)
 {
     if (!pool_ready) {
         pool_init();
     }
-    return &chunk_slab;
+    return &chunk_slabs[big];
 }
 
 static void pool_init(void)
 {
-    slab_init(&chunk_slab, sizeof(struct frame_chunk), paging_slab_refill_fn());
-    slab_grow(&chunk_slab, chunk_bootstrap, sizeof(chunk_bootstrap));
-    chunk_slab.refill_threshold = 2;
+    slab_init(&chunk_slabs[0], RECORD_BYTES(SMALL_CHUNK), paging_slab_refill_fn());
+    slab_grow(&chunk_slabs[0], chunk_bootstrap, sizeof(chunk_bootstrap));
+    chunk_slabs[0].refill_threshold = 2;
+    slab_init(&chunk_slabs[1], RECORD_BYTES(CHUNK_MAX_PAGES), paging_slab_refill_fn());
+    chunk_slabs[1].refill_threshold = 1;
     pool_ready = true;
+}
+
+/* The slab a chunk of `pages` pages takes its record from. */
+static inline struct slab_allocator *record_slab(uint32_t pages)
+{
+    return &chunk_slabs[pages > SMALL_CHUNK];
 }
 
 bool paging_may_rpc(void)
@@ -138,8 +157,14 @@ static void set_nonfull(struct frame_pool *pool, cslot_t root, bool on)
         if (root / 32 < pool->nonfull_hint) {
             pool->nonfull_hint = root / 32;
         }
+        if (pool->cur != NULL && root < pool->cur->root) {
+            pool->cur = NULL;               /* a lower chunk has room now */
+        }
     } else {
         pool->nonfull[root / 32] &= ~(1u << (root % 32));
+        if (pool->cur != NULL && pool->cur->root == root) {
+            pool->cur = NULL;
+        }
     }
 }
 
@@ -169,15 +194,24 @@ static errval_t chunk_make_frames(struct frame_chunk *c)
 /* A new chunk for `pool`. */
 static errval_t chunk_new(struct frame_pool *pool)
 {
-    struct frame_chunk *c = slab_alloc(&chunk_slab);
+    struct slab_allocator *records = record_slab(pool->chunk_pages);
+    struct frame_chunk *c;
     errval_t err;
 
+    if (records->free_count == 0) {
+        slab_refill_check(records);         /* (a first big chunk: its slab is empty) */
+    }
+    c = slab_alloc(records);
     if (c == NULL) {
         return LIB_ERR_PAGING_NO_METADATA;
     }
-    memset(c, 0, sizeof(*c));
+    memset(c, 0, sizeof(*c));               /* va[] is read only where a frame is in use */
     c->pages = pool->chunk_pages;
     c->pool = pool;
+    for (uint32_t w = c->pages / 32; w < CHUNK_MAX_PAGES / 32; w++) {
+        /* beyond the chunk: never free (a word it ends inside: its upper bits) */
+        c->map[w] = w * 32 >= c->pages ? 0xffffffffu : ~0u << (c->pages % 32);
+    }
     err = ram_alloc_aligned(&c->ram, (gensize_t)c->pages * BASE_PAGE_SIZE,
                             BASE_PAGE_SIZE, NULL);
     if (err_is_ok(err)) {
@@ -194,7 +228,7 @@ static errval_t chunk_new(struct frame_pool *pool)
         }
     }
     if (err_is_fail(err)) {
-        slab_free(&chunk_slab, c);
+        slab_free(records, c);
         return err_push(err, LIB_ERR_PAGING_NO_RAM);
     }
     /* asked for again soon after giving back: the domain oscillates;
@@ -215,10 +249,11 @@ static errval_t chunk_new(struct frame_pool *pool)
     pool->free += c->pages;
     pool->nchunks++;
     pool->empty++;
+    pool->refill_at = refill_below(pool);
     if (pool->chunk_pages < pool->max_chunk_pages) {
         pool->chunk_pages *= 2;
     }
-    slab_refill_check(&chunk_slab);
+    slab_refill_check(records);
     return SYS_ERR_OK;
 }
 
@@ -241,10 +276,11 @@ static void chunk_release(struct frame_chunk *c)
     pool->free -= c->pages;
     pool->nchunks--;
     pool->empty--;
+    pool->refill_at = refill_below(pool);
     ram_free(c->ram);
     ram_free(c->cn_ram);
     slot_free_root_slot(c->root);
-    slab_free(&chunk_slab, c);
+    slab_free(record_slab(c->pages), c);
 }
 
 /* Ask for the next chunk ahead, when fewer frames than this are free:
@@ -281,43 +317,53 @@ static size_t release_empty(struct frame_pool *pool, size_t keep)
     return bytes;
 }
 
-/* The lowest free frame of the lowest chunk that has one, marked in use
- * and mapped at `va` (false: the pool is empty). */
-static bool take_frame(struct frame_pool *pool, lvaddr_t va, capaddr_t *ret)
+/* The lowest chunk with a free frame (NULL: none). */
+static struct frame_chunk *lowest_chunk(struct frame_pool *pool)
 {
-    struct frame_chunk *c;
     uint32_t w;
 
     for (w = pool->nonfull_hint; w < ROOT_WORDS && pool->nonfull[w] == 0; w++) {
     }
     pool->nonfull_hint = w;
     if (w == ROOT_WORDS) {
+        return NULL;
+    }
+    pool->cur = chunk_of_root[w * 32 + (uint32_t)__builtin_ctz(pool->nonfull[w])];
+    return pool->cur;
+}
+
+/* The lowest free frame of the lowest chunk that has one, marked in use
+ * and mapped at `va` (false: the pool is empty). The chunk is cached
+ * (pool->cur) until it fills or a lower one gets room; map bits beyond a
+ * chunk's pages are set, so the first clear bit is always a frame. */
+static inline bool take_frame(struct frame_pool *pool, lvaddr_t va, capaddr_t *ret)
+{
+    struct frame_chunk *c = pool->cur;
+    uint32_t w, i;
+
+    if (c == NULL && (c = lowest_chunk(pool)) == NULL) {
         return false;
     }
-    c = chunk_of_root[w * 32 + (uint32_t)__builtin_ctz(pool->nonfull[w])];
-    for (w = c->hint; w * 32 < c->pages; w++) {
-        if (c->map[w] != 0xffffffffu) {
-            uint32_t i = w * 32 + (uint32_t)__builtin_ctz(~c->map[w]);
-            c->map[w] |= 1u << (i % 32);
-            c->hint = w;
-            c->va[i] = va;
-            if (c->used++ == 0) {
-                pool->empty--;
-            }
-            if (c->used == c->pages) {
-                set_nonfull(pool, c->root, false);
-            }
-            pool->free--;
-            pool->used++;
-            pool->taken_since_release++;
-            if (pool->free < pool->min_free) {
-                pool->min_free = pool->free;
-            }
-            *ret = CPTR(c->root, i);
-            return true;
-        }
+    for (w = c->hint; c->map[w] == 0xffffffffu; w++) {
     }
-    return false;                       /* not reached: the chunk had a free frame */
+    i = w * 32 + (uint32_t)__builtin_ctz(~c->map[w]);
+    c->map[w] |= 1u << (i % 32);
+    c->hint = w;
+    c->va[i] = va;
+    if (c->used++ == 0) {
+        pool->empty--;
+    }
+    if (c->used == c->pages) {
+        set_nonfull(pool, c->root, false);
+    }
+    pool->free--;
+    pool->used++;
+    pool->taken_since_release++;
+    if (pool->free < pool->min_free) {
+        pool->min_free = pool->free;
+    }
+    *ret = CPTR(c->root, i);
+    return true;
 }
 
 /* Frame i of c is free again (zeroed by the caller). */
@@ -394,10 +440,11 @@ static size_t compact(struct frame_pool *pool, size_t budget)
     return moved;
 }
 
-errval_t frame_pool_get(enum frame_pool_kind kind, lvaddr_t va, capaddr_t *ret)
+/* frame_pool_get when the cached chunk cannot serve or the pool must ask
+ * for a chunk ahead (out of line: the fast path keeps few registers). */
+static errval_t __attribute__((noinline)) get_slow(struct frame_pool *pool, lvaddr_t va,
+                                                   capaddr_t *ret)
 {
-    struct frame_pool *pool = &pools[kind];
-
     if (!pool_ready) {
         pool_init();
     }
@@ -408,6 +455,34 @@ errval_t frame_pool_get(enum frame_pool_kind kind, lvaddr_t va, capaddr_t *ret)
         }
     }
     return take_frame(pool, va, ret) ? SYS_ERR_OK : LIB_ERR_PAGING_NO_RAM;
+}
+
+/* Every page fault takes a frame here: the common case is the cached
+ * lowest chunk's next free frame, a few loads and stores. */
+errval_t frame_pool_get(enum frame_pool_kind kind, lvaddr_t va, capaddr_t *ret)
+{
+    struct frame_pool *pool = &pools[kind];
+    struct frame_chunk *c = pool->cur;
+    uint32_t w, m, i;
+
+    if (__builtin_expect(c == NULL || pool->free < pool->refill_at
+                         || (m = c->map[w = c->hint]) == 0xffffffffu
+                         || c->used + 1 == c->pages || c->used == 0, 0)) {
+        return get_slow(pool, va, ret);
+    }
+    i = (uint32_t)__builtin_ctz(~m);
+    c->map[w] = m | (1u << i);
+    i += w * 32;
+    c->va[i] = va;
+    c->used++;
+    pool->free--;
+    pool->used++;
+    pool->taken_since_release++;
+    if (pool->free < pool->min_free) {
+        pool->min_free = pool->free;
+    }
+    *ret = CPTR(c->root, i);
+    return SYS_ERR_OK;
 }
 
 bool frame_pool_put(capaddr_t frame)

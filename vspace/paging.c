@@ -31,10 +31,11 @@ static struct paging_state current;
 
 /* Slabs for all states' metadata, and their bootstrap memory: the only
  * static pool (docs/vspace.md); every later page comes from a frame. */
-static struct slab_allocator node_slab, mapping_slab, piece_slab, shadow_slab;
+static struct slab_allocator node_slab, mapping_slab, piece_slab, shadow_slab, l2ram_slab;
 static char bootstrap_nodes[2 * BASE_PAGE_SIZE] __attribute__((aligned(8)));
 static char bootstrap_shadows[2 * BASE_PAGE_SIZE] __attribute__((aligned(8)));
 static char bootstrap_small[2][BASE_PAGE_SIZE] __attribute__((aligned(8)));
+static char bootstrap_l2ram[512] __attribute__((aligned(8)));
 static bool slabs_ready;
 
 /* Explicit mappings of all states (rare: start-up, slabs, spawn). */
@@ -53,6 +54,11 @@ struct paging_state *get_current_paging_state(void)
 struct slab_allocator *paging_shadow_slab(void)
 {
     return &shadow_slab;
+}
+
+struct slab_allocator *paging_tables_slab(void)
+{
+    return &l2ram_slab;
 }
 
 /* ---- locking ---- */
@@ -101,7 +107,7 @@ void paging_refill_slabs(void)
     refill_if_low(&shadow_slab);
     refill_if_low(&mapping_slab);
     refill_if_low(&piece_slab);
-    refill_if_low(paging_tables_slab());
+    refill_if_low(&l2ram_slab);
 }
 
 slab_refill_fn paging_slab_refill_fn(void);
@@ -120,7 +126,8 @@ void paging_reclaim_slabs(bool trim)
 {
     static bool running;
     struct slab_allocator *all[] = { &node_slab, &shadow_slab, &mapping_slab, &piece_slab,
-                                     paging_tables_slab(), paging_chunk_slab() };
+                                     &l2ram_slab, paging_chunk_slab(false),
+                                     paging_chunk_slab(true) };
 
     if (running || !slabs_ready) {
         return;
@@ -146,6 +153,9 @@ static void slabs_init(void)
     slab_grow(&mapping_slab, bootstrap_small[0], BASE_PAGE_SIZE);
     slab_init(&piece_slab, sizeof(struct paging_piece), refill);
     slab_grow(&piece_slab, bootstrap_small[1], BASE_PAGE_SIZE);
+    slab_init(&l2ram_slab, paging_tables_record_size(), refill);
+    slab_grow(&l2ram_slab, bootstrap_l2ram, sizeof(bootstrap_l2ram));
+    l2ram_slab.refill_threshold = 4;
     slabs_ready = true;
 }
 

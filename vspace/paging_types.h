@@ -130,10 +130,11 @@ static inline void paging_shadow_count(struct paging_state *st, struct paging_sh
 void paging_release_tables(struct paging_state *st);
 void paging_trim_tables(struct paging_state *st);
 /* The slab of shadows (vspace/paging.c), of table RAM records (tables.c),
- * of frame chunk records (frame_pool.c). */
+ * of frame chunk records (frame_pool.c: of small and of big chunks). */
 struct slab_allocator *paging_shadow_slab(void);
 struct slab_allocator *paging_tables_slab(void);
-struct slab_allocator *paging_chunk_slab(void);
+size_t paging_tables_record_size(void);     /* tables.c: the slab's object size */
+struct slab_allocator *paging_chunk_slab(bool big);
 /* Give back the pages of metadata slabs whose objects are all free
  * (`trim`: all but each slab's reserve). */
 void paging_reclaim_slabs(bool trim);

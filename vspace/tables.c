@@ -5,15 +5,15 @@
  *
  *   l2[i] ──> shadow { table cap, mapped, frame[256], owned, ram ─┐ }
  *                                                                  v
- *   st->l2_rams ──> struct l2_ram { ram cap, made, live bits } ──> ...
- *                   a 4 KiB RAM block carved into four 1 KiB tables
+ *   st->l2_rams ──> struct l2_ram { ram cap, live bits } ──> ...
+ *                   an 8 KiB RAM block carved into eight 1 KiB tables
  *
  * A table of our own (made here for the domain's own address space, not
  * adopted from the spawner and not a child's under construction) whose
  * pages are all unmapped is *empty*. Empty tables stay while there are
  * few of them (a section emptied and refilled does not remake its table
  * each time); above EMPTY_TABLES_KEEP, or on paging_trim_tables, every
- * empty table is deleted, its shadow freed, and a RAM block whose four
+ * empty table is deleted, its shadow freed, and a RAM block whose eight
  * tables are all gone goes back to the memory server, as long as one table
  * slot stays spare (a fault inside an RPC may need a table and cannot ask).
  *
@@ -26,27 +26,22 @@
 #include <aos/ram_alloc.h>
 #include <string.h>
 
-#define L2_TABLES_PER_PAGE (BASE_PAGE_SIZE / OBJSIZE_VNODE_L2)
+#define L2_TABLES_PER_PAGE (BASE_PAGE_SIZE / OBJSIZE_VNODE_L2)   /* a child's, from its ram_fn */
+#define TABLE_BLOCK        (2 * BASE_PAGE_SIZE)                 /* our own: 8 tables a block */
+#define TABLES_PER_BLOCK   (TABLE_BLOCK / OBJSIZE_VNODE_L2)
 #define EMPTY_TABLES_KEEP  16
 
-/* A RAM block carved into L2 tables (own address space only). */
+/* A RAM block carved into L2 tables (own address space only). Eight a
+ * block: most domains need no second block, even with one table spare. */
 struct l2_ram {
     capaddr_t ram;
     uint8_t live;                   /* bit i: the table at offset i exists */
     struct l2_ram *next;
 };
 
-static struct slab_allocator l2ram_slab;
-static char l2ram_bootstrap[512] __attribute__((aligned(8)));
-
-struct slab_allocator *paging_tables_slab(void)
+size_t paging_tables_record_size(void)
 {
-    if (l2ram_slab.blocksize == 0) {
-        slab_init(&l2ram_slab, sizeof(struct l2_ram), paging_slab_refill_fn());
-        slab_grow(&l2ram_slab, l2ram_bootstrap, sizeof(l2ram_bootstrap));
-        l2ram_slab.refill_threshold = 4;
-    }
-    return &l2ram_slab;
+    return sizeof(struct l2_ram);
 }
 
 /* The L2 table at offset `i` of `r`, retyped into a fresh slot. */
@@ -91,7 +86,7 @@ static uint32_t spare_tables(const struct paging_state *st)
     uint32_t n = 0;
 
     for (const struct l2_ram *r = st->l2_rams; r != NULL; r = r->next) {
-        n += L2_TABLES_PER_PAGE - (uint32_t)__builtin_popcount(r->live);
+        n += TABLES_PER_BLOCK - (uint32_t)__builtin_popcount(r->live);
     }
     return n;
 }
@@ -99,15 +94,15 @@ static uint32_t spare_tables(const struct paging_state *st)
 /* One more block of RAM for tables, from the memory server (an RPC). */
 static errval_t add_block(struct paging_state *st)
 {
-    struct l2_ram *r = slab_alloc(&l2ram_slab);
+    struct l2_ram *r = slab_alloc(paging_tables_slab());
     errval_t err;
 
     if (r == NULL) {
         return LIB_ERR_PAGING_NO_METADATA;
     }
-    err = ram_alloc_aligned(&r->ram, BASE_PAGE_SIZE, BASE_PAGE_SIZE, NULL);
+    err = ram_alloc_aligned(&r->ram, TABLE_BLOCK, BASE_PAGE_SIZE, NULL);
     if (err_is_fail(err)) {
-        slab_free(&l2ram_slab, r);
+        slab_free(paging_tables_slab(), r);
         return err;
     }
     r->live = 0;
@@ -134,7 +129,7 @@ static errval_t new_own_table(struct paging_state *st, capaddr_t *table,
             return err;
         }
     }
-    for (r = st->l2_rams; r != NULL && r->live == (1u << L2_TABLES_PER_PAGE) - 1; r = r->next) {
+    for (r = st->l2_rams; r != NULL && r->live == (1u << TABLES_PER_BLOCK) - 1; r = r->next) {
     }
     if (r == NULL) {
         return LIB_ERR_PAGING_NO_RAM;       /* inside an RPC, and the spare is gone */
@@ -156,14 +151,14 @@ static void table_gone(struct paging_state *st, struct l2_ram *r, uint8_t index)
     struct l2_ram **pp;
 
     r->live &= ~(1u << index);
-    if (r->live != 0 || !paging_may_rpc() || spare_tables(st) <= L2_TABLES_PER_PAGE) {
+    if (r->live != 0 || !paging_may_rpc() || spare_tables(st) <= TABLES_PER_BLOCK) {
         return;
     }
     for (pp = &st->l2_rams; *pp != r; pp = &(*pp)->next) {
     }
     *pp = r->next;
     ram_free(r->ram);
-    slab_free(&l2ram_slab, r);
+    slab_free(paging_tables_slab(), r);
 }
 
 static errval_t new_shadow(struct paging_state *st, uint32_t index, capaddr_t table,
@@ -298,10 +293,10 @@ void paging_trim_tables(struct paging_state *st)
     release_empty(st, 0);
     while (*pp != NULL && paging_may_rpc()) {      /* blocks left over while in an RPC */
         struct l2_ram *r = *pp;
-        if (r->live == 0 && spare_tables(st) > L2_TABLES_PER_PAGE) {
+        if (r->live == 0 && spare_tables(st) > TABLES_PER_BLOCK) {
             *pp = r->next;
             ram_free(r->ram);
-            slab_free(&l2ram_slab, r);
+            slab_free(paging_tables_slab(), r);
         } else {
             pp = &r->next;
         }
