@@ -11,6 +11,7 @@
 #include <kernel/lmp.h>
 #include <kernel/endpoint.h>
 #include <kernel/dispatcher.h>
+#include <kernel/doorbell.h>
 #include <kernel/sched.h>
 #include <autarky/lmp.h>
 
@@ -248,13 +249,14 @@ errval_t lmp_deliver_kernel(struct cte *ep, const uint32_t *words, uint32_t nwor
 }
 
 /*
- * SYS_WAIT: return at once if a message waits, else block until one
- * arrives (sched_wake sets r0 = OK in the saved state).
+ * SYS_WAIT: return at once if a message waits or a doorbell of the caller
+ * rang since it last waited, else block until one of those happens
+ * (sched_wake sets r0 = OK in the saved state).
  */
 errval_t sys_wait(struct dcb *dcb, struct arch_registers *regs)
 {
     dispatcher_retry_kill_notices();        /* a receiver draining its ring */
-    if (ring_used(&dcb_shared(dcb)->lmp) != 0) {
+    if (ring_used(&dcb_shared(dcb)->lmp) != 0 || doorbell_take_notified(dcb)) {
         return SYS_ERR_OK;
     }
     regs->r[0] = SYS_ERR_OK;

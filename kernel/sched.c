@@ -20,6 +20,7 @@
  */
 #include <kernel/dispatcher.h>
 #include <kernel/sched.h>
+#include <kernel/core.h>
 #include <kernel/arch.h>
 #include <kernel/printk.h>
 #include <kernel/preempt.h>
@@ -33,6 +34,9 @@ static uint64_t slice_end;         /* counter value at which the running slice e
 void sched_forget_current(struct dcb *dcb)
 {
     if (sched_current == dcb) {
+        /* it leaves the CPU without sched_save_current (it stopped itself,
+         * blocked or died): keep the register it may write all the same */
+        dcb->user_rw_tls = arch_get_user_rw_tls();
         sched_current = NULL;
     }
 }
@@ -148,16 +152,23 @@ static void dispatch(struct dcb *dcb, bool donated)
 /*
  * Nothing is runnable: idle until an interrupt makes something runnable.
  * WFI wakes on a pending interrupt although the CPSR masks it; we
- * acknowledge it and look again. Today no interrupt wakes a domain (the
- * only one enabled is the preemption timer), so a system in which every
- * domain waits idles for good, visibly ("autarky: idle" on the console).
+ * acknowledge it and look again. Only a doorbell from another core wakes
+ * a domain (the timer only preempts), so a system in which every domain
+ * waits idles for good. Each core says so the first time it idles
+ * ("autarky: core N: idle"; later idling is silent: with several cores,
+ * waiting for another core's answer idles too, and often).
  * The kernel never decides to power off on its own: only init, through
  * the Kernel capability, does that (docs/safety.md, rule 6).
  */
 static void sched_idle(void)
 {
+    static bool said;               /* per core: a kernel variable */
+
     sched_current = NULL;
-    printk("autarky: idle: no domain is runnable\n");
+    if (!said) {
+        said = true;
+        printk("autarky: core %u: idle: no domain is runnable\n", (unsigned)core_id());
+    }
     while (run_queue == NULL) {
         preempt_leaving();
         arch_wait_for_interrupt();

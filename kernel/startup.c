@@ -18,6 +18,8 @@
 #include <kernel/modules.h>
 #include <kernel/printk.h>
 #include <kernel/string.h>
+#include <kernel/core.h>
+#include <kernel/mdb.h>
 #include <autarky/bootinfo.h>
 #include <autarky/layout.h>
 #include <arch/memory.h>
@@ -33,7 +35,20 @@ struct init_builder {
 };
 
 static struct init_builder ib;
-static struct cte boot_dispatcher_slot;   /* temporary home of the DCB cap */
+static struct cte *boot_dispatcher_slot;  /* temporary home of the DCB cap (boot_alloc'd:
+                                             MDB links are physical addresses) */
+
+/* The boot modules' frames, for the cores core 0 starts (core_start). */
+static lpaddr_t module_pa[BOOTINFO_MAX_MODULES];
+static uint32_t n_module_pa;
+
+uint32_t startup_module_frames(lpaddr_t *pa, uint32_t max)
+{
+    uint32_t n = n_module_pa < max ? n_module_pa : max;
+
+    memcpy(pa, module_pa, n * sizeof(*pa));
+    return n;
+}
 
 static void check(errval_t err, const char *what)
 {
@@ -44,6 +59,10 @@ static void check(errval_t err, const char *what)
 
 /* Allocate `size` bytes of free RAM aligned to `align` (both powers of two
  * or page multiples). */
+/* Slots for RAM this core gives to others (kernel/cap/given.c): one per
+ * core started, the rest for RAM that moves between cores. */
+#define GIVEN_SLOTS 64
+
 static lpaddr_t boot_alloc(gensize_t size, gensize_t align)
 {
     lpaddr_t base = ROUND_UP(ib.next, align);
@@ -155,7 +174,10 @@ static lvaddr_t boot_load_elf(const struct module_entry *mod, const char *image)
 static void boot_cspace(void)
 {
     lpaddr_t dcb_pa = boot_alloc(OBJSIZE_DISPATCHER, OBJSIZE_DISPATCHER);
-    check(caps_create_boot(&boot_dispatcher_slot, ObjType_Dispatcher, dcb_pa,
+
+    boot_dispatcher_slot = pa_to_kva(boot_alloc(CTE_SIZE, CTE_SIZE));
+    cte_clear(boot_dispatcher_slot);
+    check(caps_create_boot(boot_dispatcher_slot, ObjType_Dispatcher, dcb_pa,
                            OBJSIZE_DISPATCHER, CAP_RIGHTS_ALL), "create DCB");
     ib.dcb = pa_to_kva(dcb_pa);
     ib.rootcn = &ib.dcb->ctes[DCB_CTE_CSPACE];
@@ -178,8 +200,8 @@ static void boot_cspace(void)
     check(caps_copy(cnode_slot(ib.taskcn, TASKCN_SLOT_ROOTCN), ib.rootcn,
                     CAP_RIGHTS_ALL, 0), "copy root CNode");
     check(caps_copy(cnode_slot(ib.taskcn, TASKCN_SLOT_DISPATCHER),
-                    &boot_dispatcher_slot, CAP_RIGHTS_ALL, 0), "copy DCB cap");
-    check(caps_delete(&boot_dispatcher_slot), "drop temporary DCB cap");
+                    boot_dispatcher_slot, CAP_RIGHTS_ALL, 0), "copy DCB cap");
+    check(caps_delete(boot_dispatcher_slot), "drop temporary DCB cap");
 }
 
 /* init's page tables, dispatcher frame and boot info page. */
@@ -208,7 +230,11 @@ static void boot_vspace(void)
     ib.bootinfo = pa_to_kva(bi->cap.base);
 }
 
-/* Copy every boot module into a frame of its own in MODULECN. */
+/*
+ * A Frame in MODULECN for every boot module, over the module's own bytes in
+ * the image (each starts on a page; nothing is copied): read only, shared
+ * by every core's init, never freed.
+ */
 static void boot_modules(const struct module_table *table)
 {
     struct bootinfo *bi = ib.bootinfo;
@@ -216,9 +242,11 @@ static void boot_modules(const struct module_table *table)
     for (uint32_t i = 0; i < table->count && i < BOOTINFO_MAX_MODULES; i++) {
         const struct module_entry *m = &table->entries[i];
         gensize_t size = ROUND_UP(m->size ? m->size : 1, BASE_PAGE_SIZE);
-        struct cte *f = boot_object(ib.modulecn, i, ObjType_Frame, size,
-                                    BASE_PAGE_SIZE);
-        memcpy(pa_to_kva(f->cap.base), (const char *)table + m->offset, m->size);
+        lpaddr_t pa = kva_to_pa((const char *)table + m->offset);
+        check(caps_create_existing(cnode_slot(ib.modulecn, i), ObjType_Frame, pa, size,
+                                   CAP_RIGHTS_ALL & ~CAP_RIGHT_WRITE), "module frame");
+        module_pa[i] = pa;
+        n_module_pa = i + 1;
         strlcpy(bi->modules[i].name, m->name, BOOTINFO_NAME_LEN);
         bi->modules[i].size = m->size;
         bi->modules[i].cap = CPTR(ROOTCN_SLOT_MODULECN, i);
@@ -251,14 +279,21 @@ static gensize_t boot_free_ram(void)
     return total;
 }
 
-/* Special caps only init holds. */
-static void boot_special_caps(void)
+/* Special caps only init holds: the Kernel cap; core 0's init the UART,
+ * another core's init the frame it shares with core 0's. */
+static void boot_special_caps(const struct core_boot_params *core)
 {
     check(caps_create_boot(cnode_slot(ib.taskcn, TASKCN_SLOT_KERNELCAP),
                            ObjType_Kernel, 0, 0, CAP_RIGHTS_ALL), "create Kernel cap");
-    check(caps_create_boot(cnode_slot(ib.taskcn, TASKCN_SLOT_UART),
-                           ObjType_DevFrame, PL011_PHYS_BASE, BASE_PAGE_SIZE,
-                           CAP_RIGHTS_ALL & ~CAP_RIGHT_EXECUTE), "create UART cap");
+    if (core == NULL) {
+        check(caps_create_boot(cnode_slot(ib.taskcn, TASKCN_SLOT_UART),
+                               ObjType_DevFrame, PL011_PHYS_BASE, BASE_PAGE_SIZE,
+                               CAP_RIGHTS_ALL & ~CAP_RIGHT_EXECUTE), "create UART cap");
+    } else if (core->channel_size != 0) {
+        check(caps_create_existing(cnode_slot(ib.taskcn, TASKCN_SLOT_CORECHAN),
+                                   ObjType_Frame, core->channel_pa, core->channel_size,
+                                   CAP_RIGHTS_ALL & ~CAP_RIGHT_REVOKE), "core channel frame");
+    }
 }
 
 static const struct module_entry *find_module(const struct module_table *t,
@@ -272,22 +307,56 @@ static const struct module_entry *find_module(const struct module_table *t,
     return NULL;
 }
 
+/*
+ * The first domain is the boot module "init", or the one a command line
+ * starting with "root=NAME " names (the kernel test domain, say: the
+ * `kernel-*` boot command lists, site_scons/boot.py). *cmdline is left
+ * at what follows, which is what the first domain gets.
+ */
+static const struct module_entry *root_module(const struct module_table *t,
+                                              const char **cmdline, char name[MODULE_NAME_LEN])
+{
+    const char *c = *cmdline, *end;
+    size_t len;
+
+    strlcpy(name, "init", MODULE_NAME_LEN);
+    if (strncmp(c, "root=", 5) == 0) {
+        c += 5;
+        for (end = c; *end != '\0' && *end != ' '; end++) {
+        }
+        len = (size_t)(end - c) < MODULE_NAME_LEN - 1 ? (size_t)(end - c) : MODULE_NAME_LEN - 1;
+        memcpy(name, c, len);
+        name[len] = '\0';
+        *cmdline = *end == ' ' ? end + 1 : end;
+    }
+    return find_module(t, name);
+}
+
 void startup_init(const struct boot_memory *mem)
 {
     const struct module_table *table = mem->modules;
     const struct module_entry *init_mod;
+    const char *cmdline = mem->cmdline ? mem->cmdline : "";
+    char name[MODULE_NAME_LEN];
     struct dispatcher_shared *disp;
     lvaddr_t entry;
 
     if (table == NULL || table->magic != MODULE_TABLE_MAGIC) {
         panic("no boot module table in the image");
     }
-    init_mod = find_module(table, "init");
+    init_mod = root_module(table, &cmdline, name);
     if (init_mod == NULL) {
-        panic("no boot module named 'init'");
+        panic("no boot module named '%s'", name);
     }
     ib.next = mem->free_base;
     ib.end = mem->free_end;
+    if (mem->core == NULL) {
+        /* core 0: the memory every core's CPU driver will share */
+        struct kernel_shared *shared = pa_to_kva(boot_alloc(BASE_PAGE_SIZE, BASE_PAGE_SIZE));
+        memset(shared, 0, BASE_PAGE_SIZE);
+        core_init_boot(mem->ncores, shared);
+    }
+    caps_given_init(pa_to_kva(boot_alloc(GIVEN_SLOTS * CTE_SIZE, CTE_SIZE)), GIVEN_SLOTS);
 
     boot_cspace();
     boot_vspace();
@@ -295,14 +364,15 @@ void startup_init(const struct boot_memory *mem)
     boot_segment_frame(USER_STACK_TOP - USER_INIT_STACK_SIZE, USER_INIT_STACK_SIZE,
                        VREGION_FLAGS_READ_WRITE);   /* init's boot stack */
     boot_modules(table);
-    boot_special_caps();
+    boot_special_caps(mem->core);
 
     ib.bootinfo->ram_base = mem->ram_base;
     ib.bootinfo->ram_size = mem->ram_size;
+    ib.bootinfo->core_id = core_id();
+    ib.bootinfo->ncores = core_count();
     ib.bootinfo->n_l2_vnodes = ib.next_l2 - 1;
     ib.bootinfo->n_segment_frames = ib.next_seg;
-    strlcpy(ib.bootinfo->cmdline, mem->cmdline ? mem->cmdline : "",
-            BOOTINFO_CMDLINE_LEN);
+    strlcpy(ib.bootinfo->cmdline, cmdline, BOOTINFO_CMDLINE_LEN);
     gensize_t free_bytes = boot_free_ram();   /* last: nothing is allocated after this */
 
     disp = dcb_shared(ib.dcb);
@@ -310,13 +380,14 @@ void startup_init(const struct boot_memory *mem)
     disp->entry_run = entry;
     disp->upcall_sp = USER_STACK_TOP;
     disp->bootinfo = USER_BOOTINFO_VADDR;
-    strlcpy(disp->name, "init", DISP_NAME_LEN);
+    strlcpy(disp->name, name, DISP_NAME_LEN);
     ib.dcb->disp_uva = USER_DISP_VADDR;
     ib.dcb->state = DCB_STOPPED;
     ib.dcb->domain_id = 0;
+    core_set_root(ib.dcb);
     sched_make_runnable(ib.dcb);
 
-    printk("autarky: init loaded: entry 0x%08x, %u RAM caps, %u MiB free, %u modules\n",
-           (unsigned)entry, (unsigned)ib.bootinfo->n_regions,
+    printk("autarky: core %u: %s loaded: entry 0x%08x, %u RAM caps, %u MiB free, %u modules\n",
+           (unsigned)core_id(), name, (unsigned)entry, (unsigned)ib.bootinfo->n_regions,
            (unsigned)(free_bytes >> 20), (unsigned)ib.bootinfo->n_modules);
 }

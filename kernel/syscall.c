@@ -5,6 +5,7 @@
  * reads it through its own direct map.
  */
 #include <kernel/syscall.h>
+#include <kernel/printk.h>
 #include <kernel/arch.h>
 #include <autarky/syscall.h>
 #include <autarky/layout.h>
@@ -16,6 +17,12 @@ void syscall_set_ram_range(lpaddr_t base, lpaddr_t end)
 {
     ram_base = base;
     ram_end = end;
+}
+
+void syscall_ram_range(lpaddr_t *base, lpaddr_t *end)
+{
+    *base = ram_base;
+    *end = ram_end;
 }
 
 /* Translate one user page for reading, or fail. */
@@ -51,9 +58,11 @@ errval_t sys_print(lvaddr_t buf, uint32_t len)
             return err;
         }
     }
+    console_lock();
     for (uint32_t i = 0; i < len; i++) {
         lvaddr_t offset = buf + i - first;
         serial_putchar(page_kva[offset / BASE_PAGE_SIZE][offset % BASE_PAGE_SIZE]);
     }
+    console_unlock();
     return SYS_ERR_OK;
 }

@@ -12,6 +12,7 @@
 #include <kernel/endpoint.h>
 #include <kernel/cnode.h>
 #include <kernel/objtype.h>
+#include <kernel/ipi.h>
 #include <autarky/invocations.h>
 
 /* The empty slot `slot` of the CNode at `cnode_cptr`, checked to receive a
@@ -139,9 +140,11 @@ errval_t sys_invoke(struct cte *root, struct arch_registers *regs)
     case ObjType_Dispatcher:
         return dispatcher_invoke(root, cap, cmd, a, regs);
     case ObjType_Kernel:
-        return kernelcap_invoke(cap, cmd, a, regs);
+        return kernelcap_invoke(root, cap, cmd, a, regs);
     case ObjType_Endpoint:
         return endpoint_invoke(root, cap, cmd, a);
+    case ObjType_IPI:
+        return ipi_invoke(cap, cmd);
     default:
         return SYS_ERR_ILLEGAL_INVOCATION;
     }

@@ -223,7 +223,15 @@ void domain_exit(int status)
     }
     init = aos_rpc_get_init_channel();
     if (init != NULL) {
-        aos_rpc_exit(init, status);            /* init reclaims everything */
+        /* init reclaims everything once it reads EXIT. Until then wait,
+         * disabled (no other thread runs again), rather than stop: a
+         * stopped dispatcher would show as "stopped" to anyone asking init
+         * before it has read the EXIT (rule 7 of docs/safety.md). */
+        aos_rpc_exit(init, status);
+        threads_disable();
+        for (;;) {
+            sys_wait();
+        }
     }
     disp_stop(CAP_DISPATCHER);
     for (;;) {

@@ -99,6 +99,12 @@ errval_t kernel_capcount(capaddr_t kernel_cap, uint32_t *count)
     return r.err;
 }
 
+errval_t kernel_start_core(capaddr_t kernel_cap, uint32_t core, capaddr_t ram,
+                           capaddr_t channel)
+{
+    return invoke(kernel_cap, KERNELCMD_START_CORE, core, ram, channel, 0, 0);
+}
+
 errval_t kernel_debug_masked(capaddr_t kernel_cap, bool reset, uint32_t *ticks,
                              uint32_t *what)
 {
@@ -113,7 +119,7 @@ errval_t kernel_debug_masked(capaddr_t kernel_cap, bool reset, uint32_t *ticks,
 
 errval_t kernel_debug_stack_overflow(capaddr_t kernel_cap)
 {
-    return invoke(kernel_cap, KERNELCMD_DEBUG_STACK_OVERFLOW, 0, 0, 0, 0, 0);
+    return invoke(kernel_cap, KERNELCMD_DEBUG_STACK_OVERFLOW, 1u << 20, 0, 0, 0, 0);
 }
 
 errval_t ep_bind(capaddr_t ep, capaddr_t disp)
@@ -128,6 +134,45 @@ errval_t disp_get_state(capaddr_t disp, enum disp_state *state)
         *state = (enum disp_state)r.r1;
     }
     return r.err;
+}
+
+errval_t disp_doorbell(capaddr_t disp, uint32_t *doorbell)
+{
+    struct sysret r = sys_invoke(disp, DISPCMD_DOORBELL, 0, 0, 0, 0, 0);
+    if (r.err == SYS_ERR_OK) {
+        *doorbell = r.r1;
+    }
+    return r.err;
+}
+
+errval_t ipi_notify(capaddr_t ipi)
+{
+    return sys_invoke(ipi, IPICMD_NOTIFY, 0, 0, 0, 0, 0).err;
+}
+
+errval_t kernel_give_ram(capaddr_t kernel_cap, capaddr_t ram, uint32_t core, uint32_t *gift)
+{
+    struct sysret r = sys_invoke(kernel_cap, KERNELCMD_GIVE_RAM, ram, core, 0, 0, 0);
+    if (r.err == SYS_ERR_OK) {
+        *gift = r.r1;
+    }
+    return r.err;
+}
+
+errval_t kernel_claim_ram(capaddr_t kernel_cap, uint32_t gift, capaddr_t dest)
+{
+    return invoke(kernel_cap, KERNELCMD_CLAIM_RAM, gift, dest, 0, 0, 0);
+}
+
+errval_t kernel_debug_kill_core_root(capaddr_t kernel_cap, uint32_t core)
+{
+    return invoke(kernel_cap, KERNELCMD_DEBUG_KILL_CORE_ROOT, core, 0, 0, 0, 0);
+}
+
+errval_t kernel_create_ipi(capaddr_t kernel_cap, capaddr_t dest, uint32_t core,
+                           uint32_t doorbell)
+{
+    return invoke(kernel_cap, KERNELCMD_CREATE_IPI, dest, core, doorbell, 0, 0);
 }
 
 errval_t disp_set_exit_ep(capaddr_t disp, capaddr_t ep)

@@ -10,6 +10,8 @@
  *   SPLIT      two children, each made by retyping this cap (offset 0 and
  *              offset 2^(order-1), one slot each); the children are its only
  *              descendants
+ *   GIVEN      a leaf given away for good (mm_give_away): its cap is no
+ *              longer mm's, and the block is no longer counted
  *
  * Invariants (checked by the host tests): free_bytes is the sum of the FREE
  * leaves; a SPLIT node never has two FREE leaf children after an operation
@@ -29,7 +31,7 @@
 #include <aos/caps.h>
 #include <aos/slot_alloc.h>
 
-enum mm_state { MM_FREE = 1, MM_ALLOCATED, MM_SPLIT };
+enum mm_state { MM_FREE = 1, MM_ALLOCATED, MM_SPLIT, MM_GIVEN };
 
 struct mm_node {
     lpaddr_t base;
@@ -469,7 +471,14 @@ static struct mm_node *find_block(struct mm *mm, lpaddr_t base, unsigned order)
  * LIB_ERR_MM_REVOKE. After it, the block is free even if freeing the slot
  * (LIB_ERR_MM_SLOT) or merging (LIB_ERR_MM_COALESCE) failed.
  */
-errval_t mm_free(struct mm *mm, capaddr_t cap, lpaddr_t base, gensize_t size)
+/*
+ * The ALLOCATED block [base, base + size) that `cap` (a RAM cap of exactly
+ * that range other than mm's own) was handed out as, or an error:
+ * LIB_ERR_MM_INIT_ARGS, LIB_ERR_MM_BAD_SIZE, LIB_ERR_MM_NOT_ALLOCATED,
+ * LIB_ERR_MM_DOUBLE_FREE, LIB_ERR_MM_WRONG_CAP.
+ */
+static errval_t allocated_block(struct mm *mm, capaddr_t cap, lpaddr_t base,
+                                gensize_t size, struct mm_node **ret)
 {
     if (mm == NULL) {
         return LIB_ERR_MM_INIT_ARGS;
@@ -482,7 +491,7 @@ errval_t mm_free(struct mm *mm, capaddr_t cap, lpaddr_t base, gensize_t size)
         order = MM_MIN_ORDER;
     }
     struct mm_node *n = find_block(mm, base, order);
-    if (n == NULL || n->state == MM_SPLIT) {
+    if (n == NULL || n->state == MM_SPLIT || n->state == MM_GIVEN) {
         return LIB_ERR_MM_NOT_ALLOCATED;
     }
     if (n->state == MM_FREE) {
@@ -496,6 +505,18 @@ errval_t mm_free(struct mm *mm, capaddr_t cap, lpaddr_t base, gensize_t size)
     if (cap == n->cap || info.type != ObjType_RAM || info.base != n->base ||
         info.size != order_size(n->order)) {
         return LIB_ERR_MM_WRONG_CAP;
+    }
+    *ret = n;
+    return SYS_ERR_OK;
+}
+
+errval_t mm_free(struct mm *mm, capaddr_t cap, lpaddr_t base, gensize_t size)
+{
+    struct mm_node *n;
+    errval_t err = allocated_block(mm, cap, base, size, &n);
+
+    if (err_is_fail(err)) {
+        return err;
     }
     err = mm->ops->revoke(n->cap);
     if (err_is_fail(err)) {
@@ -511,6 +532,36 @@ errval_t mm_free(struct mm *mm, capaddr_t cap, lpaddr_t base, gensize_t size)
         return err_push(slot_err, LIB_ERR_MM_SLOT);
     }
     return err;
+}
+
+/*
+ * Give the ALLOCATED block [base, base + size), handed out as `cap`, away
+ * for good (to another core: KERNELCMD_START_CORE): its cap is revoked
+ * (`cap` and every other copy and descendant go, `cap`'s slot is freed)
+ * and mm's own cap, now the memory's only one, is returned in *ret, its
+ * slot the caller's from now on. The block never comes back: it leaves
+ * total_bytes and never merges again. Errors as mm_free's; after the
+ * revoke the block is given even if freeing the slot failed (LIB_ERR_MM_SLOT).
+ */
+errval_t mm_give_away(struct mm *mm, capaddr_t cap, lpaddr_t base, gensize_t size,
+                      capaddr_t *ret)
+{
+    struct mm_node *n;
+    errval_t err = allocated_block(mm, cap, base, size, &n);
+
+    if (err_is_fail(err)) {
+        return err;
+    }
+    err = mm->ops->revoke(n->cap);
+    if (err_is_fail(err)) {
+        return err_push(err, LIB_ERR_MM_REVOKE);
+    }
+    n->state = MM_GIVEN;
+    mm->total_bytes -= order_size(n->order);
+    *ret = n->cap;
+    n->cap = CPTR_NULL;
+    err = mm->ops->slot_free(cap);
+    return err_is_fail(err) ? err_push(err, LIB_ERR_MM_SLOT) : SYS_ERR_OK;
 }
 
 /* Free and total bytes (either pointer may be NULL). */

@@ -3,12 +3,13 @@
  * one after the other on the main thread.
  */
 #include <aos/utest.h>
+#include <aos/debug.h>
 #include <stdarg.h>
 #include <stdio.h>
 
 static unsigned passed, failed;
 static bool case_failed;
-static char why[256];
+static char why[ERR_CHAIN_MAX + 512];  /* room for a message with a whole error chain */
 
 void utest_fail(const char *fmt, ...)
 {
@@ -29,7 +30,8 @@ void utest_run(const struct utest_case *cases)
         case_failed = false;
         c->run();
         if (case_failed) {
-            printf("TEST %s ... FAIL: %s\n", c->id, why);
+            int col = printf("TEST %s ... FAIL: ", c->id);
+            err_print_wrapped(col > 0 ? (size_t)col : 0, why);   /* never cut */
             failed++;
         } else {
             printf("TEST %s ... PASS\n", c->id);

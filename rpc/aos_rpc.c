@@ -243,7 +243,14 @@ errval_t aos_rpc_free_ram_cap(struct aos_rpc *rpc, capaddr_t ram)
 
 errval_t aos_rpc_mem_stats(struct aos_rpc *rpc, size_t *free_bytes, size_t *total_bytes)
 {
-    uint32_t req[1] = { RPC_HDR(RPC_OP_MEM_STATS, 0) };
+    return aos_rpc_mem_stats_core(rpc, AOS_RPC_MY_CORE, free_bytes, total_bytes);
+}
+
+errval_t aos_rpc_mem_stats_core(struct aos_rpc *rpc, coreid_t core, size_t *free_bytes,
+                                size_t *total_bytes)
+{
+    uint32_t arg = core == AOS_RPC_MY_CORE ? 0 : (uint32_t)core + 1;
+    uint32_t req[1] = { RPC_HDR_WITH_ARG(RPC_OP_MEM_STATS, 0, arg) };
     struct lmp_msg reply;
     errval_t err = aos_rpc_call(rpc, req, 1, CPTR_NULL, CPTR_NULL, &reply);
 

@@ -2,7 +2,7 @@
 """Boot an Autarky image headless in QEMU and judge the run.
 
     python3 site_scons/boot.py build/autarky.elf [--boot "cmd1; cmd2"]
-        [--timeout S] [--allow-kill NAME,...] [--icount] [--log FILE]
+        [--timeout S] [--allow-kill NAME,...] [--icount] [--smp N] [--log FILE]
         [--input TEXT [--input-prompt PROMPT]] [--expect NAME=REGEX ...]
 
 Streams the serial console to stdout and returns when the system powers
@@ -47,6 +47,7 @@ import time
 
 QEMU = ['qemu-system-arm', '-M', 'virt', '-cpu', 'cortex-a15', '-m', '1024',
         '-nographic', '-no-reboot']
+DEFAULT_SMP = 4         # cores of the machine (SMP=N, 1..8; docs/multikernel.md)
 
 RE_PANIC = re.compile(r'kernel panic:')
 RE_KILLED = re.compile(r"killed domain '([^']*)'")
@@ -159,15 +160,31 @@ class Verdict:
         return self.status or 0
 
 
+def kernel_cmdline(boot):
+    """The command line QEMU passes (-append) for a boot command list.
+    The kernel's own tests (`kernel-tests`, `kernel-bounds`,
+    `kernel-stack-guard`) run in their own first domain, the boot module
+    kerneltest (test/kernel), which the kernel starts instead of init when
+    the line begins with root=kerneltest."""
+    if boot.split(None, 1)[0:1] and boot.split(None, 1)[0].startswith('kernel-'):
+        return 'root=kerneltest ' + boot
+    return boot
+
+
+def qemu_command(image, smp=None):
+    """QEMU booting `image` on a machine of `smp` cores (default DEFAULT_SMP)."""
+    return QEMU + ['-smp', str(smp or DEFAULT_SMP), '-kernel', image]
+
+
 def run(image, boot, timeout, allowed, icount, log, input_text=None,
-        expect=None, input_prompt=DEFAULT_PROMPT):
+        expect=None, input_prompt=DEFAULT_PROMPT, smp=None):
     """Boot once. input_text: typed as described in the module's doc;
     expect: a list of (name, regex) judged on the console at the end."""
-    cmd = QEMU + ['-kernel', image]
+    cmd = qemu_command(image, smp)
     if icount:
         cmd += ['-icount', 'shift=0']
     if boot:
-        cmd += ['-append', boot]
+        cmd += ['-append', kernel_cmdline(boot)]
     verdict = Verdict(allowed)
     typist = Typist(input_text, input_prompt) if input_text else None
     lines = []                  # the whole console, for the expectations
@@ -239,6 +256,8 @@ def main():
     ap.add_argument('--icount', action='store_true',
                     help='-icount shift=0: one instruction = 1 ns')
     ap.add_argument('--log', help='also write the console to this file')
+    ap.add_argument('--smp', type=int, default=DEFAULT_SMP, choices=range(1, 9),
+                    metavar='N', help='cores (1..8, default %d)' % DEFAULT_SMP)
     ap.add_argument('--input', metavar='TEXT',
                     help='type TEXT into the console, a line per prompt '
                          '(backslash escapes: \\n is Enter)')
@@ -261,7 +280,8 @@ def main():
         expect.append((name, regex))
     log = open(args.log, 'w') if args.log else None
     status, _ = run(args.image, args.boot, args.timeout, allowed, args.icount, log,
-                    input_text=text, expect=expect, input_prompt=args.input_prompt)
+                    input_text=text, expect=expect, input_prompt=args.input_prompt,
+                    smp=args.smp)
     sys.exit(status)
 
 

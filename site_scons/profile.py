@@ -33,6 +33,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench  # noqa: E402  (image_modules: the image's boot modules)
+import boot  # noqa: E402  (kernel_cmdline: what QEMU passes as -append)
 
 QEMU = ['qemu-system-arm', '-M', 'virt', '-cpu', 'cortex-a15', '-m', '1024',
         '-nographic', '-no-reboot', '-icount', 'shift=0']
@@ -142,12 +143,13 @@ def main():
     ap.add_argument('--top', type=int, default=40)
     ap.add_argument('--timeout', type=float, default=600)
     ap.add_argument('--keep-trace', help='write the trace here and keep it')
+    ap.add_argument('--smp', default=str(boot.DEFAULT_SMP), help='cores (1..8)')
     a = ap.parse_args()
     start = tuple(a.start.split(':', 1)) if a.start else None
     img = Image(a.image, os.path.join(os.path.dirname(os.path.abspath(a.image)), 'domains'))
     trace = a.keep_trace or tempfile.mktemp(prefix='autarky-trace-', suffix='.log')
     try:
-        subprocess.run(QEMU + ['-kernel', a.image, '-append', a.boot,
+        subprocess.run(QEMU + ['-smp', a.smp, '-kernel', a.image, '-append', boot.kernel_cmdline(a.boot),
                                '-d', 'in_asm,exec,nochain', '-D', trace],
                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL, timeout=a.timeout, check=False)

@@ -70,7 +70,8 @@ SHELL_EXPECT = [
     ('SHELL_WAIT_EXITED', shell_output('wait 2', r'\[2\] exited with status 0')),
     ('SHELL_BACKGROUND_STATUS', r'^\[4\] exited with status 3$'),
     ('SHELL_LINE_EDITING', r'^hello: \[hello\] \[xz\] \[ac\]$'),
-    ('SHELL_FREE', shell_output('free', r'free: \d+\.\d MiB free of \d+\.\d MiB .*')),
+    ('SHELL_FREE', shell_output('free', r'core 0: \d+\.\d MiB free of \d+\.\d MiB .*')),
+    ('SHELL_FREE_TOTAL', shell_output('free', r'total: \d+\.\d MiB free of \d+\.\d MiB .*')),
     ('SHELL_UNKNOWN_COMMAND', shell_output('bogus', r"unknown command 'bogus' \(try help\)")),
     ('SHELL_BAD_PID', shell_output('kill abc', r"kill: 'abc' is not a pid")),
     ('SHELL_NO_MODULE', shell_output('run nosuch', r"run: cannot start 'nosuch': [A-Z_]+ \(.*")),
@@ -117,13 +118,66 @@ FAULT_PERM_EXPECT = [
 # (name, boot command list for init, domains allowed to be killed, timeout s
 #  [, options]) -- options: a dict with 'input' (typed into the console, a
 # line per prompt) and 'expect' ((NAME, regex) cases judged on the
-# console), both passed to boot.run (see boot.py), and 'status': the exit
-# status boot.py must report (default 0; 2 = a kernel panic the test wants),
-# and 'icount': run QEMU with -icount shift=0 (exact, repeatable timing).
+# console), both passed to boot.run (see boot.py); 'status': the exit
+# status boot.py must report (default 0; 2 = a kernel panic the test wants);
+# 'icount': run QEMU with -icount shift=0 (exact, repeatable timing);
+# 'smp': cores of the machine whatever SMP= says (the MP_ suites need 2+); and
+# 'image': 'test' to boot the test image (--test-image: every domain plus
+# the large test programs of test/domains, which the normal image does not
+# carry).
 # Each boot's init checks after every command that the memory server got
 # all of the program's RAM back (see domains/init/commands.h).
+# The shell on four cores: a program run on core 3, ps showing it there,
+# free per core (docs/shell.md, docs/multikernel.md).
+MP_SHELL_INPUT = (
+    'run -c 3 hello c3\n'
+    'run -c 2 spinner &\n'
+    'ps\n'
+    'free\n'
+    'run -c 4 hello\n'
+    'run -c x hello\n'
+    'run -c 1 shell\n'
+    'run hello inner\n'
+    'exit\n'
+    'exit\n'
+)
+MP_SHELL_EXPECT = [
+    ('SHELL_RUN_ON_CORE', shell_output('run -c 3 hello c3', r'hello: \[hello\] \[c3\]')),
+    ('SHELL_RUN_ON_CORE_STATUS', shell_output('run -c 3 hello c3',
+                                              r'\[3000001\] exited with status 0')),
+    ('SHELL_PS_CORE', shell_output('ps', r' *2000001  running +2 +\d+ +\d+  spinner')),
+    ('SHELL_PS_OTHER_INIT', shell_output('ps', r' *1000000  running +1 +\d+ +\d+  init')),
+    ('SHELL_FREE_PER_CORE', shell_output('free', r'core 3: \d+\.\d MiB free of \d+\.\d MiB .*')),
+    ('SHELL_RUN_NO_CORE', shell_output('run -c 4 hello',
+                                       r"run: cannot start 'hello': INIT_ERR_NO_SUCH_CORE .*")),
+    ('SHELL_RUN_BAD_CORE', shell_output('run -c x hello', r'run: -c wants a core number.*')),
+    # a shell on core 1 reads the console through core 0's init
+    ('SHELL_INPUT_ON_OTHER_CORE', shell_output('run hello inner', r'hello: \[hello\] \[inner\]')),
+    ('SHELL_OTHER_CORE_SHELL_EXITS', r'^shell: bye\n(?:.*\n)*?\[1000001\] exited with status 0$'),
+]
+
+# Every core comes up and says so, before init runs its first command
+# (domains/init/cores.c, docs/multikernel.md).
+MP_EXPECT = [
+    ('MP_EVERY_CORE_UP',
+     r'^init: core 1 up, \d+ MiB free\n(?:.*\n)*?^init: core 2 up, \d+ MiB free\n'
+     r'(?:.*\n)*?^init: core 3 up, \d+ MiB free\n(?:.*\n)*?^init: 4 cores up, '
+     r'\d+ MiB free on core 0\n(?:.*\n)*?^hello: \[hello\]'),
+    ('MP_EVERY_CPU_DRIVER_UP',
+     r'(?:^autarky: core [123] up: CPU driver at 0x[0-9a-f]{8}, \d+ MiB of RAM\n(?:.*\n)*?){3}'),
+]
+
 BOOT_TESTS = [
     ('init-kernel-checks', 'kernel-tests', {'expect-kill'}, 180),
+    # starting another core, and what its memory becomes (test/kernel/test_core.c)
+    ('mp-kernel', 'kernel-cores', set(), 60, {'smp': 4}),
+    # processes across cores (domains/mptest)
+    ('mp', 'hello; mptest', {'busy'}, 240, {'smp': 4, 'expect': MP_EXPECT}),
+    # core 3's init killed (by its kernel, on init's debug request): calls
+    # for core 3 fail with INIT_ERR_CORE_DEAD, the other cores carry on
+    ('mp-dead', 'kill-core-init 3; mptest dead 3', {'init'}, 120, {'smp': 4}),
+    ('mp-shell', 'shell', {'spinner'}, 120,
+     {'smp': 4, 'input': MP_SHELL_INPUT, 'expect': MP_SHELL_EXPECT}),
     # no kernel entry keeps interrupts masked past 100 us, for the largest
     # things a domain can ask (docs/safety.md rule 9), timed exactly
     ('bounds', 'kernel-bounds', {'expect-kill'}, 300, {'icount': True}),
@@ -164,9 +218,12 @@ BOOT_TESTS = [
     ('idle', 'busy stop', set(), 8,
      {'status': 124,
       'expect': [('SCHED_IDLE_NOT_POWER_OFF',
-                  r'\A(?![\s\S]*power off)[\s\S]*^autarky: idle: no domain is runnable$')]}),
-    # random system calls, invocations and RPCs (domains/fuzzer): four seeds
-    ('fuzz', 'fuzzer 1; fuzzer 1001; fuzzer 65537; fuzzer 424243; hello', set(), 300),
+                  r'\A(?![\s\S]*power off)[\s\S]*^autarky: core 0: idle: no domain is runnable$')]}),
+    # random system calls, invocations and RPCs, and sequences judged by
+    # oracles (domains/fuzzer): four short fixed seeds; long campaigns are
+    # `scons fuzz SEEDS=N ROUNDS=M` (site_scons/fuzz.py). PROC_FUZZ_LIFE's
+    # children (busy life) end badly on purpose.
+    ('fuzz', 'fuzzer 1; fuzzer 1001; fuzzer 65537; fuzzer 424243; hello', {'busy'}, 300),
     ('shell', 'shell', {'spinner'}, 120, {'input': SHELL_INPUT, 'expect': SHELL_EXPECT}),
     # the kernel stack's guard page turns an overflow into a clean panic
     ('stack-guard', 'kernel-stack-guard', set(), 60,
@@ -174,6 +231,10 @@ BOOT_TESTS = [
       'expect': [('KERNEL_STACK_GUARD',
                   r'^kernel panic: kernel stack overflow at pc 0x[0-9a-f]{8} '
                   r'\(sp 0xffe00[0-9a-f]{3}, guard page 0xffe00000\)$')]}),
+    # large images (issue 13): the SPAWN_ cases of bigspawn, then init's own
+    # free-RAM check after each of the big programs and hello in turn
+    ('bigimages', 'bigspawn; bigconst; hello; bigdata; hello; bigbss; hello; bigconst',
+     set(), 300, {'image': 'test'}),
 ]
 
 RE_CUNIT_TESTS = re.compile(r'^\s*tests\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)', re.M)
@@ -195,14 +256,16 @@ def run_host_tests(binary):
     return passed, failed, ok
 
 
-def run_boot_test(image, name, cmds, allowed, timeout, options=None):
-    """One QEMU boot; returns (passed, failed, ok)."""
+def run_boot_test(images, smp, name, cmds, allowed, timeout, options=None):
+    """One QEMU boot on `smp` cores; returns (passed, failed, ok)."""
     print('=== QEMU boot test %s' % name, flush=True)
     options = options or {}
+    image = images[options.get('image', 'normal')]
     status, verdict = boot.run(image, cmds, timeout, allowed, options.get('icount', False),
                                None,
                                input_text=options.get('input'),
-                               expect=options.get('expect'))
+                               expect=options.get('expect'),
+                               smp=options.get('smp', smp))
     passed = sum(p for p, _ in verdict.summaries)
     failed = sum(f for _, f in verdict.summaries)
     if not verdict.summaries:
@@ -219,15 +282,20 @@ def run_boot_test(image, name, cmds, allowed, timeout, options=None):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--image', required=True)
+    ap.add_argument('--test-image', required=True,
+                    help='the image with the large test programs')
     ap.add_argument('--host-tests', required=True, nargs='+',
                     help='CUnit test binaries')
+    ap.add_argument('--smp', type=int, default=boot.DEFAULT_SMP, choices=range(1, 9),
+                    metavar='N', help='cores of every boot (1..8)')
     args = ap.parse_args()
 
     start = time.monotonic()
     results = [(binary.split('/')[-1],) + run_host_tests(binary)
                for binary in args.host_tests]
     for name, cmds, allowed, timeout, *options in BOOT_TESTS:
-        results.append((name,) + run_boot_test(args.image, name, cmds, allowed, timeout,
+        results.append((name,) + run_boot_test({'normal': args.image, 'test': args.test_image},
+                                               args.smp, name, cmds, allowed, timeout,
                                                *options))
 
     print('=== summary (%.0f s)' % (time.monotonic() - start))

@@ -131,19 +131,28 @@ static bool share_segment(struct spawninfo *si, const struct elf_info *info, siz
     return true;
 }
 
-static errval_t load_image(struct spawninfo *si, const void *elf, size_t size,
+/*
+ * Parse and check the image before anything is built for it: a malformed
+ * ELF is LIB_ERR_SPAWN_ELF over the parser's code (docs/elf.md); an image
+ * reaching past SPAWN_IMAGE_LIMIT, into the child's first heap block, is
+ * LIB_ERR_SPAWN_IMAGE_RANGE. Nothing else bounds an image's size.
+ */
+static errval_t check_image(const void *elf, size_t size, struct elf_info *info)
+{
+    errval_t err = elf_parse(elf, size, info);
+
+    if (err_is_fail(err)) {
+        return err_push(err, LIB_ERR_SPAWN_ELF);
+    }
+    return info->highest > SPAWN_IMAGE_LIMIT ? LIB_ERR_SPAWN_IMAGE_RANGE : SYS_ERR_OK;
+}
+
+/* Map every segment of the checked image `info` into the child. */
+static errval_t load_image(struct spawninfo *si, const struct elf_info *info,
                            capaddr_t elf_frame)
 {
-    struct elf_info *info = malloc(sizeof(*info));
-    errval_t err;
+    errval_t err = SYS_ERR_OK;
 
-    if (info == NULL) {
-        return LIB_ERR_SPAWN_NO_MEMORY;
-    }
-    err = elf_parse(elf, size, info);
-    if (err_is_ok(err) && info->highest > SPAWN_HEAP_BASE) {
-        err = LIB_ERR_SPAWN_IMAGE_RANGE;   /* would collide with the first heap block */
-    }
     for (size_t i = 0; err_is_ok(err) && i < info->nsegs; i++) {
         struct elf_pages pages;
         struct segment_fill sf = { info, i, SYS_ERR_OK };
@@ -157,7 +166,6 @@ static errval_t load_image(struct spawninfo *si, const void *elf, size_t size,
         }
     }
     si->entry = info->entry;
-    free(info);
     return err_is_fail(err) ? err_push(err, LIB_ERR_SPAWN_ELF) : err;
 }
 
@@ -205,28 +213,52 @@ static errval_t check_args(int argc, const char *const argv[])
     return total <= SPAWN_ARGS_BYTES ? SYS_ERR_OK : LIB_ERR_SPAWN_ARGS;
 }
 
+_Static_assert(SPAWN_MAX_LAYOUT >= 3, "build_layout lists up to three blocks");
+
+/* One FIXED layout entry covering the sections [first, last]. */
+static void layout_span(struct args_fill *af, uint32_t first, uint32_t last)
+{
+    af->layout[af->nlayout++] = (struct spawn_layout_entry){
+        first << 20, (last - first + 1) << 20, BUDDY_TAG_FIXED, 0 };
+}
+
 /*
- * The layout handed to the child: every section we made an L2 table for
- * (the table copied into its PAGECN for it to adopt), and its first HEAP
- * block. The arguments page's own section already has its table (the
- * dispatcher frame's), so the list is complete before that page is mapped.
+ * The layout handed to the child: the sections we made L2 tables for, as
+ * at most two FIXED spans (those below its first heap block: dispatcher,
+ * arguments and image, gaps included; those above: the boot stack), then
+ * the first HEAP block. The child reserves exactly these and never maps
+ * into them itself, so it needs neither our tables nor a shadow of its own
+ * for them; and a layout of three blocks with section-aligned edges takes
+ * at most 76 buddy nodes however large the image is, well inside the
+ * child's static node reserve (docs/spawn.md), so no metadata refill can
+ * take part of a range before it is reserved. The arguments page's own
+ * section has its table already (the dispatcher frame's), so the list is
+ * complete before that page is mapped.
  */
 static errval_t build_layout(struct spawninfo *si, struct args_fill *af)
 {
-    uint16_t next_slot = 1;
+    uint32_t heap = L1_INDEX(SPAWN_HEAP_BASE), low_last = 0, high_first = 0, high_last = 0;
+    bool low = false, high = false;
     errval_t err = paging_reserve(si->vspace, SPAWN_HEAP_BASE, SPAWN_HEAP_SIZE,
                                   BUDDY_TAG_HEAP);
 
-    af->nlayout = 0;
-    for (uint32_t i = paging_next_shadow(si->vspace, 0);
-         err_is_ok(err) && i < VNODE_L1_USER_ENTRIES; i = paging_next_shadow(si->vspace, i + 1)) {
-        struct paging_shadow *sh = si->vspace->l2[i];
-        if (af->nlayout + 1 >= SPAWN_MAX_LAYOUT) {
-            return LIB_ERR_SPAWN_LAYOUT;
+    for (uint32_t i = paging_next_shadow(si->vspace, 0); i < VNODE_L1_USER_ENTRIES;
+         i = paging_next_shadow(si->vspace, i + 1)) {
+        if (i < heap) {
+            low_last = i;
+            low = true;
+        } else {
+            high_first = high ? high_first : i;
+            high_last = i;
+            high = true;
         }
-        err = give(si->pagecn, next_slot, sh->table);
-        af->layout[af->nlayout++] = (struct spawn_layout_entry){
-            i << 20, SECTION_SIZE, BUDDY_TAG_FIXED, next_slot++ };
+    }
+    af->nlayout = 0;
+    if (low) {
+        layout_span(af, L1_INDEX(USER_DISP_VADDR), low_last);
+    }
+    if (high) {
+        layout_span(af, high_first, high_last);
     }
     af->layout[af->nlayout++] = (struct spawn_layout_entry){
         SPAWN_HEAP_BASE, SPAWN_HEAP_SIZE, BUDDY_TAG_HEAP, 0 };
@@ -330,9 +362,14 @@ errval_t spawn_load(struct spawninfo *si, const void *elf, size_t size,
                     capaddr_t elf_frame, int argc, const char *const argv[],
                     capaddr_t parent_ep, uint32_t badge)
 {
-    errval_t err = check_args(argc, argv);
+    struct elf_info *info = malloc(sizeof(*info));
+    errval_t err = info != NULL ? check_args(argc, argv) : LIB_ERR_SPAWN_NO_MEMORY;
 
+    if (err_is_ok(err)) {
+        err = check_image(elf, size, info);
+    }
     if (err_is_fail(err)) {
+        free(info);
         return err;
     }
     memset(si, 0, sizeof(*si));
@@ -343,8 +380,9 @@ errval_t spawn_load(struct spawninfo *si, const void *elf, size_t size,
         err = build_vspace(si);
     }
     if (err_is_ok(err)) {
-        err = load_image(si, elf, size, elf_frame);
+        err = load_image(si, info, elf_frame);
     }
+    free(info);
     if (err_is_ok(err)) {
         err = spawn_map_region(si, USER_STACK_TOP - SPAWN_STACK_SIZE, SPAWN_STACK_SIZE,
                                VREGION_FLAGS_READ_WRITE, NULL, NULL, NULL);

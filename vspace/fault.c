@@ -154,6 +154,19 @@ static const char *check_mapped(lvaddr_t addr)
     return NULL;
 }
 
+/* Why a page could not be had, with the whole cause chain; off the fast
+ * path's stack frame (no stdio here: it may hold locks). */
+static void __attribute__((noinline)) report_no_page(lvaddr_t addr, errval_t err)
+{
+    char line[ERR_CHAIN_MAX + 64];
+    int len = snprintf(line, sizeof(line), "paging: no page for 0x%08lx: ",
+                       (unsigned long)addr);
+
+    err_format_chain(err, line + len, sizeof(line) - (size_t)len - 1);
+    strcat(line, "\n");
+    sys_print(line, strlen(line));
+}
+
 /* Map a fresh frame for a first touch of a HEAP or STACK page (lock
  * held); NULL if done, else why not. */
 static inline const char *fill_lazy(struct paging_state *st, struct buddy_node *n, lvaddr_t addr)
@@ -161,12 +174,7 @@ static inline const char *fill_lazy(struct paging_state *st, struct buddy_node *
     errval_t err = fill_page(st, addr);
 
     if (err_is_fail(err)) {
-        char line[200];
-        int len = snprintf(line, sizeof(line), "paging: no page for 0x%08lx: ",
-                           (unsigned long)addr);
-        err_format_chain(err, line + len, sizeof(line) - (size_t)len - 1);
-        strcat(line, "\n");
-        sys_print(line, strlen(line));  /* no stdio: it may hold locks */
+        report_no_page(addr, err);
         return "out of memory for a page of the heap or a stack";
     }
     paging_refill_slabs();      /* a new L2 shadow may have used the reserve */

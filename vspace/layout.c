@@ -7,10 +7,11 @@
  *             USER_STACK_TOP. Their sections (and the kernel's L2 tables
  *             in them) are reserved FIXED whole.
  *   others    the spawner describes the layout in the arguments page
- *             (struct spawn_layout_entry): FIXED sections whose L2 tables
- *             it made (copied to PAGECN, adopted here), and the first
- *             HEAP block for morecore. Then the buddy starts listing its
- *             blocks in the vmmap page the spawner mapped (aos/vmmap.h).
+ *             (struct spawn_layout_entry): FIXED spans of sections whose
+ *             L2 tables it made and keeps (as for init, we never map
+ *             into them), and the first HEAP block for morecore. Then the
+ *             buddy starts listing its blocks in the vmmap page the
+ *             spawner mapped (aos/vmmap.h).
  */
 #include "paging_types.h"
 #include <aos/spawn.h>
@@ -60,9 +61,6 @@ static errval_t layout_child(struct paging_state *st)
             return LIB_ERR_PAGING_BAD_RANGE;
         }
         err = paging_reserve(st, e->base, e->size, (enum buddy_tag)e->tag);
-        if (err_is_ok(err) && e->l2_slot != 0) {
-            err = paging_adopt_l2(st, L1_INDEX(e->base), CPTR(ROOTCN_SLOT_PAGECN, e->l2_slot));
-        }
         if (err_is_ok(err) && e->tag == BUDDY_TAG_HEAP && first_heap_size == 0) {
             first_heap_base = e->base;
             first_heap_size = e->size;

@@ -8,7 +8,7 @@
  *  - st->l2[i] != NULL exactly when L1 entry i holds an L2 table we know;
  *    shadow->frame[j] says what backs page j: 0 nothing, a frame cap of
  *    ours (lazily mapped page), or PAGING_FRAME_FOREIGN (an explicit
- *    mapping's piece, or a page the spawner mapped).
+ *    mapping's piece).
  *  - every explicit mapping made here has a record on `mappings` naming
  *    each (cap, table) pair the kernel holds for it.
  *  - metadata comes from four slabs shared by all states of this domain;
@@ -213,7 +213,7 @@ errval_t paging_alloc(struct paging_state *st, void **buf, size_t bytes,
     paging_refill_slabs();
     paging_unlock(st);
     if (err_is_ok(err)) {
-        *buf = (void *)va;
+        *buf = (void *)(uintptr_t)va;
     }
     return err;
 }
@@ -253,7 +253,7 @@ errval_t paging_free_block(struct paging_state *st, lvaddr_t base, uint32_t tags
 /* Give back a block from paging_alloc (its lazily mapped pages too). */
 errval_t paging_free(struct paging_state *st, void *buf)
 {
-    return paging_free_block(st, (lvaddr_t)buf,
+    return paging_free_block(st, (lvaddr_t)(uintptr_t)buf,
                              (1u << BUDDY_TAG_HEAP) | (1u << BUDDY_TAG_STACK), false);
 }
 
@@ -328,7 +328,13 @@ static errval_t map_piece(struct paging_state *st, struct paging_mapping *m,
     return SYS_ERR_OK;
 }
 
-/* Map `total` pages of `frame` at `vaddr` into a new record (lock held). */
+/*
+ * Map `total` pages of `frame` at `vaddr` into a new record (lock held).
+ * One piece per L2 table, and each may take a new shadow and a piece from
+ * the slabs: they are refilled after every piece (the slab reserves cover
+ * one piece, not a mapping of any length), with the record not yet listed
+ * and every piece made so far already marked in its shadow.
+ */
 static errval_t map_record(struct paging_state *st, lvaddr_t vaddr, capaddr_t frame,
                            uint32_t first_page, size_t bytes, uint32_t flags)
 {
@@ -346,8 +352,11 @@ static errval_t map_record(struct paging_state *st, lvaddr_t vaddr, capaddr_t fr
         uint32_t pages = total - offset < room ? total - offset : room;
         err = map_piece(st, &l->m, frame, offset == 0, va, first_page + offset, pages,
                         flags);
-        offset += pages;
-        va += pages * BASE_PAGE_SIZE;
+        if (err_is_ok(err)) {
+            offset += pages;
+            va += pages * BASE_PAGE_SIZE;
+            paging_refill_slabs();
+        }
     }
     if (err_is_fail(err)) {
         shadow_mark(st, vaddr, (uint32_t)((va - vaddr) / BASE_PAGE_SIZE), false);
@@ -427,7 +436,7 @@ errval_t paging_map_frame(struct paging_state *st, void **buf, size_t bytes,
     paging_refill_slabs();
     paging_unlock(st);
     if (err_is_ok(err)) {
-        *buf = (void *)va;
+        *buf = (void *)(uintptr_t)va;
     }
     return err;
 }
@@ -444,7 +453,7 @@ errval_t paging_unmap(struct paging_state *st, const void *vaddr)
 
     paging_lock(st);
     for (pp = &mappings; *pp != NULL; pp = &(*pp)->next) {
-        if ((*pp)->st == st && (*pp)->m.vaddr == (lvaddr_t)vaddr) {
+        if ((*pp)->st == st && (*pp)->m.vaddr == (lvaddr_t)(uintptr_t)vaddr) {
             struct mapping_link *l = *pp;
             *pp = l->next;
             unmap_pieces(st, l->m.pieces);
@@ -468,6 +477,14 @@ errval_t paging_unmap(struct paging_state *st, const void *vaddr)
 
 /* ---- teardown of a state built for someone else ---- */
 
+/*
+ * The memory the state's tables came from (its ram_fn's) has been revoked:
+ * the tables, the mappings in them and every copy of a frame made from
+ * that memory are gone, so their slots are empty and only freed here. A
+ * copy we made of a frame from elsewhere (a boot module's, shared by every
+ * child of it) is not gone: it is deleted, or its slot would be handed out
+ * again while still occupied.
+ */
 void paging_state_forget(struct paging_state *st)
 {
     struct mapping_link **pp = &mappings;
@@ -484,6 +501,7 @@ void paging_state_forget(struct paging_state *st)
             struct paging_piece *p = l->m.pieces;
             l->m.pieces = p->next;
             if (p->owned_copy) {
+                cap_delete(p->cap);     /* SYS_ERR_SLOT_EMPTY if revoked already */
                 slot_free(p->cap);
             }
             slab_free(&piece_slab, p);

@@ -23,7 +23,7 @@
 #include <autarky/captypes.h>
 
 /* A shadow entry that is mapped, but by an explicit mapping (its cap is
- * in the mapping record) or by whoever built this address space. */
+ * in the mapping record). */
 #define PAGING_FRAME_FOREIGN ((capaddr_t)1)
 
 struct l2_ram;                              /* vspace/tables.c */
@@ -33,7 +33,7 @@ struct paging_shadow {
     uint32_t mapped;                        /* entries in use */
     struct l2_ram *ram;                     /* the table's RAM block: a table of our
                                                own, given back when empty (NULL:
-                                               adopted or a child's) */
+                                               a child's) */
     uint8_t ram_index;                      /* its offset in the block, in tables */
     capaddr_t frame[VNODE_L2_ENTRIES];      /* 0: unmapped */
 };
@@ -96,10 +96,9 @@ errval_t paging_init_state(struct paging_state *st, capaddr_t l1);
 /* Reserve [base, base+bytes) with `tag` (spawn layouts, start-up). */
 errval_t paging_reserve(struct paging_state *st, lvaddr_t base, size_t bytes,
                         enum buddy_tag tag);
-/* Tell `st` that L1 entry `index` already has the L2 table `table`. */
-errval_t paging_adopt_l2(struct paging_state *st, uint32_t index, capaddr_t table);
-/* Forget everything without invoking anything (the caps were revoked by
- * whoever owns the memory): frees metadata and the slots we allocated. */
+/* Forget a state whose ram_fn memory its owner has revoked (its tables
+ * and mappings are gone with it): frees metadata and the slots we
+ * allocated, deleting the copies we made of frames from elsewhere. */
 void paging_state_forget(struct paging_state *st);
 
 /* ---- used by vspace/fault.c, morecore/ and spawn/ (lock held) ---- */

@@ -9,7 +9,7 @@
  *                   an 8 KiB RAM block carved into eight 1 KiB tables
  *
  * A table of our own (made here for the domain's own address space, not
- * adopted from the spawner and not a child's under construction) whose
+ * a child's under construction) whose
  * pages are all unmapped is *empty*. Empty tables stay while there are
  * few of them (a section emptied and refilled does not remake its table
  * each time); above EMPTY_TABLES_KEEP, or on paging_trim_tables, every
@@ -189,25 +189,6 @@ uint32_t paging_next_shadow(const struct paging_state *st, uint32_t from)
         }
     }
     return VNODE_L1_USER_ENTRIES;
-}
-
-errval_t paging_adopt_l2(struct paging_state *st, uint32_t index, capaddr_t table)
-{
-    struct paging_shadow *sh;
-    errval_t err;
-
-    if (index >= VNODE_L1_USER_ENTRIES) {
-        return LIB_ERR_PAGING_BAD_RANGE;
-    }
-    paging_lock(st);
-    err = st->l2[index] != NULL ? LIB_ERR_PAGING_BAD_RANGE : new_shadow(st, index, table, &sh);
-    if (err_is_ok(err)) {
-        for (uint32_t j = 0; j < VNODE_L2_ENTRIES; j++) {
-            sh->frame[j] = PAGING_FRAME_FOREIGN;   /* unknown: leave alone */
-        }
-    }
-    paging_unlock(st);
-    return err;
 }
 
 errval_t paging_shadow(struct paging_state *st, uint32_t index,

@@ -12,7 +12,15 @@
  *   `busy stop`      stops its own dispatcher;
  *   `busy unnotice`  tries to remove the exit endpoint init installed,
  *                    then faults while disabled (the kernel kills it);
- *   `busy wait`      waits for a message nobody will send.
+ *   `busy wait`      waits for a message nobody will send;
+ *   `busy life SEED END [STATUS]`  first a few random things on its own
+ *                    dispatcher capability, drawn from SEED (remove the exit
+ *                    endpoint, point it at an endpoint of its own, mint
+ *                    copies with fewer rights and act through them, revoke
+ *                    it), then ends as END says: `exit` (returns STATUS),
+ *                    `null` (a NULL dereference), `fault` (a fault while
+ *                    disabled), `stop`, `wait`, `spin` (the fuzzer's
+ *                    PROC_FUZZ_LIFE judges what init then shows).
  *
  * For the scheduler's tests (domains/schedtest, docs/safety.md rule 8):
  *   `busy calls`     calls init without pause, one small RPC after the other
@@ -23,6 +31,7 @@
  */
 #include <aos/aos_rpc.h>
 #include <aos/ram_alloc.h>
+#include <aos/slot_alloc.h>
 #include <aos/caps.h>
 #include <aos/dispatch.h>
 #include <aos/syscalls.h>
@@ -105,6 +114,71 @@ static void unnotice(void)
     *(volatile uint32_t *)0 = 1;        /* a fault while disabled: killed */
 }
 
+/* An endpoint of our own, bound to us: a place for our own exit notice. */
+static capaddr_t own_endpoint(void)
+{
+    capaddr_t ram, ep;
+
+    if (err_is_fail(ram_alloc(&ram, BASE_PAGE_SIZE)) || err_is_fail(slot_alloc(&ep))
+        || err_is_fail(cap_retype_one(ram, ObjType_Endpoint, 0, OBJSIZE_ENDPOINT, ep))
+        || err_is_fail(ep_bind(ep, CAP_DISPATCHER))) {
+        return CPTR_NULL;
+    }
+    return ep;
+}
+
+/*
+ * `busy life SEED END STATUS`: what a domain may try against the notice
+ * of its own end, then an end. Results are ignored: the parent judges
+ * what init shows. Acts through the newest copy of the dispatcher
+ * capability (which may lack rights); stops through the original if the
+ * copy cannot.
+ */
+static int life(uint32_t seed, const char *end, int status)
+{
+    capaddr_t disp = CAP_DISPATCHER, slot;
+
+    for (uint32_t i = 0, n = seed % 6; i < n; i++) {
+        seed = seed * 1103515245u + 12345u;
+        switch ((seed >> 16) % 4) {
+        case 0:
+            disp_set_exit_ep(disp, CPTR_NULL);
+            break;
+        case 1:
+            disp_set_exit_ep(disp, own_endpoint());
+            break;
+        case 2:
+            if (err_is_ok(slot_alloc(&slot))
+                && err_is_ok(cap_mint(cptr_cnode(slot), cptr_slot(slot), disp,
+                                      (seed >> 8) & CAP_RIGHTS_ALL, 0))) {
+                disp = slot;
+            }
+            break;
+        default:
+            cap_revoke(disp);
+            break;
+        }
+    }
+    if (strcmp(end, "exit") == 0) {
+        return status;
+    } else if (strcmp(end, "null") == 0) {
+        *(volatile uint32_t *)(uintptr_t)(seed & 0xffcu) = 1;
+    } else if (strcmp(end, "fault") == 0) {
+        get_dispatcher()->disabled = 1;
+        *(volatile uint32_t *)0 = 1;
+    } else if (strcmp(end, "stop") == 0) {
+        if (err_is_fail(disp_stop(disp))) {
+            disp_stop(CAP_DISPATCHER);
+        }
+    } else if (strcmp(end, "wait") == 0) {
+        for (;;) {
+            sys_wait();
+        }
+    }
+    for (;;) {
+    }
+}
+
 int main(int argc, char **argv)
 {
     volatile unsigned long spins = 0;
@@ -124,15 +198,18 @@ int main(int argc, char **argv)
         for (;;) {
             sys_wait();                 /* nobody will send anything */
         }
+    } else if (argc > 3 && strcmp(argv[1], "life") == 0) {
+        return life((uint32_t)strtoul(argv[2], NULL, 0), argv[3],
+                    argc > 4 ? atoi(argv[4]) : 0);
     } else if (argc > 1 && strcmp(argv[1], "hog") == 0) {
         hog();
     } else if (argc > 1 && strcmp(argv[1], "rpc") == 0) {
         rpc_forever();
     } else if (argc > 1) {
         size_t bytes = (size_t)atoi(argv[1]) << 20;
-        char *p = malloc(bytes);
-        if (p != NULL) {
-            memset(p, 0x5a, bytes);
+        volatile char *p = malloc(bytes);
+        for (size_t i = 0; p != NULL && i < bytes; i += 4096) {
+            p[i] = 0x5a;                /* volatile: every page is really touched */
         }
     }
     for (;;) {

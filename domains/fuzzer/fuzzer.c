@@ -1,10 +1,17 @@
 /*
  * fuzzer: random system calls, capability invocations and RPCs from user
- * space, to show that none of them crashes, hangs or corrupts the kernel
- * or init (the guide: "user space can never crash the kernel or another
- * domain"). The sequence is fixed by the seed (`fuzzer [seed]`, default
- * 1), so a failure repeats.
+ * space, and sequences of valid calls judged by oracles, to show that
+ * none of them crashes, hangs or corrupts the kernel or init (the guide:
+ * "user space can never crash the kernel or another domain").
  *
+ *   fuzzer [SEED [ROUNDS [CASE...]]]
+ *
+ * SEED fixes everything (default 1), so a failure repeats; ROUNDS
+ * multiplies every count (default 1: the short run of `scons test`);
+ * CASEs run only the cases named (default: all). Each case draws from its
+ * own stream (fz_reseed), so it runs the same alone or among the others.
+ *
+ * Single calls (this file):
  *   CAP_FUZZ_INVOKE   20,000 invocations with random commands and
  *                     arguments on a sandbox: a CNode of the fuzzer's own
  *                     (in a root slot it reserved) holding RAM and
@@ -16,16 +23,29 @@
  *   RPC_FUZZ          2,000 requests to init with random operations, flags,
  *                     lengths and words; one in ten sent without waiting
  *                     (unfinished strings, stale sequence numbers)
- *   FUZZ_STILL_WORKS  afterwards: RPCs, fresh pages, a spawned domain
+ * Sequences (issue 9: holes that need several valid calls in a row):
+ *   VSPACE_FUZZ_SEQ      page tables mapped, copied, remapped, frames
+ *                        unmapped, deleted and their memory retyped, against
+ *                        a model of every translation (vseq.c,
+ *                        vmodel.c)
+ *   LMP_FUZZ_RECV_SLOTS  capabilities sent into every kind of receive slot;
+ *                        the root CNode holds only L2 CNodes (lmpseq.c)
+ *   PROC_FUZZ_LIFE       child domains that misuse their own dispatcher and
+ *                        end in every way; init learns of each end
+ *                        (lifeseq.c)
+ *   FUZZ_STILL_WORKS     afterwards: RPCs, fresh pages, a spawned domain
  *
  * Every answer must be an error code the kernel or init defines; the
  * fuzzer must survive; init checks when it exits that all its RAM came
- * back. Left out, because a correct kernel does them: starting a
- * dispatcher (its garbage domain would be killed, which is correct but
- * noisy), SYS_RESUME (resumes garbage registers), SYS_WAIT (blocks),
- * SYS_SET_TLS (breaks our own thread pointer), and the RPCs that end or
- * block the caller (EXIT, GETCHAR, WAIT, KILL of ourselves).
+ * back. Left out of the single calls, because a correct kernel does them:
+ * starting a dispatcher (its garbage domain would be killed, which is
+ * correct but noisy), SYS_RESUME (resumes garbage registers), SYS_WAIT
+ * (blocks), SYS_SET_TLS (breaks our own thread pointer), and the RPCs that
+ * end or block the caller (EXIT, GETCHAR, WAIT, KILL of ourselves); what
+ * a domain may do to its own dispatcher is done by the children of
+ * PROC_FUZZ_LIFE.
  */
+#include "fuzz.h"
 #include <aos/aos_rpc.h>
 #include <aos/aos_rpc_wire.h>
 #include <aos/caps.h>
@@ -40,19 +60,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define INVOCATIONS  (20000 * rounds)
-#define SYSCALLS     (5000 * rounds)
-#define RPCS         (2000 * rounds)
+#define INVOCATIONS  (20000 * fz_rounds)
+#define SYSCALLS     (5000 * fz_rounds)
+#define RPCS         (2000 * fz_rounds)
 #define SANDBOX_RAM  (256u * 1024)
-
-static uint32_t seed = 1;
-static uint32_t rounds = 1;         /* `fuzzer SEED ROUNDS`: ROUNDS times as many */
-
-static uint32_t rnd(void)
-{
-    seed = seed * 1103515245u + 12345u;
-    return (seed >> 8) ^ (seed << 24);
-}
 
 /* ---- the sandbox -------------------------------------------------------- */
 
@@ -207,6 +218,7 @@ static void fuzz_invoke(void)
     uint32_t ok = 0, distinct = 0;
     static bool seen[ERRCODE_COUNT];
 
+    fz_reseed(1);
     UEXPECT_OK(sandbox_make());
     for (uint32_t i = 0; i < INVOCATIONS; i++) {
         capaddr_t target = pick_cap();
@@ -225,6 +237,7 @@ static void fuzz_invoke(void)
             cap_copy(sandbox_cn, 1, ram);   /* RAM again if a delete took it */
         }
         struct sysret r = sys_invoke(target, cmd, a[0], a[1], a[2], a[3], a[4]);
+        fz_calls++;
         if (r.err >= ERRCODE_COUNT) {
             utest_fail("invocation %lu (cap 0x%lx cmd %lu) answered %lu, not an error code",
                        (unsigned long)i, (unsigned long)target, (unsigned long)cmd,
@@ -267,6 +280,7 @@ static void fuzz_syscalls(void)
                                         SYS_COUNTER, SYS_LMP_SEND, 0, SYS_COUNT, 77 };
     uint32_t printed = 0;
 
+    fz_reseed(2);
     memset(text, 'x', sizeof(text) - 1);
     text[sizeof(text) - 2] = '\n';
     UEXPECT_OK(sandbox_make());
@@ -296,6 +310,7 @@ static void fuzz_syscalls(void)
             continue;
         }
         struct sysret r = sys_raw(num, a[0], a[1], a[2], a[3], a[4], a[5], a[6]);
+        fz_calls++;
         if (r.err >= ERRCODE_COUNT) {
             utest_fail("system call %lu (number %lu) answered %lu, not an error code",
                        (unsigned long)i, (unsigned long)num, (unsigned long)r.err);
@@ -319,6 +334,7 @@ static void fuzz_rpcs(void)
     struct aos_rpc *chan = aos_rpc_get_init_channel();
     capaddr_t slot;
 
+    fz_reseed(3);
     UEXPECT_OK(slot_alloc(&slot));
     for (uint32_t i = 0; i < RPCS; i++) {
         uint32_t w[LMP_MSG_WORDS], n = 1 + rnd() % LMP_MSG_WORDS, op = ops[rnd() % 16];
@@ -349,10 +365,12 @@ static void fuzz_rpcs(void)
              * call, which must skip it */
             w[0] = RPC_HDR(op, rnd() & RPC_FLAGS_MASK & ~RPC_FLAG_REPLY) | RPC_SEQ(rnd());
             (void)lmp_send(chan->ep, CPTR_NULL, 0, w, n);
+            fz_calls++;
             continue;
         }
         w[0] = RPC_HDR(op, flags & ~RPC_FLAG_REPLY);
         errval_t err = aos_rpc_call(chan, w, n, CPTR_NULL, slot, &reply);
+        fz_calls++;
         if (err_no(err) >= ERRCODE_COUNT) {
             utest_fail("request %lu (op %lu) answered %lu", (unsigned long)i,
                        (unsigned long)op, (unsigned long)err);
@@ -390,22 +408,60 @@ static void still_works(void)
     UEXPECT_EQ("a spawned hello's status", status, 0);
 }
 
+static void vspace_seq(void)
+{
+    fz_reseed(4);
+    fuzz_vspace_seq();
+}
+
+static void lmp_seq(void)
+{
+    fz_reseed(5);
+    fuzz_lmp_seq();
+}
+
+static void life_seq(void)
+{
+    fz_reseed(6);
+    fuzz_life_seq();
+}
+
 static const struct utest_case cases[] = {
     { "CAP_FUZZ_INVOKE", fuzz_invoke },
     { "SYS_FUZZ_CALLS", fuzz_syscalls },
     { "RPC_FUZZ", fuzz_rpcs },
+    { "VSPACE_FUZZ_SEQ", vspace_seq },
+    { "LMP_FUZZ_RECV_SLOTS", lmp_seq },
+    { "PROC_FUZZ_LIFE", life_seq },
     { "FUZZ_STILL_WORKS", still_works },
     UTEST_END
 };
 
+/* `fuzzer [SEED [ROUNDS [CASE...]]]` (see the top of the file). */
 int main(int argc, char **argv)
 {
+    static struct utest_case chosen[sizeof(cases) / sizeof(cases[0])];
+    int n = 0;
+
     if (argc > 1) {
-        seed = (uint32_t)strtoul(argv[1], NULL, 0) | 1u;
+        fz_seed = (uint32_t)strtoul(argv[1], NULL, 0) | 1u;
     }
     if (argc > 2 && strtoul(argv[2], NULL, 0) > 0) {
-        rounds = (uint32_t)strtoul(argv[2], NULL, 0);
+        fz_rounds = (uint32_t)strtoul(argv[2], NULL, 0);
     }
-    utest_run(cases);
+    for (const struct utest_case *c = cases; c->id != NULL; c++) {
+        bool named = argc <= 3;
+        for (int a = 3; a < argc; a++) {
+            named |= strcmp(argv[a], c->id) == 0;
+        }
+        if (named) {
+            chosen[n++] = *c;
+        }
+    }
+    chosen[n] = (struct utest_case)UTEST_END;
+    utest_run(chosen);
+    fz_reseed(0);
+    printf("fuzzer: seed %lu, rounds %lu: %llu calls\n", (unsigned long)fz_seed,
+           (unsigned long)fz_rounds, (unsigned long long)fz_total_calls);
     return utest_finish();
 }

@@ -5,10 +5,19 @@
 #include "cmdline.h"
 #include "procs.h"
 #include "mem_server.h"
+#include "rpc_server.h"
 #include <aos/debug.h>
+#include <aos/caps.h>
+#include <aos/dispatch.h>
+#include <aos/syscalls.h>
+#include <autarky/bootinfo.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Room for a failure's reason: a whole error chain, and the command's
+ * words (a boot command line is at most BOOTINFO_CMDLINE_LEN). */
+#define COMMAND_WHY_MAX (ERR_CHAIN_MAX + BOOTINFO_CMDLINE_LEN)
 
 /* How a program ended, or is expected to end. */
 struct ending {
@@ -32,7 +41,7 @@ static void describe_ending(struct ending e, char *buf, size_t len)
 static bool run_program_expect(int argc, char *argv[], struct ending expect,
                                char *why, size_t whylen)
 {
-    gensize_t before = mem_server_free(), after;
+    gensize_t before = mem_server_kept(), after;
     struct ending got;
     struct proc *p;
     errval_t err;
@@ -44,10 +53,14 @@ static bool run_program_expect(int argc, char *argv[], struct ending expect,
         snprintf(line + len, sizeof(line) - len, "%s%s", i ? " " : "", argv[i]);
     }
     err = proc_spawn(argc, (const char *const *)argv, line, &p);
+    if (err_is_ok(err)) {
+        p->held = true;             /* ours to reap (prune_ended leaves it) */
+    }
     if (err_is_fail(err)) {
-        char chain[120];
-        err_format_chain(err, chain, sizeof(chain));
-        snprintf(why, whylen, "cannot start '%s': %s", argv[0], chain);
+        int n = snprintf(why, whylen, "cannot start '%s': ", argv[0]);
+        if (n > 0 && (size_t)n < whylen) {
+            err_format_chain(err, why + n, whylen - (size_t)n);
+        }
         return false;
     }
     while (p->state == PROC_STATE_RUNNING) {
@@ -55,7 +68,7 @@ static bool run_program_expect(int argc, char *argv[], struct ending expect,
     }
     got = (struct ending){ p->state == PROC_STATE_KILLED, p->status };
     proc_reap(p);
-    after = mem_server_free();
+    after = mem_server_kept();
     why[0] = '\0';
     if (got.killed != expect.killed || (!got.killed && got.status != expect.status)) {
         char g[32], w[32];
@@ -111,7 +124,7 @@ static bool run_expect_status(int argc, char *argv[], char *why, size_t whylen)
 static bool run_repeat(int argc, char *argv[], char *why, size_t whylen)
 {
     long n = 0;
-    gensize_t before = mem_server_free();
+    gensize_t before = mem_server_kept();
 
     if (argc < 3 || !parse_number(argv[1], false, &n) || n <= 0) {
         snprintf(why, whylen, "usage: repeat N program [args]");
@@ -124,12 +137,44 @@ static bool run_repeat(int argc, char *argv[], char *why, size_t whylen)
             return false;
         }
     }
-    if (mem_server_free() != before) {
+    if (mem_server_kept() != before) {
         snprintf(why, whylen, "free RAM changed over %ld runs", n);
         return false;
     }
     printf("init: %ld runs, free RAM %llu bytes before and after\n", n,
            (unsigned long long)before);
+    return true;
+}
+
+/*
+ * `kill-core-init N`: have core N's kernel kill its init (a test of a
+ * dead core: KERNELCMD_DEBUG_KILL_CORE_ROOT) and wait until we see core N
+ * down; from then on calls for core N fail with INIT_ERR_CORE_DEAD.
+ */
+static bool run_kill_core_init(int argc, char *argv[], char *why, size_t whylen)
+{
+    long core = 0;
+    uint64_t deadline = counter_read() + 5ull * 62500000;
+    errval_t err;
+
+    if (argc != 2 || !parse_number(argv[1], false, &core)) {
+        snprintf(why, whylen, "usage: kill-core-init CORE");
+        return false;
+    }
+    err = kernel_debug_kill_core_root(CAP_KERNEL, (uint32_t)core);
+    if (err_is_fail(err)) {
+        snprintf(why, whylen, "%s", err_getcode(err_no(err)));
+        return false;
+    }
+    while (!(get_dispatcher()->cores_down & (1u << core))) {
+        if (counter_read() > deadline) {
+            snprintf(why, whylen, "core %ld not seen down within 5 s", core);
+            return false;
+        }
+        rpc_server_step(false);
+        sys_yield();
+    }
+    rpc_server_step(false);            /* remote_procs notices it now */
     return true;
 }
 
@@ -140,6 +185,9 @@ static bool run_command(int argc, char *argv[], char *why, size_t whylen)
     }
     if (strcmp(argv[0], "expect-status") == 0) {
         return run_expect_status(argc, argv, why, whylen);
+    }
+    if (strcmp(argv[0], "kill-core-init") == 0) {
+        return run_kill_core_init(argc, argv, why, whylen);
     }
     if (strcmp(argv[0], "free") == 0) {
         gensize_t free_bytes, total;
@@ -166,14 +214,38 @@ static char *end_of_command(char *cmd)
     return cmd;
 }
 
+/*
+ * The verdict line of one command; a failure's reason may be long (a whole
+ * error chain): it is wrapped between the chain's elements, never cut.
+ */
+static void print_verdict(const char *text, bool passed, const char *why)
+{
+    int col;
+
+    if (passed) {
+        printf("TEST CMD %s ... PASS\n", text);
+        return;
+    }
+    col = printf("TEST CMD %s ... FAIL: ", text);
+    err_print_wrapped(col > 0 ? (size_t)col : 0, why);
+}
+
 unsigned commands_run_line(const char *line, unsigned *passed)
 {
     unsigned failed = 0;
     char *copy = strdup(line), *next = copy;
+    char *why = malloc(COMMAND_WHY_MAX);
 
+    if (copy == NULL || why == NULL) {
+        printf("init: no memory to run the command line\n");
+        free(copy);
+        free(why);
+        return 1;
+    }
     while (next != NULL) {
-        char *cmd = next, *argv[COMMAND_MAX_ARGS + 1], why[200] = "";
-        char text[96];
+        char *cmd = next, *argv[COMMAND_MAX_ARGS + 1], *text;
+        size_t len;
+        bool ok;
         int argc;
 
         next = end_of_command(cmd);
@@ -182,23 +254,30 @@ unsigned commands_run_line(const char *line, unsigned *passed)
         } else {
             next = NULL;
         }
-        snprintf(text, sizeof(text), "%s", cmd + strspn(cmd, " \t"));
-        for (size_t len = strlen(text); len > 0 && (text[len - 1] == ' ' || text[len - 1] == '\t'); ) {
-            text[--len] = '\0';
+        cmd += strspn(cmd, " \t");
+        for (len = strlen(cmd); len > 0 && (cmd[len - 1] == ' ' || cmd[len - 1] == '\t'); ) {
+            cmd[--len] = '\0';
         }
+        text = strdup(cmd);             /* the command as typed, for its verdict */
         argc = cmdline_split(cmd, argv, COMMAND_MAX_ARGS);
-        if (argc == 0) {
+        if (argc == 0 || text == NULL) {
+            failed += text == NULL;
+            free(text);
             continue;
         }
-        if (argc > 0 && run_command(argc, argv, why, sizeof(why))) {
-            printf("TEST CMD %s ... PASS\n", text);
-            (*passed)++;
+        why[0] = '\0';
+        if (argc < 0) {
+            snprintf(why, COMMAND_WHY_MAX, "%s", err_getstring(INIT_ERR_BAD_COMMAND));
+            ok = false;
         } else {
-            printf("TEST CMD %s ... FAIL: %s\n", text,
-                   argc < 0 ? err_getstring(INIT_ERR_BAD_COMMAND) : why);
-            failed++;
+            ok = run_command(argc, argv, why, COMMAND_WHY_MAX);
         }
+        print_verdict(text, ok, why);
+        *passed += ok;
+        failed += !ok;
+        free(text);
     }
+    free(why);
     free(copy);
     return failed;
 }

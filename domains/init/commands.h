@@ -10,6 +10,9 @@
  *                                run it; it must end with status N (or be
  *                                killed by the kernel) instead of 0
  *             | 'free'           print the memory server's free/total RAM
+ *             | 'kill-core-init' N
+ *                                have core N's kernel kill its init, then
+ *                                wait until core N is seen down (tests)
  *   word     := characters without blanks or ';', or "quoted text"
  *
  * Every command prints one verdict line,

@@ -1,10 +1,7 @@
 /*
- * init: the first domain.
- *
- * With the kernel command line "kernel-tests" it runs the boot-time kernel
- * tests (docs/testing.md) on the bare capabilities the kernel gave it and
- * powers off with their verdict. Otherwise it becomes the system's memory
- * server and process manager: it runs the boot command list, if any, and
+ * init: the first domain (the kernel's own tests run in a first domain of
+ * their own instead, test/kernel). It becomes the system's memory server
+ * and process manager: it runs the boot command list, if any, and
  * powers off with its verdict; without one it runs the shell (`scons run`)
  * and powers off when the shell exits, or, in an image without a shell,
  * reads commands from the console itself (see commands.h).
@@ -15,46 +12,11 @@
 #include <aos/debug.h>
 #include <aos/syscalls.h>
 #include <autarky/bootinfo.h>
-#include "testing.h"
 #include "mem_server.h"
 #include "procs.h"
 #include "commands.h"
-
-static int run_kernel_tests(void)
-{
-    printf("init: boot-time kernel tests\n");
-    if (!testing_init()) {
-        printf("0 passed, 1 failed\n");
-        return 1;
-    }
-    testing_run(cap_tests);
-    testing_run(vspace_tests);
-    testing_run(fault_tests);
-    testing_run(sys_tests);
-    testing_run(disp_tests);
-    testing_run(lmp_tests);
-    testing_finish();
-    return testing_failed() ? 1 : 0;
-}
-
-/* `kernel-bounds` (the `bounds` suite, under -icount): how long the kernel
- * keeps interrupts masked for the largest things a domain can ask for. */
-#define BOUNDS_SCRATCH_SIZE (96u << 20)
-
-static int run_kernel_bounds(void)
-{
-    uint32_t ticks, what;
-
-    printf("init: kernel bounds\n");
-    kernel_debug_masked(CAP_KERNEL, true, &ticks, &what);
-    if (!testing_init_size(BOUNDS_SCRATCH_SIZE)) {
-        printf("0 passed, 1 failed\n");
-        return 1;
-    }
-    testing_run(bounds_tests);
-    testing_finish();
-    return testing_failed() ? 1 : 0;
-}
+#include "rpc_server.h"
+#include "cores.h"
 
 /*
  * One line from the console with echo and backspace; Enter (CR or LF)
@@ -125,29 +87,34 @@ int main(int argc, char **argv)
 
     (void)argc;
     (void)argv;
-    if (strcmp(cmdline, "kernel-tests") == 0) {
-        domain_exit(run_kernel_tests());
-    }
-    if (strcmp(cmdline, "kernel-bounds") == 0) {
-        domain_exit(run_kernel_bounds());
-    }
-    if (strcmp(cmdline, "kernel-stack-guard") == 0) {
-        /* the `stack-guard` suite: must end in "kernel stack overflow" */
-        kernel_debug_stack_overflow(CAP_KERNEL);
-        printf("init: the kernel survived its stack overflow?\n0 passed, 1 failed\n");
-        domain_exit(1);
-    }
     err = mem_server_init();
     if (err_is_ok(err)) {
         err = procs_init();
+    }
+    if (err_is_ok(err)) {
+        rpc_server_init();
     }
     if (err_is_fail(err)) {
         DEBUG_ERR(err, "init: cannot start the memory server");
         printf("0 passed, 1 failed\n");
         domain_exit(1);
     }
+    if (get_bootinfo()->core_id != 0) {
+        printf("init: core %u up, %llu MiB free\n", (unsigned)get_bootinfo()->core_id,
+               (unsigned long long)(mem_server_free() >> 20));
+        cores_serve();
+    }
     printf("init: memory server up, %llu MiB free\n",
            (unsigned long long)(mem_server_free() >> 20));
+    if (get_bootinfo()->ncores > 1) {
+        uint32_t started;
+        err = cores_start_all(&started);
+        if (err_is_fail(err)) {
+            DEBUG_ERR(err, "init: cannot start core %u", (unsigned)started + 1);
+        }
+        printf("init: %u cores up, %llu MiB free on core 0\n", (unsigned)started + 1,
+               (unsigned long long)(mem_server_free() >> 20));
+    }
     if (cmdline[0] == '\0') {
         if (has_module("shell")) {
             failed = commands_run_line("shell", &passed);   /* `scons run` */

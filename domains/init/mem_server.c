@@ -10,6 +10,8 @@
  *   5. RAM source       from here on init's own refills use the private pool
  */
 #include "mem_server.h"
+#include "intercore.h"
+#include <aos/slot_alloc.h>
 #include <aos/mm.h>
 #include <aos/ram_alloc.h>
 #include <aos/runtime.h>
@@ -18,15 +20,115 @@
 #include <autarky/bootinfo.h>
 
 static struct mm *public_mm;
+static gensize_t given_to_cores;   /* moved to other cores since boot (refills) */
 static struct mm private_mm;
 static lpaddr_t private_base;     /* the private pool's block */
 static gensize_t private_size;
+
+/*
+ * Another core's memory server, out of RAM: ask core 0 for a block of at
+ * least `bytes` (at least MEM_SERVER_REFILL), claim the gift and add it.
+ * Waits for core 0's answer (intercore_call): the server loop is not
+ * where this runs. `refilling` stops a refill inside a refill (the
+ * claim's slot or mm's nodes may need RAM: the private pool has it).
+ */
+errval_t mem_server_refill(gensize_t bytes)
+{
+    static bool refilling;
+    struct icm req = { .op = ICM_MORE_RAM, .src = get_bootinfo()->core_id, .dst = 0,
+                       .nwords = 1 }, ans;
+    struct capability_info ci;
+    capaddr_t slot;
+    errval_t err;
+
+    if (refilling || get_bootinfo()->core_id == 0) {
+        return LIB_ERR_MM_OUT_OF_MEMORY;
+    }
+    refilling = true;
+    req.w[0] = bytes < MEM_SERVER_REFILL ? MEM_SERVER_REFILL : bytes;
+    err = intercore_call(&req, &ans, MEM_SERVER_REFILL_DEADLINE);
+    if (err_is_ok(err)) {
+        err = ans.nwords == 3 ? (errval_t)ans.w[0] : INIT_ERR_BAD_ANSWER;
+    }
+    if (err_is_ok(err)) {
+        err = slot_alloc(&slot);
+    }
+    if (err_is_ok(err)) {
+        err = kernel_claim_ram(CAP_KERNEL, ans.w[1], slot);
+        if (err_is_ok(err)) {
+            err = cap_identify(slot, &ci);
+        }
+        if (err_is_ok(err)) {
+            err = mm_add(public_mm, slot, ci.base, ci.size);
+        }
+    }
+    refilling = false;
+    return err;
+}
 
 errval_t mem_server_alloc(capaddr_t *ret, gensize_t size, gensize_t alignment,
                           gensize_t *ret_size)
 {
     lpaddr_t base;
-    return mm_alloc_aligned(public_mm, size, alignment, ret, &base, ret_size);
+    errval_t err = mm_alloc_aligned(public_mm, size, alignment, ret, &base, ret_size);
+
+    if (err_no(err) == LIB_ERR_MM_OUT_OF_MEMORY
+        && err_is_ok(mem_server_refill(size > alignment ? size : alignment))) {
+        err = mm_alloc_aligned(public_mm, size, alignment, ret, &base, ret_size);
+    }
+    return err;
+}
+
+/*
+ * Core 0: give core `core` a block of at least `bytes` (a power of two,
+ * at most MEM_SERVER_REFILL_MAX) for good, keeping 64 MiB beyond it for
+ * ourselves; *gift names it for the kernel there.
+ */
+errval_t mem_server_give_ram(uint32_t core, gensize_t bytes, uint32_t *gift, uint32_t *size)
+{
+    capaddr_t ram;
+    gensize_t block = MEM_SERVER_REFILL;
+    errval_t err;
+
+    while (block < bytes && block < MEM_SERVER_REFILL_MAX) {
+        block *= 2;
+    }
+    if (bytes > block) {
+        return LIB_ERR_MM_BAD_SIZE;
+    }
+    if (mem_server_free() < block + MEM_SERVER_KEEP) {
+        return INIT_ERR_NO_RAM_TO_GIVE;
+    }
+    err = mem_server_give_to_core(block, &ram);
+    if (err_is_ok(err)) {
+        err = kernel_give_ram(CAP_KERNEL, ram, core, gift);
+        /* on failure the block stays given but unclaimed: out of every pool */
+    }
+    if (err_is_ok(err)) {
+        slot_free(ram);
+        *size = block;
+        given_to_cores += block;
+    }
+    return err;
+}
+
+/*
+ * RAM for another core's CPU driver and init, given away for good (a
+ * naturally aligned block of `size`, a power of two): the cap returned is
+ * the memory's only one, in a slot the caller frees once the kernel has
+ * taken the cap (KERNELCMD_START_CORE empties it).
+ */
+errval_t mem_server_give_to_core(gensize_t size, capaddr_t *ret)
+{
+    capaddr_t copy;
+    lpaddr_t base;
+    gensize_t got;
+    errval_t err = mm_alloc_aligned(public_mm, size, size, &copy, &base, &got);
+
+    if (err_is_ok(err)) {
+        err = mm_give_away(public_mm, copy, base, got, ret);
+    }
+    return err;
 }
 
 /* mm_free needs the block's base and size: ask the kernel. */
@@ -82,8 +184,9 @@ static errval_t build_pools(const struct bootinfo *bi)
         err = mm_init_instance(&private_mm, NULL, NULL);
     }
     if (err_is_ok(err)) {
-        err = mm_alloc_aligned(public_mm, MEM_SERVER_PRIVATE_POOL, MEM_SERVER_PRIVATE_POOL,
-                               &block, &private_base, &private_size);
+        gensize_t pool = bi->core_id == 0 ? MEM_SERVER_PRIVATE_POOL
+                                          : MEM_SERVER_PRIVATE_POOL_CORE;
+        err = mm_alloc_aligned(public_mm, pool, pool, &block, &private_base, &private_size);
     }
     if (err_is_ok(err)) {
         err = mm_add(&private_mm, block, private_base, private_size);
@@ -108,6 +211,11 @@ errval_t mem_server_init(void)
 void mem_server_stats(gensize_t *free_bytes, gensize_t *total_bytes)
 {
     mm_stats(public_mm, free_bytes, total_bytes);
+}
+
+gensize_t mem_server_kept(void)
+{
+    return mem_server_free() + given_to_cores;
 }
 
 gensize_t mem_server_free(void)

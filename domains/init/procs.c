@@ -8,7 +8,6 @@
 #include "procs.h"
 #include "mem_server.h"
 #include "cmdline.h"
-#include "rpc_server.h"
 #include <aos/caps.h>
 #include <aos/slot_alloc.h>
 #include <aos/paging.h>
@@ -21,9 +20,20 @@
 #include <string.h>
 
 static capaddr_t server_ep;
+static const struct proc_hooks *hooks;
 static struct proc *procs;
-static uint32_t next_pid = 1;
+static domainid_t next_pid;       /* procs_init: this core's first */
 static const void *module_image[BOOTINFO_MAX_MODULES];
+
+domainid_t procs_my_init_pid(void)
+{
+    return get_bootinfo()->core_id * AOS_PID_CORE_STRIDE;
+}
+
+void procs_set_hooks(const struct proc_hooks *h)
+{
+    hooks = h;
+}
 
 errval_t procs_init(void)
 {
@@ -31,6 +41,7 @@ errval_t procs_init(void)
     errval_t err = ram_alloc(&ram, BASE_PAGE_SIZE);
 
     spawn_set_ram_source(mem_server_alloc, mem_server_free_block);
+    next_pid = procs_my_init_pid() + 1;
     if (err_is_ok(err)) {
         err = slot_alloc(&server_ep);
     }
@@ -100,6 +111,9 @@ errval_t proc_spawn(int argc, const char *const argv[], const char *cmdline,
     if (err_is_fail(err)) {
         return err;
     }
+    if (next_pid % AOS_PID_CORE_STRIDE == 0) {
+        return INIT_ERR_PIDS_EXHAUSTED;     /* never reused: this core's block is used up */
+    }
     p = calloc(1, sizeof(*p));
     if (p == NULL || (p->cmdline = strdup(cmdline)) == NULL) {
         free(p);
@@ -128,7 +142,7 @@ errval_t proc_spawn(int argc, const char *const argv[], const char *cmdline,
 /*
  * A command line from a request: at most RPC_NAME_MAX bytes, a module name
  * without a path, a boot module that may be started (init may not: there
- * is one of it), core 0 (the only one until multicore).
+ * is one of it per core), this core (remote_procs.c sends the others on).
  */
 errval_t proc_spawn_cmdline(const char *cmdline, coreid_t core, struct proc **ret)
 {
@@ -136,7 +150,7 @@ errval_t proc_spawn_cmdline(const char *cmdline, coreid_t core, struct proc **re
     int argc;
     errval_t err;
 
-    if (core != 0) {
+    if (core != get_bootinfo()->core_id) {
         return INIT_ERR_NO_SUCH_CORE;
     }
     if (strlen(cmdline) > RPC_NAME_MAX) {
@@ -168,13 +182,28 @@ struct proc *proc_find(domainid_t pid)
     return NULL;
 }
 
-/* Drop the oldest ended entries beyond PROC_MAX_ENDED. */
+/* Ended entries that may be dropped: not held by a boot command. */
+static uint32_t count_droppable(void)
+{
+    uint32_t n = 0;
+    for (struct proc *p = procs; p != NULL; p = p->next) {
+        n += p->state != PROC_STATE_RUNNING && !p->held;
+    }
+    return n;
+}
+
+/*
+ * Drop the oldest ended entries beyond PROC_MAX_ENDED. Never one a boot
+ * command holds: the command runner reads its end and reaps it itself (a
+ * command whose children outnumbered the limit was dropped here the
+ * moment it ended, and then read and freed again: init's heap broke).
+ */
 static void prune_ended(void)
 {
-    while (count_state(PROC_STATE_EXITED) + count_state(PROC_STATE_KILLED) > PROC_MAX_ENDED) {
+    while (count_droppable() > PROC_MAX_ENDED) {
         struct proc *oldest = NULL;
         for (struct proc *p = procs; p != NULL; p = p->next) {
-            if (p->state != PROC_STATE_RUNNING) {
+            if (p->state != PROC_STATE_RUNNING && !p->held) {
                 oldest = p;            /* newest first: the last one is the oldest */
             }
         }
@@ -191,13 +220,8 @@ void proc_end(struct proc *p, bool killed, int status)
     p->status = killed ? AOS_RPC_STATUS_KILLED : status;
     p->getchar_pending = false;
     spawn_cleanup(&p->si);          /* revokes: the domain stops at once */
-    rpc_string_rx_reset(&p->rx);
-    rpc_string_tx_reset(&p->tx);
-    for (uint32_t i = 0; i < p->nwaiters; i++) {
-        struct proc *w = proc_find(p->waiters[i]);
-        if (w != NULL && w->state == PROC_STATE_RUNNING) {
-            rpc_reply_wait(w, p);
-        }
+    if (hooks != NULL) {
+        hooks->ended(p);            /* the server: its state, p's waiters */
     }
     p->nwaiters = 0;
     prune_ended();
@@ -216,8 +240,9 @@ void proc_reap(struct proc *p)
     if (p->state == PROC_STATE_RUNNING) {
         spawn_cleanup(&p->si);
     }
-    rpc_string_rx_reset(&p->rx);
-    rpc_string_tx_reset(&p->tx);
+    if (hooks != NULL) {
+        hooks->forgotten(p);
+    }
     free(p->cmdline);
     free(p);
 }
@@ -238,7 +263,7 @@ uint32_t proc_running_pids(domainid_t *pids, uint32_t max)
     uint32_t n = 0;
 
     if (max > 0) {
-        pids[n++] = 0;              /* init */
+        pids[n++] = procs_my_init_pid();
     }
     for (struct proc *p = procs; p != NULL && n < max; p = p->next) {
         if (p->state == PROC_STATE_RUNNING) {

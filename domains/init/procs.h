@@ -1,6 +1,11 @@
 /*
- * init's table of the domains it started (procs.c) and the RPC server
- * that answers them (rpc_server.c).
+ * init's process manager (procs.c): the table of the domains it started,
+ * spawning them and taking them down. It owns struct proc; the fields the
+ * RPC server keeps per client (rx, tx, the sequence numbers, waiters) live
+ * in it too but only the server touches them, through the hooks it
+ * installs (procs_set_hooks): procs.c never calls the server, so the two
+ * do not call each other in a circle (rpc_server.c uses procs.h, not the
+ * other way round).
  *
  * A process is identified by its pid, which is also the badge on the
  * endpoint it uses to reach init: the kernel stamps every message with
@@ -15,11 +20,11 @@
 #include <aos/aos_rpc.h>
 #include <aos/vmmap.h>
 #include "cmdline.h"
-#include "rpc_server.h"
 
 #define PROC_MAX_LIVE    64      /* running domains the service accepts */
 #define PROC_MAX_ENDED   64      /* ended ones kept for wait (oldest dropped) */
 #define PROC_MAX_WAITERS 8
+#define PROC_OUT_MAX     160     /* a line of output kept until its newline */
 
 /*
  * A domain started by init. Every way it ends (exit, fault, kernel kill,
@@ -40,10 +45,29 @@ struct proc {
     uint32_t wait_seq, getchar_seq;   /* those of its deferred WAIT and GETCHAR */
     domainid_t waiters[PROC_MAX_WAITERS];   /* pids in PROC_WAIT on us */
     uint32_t nwaiters;
+    struct {                     /* waits from other cores (remote_procs.c): */
+        uint32_t core, tag;      /* whom to answer; with waiters, at most */
+    } rwaiters[PROC_MAX_WAITERS];/* PROC_MAX_WAITERS in all */
+    uint32_t nrwaiters;
     uint32_t strings, numbers;   /* what it sent (tests, statistics) */
+    char out[PROC_OUT_MAX];      /* its console output since its last newline */
+    uint32_t outlen;
+    bool held;                   /* a boot command waits for it and reaps it itself:
+                                    never dropped by prune_ended */
     struct proc *next;
 };
 
+/* What the RPC server does when a process ends or is forgotten: reset its
+ * own state in the proc, answer the process's waiters (`ended`); free
+ * what it keeps there (`forgotten`, just before the proc is freed). */
+struct proc_hooks {
+    void (*ended)(struct proc *p);
+    void (*forgotten)(struct proc *p);
+};
+void procs_set_hooks(const struct proc_hooks *hooks);
+
+/* This init's own pid: its core * AOS_PID_CORE_STRIDE. */
+domainid_t procs_my_init_pid(void);
 /* init's receiving endpoint; children get copies minted with their pid. */
 errval_t procs_init(void);
 /* Spawn boot module argv[0] with argv (cmdline: the line, for get_name);
@@ -61,7 +85,7 @@ void proc_reap(struct proc *p);
 /* What get_info and ps show: the table's state, except that a running
  * process whose dispatcher is stopped (it stopped itself) shows STOPPED. */
 enum proc_state proc_visible_state(struct proc *p);
-/* Running pids (init's 0 first) into pids[max]; returns how many. */
+/* Running pids (this init's first) into pids[max]; returns how many. */
 uint32_t proc_running_pids(domainid_t *pids, uint32_t max);
 /* RAM held and page faults taken by a running process. */
 void proc_usage(struct proc *p, size_t *ram_bytes, uint32_t *faults);

@@ -13,6 +13,9 @@
 #include "procs.h"
 #include "rpc_server.h"
 #include "mem_server.h"
+#include "remote_procs.h"
+#include <aos/dispatch.h>
+#include <autarky/bootinfo.h>
 #include <aos/lmp.h>
 #include <aos/caps.h>
 #include <aos/slot_alloc.h>
@@ -24,6 +27,11 @@
 
 static bool slots_armed;     /* all LMP_RECV_CAP_SLOTS armed (the kernel only
                                 disarms one when it delivers a cap) */
+
+static uint32_t my_core(void)
+{
+    return get_bootinfo()->core_id;
+}
 
 /* Send a reply; returns false if it could not be delivered. */
 static bool reply_seq(struct proc *p, uint32_t seq, uint32_t op, errval_t err,
@@ -140,7 +148,17 @@ static void handle_get_ram(struct proc *p, const struct lmp_msg *m)
     err = mem_server_alloc(&ram, m->words[1], m->words[2], &got);
     if (err_is_ok(err) && !ram_grant_allowed(p, got)) {
         mem_server_free_block(ram);
-        err = INIT_ERR_RAM_RESERVED;
+        /* another core asks core 0 for more before it refuses */
+        err = mem_server_refill(got + RAM_RESERVE);
+        if (err_is_ok(err)) {
+            err = mem_server_alloc(&ram, m->words[1], m->words[2], &got);
+        }
+        if (err_is_ok(err) && !ram_grant_allowed(p, got)) {
+            mem_server_free_block(ram);
+            err = INIT_ERR_RAM_RESERVED;
+        } else if (err_is_fail(err)) {
+            err = INIT_ERR_RAM_RESERVED;
+        }
     }
     if (err_is_ok(err)) {
         err = spawn_account_ram(&p->si, ram, got);
@@ -182,16 +200,49 @@ static void handle_free_ram(struct proc *p, const struct lmp_msg *m)
 static void handle_mem_stats(struct proc *p, const struct lmp_msg *m)
 {
     gensize_t free_bytes, total;
-    uint32_t words[2];
+    uint32_t words[2], core_plus_one = RPC_HDR_ARG(m->words[0]);
 
     if (m->nwords != 1) {
         reply(p, RPC_OP_MEM_STATS, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
+        return;
+    }
+    if (core_plus_one != 0 && core_plus_one - 1 != my_core()) {   /* another core's */
+        errval_t err = remote_mem_stats(p->pid, p->req_seq, (coreid_t)(core_plus_one - 1));
+        if (err_is_fail(err)) {
+            reply(p, RPC_OP_MEM_STATS, err, NULL, 0, CPTR_NULL);
+        }
         return;
     }
     mem_server_stats(&free_bytes, &total);
     words[0] = (uint32_t)free_bytes;
     words[1] = (uint32_t)total;
     reply(p, RPC_OP_MEM_STATS, SYS_ERR_OK, words, 2, CPTR_NULL);
+}
+
+/*
+ * A process's console output goes out a line at a time, each in one
+ * SYS_PRINT, which the kernels print whole under the console lock: lines
+ * of domains on different cores never interleave (a PUTS carries 24
+ * bytes). A partial line goes out when the process asks anything else
+ * (a prompt before GETCHAR, say), fills PROC_OUT_MAX, or ends.
+ */
+static void out_flush(struct proc *p)
+{
+    if (p->outlen > 0) {
+        fflush(stdout);          /* keep init's own output in order */
+        sys_print(p->out, p->outlen);
+        p->outlen = 0;
+    }
+}
+
+static void out_append(struct proc *p, const char *s, uint32_t len)
+{
+    for (uint32_t i = 0; i < len; i++) {
+        p->out[p->outlen++] = s[i];
+        if (s[i] == '\n' || p->outlen == PROC_OUT_MAX) {
+            out_flush(p);
+        }
+    }
 }
 
 static void handle_putchar(struct proc *p, const struct lmp_msg *m)
@@ -203,7 +254,7 @@ static void handle_putchar(struct proc *p, const struct lmp_msg *m)
         return;
     }
     c = (char)m->words[1];
-    sys_print(&c, 1);
+    out_append(p, &c, 1);
     reply(p, RPC_OP_PUTCHAR, SYS_ERR_OK, NULL, 0, CPTR_NULL);
 }
 
@@ -215,8 +266,7 @@ static void handle_puts(struct proc *p, const struct lmp_msg *m)
         reply(p, RPC_OP_PUTS, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
         return;
     }
-    fflush(stdout);          /* keep init's own output in order */
-    sys_print((const char *)&m->words[2], len);
+    out_append(p, (const char *)&m->words[2], len);
     reply(p, RPC_OP_PUTS, SYS_ERR_OK, NULL, 0, CPTR_NULL);
 }
 
@@ -225,6 +275,13 @@ static void handle_getchar(struct proc *p, const struct lmp_msg *m)
 {
     if (m->nwords != 1) {
         reply(p, RPC_OP_GETCHAR, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
+        return;
+    }
+    if (my_core() != 0) {       /* the console is core 0's */
+        errval_t err = remote_getchar(p->pid, p->req_seq);
+        if (err_is_fail(err)) {
+            reply(p, RPC_OP_GETCHAR, err, NULL, 0, CPTR_NULL);
+        }
         return;
     }
     p->getchar_pending = true;
@@ -277,16 +334,67 @@ static void send_window(struct proc *p)
  * RPC_STRING_MAX bytes per process (4 KiB for the longest answer today,
  * a block list).
  */
-static void answer_long(struct proc *p, uint32_t op, const void *data, uint32_t len,
-                        const uint32_t *extra, uint32_t nextra)
+static void answer_long_seq(struct proc *p, uint32_t seq, uint32_t op, const void *data,
+                            uint32_t len, const uint32_t *extra, uint32_t nextra)
 {
-    errval_t err = rpc_string_tx_start(&p->tx, op, p->req_seq, data, len, extra, nextra);
+    errval_t err = rpc_string_tx_start(&p->tx, op, seq, data, len, extra, nextra);
 
     if (err_is_fail(err)) {
-        reply(p, op, err, NULL, 0, CPTR_NULL);
+        reply_seq(p, seq, op, err, NULL, 0, CPTR_NULL);
         return;
     }
     send_window(p);
+}
+
+static void answer_long(struct proc *p, uint32_t op, const void *data, uint32_t len,
+                        const uint32_t *extra, uint32_t nextra)
+{
+    answer_long_seq(p, p->req_seq, op, data, len, extra, nextra);
+}
+
+/* ---- answers from other cores (remote_procs.h), to a client still here ---- */
+
+static struct proc *client_alive(domainid_t pid)
+{
+    struct proc *p = proc_find(pid);
+
+    return p != NULL && p->state == PROC_STATE_RUNNING ? p : NULL;
+}
+
+static void remote_reply(domainid_t client, uint32_t seq, uint32_t op, errval_t err,
+                         const uint32_t *extra, uint32_t nextra)
+{
+    struct proc *p = client_alive(client);
+
+    if (p != NULL) {
+        reply_seq(p, seq, op, err, extra, nextra, CPTR_NULL);
+    }
+}
+
+static void remote_reply_long(domainid_t client, uint32_t seq, uint32_t op, const void *data,
+                              uint32_t len, const uint32_t *extra, uint32_t nextra)
+{
+    struct proc *p = client_alive(client);
+
+    if (p != NULL) {
+        answer_long_seq(p, seq, op, data, len, extra, nextra);
+    }
+}
+
+/* A call naming a pid of another core goes there (remote_procs.c): true
+ * if it went, or was answered with why it could not. */
+static bool forward_pid_call(struct proc *p, const struct lmp_msg *m, uint32_t op)
+{
+    errval_t err;
+
+    if (m->nwords != 2 || aos_pid_core(m->words[1]) == my_core()) {
+        return false;
+    }
+    err = remote_pid_call(p->pid, p->req_seq, op, m->words[1]);
+    if (err_is_fail(err)) {
+        reply(p, op, err, NULL, 0, CPTR_NULL);
+    }
+    return true;
 }
 
 /* A pull (RPC_FLAG_MORE): the next window of the answer to the call with
@@ -318,6 +426,14 @@ static void handle_spawn(struct proc *p, errval_t err, char *cmdline, uint32_t l
     if (err_no(err) == LIB_ERR_RPC_STRING_TOO_LONG) {
         err = INIT_ERR_BAD_NAME;
     }
+    if (err_is_ok(err) && p->rx_arg != my_core()) {
+        err = remote_spawn(p->pid, p->req_seq, (coreid_t)p->rx_arg, cmdline);
+        free(cmdline);
+        if (err_is_fail(err)) {
+            reply(p, RPC_OP_PROC_SPAWN, err, &pid, 1, CPTR_NULL);
+        }
+        return;                             /* answered when core rx_arg has */
+    }
     if (err_is_ok(err)) {
         err = proc_spawn_cmdline(cmdline, (coreid_t)p->rx_arg, &child);
     }
@@ -335,7 +451,8 @@ static errval_t request_pid(const struct lmp_msg *m, struct proc **ret)
         return LIB_ERR_RPC_MALFORMED;
     }
     *ret = proc_find(m->words[1]);
-    return *ret != NULL || m->words[1] == 0 ? SYS_ERR_OK : INIT_ERR_NO_SUCH_PID;
+    return *ret != NULL || m->words[1] == procs_my_init_pid() ? SYS_ERR_OK
+                                                               : INIT_ERR_NO_SUCH_PID;
 }
 
 /* GET_NAME and INFO: the name as fragments, then the reply. */
@@ -347,6 +464,9 @@ static void handle_name_or_info(struct proc *p, const struct lmp_msg *m)
     const char *name = t != NULL ? t->cmdline : "init";
     uint32_t len = (uint32_t)strlen(name);
 
+    if (forward_pid_call(p, m, op)) {
+        return;
+    }
     if (err_is_fail(err)) {
         reply(p, op, err, NULL, 0, CPTR_NULL);
         return;
@@ -359,7 +479,7 @@ static void handle_name_or_info(struct proc *p, const struct lmp_msg *m)
             proc_usage(t, &ram, &faults);
         }
         w[0] = t != NULL ? proc_visible_state(t) : PROC_STATE_RUNNING;
-        w[1] = 0;                           /* core */
+        w[1] = my_core();
         w[2] = (uint32_t)ram;
         w[3] = faults;
         w[4] = t != NULL ? (uint32_t)t->status : 0;
@@ -377,6 +497,13 @@ static void handle_all_pids(struct proc *p, const struct lmp_msg *m)
         return;
     }
     n = proc_running_pids(pids, PROC_MAX_LIVE + 1);
+    if (get_bootinfo()->ncores > 1) {       /* and every other core's */
+        errval_t err = remote_all_pids(p->pid, p->req_seq, pids, n);
+        if (err_is_fail(err)) {
+            reply(p, RPC_OP_PROC_ALL_PIDS, err, NULL, 0, CPTR_NULL);
+        }
+        return;
+    }
     answer_long(p, RPC_OP_PROC_ALL_PIDS, pids, n * sizeof(domainid_t), &n, 1);
 }
 
@@ -385,6 +512,9 @@ static void handle_kill(struct proc *p, const struct lmp_msg *m)
     struct proc *t = NULL;
     errval_t err = request_pid(m, &t);
 
+    if (forward_pid_call(p, m, RPC_OP_PROC_KILL)) {
+        return;
+    }
     if (err_is_ok(err) && t == NULL) {
         err = INIT_ERR_KILL_INIT;
     } else if (err_is_ok(err) && t->state != PROC_STATE_RUNNING) {
@@ -440,7 +570,7 @@ static void handle_vmblocks(struct proc *p, const struct lmp_msg *m)
     }
 }
 
-void rpc_reply_wait(struct proc *waiter, struct proc *ended)
+static void rpc_reply_wait(struct proc *waiter, struct proc *ended)
 {
     uint32_t w[2] = { (uint32_t)ended->status, ended->state == PROC_STATE_KILLED };
     reply_seq(waiter, waiter->wait_seq, RPC_OP_PROC_WAIT, SYS_ERR_OK, w, 2, CPTR_NULL);
@@ -452,6 +582,9 @@ static void handle_wait(struct proc *p, const struct lmp_msg *m)
     struct proc *t = NULL;
     errval_t err = request_pid(m, &t);
 
+    if (forward_pid_call(p, m, RPC_OP_PROC_WAIT)) {
+        return;
+    }
     if (err_is_ok(err) && (t == NULL || t == p)) {
         err = INIT_ERR_KILL_INIT;           /* init and oneself never end for us */
     }
@@ -460,7 +593,7 @@ static void handle_wait(struct proc *p, const struct lmp_msg *m)
         rpc_reply_wait(p, t);
         return;
     }
-    if (err_is_ok(err) && t->nwaiters == PROC_MAX_WAITERS) {
+    if (err_is_ok(err) && t->nwaiters + t->nrwaiters >= PROC_MAX_WAITERS) {
         err = INIT_ERR_TOO_MANY_WAITERS;
     }
     if (err_is_fail(err)) {
@@ -499,6 +632,9 @@ static void dispatch_message(struct proc *p, const struct lmp_msg *m)
     if ((flags != 0 || m->nwords == 0) && !check_flags(p, m, op, flags)) {
         return;
     }
+    if (p->outlen > 0 && op != RPC_OP_PUTS && op != RPC_OP_PUTCHAR) {
+        out_flush(p);           /* what it printed comes before what it asks */
+    }
     switch (op) {
     case RPC_OP_NUMBER:  handle_number(p, m); break;
     case RPC_OP_STRING:
@@ -522,7 +658,8 @@ static void dispatch_message(struct proc *p, const struct lmp_msg *m)
     }
 }
 
-/* Answer pending GETCHARs while console input is there. */
+/* Answer pending GETCHARs while console input is there: this core's
+ * domains first, then those of other cores (remote_procs.c), in order. */
 static bool serve_console(void)
 {
     struct proc *p;
@@ -535,6 +672,13 @@ static bool serve_console(void)
         p->getchar_pending = false;
         uint32_t ch = (uint32_t)c;
         reply_seq(p, p->getchar_seq, RPC_OP_GETCHAR, SYS_ERR_OK, &ch, 1, CPTR_NULL);
+    }
+    while (remote_procs_console_waiting()) {   /* then domains of other cores */
+        int c = sys_getchar();
+        if (c < 0) {
+            return true;
+        }
+        remote_procs_console_give((char)c);
     }
     return false;
 }
@@ -567,12 +711,18 @@ bool rpc_server_step(bool block)
     if (!slots_armed) {
         arm_recv_slots();
     }
-    if (!lmp_poll(&m)) {
-        if (serve_console() || !block) {
+    while (!lmp_poll(&m)) {
+        if (remote_procs_serve()) {
+            return true;        /* messages from other cores */
+        }
+        if (serve_console()) {
             sys_yield();        /* someone waits for input: poll, don't sleep */
             return false;
         }
-        lmp_recv(&m);
+        if (!block) {
+            return false;
+        }
+        lmp_wait_fn();          /* a message, or another core's ring */
     }
     p = proc_find(m.badge);
     if (p != NULL && m.nwords > 0) {
@@ -602,4 +752,36 @@ bool rpc_server_step(bool block)
     }
     dispatch_message(p, &m);
     return true;
+}
+
+/* ---- what the server does when procs.c ends or forgets a process ---- */
+
+/* `p` ended: drop what was half received or going out, tell its waiters. */
+static void proc_ended(struct proc *p)
+{
+    out_flush(p);
+    rpc_string_rx_reset(&p->rx);
+    rpc_string_tx_reset(&p->tx);
+    remote_procs_proc_ended(p);
+    remote_procs_client_ended(p->pid);
+    for (uint32_t i = 0; i < p->nwaiters; i++) {
+        struct proc *w = proc_find(p->waiters[i]);
+        if (w != NULL && w->state == PROC_STATE_RUNNING) {
+            rpc_reply_wait(w, p);
+        }
+    }
+}
+
+static void proc_forgotten(struct proc *p)
+{
+    rpc_string_rx_reset(&p->rx);
+    rpc_string_tx_reset(&p->tx);
+}
+
+void rpc_server_init(void)
+{
+    static const struct proc_hooks hooks = { proc_ended, proc_forgotten };
+    static const struct remote_answer_ops answers = { remote_reply, remote_reply_long };
+    procs_set_hooks(&hooks);
+    remote_procs_init(&answers);
 }

@@ -149,7 +149,8 @@ static void bad_input(void)
     UEXPECT_ERR(aos_rpc_process_spawn(chan(), "/bin/hello", 0, &pid), INIT_ERR_BAD_NAME);
     UEXPECT_ERR(aos_rpc_process_spawn(chan(), "nosuchmodule", 0, &pid), INIT_ERR_NO_SUCH_MODULE);
     UEXPECT_ERR(aos_rpc_process_spawn(chan(), "init", 0, &pid), INIT_ERR_NOT_SPAWNABLE);
-    UEXPECT_ERR(aos_rpc_process_spawn(chan(), "hello", 1, &pid), INIT_ERR_NO_SUCH_CORE);
+    UEXPECT_ERR(aos_rpc_process_spawn(chan(), "hello", 8, &pid), INIT_ERR_NO_SUCH_CORE);
+    UEXPECT_ERR(aos_rpc_process_spawn(chan(), "hello", 200, &pid), INIT_ERR_NO_SUCH_CORE);
     UEXPECT_ERR(aos_rpc_process_spawn(chan(), "hello \"unclosed", 0, &pid), INIT_ERR_BAD_NAME);
     UEXPECT_ERR(aos_rpc_process_get_name(chan(), 999999, &name), INIT_ERR_NO_SUCH_PID);
     UEXPECT_ERR(aos_rpc_process_kill(chan(), 0), INIT_ERR_KILL_INIT);
@@ -260,7 +261,15 @@ static void check_vmblocks(domainid_t pid)
                          && b[i - 1].base + b[i - 1].size == b[i].base;
     }
     UEXPECT(n > 0 && b[0].base == 0 && b[0].tag == 3, "no NULL guard at 0");
-    UEXPECT(stack_guarded, "no STACK block with a GUARD right below");
+    if (!stack_guarded) {
+        for (size_t i = 0; i < n; i++) {        /* what it was, for the report */
+            printf("proctest: pid %lu block %zu: 0x%08lx + 0x%lx tag %lu\n", (unsigned long)pid,
+                   i, (unsigned long)b[i].base, (unsigned long)b[i].size,
+                   (unsigned long)b[i].tag);
+        }
+    }
+    UEXPECT(stack_guarded, "no STACK block with a GUARD right below in pid %lu's %zu blocks",
+            (unsigned long)pid, n);
     free(b);
 }
 
@@ -292,10 +301,19 @@ static void vm_blocks(void)
     int status;
 
     UEXPECT_OK(aos_rpc_process_spawn(chan(), "busy 2", 0, &pid));
-    for (int i = 0; i < 1000; i++) {            /* until it has started and listed */
+    /* until it has listed its blocks and its runtime has moved main onto
+     * a STACK block (it lists its first blocks before that) */
+    for (int i = 0; i < 1000; i++) {
         errval_t err = aos_rpc_process_get_vmblocks(chan(), pid, &b, &n, &unlisted);
-        if (err != INIT_ERR_VMMAP_NOT_YET) {
+        bool has_stack = false;
+        for (size_t j = 0; err_is_ok(err) && j < n; j++) {
+            has_stack |= b[j].tag == 2;
+        }
+        if (err_is_ok(err)) {
             free(b);
+        }
+        if (has_stack || (err_is_fail(err) && err != INIT_ERR_VMMAP_NOT_YET
+                          && err != INIT_ERR_VMMAP_BUSY)) {
             break;
         }
         sys_yield();

@@ -80,13 +80,10 @@ bool shell_parse_pid(const char *word, domainid_t *pid)
 
 void shell_print_err(const char *cmd, errval_t err, const char *fmt, ...)
 {
-    char chain[256];
     va_list ap;
+    int col = printf("%s: ", cmd);
 
-    err_format_chain(err, chain, sizeof(chain));
-    printf("%s: ", cmd);
     va_start(ap, fmt);
-    vprintf(fmt, ap);
+    err_vprint_msg(col > 0 ? (size_t)col : 0, err, fmt, ap);
     va_end(ap);
-    printf(": %s\n", chain);
 }

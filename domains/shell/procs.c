@@ -3,7 +3,7 @@
  * (include/aos/aos_rpc.h) on the channel to the spawning service:
  *
  *   ps          aos_rpc_process_get_all_pids, then get_info for each pid
- *   run         aos_rpc_process_spawn (core 0), then process_wait unless '&'
+ *   run         aos_rpc_process_spawn (core 0, or -c N), then process_wait unless '&'
  *   kill PID    aos_rpc_process_kill
  *   wait PID    aos_rpc_process_wait
  *   vmmap PID   aos_rpc_process_get_info, aos_rpc_process_get_vmmap (totals by
@@ -90,7 +90,7 @@ void shell_cmd_ps(int argc, char **argv, const char *line)
         }
         pids[j] = v;
     }
-    printf("%5s  %-8s %4s %9s %7s  %s\n", "PID", "STATE", "CORE", "RAM KiB",
+    printf("%7s  %-8s %4s %9s %7s  %s\n", "PID", "STATE", "CORE", "RAM KiB",
            "FAULTS", "NAME");
     for (size_t i = 0; i < n; i++) {
         struct aos_proc_info info;
@@ -101,7 +101,7 @@ void shell_cmd_ps(int argc, char **argv, const char *line)
             shell_print_err("ps", err, "pid %lu", (unsigned long)pids[i]);
             continue;
         }
-        printf("%5lu  %-8s %4u %9lu %7lu  %s\n", (unsigned long)info.pid,
+        printf("%7lu  %-8s %4u %9lu %7lu  %s\n", (unsigned long)info.pid,
                state_name(info.state), (unsigned)info.core,
                (unsigned long)(info.ram_bytes >> 10),
                (unsigned long)info.page_faults,
@@ -111,22 +111,57 @@ void shell_cmd_ps(int argc, char **argv, const char *line)
     free(pids);
 }
 
+/*
+ * "-c N rest" at the start of `s`: the core N and the rest after it, or
+ * false (with a message) if -c has no number; without -c, core 0.
+ */
+static bool run_core(const char *s, coreid_t *core, const char **rest)
+{
+    char *end;
+    unsigned long n;
+
+    *core = 0;
+    *rest = s;
+    if (strncmp(s, "-c", 2) != 0 || (s[2] != ' ' && s[2] != '\t' && s[2] != '\0')) {
+        return true;
+    }
+    s += 2;
+    while (*s == ' ' || *s == '\t') {
+        s++;
+    }
+    n = strtoul(s, &end, 10);
+    if (end == s || (*end != ' ' && *end != '\t' && *end != '\0') || n > 255) {
+        printf("run: -c wants a core number: run -c N NAME [ARGS] [&]\n");
+        return false;
+    }
+    *core = (coreid_t)n;
+    for (s = end; *s == ' ' || *s == '\t'; s++) {
+    }
+    *rest = s;
+    return true;
+}
+
 void shell_cmd_run(int argc, char **argv, const char *line)
 {
     char cmdline[SHELL_LINE_MAX];
+    const char *rest;
     struct aos_rpc *c;
     domainid_t pid;
+    coreid_t core;
     bool background = false;
     size_t len;
     errval_t err;
 
     (void)argc;
     (void)argv;
-    len = strlen(shell_rest(line));
+    if (!run_core(shell_rest(line), &core, &rest)) {
+        return;
+    }
+    len = strlen(rest);
     if (len >= sizeof(cmdline)) {
         len = sizeof(cmdline) - 1;      /* cannot happen: lines are shorter */
     }
-    memcpy(cmdline, shell_rest(line), len);
+    memcpy(cmdline, rest, len);
     while (len > 0 && (cmdline[len - 1] == ' ' || cmdline[len - 1] == '\t')) {
         len--;
     }
@@ -139,13 +174,13 @@ void shell_cmd_run(int argc, char **argv, const char *line)
     }
     cmdline[len] = '\0';
     if (len == 0) {
-        printf("run: usage: run NAME [ARGS] [&]\n");
+        printf("run: usage: run [-c CORE] NAME [ARGS] [&]\n");
         return;
     }
     if ((c = chan("run")) == NULL) {
         return;
     }
-    err = aos_rpc_process_spawn(c, cmdline, 0, &pid);
+    err = aos_rpc_process_spawn(c, cmdline, core, &pid);
     if (err_is_fail(err)) {
         shell_print_err("run", err, "cannot start '%s'", cmdline);
         return;

@@ -42,6 +42,10 @@ errval_t aos_rpc_get_ram_cap(struct aos_rpc *rpc, size_t bytes, size_t alignment
 errval_t aos_rpc_free_ram_cap(struct aos_rpc *rpc, capaddr_t ram);
 /* The memory server's free and total RAM in bytes. */
 errval_t aos_rpc_mem_stats(struct aos_rpc *rpc, size_t *free_bytes, size_t *total_bytes);
+/* The same of core `core`'s memory server (AOS_RPC_MY_CORE: our own). */
+#define AOS_RPC_MY_CORE 0xffu
+errval_t aos_rpc_mem_stats_core(struct aos_rpc *rpc, coreid_t core, size_t *free_bytes,
+                                size_t *total_bytes);
 errval_t aos_rpc_serial_putchar(struct aos_rpc *rpc, char c);
 errval_t aos_rpc_serial_write(struct aos_rpc *rpc, const char *buf, size_t len);
 errval_t aos_rpc_serial_getchar(struct aos_rpc *rpc, char *retc);
@@ -78,6 +82,22 @@ struct aos_proc_info {
     uint32_t page_faults;      /* page faults its handler resolved */
     int exit_status;           /* valid in state EXITED */
 };
+
+/*
+ * Pids are unique in a boot and never reused: each core's init hands out
+ * its own block, core * AOS_PID_CORE_STRIDE + 1, + 2, ..., and is itself
+ * core * AOS_PID_CORE_STRIDE (core 0's init is pid 0). So a pid says its
+ * core, and "2000003" reads "core 2, its third domain".
+ */
+#define AOS_PID_CORE_STRIDE 1000000u
+static inline coreid_t aos_pid_core(domainid_t pid)
+{
+    return (coreid_t)(pid / AOS_PID_CORE_STRIDE);
+}
+static inline bool aos_pid_is_init(domainid_t pid)
+{
+    return pid % AOS_PID_CORE_STRIDE == 0;
+}
 
 /* The channel to the spawning service (init's; every domain has one). */
 struct aos_rpc *aos_rpc_get_process_channel(void);

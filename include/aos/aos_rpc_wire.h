@@ -59,7 +59,8 @@ enum rpc_op {
     RPC_OP_GETCHAR,
     RPC_OP_EXIT,            /* 1: status; no reply */
     RPC_OP_FREE_RAM,        /* cap: a RAM block from GET_RAM, given back */
-    RPC_OP_MEM_STATS,       /* reply 3: free bytes, 4: total bytes */
+    RPC_OP_MEM_STATS,       /* header bits 16-23: 0 our core's, else core + 1.
+                               Reply 3: free bytes, 4: total bytes */
     RPC_OP_PROC_SPAWN,      /* string fragments: the command line; header
                                bits 16-23: core. Reply 3: pid */
     RPC_OP_PROC_GET_NAME,   /* 1: pid. String fragments, then the reply (3: length) */

@@ -67,6 +67,22 @@ errval_t disp_stop(capaddr_t disp);
 errval_t disp_set_exit_ep(capaddr_t disp, capaddr_t ep);
 /* The dispatcher's state (DISP_STATE_*: stopped, runnable, waiting, ...). */
 errval_t disp_get_state(capaddr_t disp, enum disp_state *state);
+/* The doorbell of dispatcher `disp` on its core (made on first use): an
+ * IPI cap naming it wakes the dispatcher from SYS_WAIT. */
+errval_t disp_doorbell(capaddr_t disp, uint32_t *doorbell);
+/* Ring the doorbell IPI cap `ipi` names. */
+errval_t ipi_notify(capaddr_t ipi);
+/* RAM cap `ram` leaves this core for good towards core `core` (Kernel
+ * cap): *gift names it for kernel_claim_ram there. */
+errval_t kernel_give_ram(capaddr_t kernel_cap, capaddr_t ram, uint32_t core, uint32_t *gift);
+/* Gift `gift` for this core becomes a RAM cap in slot `dest` (once). */
+errval_t kernel_claim_ram(capaddr_t kernel_cap, uint32_t gift, capaddr_t dest);
+/* Have core `core`'s kernel kill its first domain (Kernel cap; tests). */
+errval_t kernel_debug_kill_core_root(capaddr_t kernel_cap, uint32_t core);
+/* A new IPI cap in slot `dest` ringing doorbell `doorbell` of core `core`
+ * (Kernel cap). */
+errval_t kernel_create_ipi(capaddr_t kernel_cap, capaddr_t dest, uint32_t core,
+                           uint32_t doorbell);
 
 /* Bind Endpoint `ep` to Dispatcher `disp`: messages through any copy of
  * `ep` go to that dispatcher's ring (include/autarky/lmp.h). */
@@ -81,6 +97,11 @@ errval_t kernel_debug_masked(capaddr_t kernel_cap, bool reset, uint32_t *ticks,
                              uint32_t *what);
 /* Test of the kernel stack's guard page: the kernel panics. */
 errval_t kernel_debug_stack_overflow(capaddr_t kernel_cap);
+/* Start core `core` (core 0's Kernel cap): RAM cap `ram` is given to it
+ * for good (1 MiB aligned, >= 4 MiB, no other copy, nothing retyped from
+ * it), frame `channel` is shared with its init for good. */
+errval_t kernel_start_core(capaddr_t kernel_cap, uint32_t core, capaddr_t ram,
+                           capaddr_t channel);
 /* Live capability slots in the whole system (Kernel cap; leak checks). */
 errval_t kernel_capcount(capaddr_t kernel_cap, uint32_t *count);
 

@@ -76,6 +76,11 @@ errval_t mm_alloc_aligned(struct mm *mm, gensize_t size, gensize_t alignment,
  * the base and size mm returned. Every copy and descendant of the block is
  * revoked, `cap`'s slot is freed (ops->slot_free), buddies coalesce. */
 errval_t mm_free(struct mm *mm, capaddr_t cap, lpaddr_t base, gensize_t size);
+/* Give an allocated block away for good (to another core): like mm_free,
+ * but the block never comes back; *ret is mm's own cap to it, now the only
+ * one, in a slot the caller owns from now on. */
+errval_t mm_give_away(struct mm *mm, capaddr_t cap, lpaddr_t base, gensize_t size,
+                      capaddr_t *ret);
 void mm_stats(const struct mm *mm, gensize_t *free_bytes, gensize_t *total_bytes);
 
 #endif

@@ -9,11 +9,12 @@
  * it, including whatever the child retyped from RAM it got later, if the
  * caller recorded that RAM too) and hands the blocks back.
  *
- * Child layout (virtual):            Child cspace (root L1 CNode, 256 slots):
+ * Child layout (virtual):            Child cspace (root L1 CNode, 1024 slots):
  *   0x0010_0000 dispatcher frame       0 TASKCN   (TASKCN_SLOT_* of bootinfo.h)
  *   0x0011_0000 arguments page         1 PAGECN   slot 0: its VNode L1
- *   0x0040_0000 ELF segments           2 SLOT_ALLOC0: empty, for its slot allocator
- *   0x1000_0000 .. its own vspace      6.. free (its slot allocator grows here)
+ *   0x0040_0000 ELF segments, up to    2 SLOT_ALLOC0: empty, for its slot allocator
+ *   0x2000_0000 (SPAWN_IMAGE_LIMIT)    6.. free (its slot allocator grows here)
+ *   0x2000_0000 first heap block, then its own vspace
  *   0x7fef_0000 stack (64 KiB)
  */
 #ifndef AOS_SPAWN_H
@@ -31,18 +32,22 @@
 #define SPAWN_MAX_LAYOUT   24
 #define SPAWN_HEAP_BASE    0x20000000u      /* the child's first HEAP block */
 #define SPAWN_HEAP_SIZE    (64u << 20)
+/* The largest image: every loadable segment (its .bss too) must lie in
+ * [USER_IMAGE_BASE, SPAWN_IMAGE_LIMIT), 508 MiB, below the first heap
+ * block (LIB_ERR_SPAWN_IMAGE_RANGE otherwise; docs/spawn.md). */
+#define SPAWN_IMAGE_LIMIT  SPAWN_HEAP_BASE
 
 /*
  * The child's address space as the spawner laid it out, so that the
  * child's own paging_state continues from it: each entry is a block the
- * child must keep reserved with `tag`; `l2_slot` != 0 names the PAGECN
- * slot holding the L2 table the spawner made for that 1 MiB section
- * (the child adopts it and never maps into that section itself).
+ * child must keep reserved with `tag`. FIXED entries are whole sections
+ * whose L2 tables the spawner made and keeps (the child never maps into
+ * them itself); the first HEAP entry is morecore's first block.
  */
 struct spawn_layout_entry {
     uint32_t base, size;
     uint16_t tag;             /* enum buddy_tag */
-    uint16_t l2_slot;
+    uint16_t reserved;        /* 0 */
 };
 
 /* The arguments page at USER_ARGS_VADDR: the layout, then argc, then argc

@@ -36,6 +36,8 @@
 #define TASKCN_SLOT_UART         7   /* init only: DevFrame of the PL011 */
 #define TASKCN_SLOT_ARGSPAGE     8
 #define TASKCN_SLOT_INITEP       9   /* endpoint to init (issue 3) */
+#define TASKCN_SLOT_CORECHAN     10  /* init of a core other than 0: the frame it
+                                        shares with core 0's init */
 #define TASKCN_SLOTS_FREE        16
 
 #define CAP_TASKCN      CPTR(ROOTCN_SLOT_TASKCN, TASKCN_SLOT_TASKCN)
@@ -46,7 +48,9 @@
 #define CAP_BOOTINFO    CPTR(ROOTCN_SLOT_TASKCN, TASKCN_SLOT_BOOTINFO)
 #define CAP_UART        CPTR(ROOTCN_SLOT_TASKCN, TASKCN_SLOT_UART)
 #define CAP_VNODE_L1    CPTR(ROOTCN_SLOT_PAGECN, 0)
+#define CAP_CORECHAN    CPTR(ROOTCN_SLOT_TASKCN, TASKCN_SLOT_CORECHAN)
 
+#define BOOTINFO_MAX_CORES    8     /* the kernel's MAX_CORES */
 #define BOOTINFO_MAX_REGIONS  128
 #define BOOTINFO_MAX_MODULES  64
 #define BOOTINFO_NAME_LEN     32
@@ -67,6 +71,8 @@ struct boot_module_info {
 struct bootinfo {
     lpaddr_t ram_base;            /* all physical RAM, from the device tree */
     gensize_t ram_size;
+    uint32_t core_id;             /* the core this init runs on (0: the boot core) */
+    uint32_t ncores;              /* cores in the machine */
     uint32_t n_regions;           /* free RAM handed to init */
     struct mem_region regions[BOOTINFO_MAX_REGIONS];
     uint32_t n_modules;

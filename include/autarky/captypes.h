@@ -4,7 +4,7 @@
  *
  *   RAM ──retype──> RAM (smaller), Frame, CNode L1/L2, VNode L1/L2,
  *                   Dispatcher, Endpoint
- *   (kernel-made only: DevFrame, Kernel, IRQ)
+ *   (kernel-made only: DevFrame, Kernel, IRQ, IPI)
  */
 #ifndef AUTARKY_CAPTYPES_H
 #define AUTARKY_CAPTYPES_H
@@ -24,6 +24,9 @@ enum objtype {
     ObjType_Endpoint,     /* message endpoint (message passing: issue 3) */
     ObjType_Kernel,       /* privileged kernel operations (power off) */
     ObjType_IRQ,          /* interrupt delivery (reserved) */
+    ObjType_IPI,          /* rings a doorbell of a core (kernel-made:
+                             KERNELCMD_CREATE_IPI); base = IPI_BASE(core,
+                             doorbell), size 0 */
     ObjType_Zombie,       /* the last cap of a CNode or Dispatcher whose contents
                              are being deleted: delete it again to finish
                              (docs/capabilities.md, "Delete and revoke") */
@@ -32,6 +35,10 @@ enum objtype {
                              delete it to give up (docs/capabilities.md) */
     ObjType_Num
 };
+
+#define IPI_BASE(core, doorbell)  (((lpaddr_t)(core) << 16) | (doorbell))
+#define IPI_CORE(base)            ((uint32_t)(base) >> 16)
+#define IPI_DOORBELL(base)        ((uint32_t)(base) & 0xffffu)
 
 /* Rights. A copy may carry fewer rights than its source, never more. */
 #define CAP_RIGHT_READ     0x1u  /* map readable */

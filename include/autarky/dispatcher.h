@@ -92,6 +92,8 @@ struct dispatcher_shared {
     uint32_t domain_id;
     lvaddr_t bootinfo;         /* init only: user address of struct bootinfo */
     uint32_t timeslices;       /* how often this domain was scheduled */
+    uint32_t cores_down;       /* a core's first domain only: cores whose first
+                                  domain died, a bit each, as of its last wake */
 
     struct arch_registers enabled_area;
     struct arch_registers disabled_area;

@@ -46,6 +46,7 @@ typedef uint64_t errval_t;
     X(SYS_ERR_RETYPE_OVERLAP,         "retype range overlaps existing descendants") \
     /* --- delete / revoke --- */ \
     X(SYS_ERR_REVOKE_NO_RIGHT,        "revoke needs the REVOKE right (a received or given capability has none)") \
+    X(SYS_ERR_REVOKE_GIVEN_AWAY,      "revoke met a descendant given to another core for good (it stays)") \
     X(SYS_ERR_REVOKE_DELETED_SELF,    "revoke deleted the revoked capability itself (it lived in a revoked CNode)") \
     /* --- mapping --- */ \
     X(SYS_ERR_VNODE_INDEX,            "entry index outside the page table") \
@@ -136,7 +137,7 @@ typedef uint64_t errval_t;
     X(LIB_ERR_SPAWN_MAP,              "spawn: mapping into the child failed") \
     X(LIB_ERR_SPAWN_CSPACE,           "spawn: building the child's cspace failed") \
     X(LIB_ERR_SPAWN_ELF,              "spawn: loading the ELF image failed") \
-    X(LIB_ERR_SPAWN_IMAGE_RANGE,      "spawn: image reaches into the child's own vspace range") \
+    X(LIB_ERR_SPAWN_IMAGE_RANGE,      "spawn: image too large: it must end by 0x2000_0000, 508 MiB from 0x0040_0000 (SPAWN_IMAGE_LIMIT)") \
     X(LIB_ERR_SPAWN_ARGS,             "spawn: no arguments, too many, or too long for the page") \
     X(LIB_ERR_SPAWN_DISPATCHER,       "spawn: building the child's dispatcher failed") \
     /* --- slab allocator (lib/slab.c, lib/slab_refill.c) --- */ \
@@ -189,7 +190,16 @@ typedef uint64_t errval_t;
     X(INIT_ERR_BAD_COMMAND,           "command cannot be parsed (unclosed quote or too many words)") \
     X(INIT_ERR_NO_SUCH_PID,           "no domain with that pid was ever started") \
     X(INIT_ERR_NOT_SPAWNABLE,         "that module is a system service and runs once (init)") \
-    X(INIT_ERR_NO_SUCH_CORE,          "no such core (only core 0 until multicore)") \
+    X(INIT_ERR_NO_SUCH_CORE,          "no such core (the machine has fewer)") \
+    X(INIT_ERR_PIDS_EXHAUSTED,        "this core has handed out all its 999,999 pids (they are never reused)") \
+    X(INIT_ERR_CORE_UNREACHABLE,      "no link leads to that core's init") \
+    X(INIT_ERR_CORE_LINK_FULL,        "too many messages wait for room on the link to that core") \
+    X(INIT_ERR_TOO_MANY_REMOTE,       "too many calls to other cores are waiting for their answers") \
+    X(INIT_ERR_BAD_ANSWER,            "another core's init answered with a malformed message") \
+    X(INIT_ERR_CORE_DEAD,             "that core's init has died: nothing runs or starts there any more") \
+    X(INIT_ERR_CORE_NO_ANSWER,        "another core's init did not answer within 2 s") \
+    X(INIT_ERR_NO_RAM_TO_GIVE,        "core 0 keeps what it has left for itself (64 MiB beyond the request)") \
+    X(INIT_ERR_CORE_NOT_UP,           "another core's init did not come up within 5 s of its start") \
     X(INIT_ERR_BAD_NAME,              "command line empty, too long, with a path or a NUL byte") \
     X(INIT_ERR_TOO_MANY_PROCS,        "too many domains running") \
     X(INIT_ERR_ALREADY_ENDED,         "that domain has already ended") \
@@ -222,8 +232,28 @@ typedef uint64_t errval_t;
     X(SYS_ERR_TOO_MANY_COPIES,        "a RAM capability has at most RAM_MAX_COPIES (64) copies") \
     X(SYS_ERR_RETYPE_RUN_TOO_LONG,    "retype below the high-water mark of a RAM capability with over 512 descendants: place it above, or revoke first") \
     X(SYS_ERR_RETYPE_TOO_MANY,        "retype creates at most 256 objects per call") \
+    X(SYS_ERR_CORE_NOT_BOOT,          "only the boot core's kernel starts other cores") \
+    X(SYS_ERR_CORE_INVALID,           "no such core (0 is the boot core, the others are below the machine's count)") \
+    X(SYS_ERR_CORE_STARTED,           "that core is already running") \
+    X(SYS_ERR_CORE_RAM_SIZE,          "a new core's RAM must be 1 MiB aligned and at least 4 MiB") \
+    X(SYS_ERR_RAM_GIVEN_IN_USE,       "RAM given away for good must have no other copy and nothing retyped from it") \
+    X(SYS_ERR_RAM_GIVEN_FULL,         "this core's table of RAM given to other cores is full") \
+    X(SYS_ERR_DOORBELL_FULL,          "this core has no free doorbell left (1,023 dispatchers hold one)") \
+    X(SYS_ERR_IPI_INVALID,            "no such core, or a doorbell number outside 1..1023") \
+    X(SYS_ERR_GIFTS_FULL,             "every entry for RAM on its way between cores is in use (32)") \
+    X(SYS_ERR_GIFT_INVALID,           "no RAM gift of that number waits for this core") \
+    X(SYS_ERR_CORE_START_FAILED,      "the firmware (PSCI CPU_ON) did not start the core") \
     X(SYS_ERR_RESTART,                "kernel-internal: the operation paused to let interrupts in and the call is made again (never returned to a domain)") \
-    X(SYS_ERR_DISP_EXIT_EP_LOCKED,    "an installed exit endpoint is changed only through a Dispatcher capability with REVOKE (its creator's)")
+    X(SYS_ERR_DISP_EXIT_EP_LOCKED,    "an installed exit endpoint is changed only through a Dispatcher capability with REVOKE (its creator's)") \
+    /* --- messages between cores over a shared frame (lib/ump.c, docs/ump.md) --- */ \
+    X(LIB_ERR_UMP_ARGS,               "UMP: NULL channel or result pointer, NULL words with a non-zero count, or an unknown side") \
+    X(LIB_ERR_UMP_BUF,                "UMP: channel buffer not 64-byte aligned, or its size not a multiple of 128 within UMP_CHAN_MIN_BYTES..UMP_CHAN_MAX_BYTES") \
+    X(LIB_ERR_UMP_SEND_TOO_LONG,      "UMP: message longer than UMP_MSG_MAX_WORDS (1024) words") \
+    X(LIB_ERR_UMP_FULL,               "UMP: the ring has no room for every fragment of the message (nothing was sent)") \
+    X(LIB_ERR_UMP_EMPTY,              "UMP: no message waiting") \
+    X(LIB_ERR_UMP_RECV_TOO_LONG,      "UMP: message longer than the receive buffer (it was dropped; its length is returned)") \
+    X(LIB_ERR_UMP_MALFORMED,          "UMP: the peer wrote a slot with a bad sequence number, fragment flags or length (skipped)") \
+    X(LIB_ERR_UMP_BAD_ACK,            "UMP: the peer acknowledged slots never sent, or fewer than before (nothing was sent)")
 
 enum errcode {
 #define ERRCODE_ENUM(name, desc) name,

@@ -54,6 +54,13 @@ enum cap_cmd {
                             cannot silence the notice of its own end. */
     DISPCMD_GET_STATE,   /* -> r1 = DISP_STATE_* (include/autarky/dispatcher.h),
                             r2 = domain id; needs no rights */
+    DISPCMD_DOORBELL,    /* -> r1 = the dispatcher's doorbell on its core (made on
+                            first use, 1..1023): an IPI cap naming it wakes the
+                            dispatcher from SYS_WAIT (docs/multikernel.md) */
+
+    /* IPI */
+    IPICMD_NOTIFY = CAPCMD_TYPE_BASE,
+        /* ring the doorbell the cap names (needs WRITE) */
 
     /* Endpoint */
     EPCMD_BIND = CAPCMD_TYPE_BASE,
@@ -66,6 +73,27 @@ enum cap_cmd {
         /* a1 = exit status printed by the kernel; PSCI SYSTEM_OFF */
     KERNELCMD_DEBUG_CAPCOUNT,
         /* -> r1 = number of live capability slots in the whole system */
+    KERNELCMD_START_CORE,
+        /* core 0 only. a1 = core id, a2 = RAM cap (REVOKE, no other copy,
+           nothing retyped from it, 1 MiB aligned, >= 4 MiB): given away for
+           good, the memory becomes the core's (its first MiB its CPU
+           driver, the rest its init's RAM); a3 = a Frame (GRANT) its init
+           shares with ours for good: a revoke that reaches the kernel's
+           copy stops (docs/multikernel.md) */
+    KERNELCMD_CREATE_IPI,
+        /* a1 = destination slot cptr, a2 = core, a3 = doorbell (1..1023):
+           a new IPI cap ringing that doorbell of that core */
+    KERNELCMD_GIVE_RAM,
+        /* a1 = RAM cap (REVOKE, no other copy, nothing retyped from it),
+           a2 = core: the RAM leaves this core for good and waits for that
+           core's claim -> r1 = the gift's number (docs/multikernel.md) */
+    KERNELCMD_CLAIM_RAM,
+        /* a1 = gift number, a2 = destination slot cptr: the RAM given to
+           this core becomes a RAM cap there (once) */
+    KERNELCMD_DEBUG_KILL_CORE_ROOT,
+        /* a1 = another core: its kernel kills its first domain (init), as a
+           fault would; every core's first domain then sees it in
+           cores_down (the `mp-dead` suite's test of a dead core) */
     KERNELCMD_DEBUG_MASKED,
         /* -> r1 = the longest stretch the kernel ran with interrupts masked
            since the last reset (counter ticks), r2 = what it was doing
@@ -73,7 +101,8 @@ enum cap_cmd {
            The goal for any stretch: KERNEL_MASKED_GOAL_TICKS. */
     KERNELCMD_LAST_NORMAL = KERNELCMD_DEBUG_MASKED,
     KERNELCMD_DEBUG_STACK_OVERFLOW = CAPCMD_TYPE_BASE + 0x100,
-        /* recurse in the kernel until the stack hits its guard page: the
+        /* a1 = levels: recurse in the kernel that deep (256 bytes a level:
+           far past the stack for 1 << 20) until it hits its guard page: the
            kernel panics with "kernel stack overflow" (the guard's test;
            numbered apart so no "next command" probe can hit it) */
 };

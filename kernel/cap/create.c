@@ -39,6 +39,25 @@ errval_t caps_create_boot(struct cte *dest, enum objtype type, lpaddr_t base,
     return SYS_ERR_OK;
 }
 
+errval_t caps_create_existing(struct cte *dest, enum objtype type, lpaddr_t base,
+                              gensize_t size, uint32_t rights)
+{
+    if (!cte_is_empty(dest)) {
+        return SYS_ERR_SLOT_IN_USE;
+    }
+    if (type != ObjType_Frame || size == 0 || base % BASE_PAGE_SIZE != 0
+        || size % BASE_PAGE_SIZE != 0 || (uint64_t)base + size > (1ull << 32)) {
+        return SYS_ERR_RETYPE_INVALID_SIZE;
+    }
+    cte_clear(dest);
+    dest->cap.type = type;
+    dest->cap.rights = rights & CAP_RIGHTS_ALL;
+    dest->cap.base = base;
+    dest->cap.size = size;
+    mdb_insert_after(NULL, dest);
+    return SYS_ERR_OK;
+}
+
 /*
  * Copy (or mint) `src` into the empty slot `dest`: same object, rights
  * src & mask. badge 0 keeps the source's badge; a non-zero badge may only be

@@ -273,7 +273,9 @@ static struct cte *revoke_next_victim(struct cte *cte)
  * what is left are still its neighbours). If a cascade empties `cte` itself
  * (it lived in a CNode the revoke destroyed), stop at once: its links are
  * gone, so the rest of its descendants cannot be found any more and are
- * left in place.
+ * left in place. A descendant given to another core (kernel/cap/given.c)
+ * stops it too, with SYS_ERR_REVOKE_GIVEN_AWAY: that memory never comes
+ * back; what the revoke deleted before it stays deleted.
  */
 errval_t caps_revoke(struct cte *cte)
 {
@@ -284,6 +286,9 @@ errval_t caps_revoke(struct cte *cte)
         return SYS_ERR_SLOT_EMPTY;
     }
     while ((victim = revoke_next_victim(cte)) != NULL) {
+        if (victim->owner == CTE_OWNER_GIVEN) {
+            return SYS_ERR_REVOKE_GIVEN_AWAY;   /* another core's memory now */
+        }
         errval_t err = delete_slot(&run, victim);
         if (run.watch_deleted) {
             return SYS_ERR_REVOKE_DELETED_SELF;

@@ -50,6 +50,7 @@ errval_t objtype_check_size(enum objtype t, gensize_t size)
     case ObjType_DevFrame: ok = size != 0 && size % BASE_PAGE_SIZE == 0; break;
     case ObjType_Kernel:
     case ObjType_IRQ:      ok = true; break;
+    case ObjType_IPI:      ok = size == 0; break;
     default:               ok = false; break;
     }
     return ok ? SYS_ERR_OK : SYS_ERR_RETYPE_INVALID_SIZE;

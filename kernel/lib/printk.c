@@ -10,6 +10,7 @@
  */
 #include <kernel/printk.h>
 #include <kernel/arch.h>
+#include <kernel/core.h>
 #include <stdint.h>
 #include <stdbool.h>
 
@@ -198,10 +199,37 @@ static void format_to(struct sink *s, const char *fmt, va_list ap_in)
     va_end(ap);
 }
 
+/*
+ * The console lock lives in the memory every core's CPU driver shares
+ * (struct kernel_shared, kernel/core.h): the one lock between kernels,
+ * held for one printk or SYS_PRINT only, never across anything else.
+ * Before core 0 has that memory there is only core 0.
+ */
+void console_lock(void)
+{
+    struct kernel_shared *s = kernel_shared();
+
+    if (s != NULL) {
+        arch_spin_lock(&s->console_lock);
+    }
+}
+
+void console_unlock(void)
+{
+    struct kernel_shared *s = kernel_shared();
+
+    if (s != NULL) {
+        arch_spin_unlock(&s->console_lock);
+    }
+}
+
 void vprintk(const char *fmt, va_list ap)
 {
     struct sink s = { .put = console_put };
+
+    console_lock();
     format_to(&s, fmt, ap);
+    console_unlock();
 }
 
 void printk(const char *fmt, ...)

@@ -9,6 +9,8 @@
  * layer calls dispatcher_slot_deleted() first and we take it off the CPU.
  */
 #include <kernel/dispatcher.h>
+#include <kernel/doorbell.h>
+#include <kernel/core.h>
 #include <kernel/sched.h>
 #include <kernel/cap.h>
 #include <kernel/printk.h>
@@ -17,7 +19,7 @@
 #include <autarky/layout.h>
 #include <arch/memory.h>
 
-static uint32_t next_domain_id = 1;
+static uint32_t last_domain_id;     /* ids start at 1 (0 is the first domain) */
 
 static struct dcb *dcb_of_slot(struct cte *cte)
 {
@@ -50,6 +52,7 @@ void dispatcher_slot_deleted(struct cte *cte)
  * at a time. */
 void dispatcher_destroying(struct dcb *dcb)
 {
+    doorbell_dispatcher_destroyed(dcb);
     kill_notice_drop(dcb);
     lmp_sendq_detach(dcb);
     sched_remove(dcb);
@@ -119,7 +122,7 @@ static errval_t dispatcher_setup(struct cte *root, struct dcb *dcb,
     dcb->state = DCB_STOPPED;
     dcb->started = 0;
     if (dcb->domain_id == 0) {
-        dcb->domain_id = next_domain_id++;
+        dcb->domain_id = ++last_domain_id;
     }
     dcb_shared(dcb)->domain_id = dcb->domain_id;
     return SYS_ERR_OK;
@@ -218,6 +221,8 @@ errval_t dispatcher_invoke(struct cte *root, struct cte *disp, uint32_t cmd,
         return dispatcher_stop(dcb);
     case DISPCMD_SET_EXIT_EP:
         return dispatcher_set_exit_ep(root, disp, dcb, args[0]);
+    case DISPCMD_DOORBELL:
+        return doorbell_create(dcb, &regs->r[1]);
     default:
         return SYS_ERR_ILLEGAL_INVOCATION;
     }
@@ -252,6 +257,9 @@ void dispatcher_kill(struct dcb *dcb, const char *why, uint32_t pc,
     sched_remove(dcb);
     dcb->state = DCB_KILLED;
     sched_forget_current(dcb);
+    if (core_is_root(dcb)) {
+        core_root_died();               /* the other cores must know */
+    }
     if (dcb->ctes[DCB_CTE_EXIT_EP].cap.type == ObjType_Endpoint) {
         const uint32_t words[3] = { LMP_KERNEL_MSG_KILLED, dcb->domain_id, pc };
         if (err_no(lmp_deliver_kernel(&dcb->ctes[DCB_CTE_EXIT_EP], words, 3))

@@ -5,25 +5,25 @@
 #include <kernel/arch.h>
 #include <kernel/printk.h>
 #include <kernel/preempt.h>
+#include <kernel/core.h>
+#include <kernel/ipi.h>
 #include <autarky/invocations.h>
 
 /* Deliberately deep recursion, for KERNELCMD_DEBUG_STACK_OVERFLOW: each
  * level keeps 256 bytes live, so the guard page is hit after about 60 of
- * the `stack_overflow_depth` levels. */
-static volatile uint32_t stack_overflow_depth = 1u << 20;
-
-static uint32_t __attribute__((noinline)) recurse_deep(uint32_t depth)
+ * the `levels` asked for. */
+static uint32_t __attribute__((noinline)) recurse_deep(uint32_t depth, uint32_t levels)
 {
     volatile uint32_t frame[64];
 
     frame[depth % 64] = depth;
-    if (depth >= stack_overflow_depth) {
+    if (depth >= levels) {
         return frame[depth % 64];
     }
-    return recurse_deep(depth + 1) + frame[(depth + 1) % 64];
+    return recurse_deep(depth + 1, levels) + frame[(depth + 1) % 64];
 }
 
-errval_t kernelcap_invoke(struct cte *kcap, uint32_t cmd, const uint32_t args[5],
+errval_t kernelcap_invoke(struct cte *root, struct cte *kcap, uint32_t cmd, const uint32_t args[5],
                           struct arch_registers *regs)
 {
     (void)kcap;
@@ -35,6 +35,28 @@ errval_t kernelcap_invoke(struct cte *kcap, uint32_t cmd, const uint32_t args[5]
     case KERNELCMD_DEBUG_CAPCOUNT:
         regs->r[1] = caps_count_live();
         return SYS_ERR_OK;
+    case KERNELCMD_START_CORE: {
+        struct cte *ram, *channel;
+        errval_t err = caps_lookup_cap(root, args[1], ObjType_Null, &ram);
+        if (err_is_ok(err)) {
+            err = caps_lookup_cap(root, args[2], ObjType_Null, &channel);
+        }
+        return err_is_ok(err) ? core_start(args[0], ram, channel) : err;
+    }
+    case KERNELCMD_GIVE_RAM: {
+        struct cte *ram;
+        errval_t err = caps_lookup_cap(root, args[0], ObjType_Null, &ram);
+        return err_is_ok(err) ? core_give_ram(ram, args[1], &regs->r[1]) : err;
+    }
+    case KERNELCMD_CLAIM_RAM: {
+        struct cte *dest;
+        errval_t err = caps_lookup_dest(root, args[1], ObjType_RAM, &dest);
+        return err_is_ok(err) ? core_claim_ram(args[0], dest) : err;
+    }
+    case KERNELCMD_DEBUG_KILL_CORE_ROOT:
+        return core_kill_root(args[0]);
+    case KERNELCMD_CREATE_IPI:
+        return ipi_create(root, args[0], args[1], args[2]);
     case KERNELCMD_DEBUG_MASKED:
         preempt_worst(&regs->r[1], &regs->r[2]);
         if (args[0] == 1) {
@@ -43,7 +65,7 @@ errval_t kernelcap_invoke(struct cte *kcap, uint32_t cmd, const uint32_t args[5]
         return SYS_ERR_OK;
     case KERNELCMD_DEBUG_STACK_OVERFLOW:
         printk("autarky: overflowing the kernel stack on purpose\n");
-        regs->r[1] = recurse_deep(0);
+        regs->r[1] = recurse_deep(0, args[0]);
         return SYS_ERR_OK;   /* never reached: the guard page stops it */
     default:
         return SYS_ERR_ILLEGAL_INVOCATION;

@@ -10,6 +10,7 @@
 #include <arch/memory.h>
 #include <kernel/dispatcher.h>
 #include <kernel/sched.h>
+#include <kernel/core.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,9 +21,51 @@ unsigned char host_phys_arena[HOST_PHYS_SIZE] __attribute__((aligned(1 << 20)));
 
 struct fake_counters fake;
 
+static struct kernel_shared fake_shared;
+
 void fake_reset(void)
 {
     memset(&fake, 0, sizeof(fake));
+    memset(&fake_shared, 0, sizeof(fake_shared));
+    fake.ncores = 4;
+}
+
+/* ---- cores (kernel/core.c, the GIC's doorbell interrupt) ---- */
+
+uint32_t core_id(void)
+{
+    return fake.core;
+}
+
+uint32_t core_count(void)
+{
+    return fake.ncores;
+}
+
+struct kernel_shared *kernel_shared(void)
+{
+    return &fake_shared;
+}
+
+bool core_is_root(const struct dcb *dcb)
+{
+    return dcb != NULL && dcb == fake.root;
+}
+
+void core_root_doorbell(uint32_t doorbell)
+{
+    fake.root_doorbell = doorbell;
+}
+
+void core_take_kill_request(void)
+{
+    fake.kill_requests_taken++;
+}
+
+void arch_send_ipi(uint32_t core)
+{
+    fake.ipis_sent++;
+    fake.ipi_last_core = core;
 }
 
 void arch_pte_sync(void *pte, size_t bytes)
@@ -83,6 +126,13 @@ void sched_run_next(void)
     longjmp(fake_run_next_jmp, 1);
 }
 
+void sched_wake(struct dcb *dcb)
+{
+    if (dcb->state == DCB_WAITING) {
+        sched_unblock(dcb, SYS_ERR_OK);
+    }
+}
+
 void sched_unblock(struct dcb *dcb, errval_t result)
 {
     if (fake.unblocked < FAKE_MAX_RECORDED) {
@@ -141,9 +191,10 @@ errval_t dispatcher_invoke(struct cte *root, struct cte *disp, uint32_t cmd,
     return FAKE_DISPATCHER_RESULT;
 }
 
-errval_t kernelcap_invoke(struct cte *kcap, uint32_t cmd, const uint32_t args[5],
+errval_t kernelcap_invoke(struct cte *root, struct cte *kcap, uint32_t cmd, const uint32_t args[5],
                           struct arch_registers *regs)
 {
+    (void)root;
     fake.kernel_invokes++;
     fake.last_invoked = kcap;
     fake.last_cmd = cmd;

@@ -36,6 +36,13 @@ struct fake_counters {
     errval_t deliver_result;                     /* what lmp_deliver answers */
     uint32_t ring_used;                          /* what lmp_ring_used answers */
     bool ring_fills;                             /* each delivery takes a slot */
+    /* cores, as kernel/doorbell.c and kernel/object/ipi.c see them */
+    uint32_t core, ncores;                       /* core_id(), core_count() (4) */
+    unsigned ipis_sent;                          /* arch_send_ipi calls */
+    uint32_t ipi_last_core;
+    struct dcb *root;                            /* core_is_root() says yes to it */
+    uint32_t root_doorbell;                      /* core_root_doorbell's argument */
+    unsigned kill_requests_taken;                /* core_take_kill_request calls */
 };
 
 extern struct fake_counters fake;

@@ -25,6 +25,7 @@
 #include <arch/armv7_asm.h>
 
 #define PHYS_OFFSET 0x40000000
+#define KERNEL_LINK_VBASE 0x80100000  /* kernel.ld */
 #define RAM_PBASE   0x40000000       /* QEMU virt: RAM and the DTB start here */
 #define PL011_PBASE 0x09000000
 #define PL011_VBASE 0xf0000000
@@ -85,7 +86,19 @@ _start:
     mov     r3, #1
     bl      map_sections
 
-    /* 3. MMU on: TTBCR = 0 (TTBR0 walks everything for now) */
+    /* 3. MMU on, then on at the linked address */
+    bl      mmu_on
+    ldr     pc, =high_entry             /* absolute: continue at 0x801..... */
+
+/*
+ * Turn the MMU and caches on with r4 = physical address of an L1 table
+ * that maps this code one to one (and the kernel at its link address).
+ * TTBCR = 0: TTBR0 walks everything for now. Clobbers r0, r1.
+ */
+mmu_on:
+    mrc     p15, 0, r0, c1, c0, 1       /* ACTLR.SMP: this core takes part in */
+    orr     r0, r0, #(1 << 6)           /* coherency (the firmware may own the */
+    mcr     p15, 0, r0, c1, c0, 1       /* bit: then the write is ignored) */
     mov     r0, #0
     mcr     p15, 0, r0, c2, c0, 2       /* TTBCR */
     orr     r0, r4, #TTBR_WALK_ATTRS
@@ -107,7 +120,24 @@ _start:
     orr     r0, r0, r1
     mcr     p15, 0, r0, c1, c0, 0
     isb
-    ldr     pc, =high_entry             /* absolute: continue at 0x801..... */
+    bx      lr
+
+/*
+ * Another core starts here (PSCI CPU_ON from core 0, kernel/arch/armv7/
+ * smp.c): SVC mode, MMU and caches off, r0 = physical address of its own
+ * copy of this CPU driver, whose boot_l1_table core 0 has prepared. Like
+ * _start, position independent until the jump to the linked address.
+ */
+    .global secondary_entry
+secondary_entry:
+    cpsid   aif
+    mov     r11, r0                     /* kept for arch_init_secondary */
+    ldr     r4, =boot_l1_table
+    ldr     r1, =KERNEL_LINK_VBASE
+    sub     r4, r4, r1
+    add     r4, r4, r11                 /* physical address of our L1 table */
+    bl      mmu_on
+    ldr     pc, =secondary_high
 
 /*
  * Fill r3 (>= 1) consecutive L1 section entries.
@@ -143,6 +173,19 @@ high_entry:
  * Continue on the guarded kernel stack window (empty) and call fn(arg),
  * which must not return. arch_init's last step, once mmu.c mapped it.
  */
+/* Another core, now at its linked address: vectors, the guarded stack
+ * window (its own, core 0 mapped it), then C. */
+secondary_high:
+    ldr     r0, =exception_vectors
+    mcr     p15, 0, r0, c12, c0, 0      /* VBAR */
+    isb
+    ldr     sp, =KERNEL_STACK_VTOP
+    mov     r0, r11                     /* before fp (r11) is cleared */
+    mov     fp, #0
+    bl      arch_init_secondary         /* (image_pa), never returns */
+5:  wfi
+    b       5b
+
     .global arch_run_on_kernel_stack
     .type   arch_run_on_kernel_stack, %function
 arch_run_on_kernel_stack:

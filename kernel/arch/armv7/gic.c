@@ -2,14 +2,19 @@
  * GICv2 interrupt controller (QEMU virt: distributor 0x08000000, CPU
  * interface 0x08010000) and the interrupt entry points of <kernel/arch.h>.
  *
- * Only one interrupt is used: the virtual generic timer, PPI 27, routed to
- * this CPU. All shared interrupts stay disabled until drivers exist.
+ * Two interrupts are used: the virtual generic timer, PPI 27, one per
+ * core, and SGI 1, the doorbell interrupt one core sends another
+ * (kernel/doorbell.c). All shared interrupts stay disabled until drivers
+ * exist.
  */
 #include <kernel/arch.h>
 #include <kernel/printk.h>
 #include <arch/memory.h>
 #include <arch/cp15.h>
 #include <arch/gic.h>
+#include <kernel/doorbell.h>
+
+#define GIC_SGI_DOORBELL 1u
 
 /* Distributor registers */
 #define GICD_CTLR        0x000u
@@ -18,6 +23,7 @@
 #define GICD_ICENABLER   0x180u
 #define GICD_ICPENDR     0x280u
 #define GICD_IPRIORITYR  0x400u
+#define GICD_SGIR        0xf00u
 /* CPU interface registers */
 #define GICC_CTLR        0x00u
 #define GICC_PMR         0x04u
@@ -60,9 +66,19 @@ void gic_init(void)
         *gicd(GICD_ICENABLER + 4 * i) = 0xffffffffu;
         *gicd(GICD_ICPENDR + 4 * i) = 0xffffffffu;
     }
-    gic_enable_irq(GIC_IRQ_VTIMER);
     *gicd(GICD_CTLR) = 1;
+    gic_cpu_init();
+}
 
+/*
+ * This core's side (every core, core 0 from gic_init): its banked
+ * interrupts (the timer PPI is one per core), its CPU interface open to
+ * all priorities.
+ */
+void gic_cpu_init(void)
+{
+    gic_enable_irq(GIC_IRQ_VTIMER);
+    gic_enable_irq(GIC_SGI_DOORBELL);
     *gicc(GICC_PMR) = GIC_PMR_ALL;
     *gicc(GICC_BPR) = 0;
     *gicc(GICC_CTLR) = 1;
@@ -88,12 +104,27 @@ bool arch_irq_handle(void)
         if (irq == GIC_IRQ_VTIMER) {
             timer_disarm();
             timer = true;
+        } else if (irq == GIC_SGI_DOORBELL) {
+            *gicc(GICC_EOIR) = iar;     /* first: a ring after this interrupts again */
+            doorbell_handle_pending();
+            continue;
         } else {
             printk("autarky: unexpected interrupt %lu ignored\n", irq);
         }
         *gicc(GICC_EOIR) = iar;
     }
     return timer;
+}
+
+/*
+ * The doorbell interrupt to core `core` (its GIC CPU interface number is
+ * its core number on QEMU virt). The DSB makes every store before it (the
+ * message rung about, the pending bit) visible before the interrupt.
+ */
+void arch_send_ipi(uint32_t core)
+{
+    dsb();
+    *gicd(GICD_SGIR) = (1u << (16 + core)) | GIC_SGI_DOORBELL;
 }
 
 /* Sleep until an interrupt is pending. IRQs stay masked in the CPSR; WFI

@@ -14,6 +14,7 @@
 #include <arch/mmu.h>
 #include <arch/gic.h>
 #include <arch/cp15.h>
+#include <kernel/core.h>
 
 void arch_init(void) __attribute__((noreturn));
 /* boot.S: continue on the guarded kernel stack and call fn(arg). */
@@ -52,6 +53,21 @@ static lpaddr_t usable_ram_end(const struct dtb_info *info)
     return (lpaddr_t)end;
 }
 
+/*
+ * What every core closes to user mode and starts its timer with. No
+ * VFP/NEON for anyone: domains are built soft-float, and with CP10/CP11
+ * closed a VFP instruction is an undefined-instruction fault the domain
+ * handles, so there is no floating-point state the kernel would have to
+ * switch between domains (docs/safety.md); nor the performance monitors.
+ */
+static void cpu_close_user_state(void)
+{
+    timer_init();
+    cp15_write_cpacr(0);
+    cp15_write_pmuserenr(0);
+    isb();
+}
+
 void arch_init(void)
 {
     /* The DTB must be read before anything can overwrite it; only the
@@ -64,14 +80,7 @@ void arch_init(void)
 
     mmu_finish_boot((lpaddr_t)dtb.mem_base, ram_end);
     gic_init();
-    timer_init();
-    /* No VFP/NEON for anyone: domains are built soft-float, and with
-     * CP10/CP11 closed a VFP instruction is an undefined-instruction fault
-     * the domain handles, so there is no floating-point state the kernel
-     * would have to switch between domains (docs/safety.md). */
-    cp15_write_cpacr(0);
-    cp15_write_pmuserenr(0);    /* nor the performance monitors */
-    isb();
+    cpu_close_user_state();
 
     printk("Autarky CPU driver: RAM 0x%08x + %u MiB, %u cpu(s), timer %u Hz, cmdline \"%s\"\n",
            (unsigned)dtb.mem_base, (unsigned)(dtb.mem_size >> 20), (unsigned)dtb.num_cpus,
@@ -87,5 +96,33 @@ void arch_init(void)
     boot_mem.free_end = ram_end;
     boot_mem.modules = &_modules_start;
     boot_mem.cmdline = dtb.bootargs;
+    boot_mem.ncores = dtb.num_cpus;
     arch_run_on_kernel_stack(kernel_main, &boot_mem);
+}
+
+/*
+ * Another core's first C code, on its own stack window, its MMU on with the
+ * tables core 0 built (kernel/arch/armv7/smp.c): finish its address space,
+ * its side of the GIC, its timer, and go on like core 0 with what core 0
+ * told it (core_boot_params, written into this core's copy).
+ */
+void arch_init_secondary(lpaddr_t image_pa) __attribute__((noreturn));
+
+void arch_init_secondary(lpaddr_t image_pa)
+{
+    const struct core_boot_params *p = &core_boot_params;
+
+    arch_set_private_pa(image_pa);
+    mmu_finish_secondary(image_pa);
+    gic_cpu_init();
+    cpu_close_user_state();
+    boot_mem.ram_base = p->machine_ram_base;
+    boot_mem.ram_size = p->machine_ram_end - p->machine_ram_base;
+    boot_mem.free_base = p->ram_base;
+    boot_mem.free_end = p->ram_base + p->ram_size;
+    boot_mem.modules = &_modules_start;      /* core 0's, read through the direct map */
+    boot_mem.cmdline = "";
+    boot_mem.ncores = p->ncores;
+    boot_mem.core = p;
+    kernel_main(&boot_mem);
 }

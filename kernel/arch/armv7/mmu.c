@@ -30,14 +30,14 @@ static lpaddr_t current_user_l1;
  */
 static void map_kernel_stack_window(void)
 {
-    lpaddr_t stack_pa = kva_to_pa(kernel_stack_bottom);
+    lpaddr_t stack_pa = arch_private_pa(kernel_stack_bottom);
     uint32_t first = (KERNEL_STACK_VBOTTOM - KERNEL_STACK_WINDOW) / BASE_PAGE_SIZE;
 
     for (uint32_t i = 0; i < KERNEL_STACK_SIZE / BASE_PAGE_SIZE; i++) {
         kernel_stack_l2[first + i] = (stack_pa + i * BASE_PAGE_SIZE) | L2_PAGE_KERNEL_RW;
     }
     boot_l1_table[KERNEL_STACK_WINDOW >> SECTION_BITS] =
-        kva_to_pa(kernel_stack_l2) | L1_PAGE_TABLE;
+        arch_private_pa(kernel_stack_l2) | L1_PAGE_TABLE;
 }
 
 /*
@@ -60,10 +60,27 @@ void mmu_finish_boot(lpaddr_t ram_base, lpaddr_t ram_end)
     }
     dsb();
 
-    current_user_l1 = kva_to_pa(empty_user_l1);
-    cp15_write_ttbr1(kva_to_pa(boot_l1_table) | TTBR_WALK_ATTRS);
+    current_user_l1 = arch_private_pa(empty_user_l1);
+    cp15_write_ttbr1(arch_private_pa(boot_l1_table) | TTBR_WALK_ATTRS);
     cp15_write_ttbr0(current_user_l1 | TTBR_WALK_ATTRS);
     cp15_write_ttbcr(1);        /* N = 1: VA < 2 GiB -> TTBR0, else TTBR1 */
+    isb();
+    arch_tlb_flush_all();
+}
+
+/*
+ * Another core, at its linked address (core 0 built its tables, smp.c):
+ * drop the identity entry it turned the MMU on with, split the address
+ * space as core 0 did, and point TTBR0 at its own empty table.
+ */
+void mmu_finish_secondary(lpaddr_t image_pa)
+{
+    boot_l1_table[image_pa >> SECTION_BITS] = 0;
+    dsb();
+    current_user_l1 = arch_private_pa(empty_user_l1);
+    cp15_write_ttbr1(arch_private_pa(boot_l1_table) | TTBR_WALK_ATTRS);
+    cp15_write_ttbr0(current_user_l1 | TTBR_WALK_ATTRS);
+    cp15_write_ttbcr(1);
     isb();
     arch_tlb_flush_all();
 }
@@ -73,7 +90,7 @@ void mmu_finish_boot(lpaddr_t ram_base, lpaddr_t ram_end)
 void arch_set_user_vspace(lpaddr_t l1_pa)
 {
     if (l1_pa == 0) {
-        l1_pa = kva_to_pa(empty_user_l1);
+        l1_pa = arch_private_pa(empty_user_l1);
     }
     if (l1_pa == current_user_l1) {
         return;

@@ -15,6 +15,7 @@
 #define KERNEL_ARCH_H
 
 #include <autarky/types.h>
+#include <autarky/errors.h>
 #include <autarky/dispatcher.h>
 #include <arch/registers.h>
 #include <arch/cpu.h>
@@ -33,8 +34,11 @@ void timer_set_timeslice(uint32_t ticks);
 void timer_set_deadline(uint64_t when);
 uint64_t timer_now(void);              /* virtual counter */
 uint32_t timer_frequency(void);        /* CNTFRQ */
-/* Acknowledge pending interrupts; returns true if it was the timer. */
+/* Acknowledge pending interrupts (a doorbell interrupt runs
+ * doorbell_handle_pending); returns true if the timer was among them. */
 bool arch_irq_handle(void);
+/* Interrupt core `core`: its doorbell interrupt (kernel/doorbell.c). */
+void arch_send_ipi(uint32_t core);
 /* Wait, with interrupts masked, until an interrupt is pending. */
 void arch_wait_for_interrupt(void);
 
@@ -76,10 +80,23 @@ void trap_user_fault(struct arch_registers *regs, enum fault_type type,
     __attribute__((noreturn));
 void trap_irq(struct arch_registers *regs) __attribute__((noreturn));
 
+/* ---- cores (kernel/arch/<arch>/smp.c, docs/multikernel.md) ---- */
+struct core_boot_params;
+/* Start core p->core_id from its copy of the CPU driver at p->image_pa,
+ * which this builds from our own (zeroed bss, its tables, *p). */
+errval_t arch_start_core(const struct core_boot_params *p);
+/* Physical address of something in this core's private section of the
+ * CPU driver (its text, rodata, bss): not pa + offset on other cores. */
+lpaddr_t arch_private_pa(const void *kva);
+
 /* ---- boot ---- */
+struct core_boot_params;
 struct boot_memory {
-    lpaddr_t ram_base;      /* from the device tree */
+    lpaddr_t ram_base;      /* from the device tree (all of RAM) */
     gensize_t ram_size;
+    uint32_t ncores;        /* from the device tree */
+    const struct core_boot_params *core;   /* NULL on core 0; else how core 0
+                                              started this one (kernel/core.h) */
     lpaddr_t free_base;     /* first byte after kernel image, modules, boot tables */
     lpaddr_t free_end;      /* end of RAM the kernel can map */
     const void *modules;    /* kernel address of the boot module table (modules.h) */

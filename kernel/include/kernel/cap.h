@@ -27,9 +27,12 @@ struct capability {
     uint32_t badge;    /* Endpoint badge; 0 otherwise */
 };
 
-/* Where a slot lives: in a CNode, or inside a DCB (index = owner - 1). */
+/* Where a slot lives: in a CNode, among the kernel's slots of RAM given to
+ * another core (kernel/cap/given.c), or inside a DCB (index = owner -
+ * CTE_OWNER_DCB_FIRST). */
 #define CTE_OWNER_CNODE 0
-#define CTE_OWNER_DCB_FIRST 1
+#define CTE_OWNER_GIVEN 1
+#define CTE_OWNER_DCB_FIRST 2
 
 struct cte {
     struct capability cap;       /* 16 bytes */
@@ -78,6 +81,11 @@ errval_t caps_lookup_dest(struct cte *root, capaddr_t cptr, enum objtype type,
  * memory for types a domain can read or the kernel interprets. */
 errval_t caps_create_boot(struct cte *dest, enum objtype type, lpaddr_t base,
                           gensize_t size, uint32_t rights);
+/* An original Frame capability to memory that already holds what it
+ * should (a boot module, a frame another core's init shares): nothing is
+ * zeroed. Boot only. */
+errval_t caps_create_existing(struct cte *dest, enum objtype type, lpaddr_t base,
+                              gensize_t size, uint32_t rights);
 errval_t caps_retype(struct cte *src, enum objtype type, gensize_t offset,
                      gensize_t objsize, uint32_t count, struct cte *dest_cnode,
                      cslot_t dest_slot);
@@ -86,6 +94,13 @@ errval_t caps_copy(struct cte *dest, struct cte *src, uint32_t rights_mask,
                    uint32_t badge);
 errval_t caps_delete(struct cte *cte);
 errval_t caps_revoke(struct cte *cte);
+
+/* ---- RAM given to another core for good (kernel/cap/given.c) ---- */
+void caps_given_init(struct cte *slots, uint32_t max);
+errval_t caps_give_away_check(const struct cte *ram);
+errval_t caps_give_away(struct cte *ram);
+errval_t caps_share_for_good(struct cte *frame);
+uint32_t caps_given_free(void);
 uint32_t caps_count_live(void);     /* live slots in the MDB (tests, leaks) */
 
 /* ---- mapping (kernel/object/vnode.c) ---- */
@@ -108,7 +123,7 @@ void dispatcher_destroying(struct dcb *dcb);
 /* Type-specific invocations implemented outside the cap layer. */
 errval_t dispatcher_invoke(struct cte *root, struct cte *disp, uint32_t cmd,
                            const uint32_t args[5], struct arch_registers *regs);
-errval_t kernelcap_invoke(struct cte *kcap, uint32_t cmd, const uint32_t args[5],
+errval_t kernelcap_invoke(struct cte *root, struct cte *kcap, uint32_t cmd, const uint32_t args[5],
                           struct arch_registers *regs);
 
 #endif

@@ -27,4 +27,10 @@ int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 void panic(const char *fmt, ...)
     __attribute__((format(printf, 1, 2), noreturn));
 
+/* The console is shared by every core's CPU driver: printk and SYS_PRINT
+ * write a whole call under this lock (kernel/lib/printk.c), so lines from
+ * different cores never interleave. Not nested. */
+void console_lock(void);
+void console_unlock(void);
+
 #endif

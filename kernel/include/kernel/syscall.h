@@ -11,5 +11,6 @@
 errval_t sys_print(lvaddr_t buf, uint32_t len);
 /* The RAM the kernel can reach through its direct map (set at boot). */
 void syscall_set_ram_range(lpaddr_t base, lpaddr_t end);
+void syscall_ram_range(lpaddr_t *base, lpaddr_t *end);
 
 #endif

@@ -674,6 +674,51 @@ static void test_random_sequences(void)
     CU_ASSERT_TRUE(refill_calls > 0);          /* the node slab was refilled on the way */
 }
 
+/* A block given away for good (to another core) leaves mm: its copies and
+ * descendants are revoked, the caller gets mm's own cap, the block is no
+ * longer counted and never merges with its buddy again. */
+static void test_give_away(void)
+{
+    CU_ASSERT_EQUAL_FATAL(add_region(0, RAM0, MIB), SYS_ERR_OK);
+    capaddr_t c, c2, own, s1;
+    lpaddr_t base, base2;
+    gensize_t size, size2, f, t;
+    CU_ASSERT_EQUAL_FATAL(mm_alloc_aligned(&tmm, 256 * 1024, 0, &c, &base, &size), SYS_ERR_OK);
+    CU_ASSERT_EQUAL(fake_slot_alloc(&s1), SYS_ERR_OK);
+    CU_ASSERT_EQUAL(fake_retype_ram(c, 0, 4096, 1, CPTR_L1_SLOT | CPTR_L1_INDEX(s1),
+                                    CPTR_L2_INDEX(s1)), SYS_ERR_OK);
+    int caps_before = live_caps();
+    /* errors first: nothing changes */
+    CU_ASSERT_EQUAL(mm_give_away(&tmm, c, base + 4096, size, &own), LIB_ERR_MM_NOT_ALLOCATED);
+    CU_ASSERT_EQUAL(mm_give_away(&tmm, c, base + size, size, &own), LIB_ERR_MM_DOUBLE_FREE);
+    CU_ASSERT_EQUAL(mm_give_away(&tmm, s1, base, size, &own), LIB_ERR_MM_WRONG_CAP);
+    CU_ASSERT_EQUAL(live_caps(), caps_before);
+    int slots_before = slots_in_use;
+    CU_ASSERT_EQUAL_FATAL(mm_give_away(&tmm, c, base, size, &own), SYS_ERR_OK);
+    /* the copy and what was retyped from it are gone, c's slot freed */
+    CU_ASSERT_EQUAL(live_caps(), caps_before - 2);
+    CU_ASSERT_EQUAL(slots_in_use, slots_before - 1);
+    struct capability_info info;
+    CU_ASSERT_EQUAL(fake_identify(own, &info), SYS_ERR_OK);
+    CU_ASSERT_EQUAL(info.base, base);
+    CU_ASSERT_EQUAL(info.size, size);
+    mm_stats(&tmm, &f, &t);
+    CU_ASSERT_EQUAL(f, MIB - size);
+    CU_ASSERT_EQUAL(t, MIB - size);
+    /* it cannot be freed or given again */
+    CU_ASSERT_EQUAL(mm_free(&tmm, own, base, size), LIB_ERR_MM_NOT_ALLOCATED);
+    CU_ASSERT_EQUAL(mm_give_away(&tmm, own, base, size, &own), LIB_ERR_MM_NOT_ALLOCATED);
+    /* its buddy is free but never merges: no 512 KiB block at base */
+    CU_ASSERT_EQUAL_FATAL(mm_alloc_aligned(&tmm, 512 * 1024, 0, &c2, &base2, &size2),
+                          SYS_ERR_OK);
+    CU_ASSERT_EQUAL(base2, base + 512 * 1024);
+    CU_ASSERT_EQUAL(mm_free(&tmm, c2, base2, size2), SYS_ERR_OK);
+    CU_ASSERT_EQUAL(mm_alloc_aligned(&tmm, MIB, 0, &c2, &base2, &size2),
+                    LIB_ERR_MM_OUT_OF_MEMORY);
+    mm_stats(&tmm, &f, &t);
+    CU_ASSERT_EQUAL(f, MIB - size);
+}
+
 static void test_static_instance(void)
 {
     struct mm *m = NULL;
@@ -700,4 +745,5 @@ HOST_SUITE(mm_suite, "memory manager", NULL, cleanup, setup,
            HOST_TEST(test_failures_change_nothing),
            HOST_TEST(test_reentrant_slot_alloc),
            HOST_TEST(test_random_sequences),
+           HOST_TEST(test_give_away),
            HOST_TEST(test_static_instance))

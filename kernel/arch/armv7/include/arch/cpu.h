@@ -42,4 +42,32 @@ static inline void arch_set_user_rw_tls(uint32_t value)
     __asm__ volatile("mcr p15, 0, %0, c13, c0, 2" : : "r"(value));
 }
 
+/*
+ * A spin lock between cores (the console's, in memory every CPU driver
+ * shares): LDREX/STREX, with the barriers the ARMv7 memory model needs so
+ * that what the holder wrote is seen by the next holder. Interrupts are
+ * masked in the kernel, so a holder is never preempted.
+ */
+static inline void arch_spin_lock(volatile uint32_t *lock)
+{
+    uint32_t busy, failed;
+
+    do {
+        __asm__ volatile("ldrex %0, [%2]\n\t"
+                         "cmp %0, #0\n\t"
+                         "strexeq %1, %3, [%2]\n\t"
+                         "movne %1, #1"
+                         : "=&r"(busy), "=&r"(failed)
+                         : "r"(lock), "r"(1u) : "cc", "memory");
+    } while (failed);
+    __asm__ volatile("dmb" : : : "memory");
+}
+
+static inline void arch_spin_unlock(volatile uint32_t *lock)
+{
+    __asm__ volatile("dmb" : : : "memory");
+    *lock = 0;
+    __asm__ volatile("dsb\n\tsev" : : : "memory");
+}
+
 #endif

@@ -6,7 +6,8 @@
 
 #define GIC_IRQ_VTIMER 27u   /* PPI 11: non-secure EL1 virtual timer */
 
-void gic_init(void);
+void gic_init(void);           /* core 0: the distributor, then its own side */
+void gic_cpu_init(void);       /* another core: its own side */
 void timer_init(void);
 void timer_disarm(void);
 

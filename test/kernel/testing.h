@@ -74,6 +74,15 @@ errval_t scratch_l2_table(uint32_t index, capaddr_t *table);
 errval_t scratch_mapped_frame(capaddr_t table, uint32_t page, uint32_t pages,
                               uint32_t flags, capaddr_t *frame);
 
+/* A boot RAM region of at least `size` bytes other than the one the
+ * scratch RAM comes from (NULL if none), for memory a case gives away. */
+const struct mem_region *spare_region(gensize_t size);
+
+/* The running case has left `n` live caps for good: the kernel's slots of
+ * memory given to another core (MP_START_CORE_GIVES_RAM_FOR_GOOD). The
+ * leak checks expect them from then on. */
+void testing_keep_caps(uint32_t n);
+
 /* Live capability slots in the whole system (KERNELCMD_DEBUG_CAPCOUNT). */
 uint32_t capcount(void);
 
@@ -174,6 +183,7 @@ extern const struct test_case sys_tests[];
 extern const struct test_case disp_tests[];
 extern const struct test_case lmp_tests[];
 extern const struct test_case bounds_tests[];   /* `kernel-bounds`, under -icount */
+extern const struct test_case core_tests[];     /* `kernel-cores`, on 2+ cores */
 /* DISP_MANY_UNRUNNABLE_DISPATCHERS, also run by the bounds group. */
 void many_unrunnable_dispatchers(void);
 

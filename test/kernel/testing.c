@@ -235,6 +235,24 @@ void testing_run(const struct test_case *cases)
     }
 }
 
+void testing_keep_caps(uint32_t n)
+{
+    scratch.baseline_capcount += n;
+    scratch.boot_capcount += n;
+}
+
+const struct mem_region *spare_region(gensize_t size)
+{
+    const struct bootinfo *bi = get_bootinfo();
+
+    for (uint32_t i = 0; i < bi->n_regions; i++) {
+        if (bi->regions[i].size >= size && bi->regions[i].cap != scratch.region) {
+            return &bi->regions[i];
+        }
+    }
+    return NULL;
+}
+
 /* Sum of the sizes the kernel reports for the boot RAM regions. */
 static uint64_t boot_ram_total(const struct bootinfo *bi)
 {

@@ -1,0 +1,310 @@
+/*
+ * mptest: the MP_ cases for processes across cores (docs/multikernel.md,
+ * "Processes across cores"), run on core 0 against the process interface
+ * of include/aos/aos_rpc.h. Needs a machine of 4 cores (the `mp` suite).
+ * `mptest dead N`: the cases for a core whose init died (`mp-dead`).
+ */
+#include <aos/aos_rpc.h>
+#include <aos/aos_rpc_wire.h>
+#include <aos/dispatch.h>
+#include <aos/syscalls.h>
+#include <aos/utest.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CORES 4
+
+static struct aos_rpc *chan(void)
+{
+    return aos_rpc_get_process_channel();
+}
+
+/* Free RAM of every core's memory server. */
+static bool free_per_core(size_t out[CORES])
+{
+    for (coreid_t c = 0; c < CORES; c++) {
+        size_t total;
+        if (err_is_fail(aos_rpc_mem_stats_core(chan(), c, &out[c], &total))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool listed(const domainid_t *pids, size_t n, domainid_t pid)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (pids[i] == pid) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* hello on every core: its pid says its core, get_info and get_name
+ * answer from there, wait gives its status, its RAM comes back there. */
+static void spawn_each_core(void)
+{
+    size_t before[CORES], after[CORES];
+
+    UEXPECT(free_per_core(before), "free RAM per core");
+    for (coreid_t c = 0; c < CORES; c++) {
+        struct aos_proc_info info;
+        domainid_t pid;
+        char line[32], *name;
+        int status = -1;
+
+        snprintf(line, sizeof(line), "hello --exit %u", 10 + c);
+        UEXPECT_OK(aos_rpc_process_spawn(chan(), line, c, &pid));
+        UEXPECT_EQ("core of the pid", aos_pid_core(pid), c);
+        UEXPECT_OK(aos_rpc_process_get_name(chan(), pid, &name));
+        UEXPECT(strcmp(name, line) == 0, "name '%s' of pid %lu", name, (unsigned long)pid);
+        free(name);
+        UEXPECT_OK(aos_rpc_process_wait(chan(), pid, &status));
+        UEXPECT_EQ("exit status", status, 10 + c);
+        UEXPECT_OK(aos_rpc_process_get_info(chan(), pid, &info));
+        free(info.name);
+        UEXPECT_EQ("state", info.state, PROC_STATE_EXITED);
+        UEXPECT_EQ("core", info.core, c);
+    }
+    UEXPECT(free_per_core(after), "free RAM per core");
+    for (coreid_t c = 0; c < CORES; c++) {
+        UEXPECT_EQ("free RAM of the core, back", after[c], before[c]);
+    }
+}
+
+/* A busy domain on every core: get_all_pids lists them and every init;
+ * each is killed from here and its end seen by wait. */
+static void list_kill_wait_across(void)
+{
+    domainid_t pids[CORES], *all;
+    size_t n;
+
+    for (coreid_t c = 0; c < CORES; c++) {
+        UEXPECT_OK(aos_rpc_process_spawn(chan(), "busy", c, &pids[c]));
+    }
+    UEXPECT_OK(aos_rpc_process_get_all_pids(chan(), &all, &n));
+    for (coreid_t c = 0; c < CORES; c++) {
+        bool both = listed(all, n, pids[c]) && listed(all, n, c * AOS_PID_CORE_STRIDE);
+        if (!both) {
+            free(all);
+        }
+        UEXPECT(both, "pid %lu or core %u's init missing from %zu pids",
+                (unsigned long)pids[c], c, n);
+    }
+    free(all);
+    for (coreid_t c = 0; c < CORES; c++) {
+        int status = 0;
+        UEXPECT_OK(aos_rpc_process_kill(chan(), pids[c]));
+        UEXPECT_ERR(aos_rpc_process_kill(chan(), pids[c]), INIT_ERR_ALREADY_ENDED);
+        UEXPECT_OK(aos_rpc_process_wait(chan(), pids[c], &status));
+        UEXPECT_EQ("status of a killed domain", status, (uint32_t)AOS_RPC_STATUS_KILLED);
+    }
+}
+
+/* Every bad core and pid gets its own error, and nothing hangs. */
+static void bad_cores_and_pids(void)
+{
+    domainid_t pid;
+    char *name;
+    int status;
+    size_t f, t;
+
+    UEXPECT_ERR(aos_rpc_process_spawn(chan(), "hello", CORES, &pid), INIT_ERR_NO_SUCH_CORE);
+    UEXPECT_ERR(aos_rpc_process_spawn(chan(), "nosuchmodule", 2, &pid),
+                INIT_ERR_NO_SUCH_MODULE);
+    UEXPECT_ERR(aos_rpc_process_spawn(chan(), "init", 3, &pid), INIT_ERR_NOT_SPAWNABLE);
+    UEXPECT_ERR(aos_rpc_process_get_name(chan(), 2999999, &name), INIT_ERR_NO_SUCH_PID);
+    UEXPECT_ERR(aos_rpc_process_kill(chan(), 1 * AOS_PID_CORE_STRIDE), INIT_ERR_KILL_INIT);
+    UEXPECT_ERR(aos_rpc_process_kill(chan(), 7 * AOS_PID_CORE_STRIDE + 1), INIT_ERR_NO_SUCH_PID);
+    UEXPECT_ERR(aos_rpc_process_wait(chan(), 3 * AOS_PID_CORE_STRIDE, &status),
+                INIT_ERR_KILL_INIT);
+    UEXPECT_ERR(aos_rpc_process_wait(chan(), 0xffffffffu, &status), INIT_ERR_NO_SUCH_PID);
+    UEXPECT_ERR(aos_rpc_mem_stats_core(chan(), CORES, &f, &t), INIT_ERR_NO_SUCH_CORE);
+    UEXPECT_OK(aos_rpc_process_get_name(chan(), 2 * AOS_PID_CORE_STRIDE, &name));
+    UEXPECT(strcmp(name, "init") == 0, "core 2's init is called '%s'", name);
+    free(name);
+}
+
+/* xorshift32: the same sequence every run. */
+static uint32_t next_random(uint32_t *state)
+{
+    uint32_t x = *state;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return *state = x;
+}
+
+#define ROUNDS 1000
+#define ALIVE_MAX 8
+
+/*
+ * 1,000 spawns round robin over the four cores, each a `hello` that exits
+ * or a `busy` that is killed at a random point (up to 8 alive at once,
+ * the oldest killed or waited for as the window slides); afterwards every
+ * core's free RAM is exactly where it started.
+ */
+static void spawn_1000_round_robin(void)
+{
+    size_t before[CORES], after[CORES];
+    domainid_t alive[ALIVE_MAX];
+    bool busy[ALIVE_MAX];
+    uint32_t nalive = 0, rnd = 12345, kills = 0;
+
+    UEXPECT(free_per_core(before), "free RAM per core");
+    for (uint32_t i = 0; i < ROUNDS; i++) {
+        coreid_t core = (coreid_t)(i % CORES);
+        bool spin = next_random(&rnd) % 3 == 0;
+        domainid_t pid;
+        int status;
+
+        if (nalive == ALIVE_MAX || (nalive > 0 && next_random(&rnd) % 4 == 0)) {
+            uint32_t k = next_random(&rnd) % nalive;    /* end one of them */
+            if (busy[k]) {
+                UEXPECT_OK(aos_rpc_process_kill(chan(), alive[k]));
+                kills++;
+            }
+            UEXPECT_OK(aos_rpc_process_wait(chan(), alive[k], &status));
+            UEXPECT_EQ("status", status, busy[k] ? (uint32_t)AOS_RPC_STATUS_KILLED : 0);
+            alive[k] = alive[--nalive];
+            busy[k] = busy[nalive];
+        }
+        UEXPECT_OK(aos_rpc_process_spawn(chan(), spin ? "busy" : "nop", core, &pid));
+        UEXPECT_EQ("core of the pid", aos_pid_core(pid), core);
+        alive[nalive] = pid;
+        busy[nalive++] = spin;
+    }
+    while (nalive > 0) {
+        int status;
+        nalive--;
+        if (busy[nalive]) {
+            UEXPECT_OK(aos_rpc_process_kill(chan(), alive[nalive]));
+        }
+        UEXPECT_OK(aos_rpc_process_wait(chan(), alive[nalive], &status));
+    }
+    UEXPECT(free_per_core(after), "free RAM per core");
+    for (coreid_t c = 0; c < CORES; c++) {
+        UEXPECT_EQ("free RAM of the core after 1,000 spawns", after[c], before[c]);
+    }
+    printf("mptest: 1,000 spawns on 4 cores, %lu killed\n", (unsigned long)kills);
+}
+
+/* Free and total RAM of core `core`'s memory server. */
+static bool stats_of(coreid_t core, size_t *free_bytes, size_t *total_bytes)
+{
+    return err_is_ok(aos_rpc_mem_stats_core(chan(), core, free_bytes, total_bytes));
+}
+
+/*
+ * A domain on core 1 touches 160 MiB, far more than the core started
+ * with: core 1's memory server asks core 0 for more (KERNELCMD_GIVE_RAM,
+ * KERNELCMD_CLAIM_RAM), the domain gets all of it, and after its kill
+ * every byte is free on core 1, which keeps what it was given: core 1's
+ * total grew by exactly what core 0's shrank.
+ */
+static void ram_moves_to_core_running_short(void)
+{
+    size_t f0, t0, f1, t1, f0b, t0b, f1b, t1b;
+    struct aos_proc_info info;
+    domainid_t pid;
+    int status;
+    uint64_t deadline = counter_read() + 30ull * 62500000;
+
+    UEXPECT(stats_of(0, &f0, &t0) && stats_of(1, &f1, &t1), "RAM of cores 0 and 1");
+    UEXPECT(f1 < (160u << 20), "core 1 already has %zu bytes free", f1);
+    UEXPECT_OK(aos_rpc_process_spawn(chan(), "busy 160", 1, &pid));
+    do {
+        memset(&info, 0, sizeof(info));
+        UEXPECT_OK(aos_rpc_process_get_info(chan(), pid, &info));
+        free(info.name);
+        UEXPECT(info.state == PROC_STATE_RUNNING, "busy 160 on core 1 ended (state %u)",
+                info.state);
+        UEXPECT(counter_read() < deadline, "busy 160 holds only %zu bytes after 30 s",
+                info.ram_bytes);
+        sys_yield();
+    } while (info.ram_bytes < (160u << 20));
+    UEXPECT_OK(aos_rpc_process_kill(chan(), pid));
+    UEXPECT_OK(aos_rpc_process_wait(chan(), pid, &status));
+    UEXPECT(stats_of(0, &f0b, &t0b) && stats_of(1, &f1b, &t1b), "RAM of cores 0 and 1");
+    UEXPECT(t1b > t1, "core 1's total did not grow (%zu -> %zu)", t1, t1b);
+    UEXPECT_EQ("core 0's total shrank by what core 1's grew", t0 - t0b, t1b - t1);
+    UEXPECT_EQ("core 0's free RAM, less what it gave", f0 - f0b, t1b - t1);
+    UEXPECT_EQ("core 1's free RAM, all back plus what it got", f1b - f1, t1b - t1);
+}
+
+static const struct utest_case cases[] = {
+    { "MP_SPAWN_EACH_CORE", spawn_each_core },
+    { "MP_LIST_KILL_WAIT_ACROSS_CORES", list_kill_wait_across },
+    { "MP_BAD_CORES_AND_PIDS", bad_cores_and_pids },
+    { "MP_SPAWN_1000_ROUND_ROBIN", spawn_1000_round_robin },
+    { "MP_RAM_MOVES_TO_CORE_RUNNING_SHORT", ram_moves_to_core_running_short },
+    UTEST_END
+};
+
+/* `mptest dead N` runs after init killed core N's init (boot command
+ * kill-core-init N): the other cores carry on, core N refuses. */
+static coreid_t dead_core;
+
+static void dead_core_refuses(void)
+{
+    domainid_t pid, *all, its_pid = dead_core * AOS_PID_CORE_STRIDE + 1;
+    struct aos_proc_info info;
+    char *name;
+    int status;
+    size_t n, f, t;
+
+    UEXPECT_ERR(aos_rpc_process_spawn(chan(), "hello", dead_core, &pid), INIT_ERR_CORE_DEAD);
+    UEXPECT_ERR(aos_rpc_process_kill(chan(), its_pid), INIT_ERR_CORE_DEAD);
+    UEXPECT_ERR(aos_rpc_process_wait(chan(), its_pid, &status), INIT_ERR_CORE_DEAD);
+    UEXPECT_ERR(aos_rpc_process_get_info(chan(), its_pid, &info), INIT_ERR_CORE_DEAD);
+    UEXPECT_ERR(aos_rpc_process_get_name(chan(), dead_core * AOS_PID_CORE_STRIDE, &name),
+                INIT_ERR_CORE_DEAD);
+    UEXPECT_ERR(aos_rpc_mem_stats_core(chan(), dead_core, &f, &t), INIT_ERR_CORE_DEAD);
+    UEXPECT_OK(aos_rpc_process_get_all_pids(chan(), &all, &n));
+    bool dead_listed = listed(all, n, dead_core * AOS_PID_CORE_STRIDE);
+    bool others = true;
+    for (coreid_t c = 0; c < CORES; c++) {
+        others &= c == dead_core || listed(all, n, c * AOS_PID_CORE_STRIDE);
+    }
+    free(all);
+    UEXPECT(!dead_listed, "the dead core's init is still listed");
+    UEXPECT(others, "an init of a live core is missing");
+}
+
+/* Every other core still spawns, and gives all its RAM back. */
+static void other_cores_live_on(void)
+{
+    for (coreid_t c = 0; c < CORES; c++) {
+        size_t before, after, total;
+        domainid_t pid;
+        int status = -1;
+        if (c == dead_core) {
+            continue;
+        }
+        UEXPECT_OK(aos_rpc_mem_stats_core(chan(), c, &before, &total));
+        UEXPECT_OK(aos_rpc_process_spawn(chan(), "hello --exit 4", c, &pid));
+        UEXPECT_OK(aos_rpc_process_wait(chan(), pid, &status));
+        UEXPECT_EQ("exit status", status, 4);
+        UEXPECT_OK(aos_rpc_mem_stats_core(chan(), c, &after, &total));
+        UEXPECT_EQ("free RAM back", after, before);
+    }
+}
+
+static const struct utest_case dead_cases[] = {
+    { "MP_DEAD_CORE_REFUSES", dead_core_refuses },
+    { "MP_OTHER_CORES_LIVE_ON", other_cores_live_on },
+    UTEST_END
+};
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "dead") == 0) {
+        dead_core = (coreid_t)atoi(argv[2]);
+        utest_run(dead_cases);
+    } else {
+        utest_run(cases);
+    }
+    return utest_finish();
+}

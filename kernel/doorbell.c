@@ -1,0 +1,133 @@
+/*
+ * Doorbells between cores (kernel/include/kernel/doorbell.h).
+ *
+ *   core A: IPICMD_NOTIFY                     core B
+ *   ------------------------                  ------------------------------
+ *   old = fetch_or(pending[B][id/32], bit)    SGI: doorbell_handle_pending
+ *   if old had the bit clear:                   for each word: bits = xchg(w, 0)
+ *       arch_send_ipi(B)  ─────── SGI ──────▶     for each bit: owner[id]
+ *                                                   waiting? sched_wake
+ *                                                   else: notified = 1
+ *
+ * A ring whose bit is already set sends nothing: the interrupt for it is on
+ * its way or being handled, and the handler takes the bit before it wakes
+ * anyone, so a ring after that sets the bit again and interrupts again.
+ * Nothing is lost and nothing is counted: a doorbell only says "look".
+ *
+ * The sender's stores to the shared frame it rings about are ordered
+ * before the bit (the fetch_or is sequentially consistent) and before the
+ * interrupt (arch_send_ipi issues a DSB before it writes the GIC).
+ */
+#include <kernel/doorbell.h>
+#include <kernel/dispatcher.h>
+#include <kernel/core.h>
+#include <kernel/arch.h>
+
+/* Owner of each doorbell of this core (a kernel variable: per core). */
+static struct dcb *owner[DOORBELL_MAX];
+static uint32_t search_from;            /* the next search starts at 1 + this */
+
+void doorbell_init(void)
+{
+    for (uint32_t i = 0; i < DOORBELL_MAX; i++) {
+        owner[i] = NULL;
+    }
+    search_from = 0;
+}
+
+/* Find a free number: at most one pass over the table (bounded, rule 9). */
+errval_t doorbell_create(struct dcb *dcb, uint32_t *id)
+{
+    if (dcb->doorbell != 0) {
+        *id = dcb->doorbell;
+        return SYS_ERR_OK;
+    }
+    for (uint32_t n = 0; n < DOORBELL_MAX - 1; n++) {
+        uint32_t i = 1 + (search_from + n) % (DOORBELL_MAX - 1);
+        if (owner[i] == NULL) {
+            owner[i] = dcb;
+            dcb->doorbell = i;
+            if (core_is_root(dcb)) {
+                core_root_doorbell(i);
+            }
+            dcb->notified = 0;
+            search_from = i % (DOORBELL_MAX - 1);   /* numbers are not reused soon */
+            *id = i;
+            return SYS_ERR_OK;
+        }
+    }
+    return SYS_ERR_DOORBELL_FULL;
+}
+
+void doorbell_dispatcher_destroyed(struct dcb *dcb)
+{
+    if (dcb->doorbell != 0 && dcb->doorbell < DOORBELL_MAX && owner[dcb->doorbell] == dcb) {
+        owner[dcb->doorbell] = NULL;
+    }
+    dcb->doorbell = 0;
+}
+
+/* Wake the owner of doorbell `id` of this core, if it has one. Doorbell
+ * 0 is the kernel's own: another core asks something of this one. The
+ * first domain learns which cores are down on every wake. */
+static void doorbell_wake(uint32_t id)
+{
+    struct dcb *dcb = owner[id];
+
+    if (id == 0) {
+        core_take_kill_request();
+        return;
+    }
+    if (dcb == NULL) {
+        return;                         /* rung after its owner was destroyed */
+    }
+    if (core_is_root(dcb)) {
+        dcb_shared(dcb)->cores_down = kernel_shared()->cores_down;
+    }
+    if (dcb->state == DCB_WAITING) {
+        sched_wake(dcb);
+    } else {
+        dcb->notified = 1;
+    }
+}
+
+static volatile uint32_t *pending_of(uint32_t core)
+{
+    return kernel_shared()->doorbells[core];
+}
+
+void doorbell_ring(uint32_t core, uint32_t id)
+{
+    uint32_t bit = 1u << (id % 32), old;
+
+    if (core == core_id()) {
+        doorbell_wake(id);
+        return;
+    }
+    old = __atomic_fetch_or(&pending_of(core)[id / 32], bit, __ATOMIC_SEQ_CST);
+    if (!(old & bit)) {
+        arch_send_ipi(core);
+    }
+}
+
+void doorbell_handle_pending(void)
+{
+    volatile uint32_t *mine = pending_of(core_id());
+
+    for (uint32_t w = 0; w < DOORBELL_WORDS; w++) {
+        uint32_t bits = __atomic_exchange_n(&mine[w], 0, __ATOMIC_SEQ_CST);
+        while (bits != 0) {
+            uint32_t b = (uint32_t)__builtin_ctz(bits);
+            bits &= bits - 1;
+            doorbell_wake(w * 32 + b);
+        }
+    }
+}
+
+bool doorbell_take_notified(struct dcb *dcb)
+{
+    bool was = dcb->notified != 0;
+
+    dcb->notified = 0;
+    return was;
+}

@@ -1,0 +1,183 @@
+/*
+ * Doorbells and IPI capabilities (kernel/doorbell.c, kernel/object/ipi.c)
+ * on the fake cores of fake_kernel.c: numbers handed out once per
+ * dispatcher and freed with it, a ring of another core sets its pending
+ * bit and interrupts it once until it looks, the interrupt wakes a waiting
+ * owner or leaves it a notice, and only a Kernel-made IPI cap with WRITE
+ * rings anything.
+ */
+#include "host_suite.h"
+#include "cap_fixture.h"
+#include <kernel/doorbell.h>
+#include <kernel/dispatcher.h>
+#include <kernel/core.h>
+#include <kernel/ipi.h>
+
+static struct dcb dcbs[3];
+
+static void setup(void)
+{
+    fx_setup();
+    doorbell_init();
+    memset(dcbs, 0, sizeof(dcbs));
+}
+
+static void test_numbers_once_per_dispatcher(void)
+{
+    uint32_t a, again, b;
+
+    ASSERT_OK(doorbell_create(&dcbs[0], &a));
+    ASSERT_OK(doorbell_create(&dcbs[0], &again));
+    ASSERT_OK(doorbell_create(&dcbs[1], &b));
+    CU_ASSERT_EQUAL(a, again);
+    CU_ASSERT_NOT_EQUAL(a, b);
+    CU_ASSERT_TRUE(a >= 1 && a < DOORBELL_MAX && b >= 1 && b < DOORBELL_MAX);
+    /* freed with its dispatcher, and not handed out again at once */
+    doorbell_dispatcher_destroyed(&dcbs[0]);
+    CU_ASSERT_EQUAL(dcbs[0].doorbell, 0);
+    ASSERT_OK(doorbell_create(&dcbs[2], &again));
+    CU_ASSERT_NOT_EQUAL(again, a);
+}
+
+static void test_table_full(void)
+{
+    static struct dcb many[DOORBELL_MAX];
+    uint32_t id;
+
+    memset(many, 0, sizeof(many));
+    for (uint32_t i = 0; i < DOORBELL_MAX - 1; i++) {
+        ASSERT_OK(doorbell_create(&many[i], &id));
+    }
+    ASSERT_ERR(doorbell_create(&many[DOORBELL_MAX - 1], &id), SYS_ERR_DOORBELL_FULL);
+    CU_ASSERT_EQUAL(many[DOORBELL_MAX - 1].doorbell, 0);
+    doorbell_dispatcher_destroyed(&many[17]);
+    ASSERT_OK(doorbell_create(&many[DOORBELL_MAX - 1], &id));
+    CU_ASSERT_EQUAL(id, many[DOORBELL_MAX - 1].doorbell);
+}
+
+/* Core 1 rings core 2 three times: one interrupt until core 2 looks. */
+static void test_ring_other_core_interrupts_once(void)
+{
+    uint32_t id;
+
+    fake.core = 2;
+    ASSERT_OK(doorbell_create(&dcbs[0], &id));
+    dcbs[0].state = DCB_WAITING;
+    fake.core = 1;
+    doorbell_ring(2, id);
+    doorbell_ring(2, id);
+    doorbell_ring(2, id);
+    CU_ASSERT_EQUAL(fake.ipis_sent, 1);
+    CU_ASSERT_EQUAL(fake.ipi_last_core, 2);
+    CU_ASSERT_EQUAL(dcbs[0].state, DCB_WAITING);    /* nothing happens on core 1 */
+    fake.core = 2;
+    doorbell_handle_pending();
+    CU_ASSERT_EQUAL(dcbs[0].state, DCB_RUNNABLE);
+    CU_ASSERT_EQUAL(fake.unblocked, 1);
+    CU_ASSERT_EQUAL(fake.unblocked_err[0], SYS_ERR_OK);
+    CU_ASSERT_FALSE(doorbell_take_notified(&dcbs[0]));  /* woken, not noticed twice */
+    /* once it looked, the next ring interrupts again */
+    fake.core = 1;
+    doorbell_ring(2, id);
+    CU_ASSERT_EQUAL(fake.ipis_sent, 2);
+}
+
+/* A ring while the owner runs leaves a notice its next wait takes. */
+static void test_ring_while_running_leaves_notice(void)
+{
+    uint32_t id;
+
+    ASSERT_OK(doorbell_create(&dcbs[0], &id));
+    dcbs[0].state = DCB_RUNNABLE;
+    doorbell_ring(0, id);                   /* same core: at once, no interrupt */
+    CU_ASSERT_EQUAL(fake.ipis_sent, 0);
+    CU_ASSERT_EQUAL(fake.unblocked, 0);
+    CU_ASSERT_TRUE(doorbell_take_notified(&dcbs[0]));
+    CU_ASSERT_FALSE(doorbell_take_notified(&dcbs[0]));
+}
+
+/* A ring of a freed doorbell, or of one never made, wakes nobody. */
+static void test_ring_nobody(void)
+{
+    uint32_t id;
+
+    ASSERT_OK(doorbell_create(&dcbs[0], &id));
+    dcbs[0].state = DCB_WAITING;
+    doorbell_dispatcher_destroyed(&dcbs[0]);
+    fake.core = 3;
+    doorbell_ring(0, id);
+    doorbell_ring(0, DOORBELL_MAX - 1);
+    fake.core = 0;
+    doorbell_handle_pending();
+    CU_ASSERT_EQUAL(fake.unblocked, 0);
+    CU_ASSERT_EQUAL(dcbs[0].state, DCB_WAITING);
+}
+
+/* Only the Kernel capability makes IPI caps, for real cores and numbers;
+ * ringing needs WRITE; copies are separate caps, not copies of each other. */
+static void test_ipi_caps(void)
+{
+    struct cte *a = fx_slot(1, 0), *b = fx_slot(1, 1);
+
+    ASSERT_ERR(ipi_create(fx.root, CPTR(1, 0), 4, 1), SYS_ERR_IPI_INVALID);
+    ASSERT_ERR(ipi_create(fx.root, CPTR(1, 0), 1, 0), SYS_ERR_IPI_INVALID);
+    ASSERT_ERR(ipi_create(fx.root, CPTR(1, 0), 1, DOORBELL_MAX), SYS_ERR_IPI_INVALID);
+    ASSERT_ERR(ipi_create(fx.root, CPTR(9, 0), 1, 5), SYS_ERR_L2_CNODE_NOT_FOUND);
+    ASSERT_OK(ipi_create(fx.root, CPTR(1, 0), 1, 5));
+    ASSERT_ERR(ipi_create(fx.root, CPTR(1, 0), 1, 6), SYS_ERR_SLOT_IN_USE);
+    ASSERT_OK(ipi_create(fx.root, CPTR(1, 1), 1, 6));
+    CU_ASSERT_EQUAL(a->cap.type, ObjType_IPI);
+    CU_ASSERT_FALSE(cap_is_copy(&a->cap, &b->cap));
+    /* a revoke of one leaves the other */
+    ASSERT_OK(caps_revoke(a));
+    CU_ASSERT_FALSE(cte_is_empty(b));
+    ASSERT_OK(ipi_invoke(a, IPICMD_NOTIFY));
+    CU_ASSERT_EQUAL(fake.ipis_sent, 1);
+    CU_ASSERT_EQUAL(fake.ipi_last_core, 1);
+    CU_ASSERT_EQUAL(kernel_shared()->doorbells[1][0], 1u << 5);
+    ASSERT_ERR(ipi_invoke(a, IPICMD_NOTIFY + 1), SYS_ERR_ILLEGAL_INVOCATION);
+    ASSERT_OK(caps_copy(fx_slot(2, 0), a, CAP_RIGHTS_ALL & ~CAP_RIGHT_WRITE, 0));
+    ASSERT_ERR(ipi_invoke(fx_slot(2, 0), IPICMD_NOTIFY), SYS_ERR_NO_RIGHTS);
+    CU_ASSERT_EQUAL(fake.ipis_sent, 1);
+    ASSERT_MDB();
+}
+
+/* The first domain's doorbell is published for the other cores, and each
+ * of its wakes copies the mask of dead cores into its dispatcher frame;
+ * doorbell 0 is the kernel's own (a request from another core). */
+static void test_root_doorbell_and_kernel_doorbell(void)
+{
+    struct dispatcher_shared *frame = pa_to_kva(0x40003000u);  /* free arena page */
+    uint32_t id;
+
+    _Static_assert(sizeof(struct dispatcher_shared) <= 4096, "one page");
+    fake.root = &dcbs[0];
+    /* the dispatcher frame cap the DCB names: its base is the frame's pa */
+    dcbs[0].ctes[DCB_CTE_DISPFRAME].cap.base = 0x40003000u;
+    ASSERT_OK(doorbell_create(&dcbs[0], &id));
+    CU_ASSERT_EQUAL(fake.root_doorbell, id);
+    kernel_shared()->cores_down = 1u << 3;
+    dcbs[0].state = DCB_WAITING;
+    fake.core = 2;
+    doorbell_ring(0, id);
+    fake.core = 0;
+    doorbell_handle_pending();
+    CU_ASSERT_EQUAL(frame->cores_down, 1u << 3);
+    CU_ASSERT_EQUAL(dcbs[0].state, DCB_RUNNABLE);
+    /* doorbell 0 wakes nobody: it takes the kernel's request */
+    fake.core = 1;
+    doorbell_ring(0, 0);
+    fake.core = 0;
+    doorbell_handle_pending();
+    CU_ASSERT_EQUAL(fake.kill_requests_taken, 1);
+    CU_ASSERT_EQUAL(fake.unblocked, 1);
+}
+
+HOST_SUITE(doorbell_suite, "doorbells and IPI caps", NULL, NULL, setup,
+           HOST_TEST(test_numbers_once_per_dispatcher),
+           HOST_TEST(test_table_full),
+           HOST_TEST(test_ring_other_core_interrupts_once),
+           HOST_TEST(test_ring_while_running_leaves_notice),
+           HOST_TEST(test_ring_nobody),
+           HOST_TEST(test_ipi_caps),
+           HOST_TEST(test_root_doorbell_and_kernel_doorbell))
