@@ -171,7 +171,7 @@ BOOT_TESTS = [
     ('init-kernel-checks', 'kernel-tests', {'expect-kill'}, 180),
     # starting another core, and what its memory becomes (test/kernel/test_core.c)
     ('mp-kernel', 'kernel-cores', set(), 60, {'smp': 4}),
-    # processes across cores (domains/mptest)
+    # processes across cores (test/domains/mptest)
     ('mp', 'hello; mptest', {'busy'}, 240, {'smp': 4, 'expect': MP_EXPECT}),
     # core 3's init killed (by its kernel, on init's debug request): calls
     # for core 3 fail with INIT_ERR_CORE_DEAD, the other cores carry on
@@ -198,7 +198,7 @@ BOOT_TESTS = [
                     'expect-status 1 faulter lost-page; expect-status 1 faulter readonly; hello',
      {'faulter'}, 120, {'expect': FAULT_PERM_EXPECT}),
     ('vspace', 'vmtest; pager 32', set(), 300),
-    # giving RAM back (domains/heaptest): 256 MiB filled and emptied four
+    # giving RAM back (test/domains/heaptest): 256 MiB filled and emptied four
     # times, RAM held back where it started after each; RAM back while running
     ('heap', 'heaptest', set(), 300),
     # trace replay (bench/trace/): a synthetic trace with every object's
@@ -209,9 +209,9 @@ BOOT_TESTS = [
                   r'^trace oom: line 2: out of memory: malloc returned NULL$')]}),
     ('proc', 'proctest', {'faulter'}, 300),
     # fairness: CPU shares beside RPC ping-pong, calls beside streaming
-    # clients (domains/schedtest, docs/safety.md rule 8), timed exactly
+    # clients (test/domains/schedtest, docs/safety.md rule 8), timed exactly
     ('sched', 'schedtest', {'busy'}, 180, {'icount': True}),
-    # how domains end, or refuse to (domains/endtest, docs/safety.md rules 6-7)
+    # how domains end, or refuse to (test/domains/endtest, docs/safety.md rules 6-7)
     ('endings', 'endtest', {'busy'}, 120),
     # a child that stops itself while init waits for it: the kernel idles
     # (and boot.py's timeout ends the run); it must never power off
@@ -220,7 +220,7 @@ BOOT_TESTS = [
       'expect': [('SCHED_IDLE_NOT_POWER_OFF',
                   r'\A(?![\s\S]*power off)[\s\S]*^autarky: core 0: idle: no domain is runnable$')]}),
     # random system calls, invocations and RPCs, and sequences judged by
-    # oracles (domains/fuzzer): four short fixed seeds; long campaigns are
+    # oracles (test/domains/fuzzer): four short fixed seeds; long campaigns are
     # `scons fuzz SEEDS=N ROUNDS=M` (site_scons/fuzz.py). PROC_FUZZ_LIFE's
     # children (busy life) end badly on purpose.
     ('fuzz', 'fuzzer 1; fuzzer 1001; fuzzer 65537; fuzzer 424243; hello', {'busy'}, 300),

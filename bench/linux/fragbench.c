@@ -1,5 +1,5 @@
 /* Linux reference for the heap fragmentation benchmark: the same workloads
- * as Autarky's domains/fragbench (bench/frag/frag_workloads.c, compiled in
+ * as Autarky's bench/autarky/fragbench (bench/frag/frag_workloads.c, compiled in
  * here), over glibc's malloc. /init (bench.c) runs it as a fresh process,
  * so glibc's heap starts empty, as a new domain's does.
  *

@@ -25,7 +25,7 @@
  * `fragbench [small|mixed|phase]...` runs the named workloads, default all
  * three in this one process, each after the previous one freed everything.
  */
-#include "../../bench/frag/frag_workloads.h"
+#include "../../frag/frag_workloads.h"
 #include <aos/paging.h>
 #include <stdio.h>
 #include <stdlib.h>
