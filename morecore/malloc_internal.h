@@ -13,10 +13,8 @@
 #define SMALL_MAX 1024u             /* larger ones: picolibc's heap or own blocks */
 #define SMALL_REGION_SIZE (256u << 20)   /* the runs' HEAP block */
 
-/* malloc_small.c; the caller holds the C library's malloc lock */
-void *small_alloc(size_t size);     /* NULL: no room */
-void small_free(void *p);
-/* malloc and free of small objects, locking as they need (their common
+/* malloc_small.c: malloc and free of small objects (small_runs.h) for
+ * domains, locking as they need (their common
  * case takes no lock); small_malloc falls back to the heap when the runs
  * have no room, so it returns NULL only when that fails too. */
 void *small_malloc(size_t size);
@@ -30,7 +28,7 @@ static inline bool small_owns(const void *p)
 }
 size_t small_size(const void *p);   /* the object's class size */
 size_t small_in_use(void);
-void small_trim(void);              /* give back every empty run */
+void small_trim(void);              /* mesh, and give back every empty run */
 
 /* heap_pages.c: what the parts of malloc need of the rest of the system
  * (the host tests provide their own) */
@@ -46,7 +44,7 @@ void medium_free(void *p);
 bool medium_owns(const void *p);    /* in one of its regions (no lock) */
 size_t medium_usable(const void *p);
 void *medium_resize(void *p, size_t size);   /* in place, or NULL */
-void medium_stats(size_t *used, size_t *free_bytes, size_t *arena);
+void medium_stats(size_t *used, size_t *free_bytes, size_t *arena, size_t *releasable);
 void medium_trim(void);
 const char *medium_check(void);     /* NULL, or what is inconsistent (tests) */
 

@@ -240,13 +240,14 @@ struct mallinfo __real_mallinfo(void);
 struct mallinfo __wrap_mallinfo(void)
 {
     struct mallinfo mi = __real_mallinfo();
-    size_t used, free_bytes, arena;
+    size_t used, free_bytes, arena, releasable;
 
-    medium_stats(&used, &free_bytes, &arena);
+    medium_stats(&used, &free_bytes, &arena, &releasable);
     __retarget_lock_acquire_recursive(&__lock___libc_recursive_mutex);
     mi.uordblks += small_in_use() + used;
     mi.fordblks += free_bytes;
     mi.arena += arena;
+    mi.keepcost = releasable;               /* free pages malloc_trim would give back */
     __retarget_lock_release_recursive(&__lock___libc_recursive_mutex);
     return mi;
 }

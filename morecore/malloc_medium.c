@@ -9,6 +9,9 @@
  *
  *   region (4 MiB HEAP block, faults in as touched):
  *   [ header | chunk | chunk | ... | fence ]
+ *   The fence (the region's last 8 bytes) is never written: a chunk ending
+ *   there has no next chunk to merge with (is_fence), and the region's last
+ *   page is not touched until a chunk there is used.
  *
  *   chunk at c (8-byte aligned):
  *     c + 0   prev_size    size of the chunk before, valid only if it is free
@@ -30,11 +33,16 @@
  *
  * Giving RAM back: a free chunk's pages other than the one holding its
  * first 20 bytes are not needed until it is handed out again. `dirty` is
- * the number of such bytes that may still be mapped; when it passes
- * max(64 KiB, in_use / 32), every dirty chunk's inner pages are unmapped
- * (their frames go back to the pool; touching them again faults in zero
- * pages). A region wholly free goes back at once, page tables and all,
- * unless it is the only one left.
+ * the number of such bytes that may still be mapped. Each time it has
+ * grown by max(128 KiB, in_use / 16) since its low point, a pass gives
+ * back the inner pages of the chunks that were dirty at the pass before
+ * already (freed, and not used again for a whole interval) and marks the
+ * others; at twice that, or when the heap shrank by half of it since the
+ * last pass, every dirty chunk's pages go (their frames back to the pool;
+ * touching them again faults in zero pages). Memory freed and used again
+ * soon, the common case, is never unmapped and faulted in again. A region
+ * wholly free goes back at once, page tables and all, unless it is the
+ * only one left.
  *
  * Locking: heap_lock (the C library's malloc lock: recursive; lock order
  * malloc, then paging), held by every entry point. The pages come through
@@ -61,14 +69,17 @@
 #define SL_BITS         3
 #define FL_COUNT        (REGION_BITS + 1 - BIN_MIN_BITS)   /* 13 */
 #define NBINS           (FL_COUNT << SL_BITS)
-#define PURGE_MIN       (64u * 1024)
+#define PURGE_MIN       (128u * 1024)
 
 struct chunk {
     uint32_t prev_size;
     uint32_t head;
     struct chunk *next, *prev;              /* free, on a list */
-    uint32_t dirty;                         /* free, listed: inner bytes maybe mapped */
+    uint32_t dirty;                         /* free, listed: inner bytes maybe mapped
+                                               (| AGED: dirty at the last pass already) */
 };
+#define AGED            0x80000000u
+#define DIRTY_BYTES(c)  ((c)->dirty & ~AGED)
 
 struct region {
     struct region *next, *prev;
@@ -76,13 +87,14 @@ struct region {
     uint32_t pad;
 };
 
-static struct chunk *bins[NBINS];
+static struct chunk *bins[NBINS], *tails[NBINS];
 static uint32_t fl_map;                     /* bit f: some list of power f is non-empty */
 static uint8_t sl_map[FL_COUNT];
 static struct region *regions;
 static uint8_t region_slot[REGION_SLOTS];   /* 1: addr >> REGION_BITS is a region */
 static uint32_t nregions;
 static size_t in_use, dirty;
+static size_t dirty_floor;                  /* the least `dirty` was since the last pass */
 
 static inline uint32_t csize(const struct chunk *c)
 {
@@ -97,6 +109,18 @@ static inline struct chunk *at(const void *base, uint32_t off)
 static inline struct chunk *next_chunk(const struct chunk *c)
 {
     return at(c, csize(c));
+}
+
+/* Whether chunk address n is the fence of its region (never a chunk). */
+static inline bool is_fence(const struct chunk *n)
+{
+    return ((uintptr_t)n & (REGION_SIZE - 1)) == REGION_SIZE - FENCE;
+}
+
+/* Whether the chunk at n (after some chunk) is in use: the fence is. */
+static inline bool next_in_use(const struct chunk *n)
+{
+    return is_fence(n) || (n->head & CINUSE) != 0;
 }
 
 /* The chunk before c (valid only if it is free: c's PINUSE clear). */
@@ -119,6 +143,16 @@ bool medium_owns(const void *p)
 
 /* ---- the lists ---- */
 
+/* Bytes of whole pages in [c + FREE_HEADER, c + size). */
+static inline uint32_t inner_bytes(const struct chunk *c, uint32_t size)
+{
+    uintptr_t lo = ROUND_UP((uintptr_t)c + FREE_HEADER, BASE_PAGE_SIZE);
+    uintptr_t hi = ROUND_DOWN((uintptr_t)c + size, BASE_PAGE_SIZE);
+
+    return hi > lo ? (uint32_t)(hi - lo) : 0;
+}
+
+
 /* The list a free chunk of `size` (>= 1 KiB) belongs on. */
 static inline uint32_t bin_of(uint32_t size)
 {
@@ -128,14 +162,26 @@ static inline uint32_t bin_of(uint32_t size)
     return (fl - BIN_MIN_BITS) << SL_BITS | sl;
 }
 
-static void bin_insert(struct chunk *c)
+/* A chunk whose pages are all still mapped goes first on its list, one
+ * with pages given back last: malloc takes the first that fits, so memory
+ * still mapped is used again before memory that would fault in anew. */
+static void bin_insert(struct chunk *c, uint32_t inner)
 {
     uint32_t b = bin_of(csize(c));
 
+    if (DIRTY_BYTES(c) < inner && bins[b] != NULL) {
+        c->next = NULL;                     /* cold: at the tail */
+        c->prev = tails[b];
+        tails[b]->next = c;
+        tails[b] = c;
+        return;
+    }
     c->prev = NULL;
     c->next = bins[b];
     if (c->next != NULL) {
         c->next->prev = c;
+    } else {
+        tails[b] = c;
     }
     bins[b] = c;
     fl_map |= 1u << (b >> SL_BITS);
@@ -159,6 +205,8 @@ static void bin_remove(struct chunk *c)
     }
     if (c->next != NULL) {
         c->next->prev = c->prev;
+    } else {
+        tails[b] = c->prev;
     }
 }
 
@@ -180,15 +228,6 @@ static uint32_t bin_from(uint32_t b)
 
 /* ---- dirty pages ---- */
 
-/* Bytes of whole pages in [c + FREE_HEADER, c + size). */
-static inline uint32_t inner_bytes(const struct chunk *c, uint32_t size)
-{
-    uintptr_t lo = ROUND_UP((uintptr_t)c + FREE_HEADER, BASE_PAGE_SIZE);
-    uintptr_t hi = ROUND_DOWN((uintptr_t)c + size, BASE_PAGE_SIZE);
-
-    return hi > lo ? (uint32_t)(hi - lo) : 0;
-}
-
 static void unmap_inner(struct chunk *c)
 {
     uint32_t bytes = inner_bytes(c, csize(c));
@@ -198,27 +237,49 @@ static void unmap_inner(struct chunk *c)
     }
 }
 
-/* Give back the inner pages of every dirty free chunk. */
-static void purge(void)
+/* Give back the inner pages of free chunk c (dirty bytes and flag cleared). */
+static void clean(struct chunk *c)
+{
+    unmap_inner(c);
+    dirty -= DIRTY_BYTES(c);
+    c->head &= ~DIRTY;
+    c->dirty = 0;
+}
+
+/* Every dirty free chunk's inner pages back (`all`), or, in a pass that
+ * ages them, only those that were dirty at the last pass already (memory
+ * freed and not used again since); the others are marked. */
+static void purge(bool all)
 {
     for (uint32_t b = bin_from(0); b < NBINS; b = b + 1 < NBINS ? bin_from(b + 1) : NBINS) {
         for (struct chunk *c = bins[b]; c != NULL; c = c->next) {
-            if (c->head & DIRTY) {
-                unmap_inner(c);
-                c->head &= ~DIRTY;
-                c->dirty = 0;
+            if (!(c->head & DIRTY)) {
+                continue;
+            }
+            if (all || (c->dirty & AGED)) {
+                clean(c);
+            } else {
+                c->dirty |= AGED;
             }
         }
     }
-    dirty = 0;
+    dirty_floor = dirty;
 }
 
+/* After a free: a pass when the dirty bytes grew by the limit since the
+ * least they were after the last one (max(PURGE_MIN, in use / 16)): one
+ * that ages, while the heap holds steady (what is freed is likely used
+ * again soon); one that gives back every dirty page when the heap shrank
+ * by half the limit since the last pass (nobody needs it soon), or when
+ * the dirty bytes reach twice the limit. */
 static inline void maybe_purge(void)
 {
-    size_t limit = in_use / 32 > PURGE_MIN ? in_use / 32 : PURGE_MIN;
+    static size_t in_use_at_pass;
+    size_t limit = in_use / 16 > PURGE_MIN ? in_use / 16 : PURGE_MIN;
 
-    if (dirty > limit) {
-        purge();
+    if (dirty > dirty_floor + limit || dirty > 2 * limit) {
+        purge(dirty > 2 * limit || in_use + limit / 2 < in_use_at_pass);
+        in_use_at_pass = in_use;
     }
 }
 
@@ -231,17 +292,19 @@ static void make_free(struct chunk *c, uint32_t size, uint32_t pinuse, uint32_t 
     struct chunk *n;
 
     n = at(c, size);
-    n->prev_size = size;
-    n->head &= ~PINUSE;
+    if (!is_fence(n)) {
+        n->prev_size = size;
+        n->head &= ~PINUSE;
+    }
     c->head = size | pinuse;
     if (size >= (1u << BIN_MIN_BITS)) {
         uint32_t inner = inner_bytes(c, size);
-        c->dirty = dirty_bytes < inner ? dirty_bytes : inner;
+        c->dirty = dirty_bytes < inner ? dirty_bytes : inner;      /* (young) */
         if (c->dirty > 0) {
             c->head |= DIRTY;
             dirty += c->dirty;
         }
-        bin_insert(c);
+        bin_insert(c, inner);
     }
 }
 
@@ -253,7 +316,7 @@ static uint32_t take_free(struct chunk *c)
 
     if (csize(c) >= (1u << BIN_MIN_BITS)) {
         bin_remove(c);
-        was = c->dirty;
+        was = DIRTY_BYTES(c);
         dirty -= was;
     }
     return was;
@@ -263,7 +326,7 @@ static uint32_t take_free(struct chunk *c)
 static struct chunk *region_new(void)
 {
     struct region *r;
-    struct chunk *c, *fence;
+    struct chunk *c;
 
     r = heap_region_alloc(REGION_SIZE);
     if (r == NULL) {
@@ -278,8 +341,6 @@ static struct chunk *region_new(void)
     region_slot[(uintptr_t)r >> REGION_BITS] = 1;
     nregions++;
     c = at(r, FIRST_CHUNK);
-    fence = at(r, REGION_SIZE - FENCE);
-    fence->head = CINUSE;                   /* size 0, in use: stops merging */
     make_free(c, REGION_SIZE - FENCE - FIRST_CHUNK, PINUSE, 0);
     return c;
 }
@@ -313,14 +374,19 @@ static bool region_release(struct chunk *c, bool keep_last)
  * becomes a free chunk of its own if it can be one. */
 static void *carve(struct chunk *c, uint32_t size)
 {
-    uint32_t have = csize(c), was_dirty = take_free(c);
+    uint32_t have = csize(c), was_dirty = take_free(c), taken = inner_bytes(c, size);
 
     if (have - size >= MIN_CHUNK) {
+        /* where in the chunk its dirty pages were is not known: count them
+         * in the part handed out first (it is used at once anyway), so the
+         * rest is not counted dirty for pages that are not mapped */
         c->head = size | (c->head & PINUSE) | CINUSE;
-        make_free(at(c, size), have - size, PINUSE, was_dirty);
+        make_free(at(c, size), have - size, PINUSE, was_dirty > taken ? was_dirty - taken : 0);
     } else {
         c->head = have | (c->head & PINUSE) | CINUSE;
-        next_chunk(c)->head |= PINUSE;
+        if (!is_fence(next_chunk(c))) {
+            next_chunk(c)->head |= PINUSE;
+        }
     }
     in_use += csize(c);
     return (char *)c + 8;
@@ -360,6 +426,9 @@ void *medium_alloc(size_t bytes)
         c = region_new();
     }
     p = c != NULL ? carve(c, size) : NULL;
+    if (dirty < dirty_floor) {
+        dirty_floor = dirty;                /* (after the whole call: a split puts some back) */
+    }
     heap_unlock();
     return p;
 }
@@ -367,7 +436,7 @@ void *medium_alloc(size_t bytes)
 /* Inner bytes of free chunk f that are known to be unmapped. */
 static inline uint32_t clean_bytes(const struct chunk *f)
 {
-    return csize(f) >= (1u << BIN_MIN_BITS) ? inner_bytes(f, csize(f)) - f->dirty : 0;
+    return csize(f) >= (1u << BIN_MIN_BITS) ? inner_bytes(f, csize(f)) - DIRTY_BYTES(f) : 0;
 }
 
 /*
@@ -381,7 +450,7 @@ static void release(struct chunk *c)
     struct chunk *n = next_chunk(c);
 
     in_use -= size;
-    if (!(n->head & CINUSE)) {
+    if (!next_in_use(n)) {
         clean += clean_bytes(n);
         take_free(n);
         size += csize(n);
@@ -429,11 +498,13 @@ void *medium_resize(void *p, size_t bytes)
     heap_lock();
     have = csize(c);
     n = next_chunk(c);
-    if (size > have && !(n->head & CINUSE) && have + csize(n) >= size) {
+    if (size > have && !next_in_use(n) && have + csize(n) >= size) {
         take_free(n);
         have += csize(n);
         c->head = have | (c->head & FLAGS);
-        next_chunk(c)->head |= PINUSE;
+        if (!is_fence(next_chunk(c))) {
+            next_chunk(c)->head |= PINUSE;
+        }
         in_use += csize(n);
     }
     if (size <= have) {
@@ -449,11 +520,13 @@ void *medium_resize(void *p, size_t bytes)
     return q;
 }
 
-/* Bytes handed out, bytes in free chunks, bytes of regions (mallinfo). */
-void medium_stats(size_t *used, size_t *free_bytes, size_t *arena)
+/* Bytes handed out, bytes in free chunks, bytes of regions, free bytes
+ * that may still be mapped (mallinfo). */
+void medium_stats(size_t *used, size_t *free_bytes, size_t *arena, size_t *releasable)
 {
     heap_lock();
     *used = in_use;
+    *releasable = dirty;
     *arena = (size_t)nregions * REGION_SIZE;
     *free_bytes = *arena - in_use - (size_t)nregions * (FIRST_CHUNK + FENCE);
     heap_unlock();
@@ -481,7 +554,7 @@ static const char *check_region(const struct region *r, size_t *used, size_t *li
         if (!in_use && !prev_in_use) {
             return "two free chunks touch";
         }
-        if (!in_use && n->prev_size != size) {
+        if (!in_use && n != end && n->prev_size != size) {
             return "a free chunk's size is not in the next prev_size";
         }
         if (!in_use && size >= (1u << BIN_MIN_BITS)) {
@@ -498,7 +571,7 @@ static const char *check_region(const struct region *r, size_t *used, size_t *li
         prev_in_use = in_use;
         c = n;
     }
-    if (c != end || (((end->head & PINUSE) != 0) != prev_in_use) || !(end->head & CINUSE)) {
+    if (c != end) {
         return "the chunks do not end at the fence";
     }
     return NULL;
@@ -538,6 +611,6 @@ void medium_trim(void)
         next = r->next;
         region_release(at(r, FIRST_CHUNK), false);
     }
-    purge();
+    purge(true);
     heap_unlock();
 }

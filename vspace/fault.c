@@ -74,6 +74,10 @@ void paging_unmap_lazy(struct paging_state *st, lvaddr_t base, size_t bytes, boo
         if (frame == 0 || frame == PAGING_FRAME_FOREIGN) {
             continue;
         }
+        if (frame & PAGING_FRAME_ALIAS) {
+            paging_drop_alias(st, sh, va);          /* the frame is another page's */
+            continue;
+        }
         arch_zero_32s((void *)va, BASE_PAGE_SIZE);   /* pool frames read zero */
         vnode_unmap(sh->table, frame);
         sh->frame[L2_INDEX(va)] = 0;
@@ -90,6 +94,18 @@ void paging_unmap_lazy(struct paging_state *st, lvaddr_t base, size_t bytes, boo
     if (st == get_current_paging_state()) {
         paging_reclaim_slabs(false);
     }
+}
+
+void paging_drop_alias(struct paging_state *st, struct paging_shadow *sh, lvaddr_t va)
+{
+    capaddr_t copy = sh->frame[L2_INDEX(va)] & ~PAGING_FRAME_ALIAS;
+
+    vnode_unmap(sh->table, copy);
+    cap_delete(copy);
+    slot_free(copy);
+    sh->frame[L2_INDEX(va)] = 0;
+    paging_shadow_count(st, sh, -1);
+    st->stats.lazy_pages--;
 }
 
 /* ---- the handler ---- */

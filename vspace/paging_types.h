@@ -25,6 +25,9 @@
 /* A shadow entry that is mapped, but by an explicit mapping (its cap is
  * in the mapping record). */
 #define PAGING_FRAME_FOREIGN ((capaddr_t)1)
+/* A shadow entry with this bit maps a copy of another page's frame cap
+ * (the bits below it): two pages share that frame (vspace/remap.c). */
+#define PAGING_FRAME_ALIAS   ((capaddr_t)0x40000000u)
 
 struct l2_ram;                              /* vspace/tables.c */
 
@@ -148,8 +151,18 @@ errval_t paging_map_page(struct paging_state *st, lvaddr_t vaddr, capaddr_t fram
 errval_t paging_free_block(struct paging_state *st, lvaddr_t base, uint32_t tags,
                            bool guard);
 /* Unmap and return every lazily mapped page in [base, base+bytes); frames
- * go back to the frame pool. */
+ * go back to the frame pool (a page sharing another's frame only drops
+ * its mapping). */
 void paging_unmap_lazy(struct paging_state *st, lvaddr_t base, size_t bytes, bool eager);
+/* Page `va` (shadow `sh`) stops sharing another page's frame: its mapping
+ * and cap copy go, the frame stays (lock held; vspace/fault.c). */
+void paging_drop_alias(struct paging_state *st, struct paging_shadow *sh, lvaddr_t va);
+/* Meshing (vspace/remap.c): pages src[0..n) (a page with its own frame,
+ * and pages sharing it) come to map page `dst`'s frame, move() running in
+ * between with no other thread; and the way back. */
+bool paging_share_frame(lvaddr_t dst, const lvaddr_t *src, int n, void (*move)(void *arg),
+                        void *arg);
+void paging_unshare(lvaddr_t va);
 
 #define L1_INDEX(va)   ((uint32_t)(va) >> 20)
 #define L2_INDEX(va)   (((uint32_t)(va) >> 12) & 0xffu)

@@ -61,7 +61,7 @@ uint64_t trace_platform_ram(void)
     struct paging_info pi;
 
     paging_get_info(get_current_paging_state(), &pi);
-    return (uint64_t)pi.lazy_pages * BASE_PAGE_SIZE;
+    return (uint64_t)pi.lazy_frames * BASE_PAGE_SIZE;
 }
 
 uint64_t trace_platform_ticks(void)

@@ -6,7 +6,9 @@
  */
 #include <aos/aos_rpc.h>
 #include <aos/dispatch.h>
+#include <aos/morecore.h>
 #include <aos/paging.h>
+#include <aos/threads.h>
 #include <aos/utest.h>
 #include <malloc.h>
 #include <stdio.h>
@@ -221,11 +223,163 @@ static void medium_pages_back(void)
             (unsigned long)lazy_frames(), (unsigned long)base);
 }
 
+/* ---- meshing under four threads ---- */
+
+#define MESH_THREADS 4
+#define MESH_OBJECTS 3000               /* per thread */
+
+struct mesher {
+    int id;
+    uint32_t rng;
+    unsigned char *p[MESH_OBJECTS];
+    uint16_t size[MESH_OBJECTS];
+    uint16_t tag[MESH_OBJECTS];         /* the object's own number */
+    uint8_t gen[MESH_OBJECTS];
+    uint32_t bad;                       /* objects found with the wrong bytes */
+};
+
+static struct mesher meshers[MESH_THREADS];
+
+static uint32_t mesher_rnd(struct mesher *m)
+{
+    m->rng = m->rng * 1103515245u + 12345u;
+    return m->rng >> 8;
+}
+
+/* Byte b of the object in thread m's entry i, in its current generation. */
+static inline unsigned char mesh_byte(const struct mesher *m, uint32_t i, uint32_t b)
+{
+    return (unsigned char)(m->id * 61 + m->tag[i] * 7 + b + m->gen[i] * 13);
+}
+
+static void mesh_write(struct mesher *m, uint32_t i)
+{
+    for (uint32_t b = 0; b < m->size[i]; b++) {
+        m->p[i][b] = mesh_byte(m, i, b);
+    }
+}
+
+static void mesh_verify(struct mesher *m, uint32_t i)
+{
+    for (uint32_t b = 0; b < m->size[i]; b++) {
+        if (m->p[i][b] != mesh_byte(m, i, b)) {
+            m->bad++;
+            return;
+        }
+    }
+}
+
+/* One thread: objects of 48, 64 and 100 bytes, allocated while the others
+ * allocate (so each page holds several threads' objects), seven in eight
+ * freed at random while the others free and check theirs (the frees make
+ * runs sparse: mesh passes run in whichever thread frees, and move the
+ * objects of every thread), then every survivor checked, rewritten and
+ * checked again, many times, while the others still free. */
+static int mesh_thread(void *arg)
+{
+    struct mesher *m = arg;
+    static const uint16_t sizes[3] = { 48, 64, 100 };
+
+    for (uint32_t i = 0; i < MESH_OBJECTS; i++) {
+        m->size[i] = sizes[mesher_rnd(m) % 3];
+        m->tag[i] = (uint16_t)i;
+        m->p[i] = malloc(m->size[i]);
+        if (m->p[i] == NULL) {
+            m->bad = ~0u;
+            return 1;
+        }
+        mesh_write(m, i);
+        if (i % 64 == 0) {
+            thread_yield();
+        }
+    }
+    for (uint32_t i = 0; i < MESH_OBJECTS; i++) {
+        uint32_t j = i + mesher_rnd(m) % (MESH_OBJECTS - i);  /* a random order */
+        unsigned char *p = m->p[j];
+        uint16_t size = m->size[j];
+        uint16_t tag = m->tag[j];
+        m->p[j] = m->p[i], m->size[j] = m->size[i], m->tag[j] = m->tag[i];
+        m->p[i] = p, m->size[i] = size, m->tag[i] = tag;
+    }
+    for (uint32_t i = MESH_OBJECTS / 8; i < MESH_OBJECTS; i++) {
+        mesh_verify(m, i);
+        free(m->p[i]);
+        m->p[i] = NULL;
+        if (i % 32 == 0) {
+            mesh_verify(m, mesher_rnd(m) % (MESH_OBJECTS / 8));
+            thread_yield();
+        }
+    }
+    for (int round = 0; round < 20; round++) {
+        for (uint32_t i = 0; i < MESH_OBJECTS / 8; i++) {
+            mesh_verify(m, i);
+            m->gen[i]++;
+            mesh_write(m, i);
+            mesh_verify(m, i);
+        }
+        thread_yield();
+    }
+    return 0;
+}
+
+/* Meshing while four threads allocate, free, read and write small objects
+ * concurrently: passes run and give frames back (fewer frames than pages
+ * behind the runs), every object keeps its bytes throughout, objects are
+ * freed through both pages of a meshed pair, and at the end every run page
+ * and frame goes back (malloc_trim). */
+static void mesh_4_threads(void)
+{
+    struct heap_small_stats before, sparse, after;
+    struct thread *t[MESH_THREADS];
+    uint32_t bad = 0;
+
+    malloc_trim(0);
+    heap_get_small_stats(&before);
+    for (int k = 0; k < MESH_THREADS; k++) {
+        meshers[k] = (struct mesher){ .id = k, .rng = 17u + 7919u * (uint32_t)k };
+        t[k] = thread_create(mesh_thread, &meshers[k]);
+        UEXPECT(t[k] != NULL, "thread %d not created", k);
+    }
+    for (int k = 0; k < MESH_THREADS; k++) {
+        int ret;
+        UEXPECT_OK(thread_join(t[k], &ret));
+        UEXPECT(ret == 0, "thread %d could not allocate", k);
+        bad += meshers[k].bad;
+    }
+    heap_get_small_stats(&sparse);
+    printf("heaptest: meshing: %lu run pages on %lu frames, %lu pages meshed in %lu passes\n",
+           (unsigned long)sparse.run_pages, (unsigned long)sparse.run_frames,
+           (unsigned long)(sparse.meshes - before.meshes),
+           (unsigned long)(sparse.mesh_passes - before.mesh_passes));
+    for (int k = 0; k < MESH_THREADS; k++) {
+        for (uint32_t i = 0; i < MESH_OBJECTS / 8; i++) {
+            mesh_verify(&meshers[k], i);
+            free(meshers[k].p[i]);
+        }
+        bad += meshers[k].bad;
+    }
+    UEXPECT(bad == 0, "%lu objects lost their bytes", (unsigned long)bad);
+    UEXPECT(sparse.meshes > before.meshes, "no page was meshed");
+    UEXPECT(sparse.run_frames < sparse.run_pages, "%lu run pages on %lu frames: none shared",
+            (unsigned long)sparse.run_pages, (unsigned long)sparse.run_frames);
+    heap_get_small_stats(&after);
+    UEXPECT(after.run_pages == after.run_frames,
+            "%lu run pages on %lu frames with every object freed",
+            (unsigned long)after.run_pages, (unsigned long)after.run_frames);
+    malloc_trim(0);
+    heap_get_small_stats(&after);
+    UEXPECT(after.run_pages == before.run_pages && after.run_frames == before.run_frames,
+            "%lu run pages, %lu frames left after malloc_trim, %lu and %lu before",
+            (unsigned long)after.run_pages, (unsigned long)after.run_frames,
+            (unsigned long)before.run_pages, (unsigned long)before.run_frames);
+}
+
 static const struct utest_case cases[] = {
     { "HEAP_NO_THRASH", no_thrash },
     { "HEAP_MEDIUM_PAGES_BACK", medium_pages_back },
     { "HEAP_RAM_BACK_WHILE_RUNNING", ram_back_while_running },
     { "HEAP_FILL_EMPTY_256MIB_X4", fill_empty_256mib_x4 },
+    { "HEAP_MESH_4_THREADS", mesh_4_threads },
     UTEST_END
 };
 

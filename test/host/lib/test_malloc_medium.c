@@ -9,11 +9,10 @@
  */
 #define _GNU_SOURCE
 #include "host_suite.h"
+#include "heap_host.h"
 #include "../../../morecore/malloc_internal.h"
-#define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <stdio.h>
 
 #define MAX_LIVE 600
@@ -27,20 +26,9 @@ struct live {
 
 static struct live live[MAX_LIVE];
 static unsigned nlive;
-static size_t released_bytes, regions_out;
-static int bad_release;
 
-/* ---- the platform malloc_medium.c needs (malloc_internal.h) ---- */
-
-void heap_lock(void)
-{
-}
-
-void heap_unlock(void)
-{
-}
-
-/* Does [lo, lo + n) hold a byte of a live object? */
+/* Does [lo, lo + n) hold a byte of a live object? (heap_host checks
+ * every page and region given back with it) */
 static bool touches_live(uintptr_t lo, size_t n)
 {
     for (unsigned i = 0; i < nlive; i++) {
@@ -50,44 +38,6 @@ static bool touches_live(uintptr_t lo, size_t n)
         }
     }
     return false;
-}
-
-/* A region below 2 GiB (as in a domain: malloc_medium.c indexes its
- * regions by address), aligned to its size. */
-void *heap_region_alloc(size_t bytes)
-{
-    uintptr_t p = (uintptr_t)mmap(NULL, 2 * bytes, PROT_READ | PROT_WRITE,
-                                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
-    uintptr_t r;
-
-    if ((void *)p == MAP_FAILED) {
-        return NULL;
-    }
-    r = (p + bytes - 1) & ~(uintptr_t)(bytes - 1);
-    if (r > p) {
-        munmap((void *)p, r - p);
-    }
-    munmap((void *)(r + bytes), p + 2 * bytes - (r + bytes));
-    regions_out++;
-    return (void *)r;
-}
-
-void heap_region_free(void *region)
-{
-    if (touches_live((uintptr_t)region, REGION)) {
-        bad_release++;
-    }
-    regions_out--;
-    munmap(region, REGION);
-}
-
-void heap_pages_release(uintptr_t base, size_t bytes)
-{
-    if (base % 4096 != 0 || bytes % 4096 != 0 || touches_live(base, bytes)) {
-        bad_release++;
-    }
-    memset((void *)base, 0, bytes);     /* as a page faulted in again reads */
-    released_bytes += bytes;
 }
 
 /* ---- the model ---- */
@@ -181,6 +131,14 @@ static void random_steps(int steps)
             size_t size = medium_size();
             add(medium_alloc(size), size);
         }
+        {
+            size_t u, f, a, rel;
+            medium_stats(&u, &f, &a, &rel);
+            if (rel > f) {
+                fprintf(stderr, "step %d (%u): dirty %zu > free %zu\n", s, r, rel, f);
+                CU_FAIL_FATAL("more dirty bytes than free bytes");
+            }
+        }
         const char *why = medium_check();
         if (why != NULL) {
             fprintf(stderr, "step %d (%u): %s\n", s, r, why);
@@ -194,32 +152,31 @@ static void random_steps(int steps)
 
 static void test_medium_random_against_model(void)
 {
-    size_t used, free_bytes, arena;
+    size_t used, free_bytes, arena, releasable;
 
     seed = 12;
     nlive = 0;
-    bad_release = 0;
     random_steps(20000);
     check_no_overlap();
     for (unsigned i = 0; i < nlive; i++) {
         CU_ASSERT(intact(&live[i]));
     }
-    CU_ASSERT(released_bytes > 0);              /* free pages did go back */
-    CU_ASSERT_EQUAL(bad_release, 0);
-    medium_stats(&used, &free_bytes, &arena);
+    CU_ASSERT(heap_host.released_bytes > 0);              /* free pages did go back */
+    CU_ASSERT_EQUAL(heap_host.bad_release, 0);
+    medium_stats(&used, &free_bytes, &arena, &releasable);
     CU_ASSERT(used >= nlive * 1024);
-    CU_ASSERT_EQUAL(arena, regions_out * REGION);
+    CU_ASSERT_EQUAL(arena, heap_host.regions_out * REGION);
     while (nlive > 0) {
         CU_ASSERT(intact(&live[nlive - 1]));
         nlive--;
         medium_free(live[nlive].p);
     }
     medium_trim();
-    medium_stats(&used, &free_bytes, &arena);
+    medium_stats(&used, &free_bytes, &arena, &releasable);
     CU_ASSERT_EQUAL(used, 0);
     CU_ASSERT_EQUAL(arena, 0);
-    CU_ASSERT_EQUAL(regions_out, 0);
-    CU_ASSERT_EQUAL(bad_release, 0);
+    CU_ASSERT_EQUAL(heap_host.regions_out, 0);
+    CU_ASSERT_EQUAL(heap_host.bad_release, 0);
 }
 
 /* Neighbours merge: three adjacent objects freed in any order leave one
@@ -244,9 +201,18 @@ static void test_medium_merges_neighbours(void)
     medium_free(big);
     medium_free(big);                           /* a double free is ignored */
     medium_trim();
-    CU_ASSERT_EQUAL(regions_out, 0);
+    CU_ASSERT_EQUAL(heap_host.regions_out, 0);
 }
 
-HOST_SUITE(malloc_medium_suite, "malloc: medium objects against a model", NULL, NULL, NULL,
+/* Each test counts the platform's calls from zero (regions of other
+ * suites' allocators stay out), checked against this file's model. */
+static void setup(void)
+{
+    heap_host_reset();
+    heap_host.touches_live = touches_live;
+    nlive = 0;
+}
+
+HOST_SUITE(malloc_medium_suite, "malloc: medium objects against a model", NULL, NULL, setup,
            HOST_TEST(test_medium_merges_neighbours),
            HOST_TEST(test_medium_random_against_model))
