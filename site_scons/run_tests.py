@@ -199,6 +199,15 @@ BOOT_TESTS = [
                     'expect-status 1 faulter lost-page; expect-status 1 faulter readonly; hello',
      {'faulter'}, 120, {'expect': FAULT_PERM_EXPECT}),
     ('vspace', 'vmtest; pager 32', set(), 300),
+    # giving RAM back (test/domains/heaptest): 256 MiB filled and emptied four
+    # times, RAM held back where it started after each; RAM back while running
+    ('heap', 'heaptest', set(), 300),
+    # trace replay (bench/trace/): a synthetic trace with every object's
+    # bytes checked, and a trace that runs out of memory on its line 2
+    ('traces', 'tr_churn verify; expect-status 1 tr_oom; hello', set(), 180,
+     {'expect': [('HEAP_TRACE_REPLAY_KEEPS_BYTES', r'^trace churn: every object kept its bytes$'),
+                 ('HEAP_TRACE_OUT_OF_MEMORY_LINE',
+                  r'^trace oom: line 2: out of memory: malloc returned NULL$')]}),
     ('proc', 'proctest', {'faulter'}, 300),
     # fairness: CPU shares beside RPC ping-pong, calls beside streaming
     # clients (test/domains/schedtest, docs/safety.md rule 8), timed exactly
