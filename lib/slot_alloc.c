@@ -43,6 +43,7 @@ static const struct slot_alloc_ops real_ops = {
     .ram_alloc_aligned = ram_alloc_aligned,
     .ram_free = ram_free,
     .retype = cap_retype,
+    .delete_cap = cap_delete,
 };
 
 static struct {
@@ -55,7 +56,7 @@ static struct {
     uint16_t cnode_of_l1[SLOT_ALLOC_MAX_ROOT_SLOTS];       /* index or NO_CNODE */
     struct sa_cnode cnodes[SLOT_ALLOC_MAX_ROOT_SLOTS];
     unsigned ncnodes;
-    unsigned hint;               /* a record likely to have free slots */
+    unsigned hint;               /* no record before this one has a free slot */
     size_t free;                 /* sum of cnodes[].free */
     errval_t last_refill_err;
 } sa;
@@ -74,7 +75,9 @@ static void add_cnode(cslot_t l1, capaddr_t ram)
     c->free = L2_CNODE_SLOTS;
     c->ram = ram;
     sa.cnode_of_l1[l1] = (uint16_t)sa.ncnodes;
-    sa.hint = sa.ncnodes;
+    if (sa.cnodes[sa.hint].free == 0) {
+        sa.hint = sa.ncnodes;       /* every record before it is full */
+    }
     sa.ncnodes++;
     sa.free += L2_CNODE_SLOTS;
 }
@@ -309,10 +312,47 @@ errval_t slot_free(capaddr_t slot)
     c->bitmap[i / 32] |= bit;
     c->free++;
     sa.free++;
-    if (sa.cnodes[sa.hint].free == 0) {
+    if (idx < sa.hint) {
         sa.hint = idx;
     }
     return SYS_ERR_OK;
+}
+
+/* Take record `idx` (a grown CNode, all slots free) out: delete the
+ * CNode, free its RAM and root slot; the last record moves into its place. */
+static void drop_cnode(unsigned idx)
+{
+    struct sa_cnode *c = &sa.cnodes[idx];
+
+    sa.ops->delete_cap(CPTR_L1_SLOT | c->l1);
+    sa.ops->ram_free(c->ram);
+    untake_root_slot(c->l1);
+    sa.cnode_of_l1[c->l1] = NO_CNODE;
+    sa.free -= L2_CNODE_SLOTS;
+    sa.ncnodes--;
+    if (idx != sa.ncnodes) {
+        *c = sa.cnodes[sa.ncnodes];
+        sa.cnode_of_l1[c->l1] = (uint16_t)idx;
+    }
+    sa.hint = 0;                    /* (the moved record may have free slots) */
+}
+
+unsigned slot_alloc_trim(void)
+{
+    unsigned n = 0;
+
+    if (!sa.initialised || sa.refilling || sa.ops->delete_cap == NULL) {
+        return 0;
+    }
+    for (unsigned idx = sa.ncnodes; idx-- > 0;) {
+        struct sa_cnode *c = &sa.cnodes[idx];
+        if (c->ram != CPTR_NULL && c->free == L2_CNODE_SLOTS
+            && sa.free >= L2_CNODE_SLOTS + 2 * SLOT_ALLOC_RESERVE) {
+            drop_cnode(idx);
+            n++;
+        }
+    }
+    return n;
 }
 
 /* Free slots available without a refill. */

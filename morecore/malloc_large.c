@@ -1,32 +1,33 @@
 /*
  * Where malloc's memory comes from, by size (the link wraps malloc, free,
- * calloc, realloc and mallinfo: site_scons --wrap, so every caller, the C
- * library included, comes through here):
+ * calloc, realloc, mallinfo and malloc_usable_size: site_scons --wrap, so
+ * every caller, the C library included, comes through here):
  *
  *   <= SMALL_MAX (1 KiB)    size-class runs (malloc_small.c)
- *   <  MALLOC_LARGE         picolibc's heap over sbrk (morecore.c)
+ *   <  MALLOC_LARGE         boundary-tagged chunks in 4 MiB regions (malloc_medium.c)
  *   >= MALLOC_LARGE         a HEAP block of its own (below)
  *
- * Large allocations beside the C library's heap. picolibc's allocator
- * never gives memory back to sbrk, so a program that frees a large block
- * would keep its RAM for ever. Allocations of MALLOC_LARGE bytes or more
- * therefore get a HEAP block of their own from the address space (like
- * glibc's mmap threshold): it faults in as it is touched, and free() gives
- * the block and the RAM of every touched page back at once.
+ * picolibc's own heap over sbrk (morecore.c) now serves only memalign and
+ * its relatives, which are not wrapped; a free() of such a block still
+ * goes there (heap_free).
  *
- * The link wraps malloc, free, calloc and realloc (site_scons: --wrap), so
- * every caller, the C library included, comes through here.
+ * Large allocations get a HEAP block of their own from the address space
+ * (like glibc's mmap threshold): it faults in as it is touched, and free()
+ * gives the block and the RAM of every touched page back at once.
  *
  *   block base ─> struct large_header { magic, size }   (16 bytes)
  *   base + 16  ─> what malloc returns (8-byte aligned)
  *
- * A pointer is large exactly when it lies outside the sbrk heap; its header
- * is then checked, so a stray free() of a foreign pointer is refused, not
- * obeyed.
+ * A pointer is large exactly when no other part owns it; its header is then
+ * checked, so a stray free() of a foreign pointer is refused, not obeyed.
+ *
+ * malloc_trim(0) gives back everything that can go: empty size-class runs,
+ * the free pages of medium chunks, then page tables, metadata pages and
+ * frame-pool chunks (paging_trim).
  */
 #include <aos/morecore.h>
 #include "malloc_internal.h"
-#include "../lib/libc_locks.h"
+#include <aos/libc_locks.h>
 #include <aos/threads.h>
 #include <aos/paging.h>
 #include <errno.h>
@@ -46,10 +47,9 @@ struct large_header {
 };
 
 void __real_free(void *ptr);
-void *__real_calloc(size_t n, size_t size);
-void *__real_realloc(void *ptr, size_t size);
+size_t __real_malloc_usable_size(void *ptr);
 
-static bool in_small_heap(const void *p)
+static bool in_sbrk_heap(const void *p)
 {
     return morecore_contains((lvaddr_t)p);
 }
@@ -82,40 +82,60 @@ static struct large_header *large_header(void *p)
     return h;
 }
 
+/* malloc above the size classes (out of line: __wrap_malloc's common case
+ * is a tail call into malloc_small.c). */
+static void * __attribute__((noinline)) alloc_not_small(size_t size)
+{
+    void *p = size < MALLOC_LARGE ? medium_alloc(size) : large_alloc(size);
+
+    if (p == NULL) {
+        errno = ENOMEM;
+    }
+    return p;
+}
+
 void *__wrap_malloc(size_t size)
 {
     if (size <= SMALL_MAX) {
         return small_malloc(size);          /* the common case: a tail call */
     }
-    return size >= MALLOC_LARGE ? large_alloc(size) : __real_malloc(size);
+    return alloc_not_small(size);
+}
+
+/* The size classes had no room: a medium chunk instead. */
+void *small_fallback(size_t size)
+{
+    return medium_alloc(size);
 }
 
 void *__wrap_calloc(size_t n, size_t size)
 {
+    void *p;
+
     if (size != 0 && n > SIZE_MAX / size) {
         errno = ENOMEM;
         return NULL;
     }
-    if (n * size <= SMALL_MAX) {
-        void *p = small_malloc(n * size);
-        /* objects are reused, and the heap's fallback is not cleared */
-        return p != NULL ? memset(p, 0, n * size) : NULL;
+    /* fresh pages fault in zeroed: a large block needs no memset; objects
+     * of the others are reused */
+    p = __wrap_malloc(n * size);
+    if (p != NULL && n * size < MALLOC_LARGE) {
+        memset(p, 0, n * size);
     }
-    /* fresh pages fault in zeroed: a large block needs no memset */
-    return n * size >= MALLOC_LARGE ? large_alloc(n * size) : __real_calloc(n, size);
+    return p;
 }
 
 /*
- * Free a block of picolibc's heap, then give back the RAM of the whole
- * pages strictly inside it: picolibc keeps a free chunk's bookkeeping in
- * its first words only, so those pages are not read again until malloc
- * hands them out anew (and then they fault in as zero pages). The malloc
- * lock is held across both, so no other thread can be handed the block
- * in between (lock order: malloc, then paging).
+ * Free a block of picolibc's heap (memalign), then give back the RAM of
+ * the whole pages strictly inside it: picolibc keeps a free chunk's
+ * bookkeeping in its first words only, so those pages are not read again
+ * until malloc hands them out anew (and then they fault in as zero pages).
+ * The malloc lock is held across both, so no other thread can be handed
+ * the block in between (lock order: malloc, then paging).
  */
 static void heap_free(void *p)
 {
-    size_t n = malloc_usable_size(p);   /* the caller still owns p */
+    size_t n = __real_malloc_usable_size(p);   /* the caller still owns p */
 
     /* (a padded chunk's size word is a negative offset: n is then huge) */
     if (n < 2 * BASE_PAGE_SIZE || !morecore_contains((lvaddr_t)p + n - 1)) {
@@ -138,7 +158,11 @@ static void __attribute__((noinline)) free_not_small(void *p)
     if (p == NULL) {
         return;
     }
-    if (in_small_heap(p)) {
+    if (medium_owns(p)) {
+        medium_free(p);
+        return;
+    }
+    if (in_sbrk_heap(p)) {
         heap_free(p);
         return;
     }
@@ -159,29 +183,48 @@ void __wrap_free(void *p)
     }
 }
 
-void *__wrap_realloc(void *p, size_t size)
+/* Bytes the caller may use at p (0: not a block of ours). */
+static size_t usable(void *p)
 {
     struct large_header *h;
+
+    if (small_owns(p)) {
+        return small_size(p);
+    }
+    if (medium_owns(p)) {
+        return medium_usable(p);
+    }
+    if (in_sbrk_heap(p)) {
+        return __real_malloc_usable_size(p);
+    }
+    h = large_header(p);
+    return h != NULL ? h->size : 0;
+}
+
+size_t __wrap_malloc_usable_size(void *p)
+{
+    return p != NULL ? usable(p) : 0;
+}
+
+void *__wrap_realloc(void *p, size_t size)
+{
+    size_t old;
     void *q;
-    size_t old = 0;
 
     if (p == NULL) {
         return __wrap_malloc(size);
     }
-    if (small_owns(p)) {
-        old = small_size(p);
-        if (size <= old && size * 2 > old) {
-            return p;                           /* still fits its class */
-        }
-    } else if (in_small_heap(p) && size < MALLOC_LARGE && size > SMALL_MAX) {
-        return __real_realloc(p, size);
-    } else {
-        h = in_small_heap(p) ? NULL : large_header(p);
-        if (!in_small_heap(p) && h == NULL) {
-            errno = EINVAL;
-            return NULL;
-        }
-        old = h != NULL ? h->size : malloc_usable_size(p);
+    old = usable(p);
+    if (old == 0) {
+        errno = EINVAL;
+        return NULL;
+    }
+    if (small_owns(p) && size <= old && size * 2 > old) {
+        return p;                               /* still fits its class */
+    }
+    if (medium_owns(p) && size > SMALL_MAX && size < MALLOC_LARGE
+        && medium_resize(p, size) != NULL) {
+        return p;                               /* grown or shrunk in place */
     }
     q = __wrap_malloc(size);
     if (q != NULL) {
@@ -191,15 +234,34 @@ void *__wrap_realloc(void *p, size_t size)
     return q;
 }
 
-/* mallinfo counts the size classes' objects too (tests compare it). */
+/* mallinfo counts every part (tests compare it). */
 struct mallinfo __real_mallinfo(void);
 
 struct mallinfo __wrap_mallinfo(void)
 {
     struct mallinfo mi = __real_mallinfo();
+    size_t used, free_bytes, arena, releasable;
 
+    medium_stats(&used, &free_bytes, &arena, &releasable);
     __retarget_lock_acquire_recursive(&__lock___libc_recursive_mutex);
-    mi.uordblks += small_in_use();
+    mi.uordblks += small_in_use() + used;
+    mi.fordblks += free_bytes;
+    mi.arena += arena;
+    mi.keepcost = releasable;               /* free pages malloc_trim would give back */
     __retarget_lock_release_recursive(&__lock___libc_recursive_mutex);
     return mi;
+}
+
+int malloc_trim(size_t pad)
+{
+    struct paging_info before, after;
+    struct paging_state *st = get_current_paging_state();
+
+    (void)pad;
+    paging_get_info(st, &before);
+    small_trim();
+    medium_trim();
+    paging_trim(st);
+    paging_get_info(st, &after);
+    return after.lazy_frames < before.lazy_frames || after.pool_held_bytes < before.pool_held_bytes;
 }

@@ -48,10 +48,10 @@ def domain_env():
                LINKFLAGS=['--specs=picolibc.specs', '-nostartfiles',
                           '-T', 'lib/arch/%s/domain.ld' % ARCH,
                           '-Wl,--build-id=none',
-                          # malloc by size: size classes, picolibc's heap,
+                          # malloc by size: size classes, medium chunks,
                           # own blocks (morecore/malloc_large.c)
                           '-Wl,--wrap=malloc,--wrap=free,--wrap=calloc,'
-                          '--wrap=realloc,--wrap=mallinfo'])
+                          '--wrap=realloc,--wrap=mallinfo,--wrap=malloc_usable_size'])
     return env
 
 
@@ -65,6 +65,14 @@ def host_env():
                 CPPPATH=['#test/host/arch'] + COMMON_CPPPATH
                 + ['#kernel/include', '#kernel/arch/%s/include' % ARCH],
                 LIBS=['cunit'])
+    return env
+
+
+def host_tool_env():
+    """Tools the build runs on the build machine (build/tools/): plain gcc."""
+    env = Environment(ENV=os.environ.copy(), CC='gcc', LINK='gcc')
+    env.Replace(CCFLAGS=['-std=gnu11', '-O2', '-g', '-Wall', '-Wextra', '-Werror'],
+                CPPPATH=[])
     return env
 
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """`scons bench`: Autarky and Linux 6.1 in instructions under -icount shift=0, in one run.
 
-    python3 site_scons/bench.py build/autarky.elf [--timeout S] [--scale PCT]
-        [--build-dir DIR] [--linux-timeout S]
+    python3 site_scons/bench.py build/bench/autarky.elf [--timeout S] [--scale PCT]
+        [--build-dir DIR] [--linux-timeout S] [--traces a.atr,b.atr]
 
 Builds nothing (SCons built the image). In one run it
   1. checks that every program in PROGRAMS is a boot module of the image;
@@ -12,7 +12,10 @@ Builds nothing (SCons built the image). In one run it
   3. boots the image once per program in PROGRAMS through boot.py's run()
      with -icount shift=0 and BOOT="<program>" (BOOT="<program> <PCT>" with
      --scale) and collects its `BENCH <name> <instructions> <unit>` lines;
-  4. prints the contract lines, one per row of PAIRS, AUTARKY_ONLY and
+  4. replays each trace module of --traces (bench/trace/) on both: the
+     Autarky boot module tr_<NAME> (BOOT="tr_<NAME>"), and on Linux
+     bench/linux/tracereplay in the same Linux run as everything else;
+  5. prints the contract lines, one per row of PAIRS, AUTARKY_ONLY and
      LINUX_ONLY (see print_lines), then a readable table.
 
 The contract (issues 3, 4 and 5), one line each:
@@ -21,6 +24,12 @@ The contract (issues 3, 4 and 5), one line each:
     bench: NAME autarky=N                       an Autarky figure without a Linux counterpart
     bench: NAME linux=N (no autarky figure yet) a pair's Linux figure while the Autarky
                                                 one is not measured yet (NAME: the Linux name)
+
+and per trace (issue 11), in PAIRS' place among the pairs:
+
+    bench: trace_NAME_peak autarky=N linux=N ratio=R   heap RAM / live at the live peak, permille
+    bench: trace_NAME_end  autarky=N linux=N ratio=R   the same after the last record
+    bench: trace_NAME_ops  autarky=N linux=N ratio=R   instructions per record
 
 To add a benchmark: put its program (a domain printing BENCH lines, taking
 an optional iteration scale in percent as its first argument) in PROGRAMS,
@@ -41,6 +50,7 @@ import struct
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import autarky_traces  # noqa: E402
 import boot  # noqa: E402
 import linux_bench  # noqa: E402
 
@@ -190,11 +200,36 @@ def parse(lines):
     return figures
 
 
-def run_autarky(image, timeout, scale):
-    """Boot each program of PROGRAMS; {name: (instructions, unit, program)}."""
+def trace_name(atr):
+    return os.path.basename(atr)[:-len('.atr')]
+
+
+def trace_pairs(traces):
+    """The PAIRS rows of the trace replays: the same figure names on both sides."""
+    return [('trace_%s_%s' % (trace_name(t), k),) * 3 for t in traces
+            for k in ('peak', 'end', 'ops')]
+
+
+def trace_goals(traces):
+    """(minimum ratio, maximum Autarky figure) by label (issue 11): RAM within 10 %
+    of live and no worse than glibc; no more instructions per record than glibc."""
+    goals, maxima = {}, {}
+    for t in traces:
+        for k in ('peak', 'end', 'ops'):
+            goals['trace_%s_%s' % (trace_name(t), k)] = 1.0
+        for k in ('peak', 'end'):
+            maxima['trace_%s_%s' % (trace_name(t), k)] = 1100
+    return goals, maxima
+
+
+def run_autarky(image, timeout, scale, traces=(), samples=None):
+    """Boot each program of PROGRAMS and each trace's replayer;
+    {name: (instructions, unit, program)}; a trace's TRACE-SAMPLE lines go
+    into samples[NAME] (if given)."""
     figures = {}
-    for prog in PROGRAMS:
-        cmd = prog if scale is None else '%s %d' % (prog, scale)
+    programs = [(p, p if scale is None else '%s %d' % (p, scale)) for p in PROGRAMS]
+    programs += [(autarky_traces.module_name(trace_name(t)),) * 2 for t in traces]
+    for prog, cmd in programs:
         print('=== bench: booting %s with -icount shift=0, BOOT="%s"' % (image, cmd),
               flush=True)
         log = Collector()
@@ -203,6 +238,8 @@ def run_autarky(image, timeout, scale):
             raise BenchError('the boot of %s failed (boot.py status %d)' % (prog, status),
                              status)
         got = parse(log.lines)
+        if samples is not None:
+            samples.update(linux_bench.parse_samples(log.lines, 'TRACE-SAMPLE'))
         required = REQUIRED.get(prog, [])
         missing = [n for n in required if n not in got]
         if missing:
@@ -227,17 +264,17 @@ def ratio(autarky, linux):
     return '%.1f' % (linux / autarky) if autarky else 'inf'
 
 
-def contract_lines(aut, lin):
-    """The `bench:` lines, in the order PAIRS, AUTARKY_ONLY, others, LINUX_ONLY."""
+def contract_lines(aut, lin, pairs):
+    """The `bench:` lines, in the order pairs, AUTARKY_ONLY, others, LINUX_ONLY."""
     out, linux_only = [], []
-    for a_name, l_name, label in PAIRS:
+    for a_name, l_name, label in pairs:
         if a_name in aut:
             a = aut[a_name][0]
             out.append('bench: %s autarky=%d linux=%d ratio=%s'
                        % (label, a, lin[l_name], ratio(a, lin[l_name])))
         elif l_name not in linux_only:
             linux_only.append(l_name)
-    paired = {p[0] for p in PAIRS}
+    paired = {p[0] for p in pairs}
     known = paired | set(AUTARKY_ONLY) | set(DETAILS)
     extra = [n for n in aut if n not in known]
     for name in AUTARKY_ONLY + extra:
@@ -257,7 +294,7 @@ def grid(heads, rows):
     return out
 
 
-def tables(aut, lin):
+def tables(aut, lin, pairs, goals, maxima):
     out = ['Autarky figures (instructions under -icount shift=0; frag_* in their own units):']
     rows = [(name, fmt(v), unit, prog, DESCRIPTIONS.get(name, ''))
             for name, (v, unit, prog) in aut.items()]
@@ -276,15 +313,15 @@ def tables(aut, lin):
     out.append('')
     out.append('Pairs (ratio = Linux / Autarky; above 1 means Autarky is cheaper):')
     rows = []
-    for a_name, l_name, label in PAIRS:
-        goal, most = GOALS.get(label), MAXIMUM_GOALS.get(label)
-        goal_s = '>= %.1fx' % goal if goal else ('autarky <= %d' % most if most else '')
+    for a_name, l_name, label in pairs:
+        goal, most = goals.get(label), maxima.get(label)
+        goal_s = ' and '.join(g for g in ('>= %.1fx' % goal if goal else '',
+                                           'autarky <= %d' % most if most else '') if g)
         if a_name in aut:
             a = aut[a_name][0]
             r = lin[l_name] / a if a else float('inf')
-            verdict = ('reached' if r >= goal else 'not reached') if goal else ''
-            if most:
-                verdict = 'reached' if a <= most else 'not reached'
+            met = (goal is None or r >= goal) and (most is None or a <= most)
+            verdict = ('reached' if met else 'not reached') if goal_s else ''
             rows.append((label, a_name, fmt(a), l_name, fmt(lin[l_name]),
                          '%.1fx' % r, goal_s, verdict))
         else:
@@ -297,7 +334,7 @@ def tables(aut, lin):
     out.append('Linux: %s, kernel %s, clock %s; console in %s.'
                % (info.get('package', '?'), info.get('kernel', '?'), info.get('clock', '?'),
                   info.get('log', '?')))
-    out.append('All figures but frag_* (permille of live bytes): instructions under -icount '
+    out.append('All figures but frag_* and trace_*_peak/end (permille of live bytes): instructions under -icount '
                'shift=0 (counter ticks x 16). Autarky\'s repeat to within a tick')
     out.append("per interval; Linux's vary by about 0.1 % between runs (fork_exec_wait by up "
                'to 2 %: 20 runs).')
@@ -317,7 +354,15 @@ def main():
                          "(default: the image's directory)")
     ap.add_argument('--linux-timeout', type=float, default=600,
                     help='seconds for the Linux boot (default 600)')
+    ap.add_argument('--traces', default='',
+                    help='trace modules to replay on both systems, comma separated '
+                         '(build/bench/traces/NAME.atr; the image has tr_NAME)')
     args = ap.parse_args()
+    traces = [t for t in args.traces.split(',') if t]
+    pairs = PAIRS + trace_pairs(traces)
+    goals, maxima = trace_goals(traces)
+    goals.update(GOALS)
+    maxima.update(MAXIMUM_GOALS)
     unknown = [p[1] for p in PAIRS if p[1] not in {f[0] for f in linux_bench.FIGURES}]
     if unknown:
         sys.exit('bench: PAIRS names Linux figure(s) linux_bench does not measure: %s'
@@ -327,27 +372,30 @@ def main():
     try:
         modules = image_modules(args.image)
         absent = [p for p in PROGRAMS if p not in modules]
+        absent += [autarky_traces.module_name(trace_name(t)) for t in traces
+                   if autarky_traces.module_name(trace_name(t)) not in modules]
         if absent:
             raise BenchError('benchmark program(s) not in %s: %s (its modules: %s)'
                              % (args.image, ', '.join(absent), ', '.join(modules)))
 
         print('=== bench: Linux 6.1 reference (site_scons/linux_bench.py)', flush=True)
         try:
-            lin = linux_bench.run(build_dir, args.linux_timeout)
+            lin = linux_bench.run(build_dir, args.linux_timeout, traces)
         except linux_bench.LinuxBenchError as e:
             raise BenchError('the Linux reference run failed:\n%s' % e)
 
-        aut = run_autarky(args.image, args.timeout, args.scale)
+        samples = {}
+        aut = run_autarky(args.image, args.timeout, args.scale, traces, samples)
     except BenchError as e:
         print('=== bench: FAILED', flush=True)
         print('bench: FAILED: %s' % e, flush=True)
         sys.exit(e.status)
 
     print('=== bench: results', flush=True)
-    for line in contract_lines(aut, lin):
+    for line in contract_lines(aut, lin, pairs):
         print(line)
     print()
-    print('\n'.join(tables(aut, lin)), flush=True)
+    print('\n'.join(tables(aut, lin, pairs, goals, maxima)), flush=True)
     sys.exit(0)
 
 

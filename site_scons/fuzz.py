@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`scons fuzz SEEDS=N ROUNDS=M`: a fuzzing campaign by hand.
 
-Runs the fuzzer (domains/fuzzer, docs/testing.md) with N distinct seeds,
+Runs the fuzzer (test/domains/fuzzer, docs/testing.md) with N distinct seeds,
 each with every count M times that of the short run `scons test` makes,
 a few seeds per QEMU boot (a boot command list holds at most 255
 characters), each seed in a fresh domain whose RAM init checks when it

@@ -11,10 +11,11 @@ instructions. See docs/linux-reference.md.
 For site_scons/bench.py:
 
     import linux_bench
-    figures = linux_bench.run('build', timeout=600)   # {name: instructions, or
-                                                      #  permille for frag_*}
+    figures = linux_bench.run('build', timeout=600,   # {name: instructions, or
+                              traces=[atr, ...])      #  permille for frag_*, trace_*_peak/end}
     linux_bench.REFERENCE                             # the mission README's figures
-    linux_bench.LAST                                  # kernel, clock, ticks, console log
+    linux_bench.LAST                                  # kernel, clock, ticks, console log,
+                                                      # samples {trace: [(op, live, ram)]}
 
 run() raises LinuxBenchError (message says what to do) when the kernel cannot
 be had, the toolchain is missing, QEMU fails or times out, or a figure is
@@ -190,11 +191,16 @@ def _compile(cache):
     if not shutil.which(CC):
         raise LinuxBenchError('%s not found: run  sh site_scons/ensure-deps.sh bench' % CC)
     out = {}
-    frag = ['fragbench.c', '../frag/frag_workloads.c']
+    frag = ['fragbench.c', 'heap_ram.c', '../frag/frag_workloads.c']
+    replay = ['tracereplay.c', 'heap_ram.c', '../trace/trace_replay.c', '../trace/trace_lz.c',
+              '../trace/trace_read.c']
+    headers = [os.path.join(ROOT, 'bench', d, h) for d, h in
+               (('frag', 'frag_workloads.h'), ('linux', 'heap_ram.h'),
+                ('trace', 'trace_format.h'), ('trace', 'trace_replay.h'))]
     for prog, srcs, libs in (('init', ['bench.c'], ['-lpthread']), ('hello', ['hello.c'], []),
-                             ('fragbench', frag, [])):
+                             ('fragbench', frag, []), ('tracereplay', replay, [])):
         srcs = [os.path.normpath(os.path.join(SRC_DIR, s)) for s in srcs]
-        deps = srcs + [os.path.join(ROOT, 'bench', 'frag', 'frag_workloads.h')]
+        deps = srcs + headers
         exe = os.path.join(cache, prog)
         if not os.path.exists(exe) or any(os.path.getmtime(s) > os.path.getmtime(exe) for s in deps):
             r = _out([CC] + CFLAGS + ['-o', exe] + srcs + libs)
@@ -224,17 +230,23 @@ def _newc(entries):
     return bytes(blob)
 
 
-def initramfs(build_dir):
+def initramfs(build_dir, traces=()):
+    """The initramfs: the programs, and each trace module as /traces/<file>."""
     cache = os.path.join(build_dir, 'linux')
     os.makedirs(cache, exist_ok=True)
     progs = _compile(cache)
     entries = [
         ('dev', stat.S_IFDIR | 0o755, b'', 0, 0),
         ('dev/console', stat.S_IFCHR | 0o600, b'', 5, 1),   # init's stdin/out/err
+        ('traces', stat.S_IFDIR | 0o755, b'', 0, 0),
     ]
-    for name in ('init', 'hello', 'fragbench'):
+    for name in ('init', 'hello', 'fragbench', 'tracereplay'):
         with open(progs[name], 'rb') as f:
             entries.append((name, stat.S_IFREG | 0o755, f.read(), 0, 0))
+    for path in traces:
+        with open(path, 'rb') as f:
+            entries.append(('traces/' + os.path.basename(path), stat.S_IFREG | 0o644,
+                            f.read(), 0, 0))
     path = os.path.join(cache, 'initrd.cpio')
     with open(path, 'wb') as f:
         f.write(_newc(entries))
@@ -250,6 +262,22 @@ def qemu_command(vmlinuz, initrd):
             '-icount', 'shift=0', '-nographic', '-no-reboot',
             '-kernel', vmlinuz, '-initrd', initrd,
             '-append', 'console=ttyAMA0 quiet panic=-1']
+
+
+def trace_figures(atr):
+    """The figure names the Linux replay of trace module `atr` prints."""
+    name = os.path.basename(atr)[:-len('.atr')]
+    return ['trace_%s_%s' % (name, k) for k in ('peak', 'end', 'ops')]
+
+
+def parse_samples(lines, prefix):
+    """{trace: [(records done, live bytes, heap RAM bytes)]} from `<prefix> NAME op live ram`."""
+    samples = {}
+    for line in lines:
+        m = re.match(r'^%s (\S+) (\d+) (\d+) (\d+)\s*$' % re.escape(prefix), line.strip())
+        if m:
+            samples.setdefault(m.group(1), []).append(tuple(int(m.group(i)) for i in (2, 3, 4)))
+    return samples
 
 
 def parse(console):
@@ -279,16 +307,19 @@ def parse(console):
     return ticks, values, clock, release, errors, done
 
 
-def run(build_dir, timeout):
+def run(build_dir, timeout, traces=()):
     """Boot Linux with the benchmark; return {name: instructions per operation}.
 
     build_dir: the build directory ('build'); the kernel, binaries, initramfs
     and console log go to <build_dir>/linux/. timeout: seconds for the QEMU
-    run (the one-time download has its own). Raises LinuxBenchError.
+    run (the one-time download has its own). traces: trace modules (.atr,
+    bench/trace/trace_format.h) to replay too; their figures are
+    trace_<NAME>_{peak,end,ops}, NAME the file name without .atr. Raises
+    LinuxBenchError.
     """
     LAST.clear()
     vmlinuz = kernel(build_dir)
-    initrd = initramfs(build_dir)
+    initrd = initramfs(build_dir, traces)
     if not shutil.which('qemu-system-arm'):
         raise LinuxBenchError('qemu-system-arm not found: run  sh site_scons/ensure-deps.sh bench')
     cmd = qemu_command(vmlinuz, initrd)
@@ -304,12 +335,14 @@ def run(build_dir, timeout):
     with open(log_path, 'w') as f:
         f.write(console)
     ticks, values, clock, release, errors, done = parse(console)
-    LAST.update(kernel=release, clock=clock, ticks=ticks, log=log_path)
+    LAST.update(kernel=release, clock=clock, ticks=ticks, log=log_path,
+                samples=parse_samples(console.splitlines(), 'LINUX-SAMPLE'))
 
     tail = '\n'.join(console.splitlines()[-15:])
     if errors:
         raise LinuxBenchError('benchmark errors: %s (console: %s)' % ('; '.join(errors), log_path))
-    missing = [n for n, _, _ in FIGURES if n not in ticks and n not in values]
+    wanted = [n for n, _, _ in FIGURES] + [f for t in traces for f in trace_figures(t)]
+    missing = [n for n in wanted if n not in ticks and n not in values]
     if not done or missing or rc != 0:
         raise LinuxBenchError('Linux run incomplete (qemu status %s, missing %s); last lines of %s:\n%s'
                               % (rc, ', '.join(missing) or 'none', log_path, tail))

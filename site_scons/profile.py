@@ -68,16 +68,18 @@ def text_words(elf):
 
 class Image:
     """The kernel's and every boot module's symbols and code words (the
-    modules' ELFs from <image dir>/domains/)."""
+    modules' ELFs from the first of `domain_dirs` that has them)."""
 
-    def __init__(self, image, domain_dir):
+    def __init__(self, image, domain_dirs):
         self.syms = {'kernel': symbols(image)}
         self.words = {}
         for name in bench.image_modules(image):
-            path = os.path.join(domain_dir, name)
-            if os.path.isfile(path):
-                self.syms[name] = symbols(path)
-                self.words[name] = text_words(path)
+            for d in domain_dirs:
+                path = os.path.join(d, name)
+                if os.path.isfile(path):
+                    self.syms[name] = symbols(path)
+                    self.words[name] = text_words(path)
+                    break
 
     def owner(self, block):
         """Who a translated block [(address, word), ...] belongs to."""
@@ -146,7 +148,13 @@ def main():
     ap.add_argument('--smp', default=str(boot.DEFAULT_SMP), help='cores (1..8)')
     a = ap.parse_args()
     start = tuple(a.start.split(':', 1)) if a.start else None
-    img = Image(a.image, os.path.join(os.path.dirname(os.path.abspath(a.image)), 'domains'))
+    # the domains' ELFs; trace replayers (tr_*) live beside their trace
+    # modules; the bench image (build/bench/) has the boot image's domains
+    build = os.path.dirname(os.path.abspath(a.image))
+    if os.path.basename(build) == 'bench':
+        build = os.path.dirname(build)
+    img = Image(a.image, [os.path.join(build, d) for d in
+                          ('domains', 'test_traces', os.path.join('bench', 'traces'))])
     trace = a.keep_trace or tempfile.mktemp(prefix='autarky-trace-', suffix='.log')
     try:
         subprocess.run(QEMU + ['-smp', a.smp, '-kernel', a.image, '-append', boot.kernel_cmdline(a.boot),

@@ -10,6 +10,7 @@ To add a QEMU test, add an entry to BOOT_TESTS.
 """
 
 import argparse
+import os
 import re
 import subprocess
 import sys
@@ -171,7 +172,7 @@ BOOT_TESTS = [
     ('init-kernel-checks', 'kernel-tests', {'expect-kill'}, 180),
     # starting another core, and what its memory becomes (test/kernel/test_core.c)
     ('mp-kernel', 'kernel-cores', set(), 60, {'smp': 4}),
-    # processes across cores (domains/mptest)
+    # processes across cores (test/domains/mptest)
     ('mp', 'hello; mptest', {'busy'}, 240, {'smp': 4, 'expect': MP_EXPECT}),
     # core 3's init killed (by its kernel, on init's debug request): calls
     # for core 3 fail with INIT_ERR_CORE_DEAD, the other cores carry on
@@ -202,11 +203,20 @@ BOOT_TESTS = [
                     'expect-status 1 faulter lost-page; expect-status 1 faulter readonly; hello',
      {'faulter'}, 120, {'expect': FAULT_PERM_EXPECT}),
     ('vspace', 'vmtest; pager 32', set(), 300),
+    # giving RAM back (test/domains/heaptest): 256 MiB filled and emptied four
+    # times, RAM held back where it started after each; RAM back while running
+    ('heap', 'heaptest', set(), 300),
+    # trace replay (bench/trace/): a synthetic trace with every object's
+    # bytes checked, and a trace that runs out of memory on its line 2
+    ('traces', 'tr_churn verify; expect-status 1 tr_oom; hello', set(), 180,
+     {'expect': [('HEAP_TRACE_REPLAY_KEEPS_BYTES', r'^trace churn: every object kept its bytes$'),
+                 ('HEAP_TRACE_OUT_OF_MEMORY_LINE',
+                  r'^trace oom: line 2: out of memory: malloc returned NULL$')]}),
     ('proc', 'proctest', {'faulter'}, 300),
     # fairness: CPU shares beside RPC ping-pong, calls beside streaming
-    # clients (domains/schedtest, docs/safety.md rule 8), timed exactly
+    # clients (test/domains/schedtest, docs/safety.md rule 8), timed exactly
     ('sched', 'schedtest', {'busy'}, 180, {'icount': True}),
-    # how domains end, or refuse to (domains/endtest, docs/safety.md rules 6-7)
+    # how domains end, or refuse to (test/domains/endtest, docs/safety.md rules 6-7)
     ('endings', 'endtest', {'busy'}, 120),
     # a child that stops itself while init waits for it: the kernel idles
     # (and boot.py's timeout ends the run); it must never power off
@@ -215,7 +225,7 @@ BOOT_TESTS = [
       'expect': [('SCHED_IDLE_NOT_POWER_OFF',
                   r'\A(?![\s\S]*power off)[\s\S]*^autarky: core 0: idle: no domain is runnable$')]}),
     # random system calls, invocations and RPCs, and sequences judged by
-    # oracles (domains/fuzzer): four short fixed seeds; long campaigns are
+    # oracles (test/domains/fuzzer): four short fixed seeds; long campaigns are
     # `scons fuzz SEEDS=N ROUNDS=M` (site_scons/fuzz.py). PROC_FUZZ_LIFE's
     # children (busy life) end badly on purpose.
     ('fuzz', 'fuzzer 1; fuzzer 1001; fuzzer 65537; fuzzer 424243; hello', {'busy'}, 300),
@@ -234,6 +244,24 @@ BOOT_TESTS = [
 
 RE_CUNIT_TESTS = re.compile(r'^\s*tests\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)', re.M)
 RE_CUNIT_ASSERTS = re.compile(r'^\s*asserts\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)', re.M)
+
+
+def run_layer_check():
+    """The runtime's include layering (site_scons/check_layers.py): the tree
+    must have no upward include, and the check must catch planted ones.
+    Returns (passed, failed, ok), one case each."""
+    print('=== runtime layers (site_scons/check_layers.py)', flush=True)
+    here = os.path.dirname(os.path.abspath(__file__))
+    passed = failed = 0
+    for argv in ([], ['--selftest']):
+        proc = subprocess.run([sys.executable, os.path.join(here, 'check_layers.py')] + argv,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        print(proc.stdout, end='', flush=True)
+        if proc.returncode == 0:
+            passed += 1
+        else:
+            failed += 1
+    return passed, failed, failed == 0
 
 
 def run_host_tests(binary):
@@ -286,8 +314,9 @@ def main():
     args = ap.parse_args()
 
     start = time.monotonic()
-    results = [(binary.split('/')[-1],) + run_host_tests(binary)
-               for binary in args.host_tests]
+    results = [('runtime layers',) + run_layer_check()]
+    results += [(binary.split('/')[-1],) + run_host_tests(binary)
+                for binary in args.host_tests]
     for name, cmds, allowed, timeout, *options in BOOT_TESTS:
         results.append((name,) + run_boot_test({'normal': args.image, 'test': args.test_image},
                                                args.smp, name, cmds, allowed, timeout,

@@ -20,295 +20,24 @@
  * second finds the page mapped and simply resumes, so exactly one frame
  * is installed.
  *
- * The pools: RAM comes from the memory server in chunks of 32 to 256
- * pages, each retyped at once into zeroed frames whose caps fill a CNode of
- * their own, so the common fault is one kernel invocation (the map) and no RPC.
- * A freed page is zeroed before it is unmapped, so every free frame reads
- * zero. A chunk whose frames are all free goes back to the server. The
- * runtime's own eagerly mapped pages come from a second pool of 64 to 256
- * KiB chunks, so they never keep a heap chunk from going back.
+ * Frames come from the pools of vspace/frame_pool.c: the lazy pool for
+ * HEAP and STACK pages, the meta pool for the runtime's own eagerly mapped
+ * pages. A freed page is zeroed before it is unmapped, so every free frame
+ * reads zero.
  */
 #include "paging_types.h"
+#include "frame_pool.h"
 #include <aos/caps.h>
 #include <arch/memops.h>
 #include <aos/debug.h>
 #include <aos/slot_alloc.h>
 #include <aos/ram_alloc.h>
 #include <aos/dispatch.h>
-#include <aos/aos_rpc.h>
 #include <aos/syscalls.h>
 #include <autarky/layout.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Frames kept for faults that cannot ask for RAM: the faulting thread is
- * inside an RPC to init (it holds the channel), so a nested RPC would
- * interleave with its own. Such faults are bounded by stack depth and the
- * reply buffers of the RPC client (a few KiB). A young pool keeps half its
- * newest chunk instead (refill_below). */
-#define POOL_RESERVE     64
-#define CHUNK_MAX_PAGES  L2_CNODE_SLOTS
-
-/*
- * A chunk: one RAM block retyped at once into `pages` 4 KiB frames, whose
- * caps fill an L2 CNode of their own in root slot `root` (frame i is
- * CPTR(root, i)). Making all frames in one retype keeps the kernel's
- * overlap check to one walk per chunk instead of one per fault.
- * Invariant: every frame not in use (bit clear in `map`) reads zero.
- */
-struct frame_chunk {
-    capaddr_t ram;                  /* the frames' RAM block */
-    capaddr_t cn_ram;               /* the CNode's 16 KiB */
-    cslot_t root;
-    uint32_t pages, used;
-    uint32_t hint;                  /* no free frame in map[0 .. hint) */
-    uint32_t map[CHUNK_MAX_PAGES / 32];   /* bit set: frame in use */
-    struct frame_chunk *next;
-};
-
-/* Two pools, so that long-lived metadata pages never pin a chunk of heap
- * pages: `lazy` serves faults in HEAP and STACK blocks, `meta` the
- * runtime's eagerly mapped memory (slab refills, exception stacks). */
-struct frame_pool {
-    struct frame_chunk *chunks;             /* newest first */
-    uint32_t chunk_pages;                   /* the next chunk's; doubles up to max */
-    uint32_t max_chunk_pages;
-    size_t free;                            /* frames available without RAM */
-    size_t reserve;                         /* refill at or below this */
-};
-/* Chunks start small (a small program zeroes little) and double. */
-static struct frame_pool lazy_pool = { NULL, 32, CHUNK_MAX_PAGES, 0, POOL_RESERVE };
-static struct frame_pool meta_pool = { NULL, 16, 64, 0, 8 };
-static struct slab_allocator chunk_slab;
-static char chunk_bootstrap[BASE_PAGE_SIZE] __attribute__((aligned(8)));
-static bool pool_ready;
-
-static errval_t pool_slab_refill(struct slab_allocator *slabs, size_t bytes);
-
-static void pool_init(void)
-{
-    slab_init(&chunk_slab, sizeof(struct frame_chunk), pool_slab_refill);
-    slab_grow(&chunk_slab, chunk_bootstrap, sizeof(chunk_bootstrap));
-    chunk_slab.refill_threshold = 2;
-    pool_ready = true;
-}
-
-/* May this thread ask init for RAM now? Not while it is inside an RPC. */
-static bool can_ask_for_ram(void)
-{
-    struct aos_rpc *rpc = aos_rpc_get_init_channel();
-    return rpc == NULL || rpc->lock.holder != thread_self() || !rpc->lock.locked;
-}
-
-/* The chunk's CNode and frames (RAM already in c->ram, c->cn_ram). */
-static errval_t chunk_make_frames(struct frame_chunk *c)
-{
-    errval_t err = slot_alloc_root_slot(&c->root);
-
-    if (err_is_fail(err)) {
-        return err;
-    }
-    err = cap_retype(c->cn_ram, ObjType_L2CNode, 0, OBJSIZE_L2CNODE, 1, CAP_ROOTCN,
-                     c->root);
-    if (err_is_ok(err)) {
-        err = cap_retype(c->ram, ObjType_Frame, 0, BASE_PAGE_SIZE, c->pages,
-                         CPTR_L1_SLOT | c->root, 0);         /* zeroed by the kernel */
-        if (err_is_fail(err)) {
-            cap_delete(CPTR_L1_SLOT | c->root);
-        }
-    }
-    if (err_is_fail(err)) {
-        slot_free_root_slot(c->root);
-    }
-    return err;
-}
-
-/* A new chunk for `pool` (paging lock held). */
-static errval_t chunk_new(struct frame_pool *pool)
-{
-    struct frame_chunk *c = slab_alloc(&chunk_slab);
-    errval_t err;
-
-    if (c == NULL) {
-        return LIB_ERR_PAGING_NO_METADATA;
-    }
-    memset(c, 0, sizeof(*c));
-    c->pages = pool->chunk_pages;
-    err = ram_alloc_aligned(&c->ram, (gensize_t)c->pages * BASE_PAGE_SIZE,
-                            BASE_PAGE_SIZE, NULL);
-    if (err_is_ok(err)) {
-        err = ram_alloc_aligned(&c->cn_ram, OBJSIZE_L2CNODE, OBJSIZE_L2CNODE, NULL);
-        if (err_is_fail(err)) {
-            ram_free(c->ram);
-        }
-    }
-    if (err_is_ok(err)) {
-        err = chunk_make_frames(c);
-        if (err_is_fail(err)) {
-            ram_free(c->ram);
-            ram_free(c->cn_ram);
-        }
-    }
-    if (err_is_fail(err)) {
-        slab_free(&chunk_slab, c);
-        return err_push(err, LIB_ERR_PAGING_NO_RAM);
-    }
-    c->next = pool->chunks;
-    pool->chunks = c;
-    pool->free += c->pages;
-    if (pool->chunk_pages < pool->max_chunk_pages) {
-        pool->chunk_pages *= 2;
-    }
-    slab_refill_check(&chunk_slab);
-    return SYS_ERR_OK;
-}
-
-/* Give an empty chunk back: its frames die with their RAM (revoked by the
- * memory server), then the CNode's RAM and the root slot. */
-static void chunk_release(struct frame_chunk *c)
-{
-    ram_free(c->ram);
-    ram_free(c->cn_ram);
-    slot_free_root_slot(c->root);
-    slab_free(&chunk_slab, c);
-}
-
-/* Ask for the next chunk ahead, when fewer frames than this are free:
- * half the newest chunk, at most the pool's reserve (none yet: ask). */
-static uint32_t refill_below(const struct frame_pool *pool)
-{
-    uint32_t half = pool->chunks != NULL ? pool->chunks->pages / 2 : 1;
-
-    return half < pool->reserve ? half : pool->reserve;
-}
-
-/* A zeroed frame from `pool` (paging lock held): *ret names it. */
-static errval_t frame_get(struct frame_pool *pool, capaddr_t *ret)
-{
-    struct frame_chunk *c;
-    errval_t err;
-
-    if (!pool_ready) {
-        pool_init();
-    }
-    if (pool->free < refill_below(pool) && can_ask_for_ram()) {
-        err = chunk_new(pool);
-        if (err_is_fail(err) && pool->free == 0) {
-            return err;
-        }
-    }
-    for (c = pool->chunks; c != NULL && c->used == c->pages; c = c->next) {
-    }
-    if (c == NULL) {
-        return LIB_ERR_PAGING_NO_RAM;
-    }
-    for (uint32_t w = c->hint; w * 32 < c->pages; w++) {
-        if (c->map[w] != 0xffffffffu) {
-            uint32_t i = w * 32 + (uint32_t)__builtin_ctz(~c->map[w]);
-            if (i >= c->pages) {
-                break;
-            }
-            c->map[w] |= 1u << (i % 32);
-            c->hint = w;
-            c->used++;
-            pool->free--;
-            *ret = CPTR(c->root, i);
-            return SYS_ERR_OK;
-        }
-    }
-    return LIB_ERR_PAGING_NO_RAM;       /* not reached: used < pages */
-}
-
-/* Frame `frame` (unmapped, zeroed by the caller) is free again in `pool`;
- * false if it is not from there. An empty chunk other than the newest
- * goes back to the memory server. */
-static bool pool_put(struct frame_pool *pool, capaddr_t frame)
-{
-    struct frame_chunk **pp;
-    uint32_t root = CPTR_L1_INDEX(frame), i = CPTR_L2_INDEX(frame);
-
-    for (pp = &pool->chunks; *pp != NULL; pp = &(*pp)->next) {
-        struct frame_chunk *c = *pp;
-        if (c->root != root || i >= c->pages) {
-            continue;
-        }
-        c->map[i / 32] &= ~(1u << (i % 32));
-        if (i / 32 < c->hint) {
-            c->hint = i / 32;
-        }
-        c->used--;
-        pool->free++;
-        if (c->used == 0 && c != pool->chunks && can_ask_for_ram()) {
-            *pp = c->next;
-            pool->free -= c->pages;
-            chunk_release(c);
-        }
-        return true;
-    }
-    return false;
-}
-
-static void frame_put(capaddr_t frame)
-{
-    if (!pool_put(&lazy_pool, frame)) {
-        pool_put(&meta_pool, frame);
-    }
-}
-
-/*
- * Eagerly mapped memory of our own: a FIXED block with a pool frame on
- * each page (lock held). Used for the runtime's own metadata (slab
- * refills) and exception stacks, which must never fault.
- */
-static errval_t map_eager(struct paging_state *st, size_t bytes, lvaddr_t *ret)
-{
-    size_t got;
-    lvaddr_t base;
-    errval_t err = buddy_alloc(&st->buddy, bytes, BASE_PAGE_SIZE, BUDDY_TAG_FIXED,
-                               &base, &got);
-
-    for (size_t off = 0; err_is_ok(err) && off < bytes; off += BASE_PAGE_SIZE) {
-        capaddr_t frame;
-        err = frame_get(&meta_pool, &frame);
-        if (err_is_ok(err)) {
-            err = paging_map_page(st, base + off, frame, VREGION_FLAGS_READ_WRITE);
-            if (err_is_fail(err)) {
-                frame_put(frame);
-            } else {
-                st->stats.eager_pages++;
-            }
-        }
-    }
-    if (err_is_fail(err)) {
-        return err;     /* a partial block stays reserved: only on exhaustion */
-    }
-    *ret = base;
-    return SYS_ERR_OK;
-}
-
-/* Slab refill for the runtime's paging metadata: pool frames, no RPC
- * while the faulting thread is inside one. */
-static errval_t pool_slab_refill(struct slab_allocator *slabs, size_t bytes)
-{
-    struct paging_state *st = get_current_paging_state();
-    lvaddr_t va;
-    errval_t err;
-
-    bytes = ROUND_UP(bytes, BASE_PAGE_SIZE);
-    paging_lock(st);
-    err = map_eager(st, bytes, &va);
-    paging_unlock(st);
-    if (err_is_fail(err)) {
-        return err_push(err, LIB_ERR_SLAB_REFILL);
-    }
-    return slab_grow(slabs, (void *)va, bytes);
-}
-
-slab_refill_fn paging_slab_refill_fn(void)
-{
-    return pool_slab_refill;
-}
 
 /* ---- lazily backed blocks ---- */
 
@@ -317,14 +46,14 @@ static errval_t fill_page(struct paging_state *st, lvaddr_t addr)
 {
     lvaddr_t page = addr & ~(lvaddr_t)(BASE_PAGE_SIZE - 1);
     capaddr_t frame;
-    errval_t err = frame_get(&lazy_pool, &frame);
+    errval_t err = frame_pool_get(FRAME_POOL_LAZY, page, &frame);
 
     if (err_is_fail(err)) {
         return err;
     }
     err = paging_map_page(st, page, frame, VREGION_FLAGS_READ_WRITE);
     if (err_is_fail(err)) {
-        frame_put(frame);
+        frame_pool_put(frame);
         return err;
     }
     st->stats.lazy_pages++;
@@ -344,11 +73,15 @@ void paging_unmap_lazy(struct paging_state *st, lvaddr_t base, size_t bytes, boo
         if (frame == 0 || frame == PAGING_FRAME_FOREIGN) {
             continue;
         }
+        if (frame & PAGING_FRAME_ALIAS) {
+            paging_drop_alias(st, sh, va);          /* the frame is another page's */
+            continue;
+        }
         arch_zero_32s((void *)va, BASE_PAGE_SIZE);   /* pool frames read zero */
         vnode_unmap(sh->table, frame);
         sh->frame[L2_INDEX(va)] = 0;
-        sh->mapped--;
-        frame_put(frame);
+        paging_shadow_count(st, sh, -1);
+        frame_pool_put(frame);
         if (eager) {
             st->stats.eager_pages--;
         } else {
@@ -356,6 +89,22 @@ void paging_unmap_lazy(struct paging_state *st, lvaddr_t base, size_t bytes, boo
             st->stats.freed_pages++;
         }
     }
+    paging_release_tables(st);
+    if (st == get_current_paging_state()) {
+        paging_reclaim_slabs(false);
+    }
+}
+
+void paging_drop_alias(struct paging_state *st, struct paging_shadow *sh, lvaddr_t va)
+{
+    capaddr_t copy = sh->frame[L2_INDEX(va)] & ~PAGING_FRAME_ALIAS;
+
+    vnode_unmap(sh->table, copy);
+    cap_delete(copy);
+    slot_free(copy);
+    sh->frame[L2_INDEX(va)] = 0;
+    paging_shadow_count(st, sh, -1);
+    st->stats.lazy_pages--;
 }
 
 /* ---- the handler ---- */
@@ -537,7 +286,7 @@ bool paging_fault_handler(enum fault_type type, lvaddr_t addr, uint32_t access,
     return true;
 }
 
-/* ---- stacks, eager memory, statistics ---- */
+/* ---- stacks, trimming, statistics ---- */
 
 errval_t paging_alloc_stack(struct paging_state *st, size_t bytes, void **base,
                             void **top)
@@ -578,25 +327,24 @@ errval_t paging_free_stack(struct paging_state *st, void *base)
     return paging_free_block(st, (lvaddr_t)base, 1u << BUDDY_TAG_STACK, true);
 }
 
-errval_t paging_alloc_eager(struct paging_state *st, size_t bytes, void **buf)
+size_t paging_trim(struct paging_state *st)
 {
-    lvaddr_t va;
-    errval_t err;
+    size_t bytes;
 
-    paging_lock(st);
-    err = map_eager(st, ROUND_UP(bytes, BASE_PAGE_SIZE), &va);
-    paging_refill_slabs();
-    paging_unlock(st);
-    if (err_is_ok(err)) {
-        *buf = (void *)va;
+    if (!paging_may_rpc()) {
+        return 0;                       /* inside an RPC: giving back is an RPC */
     }
-    return err;
-}
-
-/* Unmap and return the frames of an eager block. */
-errval_t paging_free_eager(struct paging_state *st, void *buf)
-{
-    return paging_free_block(st, (lvaddr_t)buf, 1u << BUDDY_TAG_FIXED, false);
+    /* chunks first (moving pages may empty tables: the move's scratch
+     * page's), then the tables and metadata pages that freed, then the
+     * chunks of metadata that leaves empty */
+    paging_lock(st);
+    bytes = frame_pool_trim();
+    paging_trim_tables(st);
+    paging_reclaim_slabs(true);
+    bytes += frame_pool_trim();
+    slot_alloc_trim();
+    paging_unlock(st);
+    return bytes;
 }
 
 void paging_set_verbose(struct paging_state *st, bool verbose)
@@ -607,13 +355,17 @@ void paging_set_verbose(struct paging_state *st, bool verbose)
 void paging_get_info(struct paging_state *st, struct paging_info *info)
 {
     struct buddy_stats bs;
+    struct frame_pool_info fp;
 
     paging_lock(st);
     buddy_get_stats(&st->buddy, &bs);
     info->faults = st->stats.faults;
     info->lazy_pages = st->stats.lazy_pages;
     info->eager_pages = st->stats.eager_pages;
-    info->ram_pool_bytes = (lazy_pool.free + meta_pool.free) * BASE_PAGE_SIZE;
+    frame_pool_get_info(&fp);
+    info->lazy_frames = fp.used[FRAME_POOL_LAZY];
+    info->ram_pool_bytes = (fp.free[FRAME_POOL_LAZY] + fp.free[FRAME_POOL_META]) * BASE_PAGE_SIZE;
+    info->pool_held_bytes = fp.held_bytes;
     for (int i = 0; i < 5 && i < BUDDY_TAG_COUNT; i++) {
         info->reserved[i] = bs.tag_bytes[i];
     }

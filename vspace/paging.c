@@ -26,17 +26,16 @@
 #include <string.h>
 #include <aos/dispatch.h>
 
-#define L2_TABLES_PER_PAGE (BASE_PAGE_SIZE / OBJSIZE_VNODE_L2)
-
 /* The domain's own state ("current", as the assignment names it). */
 static struct paging_state current;
 
 /* Slabs for all states' metadata, and their bootstrap memory: the only
  * static pool (docs/vspace.md); every later page comes from a frame. */
-static struct slab_allocator node_slab, mapping_slab, piece_slab, shadow_slab;
+static struct slab_allocator node_slab, mapping_slab, piece_slab, shadow_slab, l2ram_slab;
 static char bootstrap_nodes[2 * BASE_PAGE_SIZE] __attribute__((aligned(8)));
 static char bootstrap_shadows[2 * BASE_PAGE_SIZE] __attribute__((aligned(8)));
 static char bootstrap_small[2][BASE_PAGE_SIZE] __attribute__((aligned(8)));
+static char bootstrap_l2ram[512] __attribute__((aligned(8)));
 static bool slabs_ready;
 
 /* Explicit mappings of all states (rare: start-up, slabs, spawn). */
@@ -50,6 +49,16 @@ static struct mapping_link *mappings;
 struct paging_state *get_current_paging_state(void)
 {
     return &current;
+}
+
+struct slab_allocator *paging_shadow_slab(void)
+{
+    return &shadow_slab;
+}
+
+struct slab_allocator *paging_tables_slab(void)
+{
+    return &l2ram_slab;
 }
 
 /* ---- locking ---- */
@@ -98,9 +107,37 @@ void paging_refill_slabs(void)
     refill_if_low(&shadow_slab);
     refill_if_low(&mapping_slab);
     refill_if_low(&piece_slab);
+    refill_if_low(&l2ram_slab);
 }
 
 slab_refill_fn paging_slab_refill_fn(void);
+
+/* A metadata slab's page block goes back (slab_reclaim's release). */
+static void release_slab_block(void *buf, size_t bytes)
+{
+    (void)bytes;
+    paging_free_eager(&current, buf);
+}
+
+/* Give back metadata pages whose objects are all free (lock held; after
+ * operations that free metadata, not on the fault path); `trim`: keep
+ * only the reserve each slab needs (malloc_trim). */
+void paging_reclaim_slabs(bool trim)
+{
+    static bool running;
+    struct slab_allocator *all[] = { &node_slab, &shadow_slab, &mapping_slab, &piece_slab,
+                                     &l2ram_slab, paging_chunk_slab(false),
+                                     paging_chunk_slab(true) };
+
+    if (running || !slabs_ready) {
+        return;
+    }
+    running = true;
+    for (unsigned i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+        slab_reclaim(all[i], release_slab_block, trim);
+    }
+    running = false;
+}
 
 static void slabs_init(void)
 {
@@ -116,6 +153,9 @@ static void slabs_init(void)
     slab_grow(&mapping_slab, bootstrap_small[0], BASE_PAGE_SIZE);
     slab_init(&piece_slab, sizeof(struct paging_piece), refill);
     slab_grow(&piece_slab, bootstrap_small[1], BASE_PAGE_SIZE);
+    slab_init(&l2ram_slab, paging_tables_record_size(), refill);
+    slab_grow(&l2ram_slab, bootstrap_l2ram, sizeof(bootstrap_l2ram));
+    l2ram_slab.refill_threshold = 4;
     slabs_ready = true;
 }
 
@@ -203,6 +243,9 @@ errval_t paging_free_block(struct paging_state *st, lvaddr_t base, uint32_t tags
         }
     }
     paging_refill_slabs();
+    if (st == &current) {
+        paging_reclaim_slabs(false);
+    }
     paging_unlock(st);
     return err;
 }
@@ -212,117 +255,6 @@ errval_t paging_free(struct paging_state *st, void *buf)
 {
     return paging_free_block(st, (lvaddr_t)(uintptr_t)buf,
                              (1u << BUDDY_TAG_HEAP) | (1u << BUDDY_TAG_STACK), false);
-}
-
-/* ---- L2 tables and shadows ---- */
-
-/* A fresh L2 table object: four per 4 KiB of RAM. */
-static errval_t new_l2_table(struct paging_state *st, capaddr_t *table)
-{
-    errval_t err;
-
-    if (st->l2_ram == CPTR_NULL || st->l2_ram_used == L2_TABLES_PER_PAGE) {
-        capaddr_t ram;
-        err = st->ram_fn != NULL ? st->ram_fn(st->ram_ctx, &ram, BASE_PAGE_SIZE)
-                                 : ram_alloc_aligned(&ram, BASE_PAGE_SIZE,
-                                                     BASE_PAGE_SIZE, NULL);
-        if (err_is_fail(err)) {
-            return err_push(err, LIB_ERR_PAGING_L2_TABLE);
-        }
-        /* The old RAM cap only parents tables now: drop our handle
-         * (a ram_fn keeps its own). */
-        if (st->l2_ram != CPTR_NULL && st->ram_fn == NULL) {
-            cap_delete(st->l2_ram);
-            slot_free(st->l2_ram);
-        }
-        st->l2_ram = ram;
-        st->l2_ram_used = 0;
-    }
-    err = slot_alloc(table);
-    if (err_is_fail(err)) {
-        return err_push(err, LIB_ERR_PAGING_L2_TABLE);
-    }
-    err = cap_retype_one(st->l2_ram, ObjType_VNode_L2,
-                         st->l2_ram_used * OBJSIZE_VNODE_L2, OBJSIZE_VNODE_L2, *table);
-    if (err_is_fail(err)) {
-        slot_free(*table);
-        return err_push(err, LIB_ERR_PAGING_L2_TABLE);
-    }
-    st->l2_ram_used++;
-    return SYS_ERR_OK;
-}
-
-static errval_t new_shadow(struct paging_state *st, uint32_t index, capaddr_t table)
-{
-    struct paging_shadow *sh = slab_alloc(&shadow_slab);
-
-    if (sh == NULL) {
-        return LIB_ERR_PAGING_NO_METADATA;
-    }
-    memset(sh, 0, sizeof(*sh));
-    sh->table = table;
-    st->l2[index] = sh;
-    st->l2_present[index / 32] |= 1u << (index % 32);
-    return SYS_ERR_OK;
-}
-
-uint32_t paging_next_shadow(const struct paging_state *st, uint32_t from)
-{
-    for (uint32_t w = from / 32; w < VNODE_L1_USER_ENTRIES / 32; w++) {
-        uint32_t bits = st->l2_present[w];
-        if (w == from / 32) {
-            bits &= ~0u << (from % 32);
-        }
-        if (bits != 0) {
-            return w * 32 + (uint32_t)__builtin_ctz(bits);
-        }
-    }
-    return VNODE_L1_USER_ENTRIES;
-}
-
-errval_t paging_shadow(struct paging_state *st, uint32_t index,
-                       struct paging_shadow **ret)
-{
-    capaddr_t table;
-    errval_t err;
-
-    if (index >= VNODE_L1_USER_ENTRIES) {
-        return LIB_ERR_PAGING_BAD_RANGE;
-    }
-    if (st->l2[index] == NULL) {
-        err = new_l2_table(st, &table);
-        if (err_is_fail(err)) {
-            return err;
-        }
-        err = vnode_map(st->l1, table, index,
-                        VREGION_FLAGS_READ_WRITE | VREGION_FLAGS_EXECUTE, 0, 1);
-        if (err_is_ok(err)) {
-            err = new_shadow(st, index, table);
-        }
-        if (err_is_fail(err)) {
-            cap_delete(table);
-            slot_free(table);
-            return err_push(err, LIB_ERR_PAGING_L2_TABLE);
-        }
-    }
-    *ret = st->l2[index];
-    return SYS_ERR_OK;
-}
-
-errval_t paging_map_page(struct paging_state *st, lvaddr_t vaddr, capaddr_t frame,
-                         uint32_t flags)
-{
-    struct paging_shadow *sh;
-    errval_t err = paging_shadow(st, L1_INDEX(vaddr), &sh);
-
-    if (err_is_ok(err)) {
-        err = vnode_map(sh->table, frame, L2_INDEX(vaddr), flags, 0, 1);
-    }
-    if (err_is_ok(err)) {
-        sh->frame[L2_INDEX(vaddr)] = frame;
-        sh->mapped++;
-    }
-    return err;
 }
 
 /* ---- explicit mappings ---- */
@@ -350,7 +282,7 @@ static void shadow_mark(struct paging_state *st, lvaddr_t va, uint32_t pages, bo
         struct paging_shadow *sh = st->l2[L1_INDEX(va)];
         if (sh != NULL) {
             sh->frame[L2_INDEX(va)] = mapped ? PAGING_FRAME_FOREIGN : 0;
-            sh->mapped += mapped ? 1 : -1;
+            paging_shadow_count(st, sh, mapped ? 1 : -1);
         }
     }
 }
@@ -531,6 +463,10 @@ errval_t paging_unmap(struct paging_state *st, const void *vaddr)
                 buddy_free_range(&st->buddy, l->m.vaddr, l->m.bytes, NULL);
             }
             slab_free(&mapping_slab, l);
+            paging_release_tables(st);
+            if (st == &current) {
+                paging_reclaim_slabs(false);
+            }
             paging_unlock(st);
             return SYS_ERR_OK;
         }

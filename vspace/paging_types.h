@@ -25,10 +25,19 @@
 /* A shadow entry that is mapped, but by an explicit mapping (its cap is
  * in the mapping record). */
 #define PAGING_FRAME_FOREIGN ((capaddr_t)1)
+/* A shadow entry with this bit maps a copy of another page's frame cap
+ * (the bits below it): two pages share that frame (vspace/remap.c). */
+#define PAGING_FRAME_ALIAS   ((capaddr_t)0x40000000u)
+
+struct l2_ram;                              /* vspace/tables.c */
 
 struct paging_shadow {
     capaddr_t table;                        /* the L2 table cap */
     uint32_t mapped;                        /* entries in use */
+    struct l2_ram *ram;                     /* the table's RAM block: a table of our
+                                               own, given back when empty (NULL:
+                                               a child's) */
+    uint8_t ram_index;                      /* its offset in the block, in tables */
     capaddr_t frame[VNODE_L2_ENTRIES];      /* 0: unmapped */
 };
 
@@ -71,8 +80,10 @@ struct paging_state {
     uint32_t l2_present[VNODE_L1_USER_ENTRIES / 32];   /* bit i: l2[i] != NULL */
     paging_ram_fn ram_fn;
     void *ram_ctx;
-    capaddr_t l2_ram;                       /* RAM being carved into L2 tables */
+    capaddr_t l2_ram;                       /* with a ram_fn: RAM being carved into tables */
     uint32_t l2_ram_used;
+    struct l2_ram *l2_rams;                 /* without: our tables' RAM blocks */
+    uint32_t empty_tables;                  /* tables of our own with nothing mapped */
     struct recursive_mutex lock;
     struct paging_stats stats;
     bool verbose;                           /* print every fault it resolves */
@@ -98,9 +109,37 @@ void paging_state_forget(struct paging_state *st);
 void paging_refill_slabs(void);
 void paging_lock(struct paging_state *st);
 void paging_unlock(struct paging_state *st);
-/* The shadow of L1 entry `index`, creating and mapping its table. */
+/* The shadow of L1 entry `index`, creating and mapping its table
+ * (vspace/tables.c). */
 errval_t paging_shadow(struct paging_state *st, uint32_t index,
                        struct paging_shadow **ret);
+/* Entries of `sh` mapped (delta +1) or unmapped (-1): keeps the count of
+ * empty tables of our own. */
+static inline void paging_shadow_count(struct paging_state *st, struct paging_shadow *sh,
+                                       int delta)
+{
+    if (sh->ram != NULL) {
+        if (sh->mapped == 0 && delta > 0) {
+            st->empty_tables--;
+        } else if ((int)sh->mapped + delta == 0) {
+            st->empty_tables++;
+        }
+    }
+    sh->mapped += (uint32_t)delta;
+}
+/* Give back our empty tables when there are more than a few of them
+ * (_trim_: all of them, and every RAM block left without a table). */
+void paging_release_tables(struct paging_state *st);
+void paging_trim_tables(struct paging_state *st);
+/* The slab of shadows (vspace/paging.c), of table RAM records (tables.c),
+ * of frame chunk records (frame_pool.c: of small and of big chunks). */
+struct slab_allocator *paging_shadow_slab(void);
+struct slab_allocator *paging_tables_slab(void);
+size_t paging_tables_record_size(void);     /* tables.c: the slab's object size */
+struct slab_allocator *paging_chunk_slab(bool big);
+/* Give back the pages of metadata slabs whose objects are all free
+ * (`trim`: all but each slab's reserve). */
+void paging_reclaim_slabs(bool trim);
 /* The first L1 index >= from with a shadow, or VNODE_L1_USER_ENTRIES: a
  * walk over the sections in use without looking at the 2,048 empty ones. */
 uint32_t paging_next_shadow(const struct paging_state *st, uint32_t from);
@@ -112,8 +151,18 @@ errval_t paging_map_page(struct paging_state *st, lvaddr_t vaddr, capaddr_t fram
 errval_t paging_free_block(struct paging_state *st, lvaddr_t base, uint32_t tags,
                            bool guard);
 /* Unmap and return every lazily mapped page in [base, base+bytes); frames
- * go back to the frame pool. */
+ * go back to the frame pool (a page sharing another's frame only drops
+ * its mapping). */
 void paging_unmap_lazy(struct paging_state *st, lvaddr_t base, size_t bytes, bool eager);
+/* Page `va` (shadow `sh`) stops sharing another page's frame: its mapping
+ * and cap copy go, the frame stays (lock held; vspace/fault.c). */
+void paging_drop_alias(struct paging_state *st, struct paging_shadow *sh, lvaddr_t va);
+/* Meshing (vspace/remap.c): pages src[0..n) (a page with its own frame,
+ * and pages sharing it) come to map page `dst`'s frame, move() running in
+ * between with no other thread; and the way back. */
+bool paging_share_frame(lvaddr_t dst, const lvaddr_t *src, int n, void (*move)(void *arg),
+                        void *arg);
+void paging_unshare(lvaddr_t va);
 
 #define L1_INDEX(va)   ((uint32_t)(va) >> 20)
 #define L2_INDEX(va)   (((uint32_t)(va) >> 12) & 0xffu)

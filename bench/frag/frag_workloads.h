@@ -1,6 +1,6 @@
 /*
  * The heap fragmentation workloads (docs/benchmarks.md, "fragbench"), in
- * plain C over malloc/free, shared by Autarky's domains/fragbench and the
+ * plain C over malloc/free, shared by Autarky's bench/autarky/fragbench and the
  * Linux reference bench/linux/fragbench.c so that both run exactly the same
  * sequence of requests (same seeds, same sizes, same order).
  *

@@ -9,7 +9,10 @@
  *   LINUX-INFO <name> total=<t> ops=<n>  the raw measurement behind it
  *   LINUX-VALUE <name> <n>               a figure that is not a time (the
  *                                        heap fragmentation ratios, printed
- *                                        by /fragbench: fragbench.c)
+ *                                        by /fragbench: fragbench.c; the
+ *                                        trace replays' figures, printed by
+ *                                        /tracereplay: tracereplay.c)
+ *   LINUX-SAMPLE <trace> ...             heap RAM over a trace replay
  *   LINUX error <name> <what>            a figure that could not be taken
  *   LINUX done                           all figures printed
  *
@@ -23,6 +26,7 @@
  * Build: arm-linux-gnueabihf-gcc -static -O2 -o init bench.c -lpthread
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/userfaultfd.h>
@@ -480,6 +484,45 @@ static void run_fragbench(void)
     }
 }
 
+/* ---- trace replay (bench/linux/tracereplay.c) --------------------------
+ * Every trace module in /traces (linux_bench.py packs them), each replayed
+ * by a fresh process, so glibc's heap starts empty, as a new domain's. */
+
+static int is_trace_module(const struct dirent *d)
+{
+    size_t n = strlen(d->d_name);
+    return n > 4 && strcmp(d->d_name + n - 4, ".atr") == 0;
+}
+
+static void run_traces(void)
+{
+    struct dirent **names;
+    int n = scandir("/traces", &names, is_trace_module, alphasort);
+
+    for (int i = 0; i < n; i++) {
+        char path[300];
+        char *argv[] = { "/tracereplay", path, use_cntvct ? "cntvct" : "monotonic", NULL };
+        char *envp[] = { NULL };
+        pid_t pid;
+        int st;
+
+        snprintf(path, sizeof(path), "/traces/%s", names[i]->d_name);
+        pid = fork();
+        if (pid == 0) {
+            execve(argv[0], argv, envp);
+            _exit(127);
+        }
+        if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+            errno = ECHILD;
+            fail("trace", names[i]->d_name);
+        }
+        free(names[i]);
+    }
+    if (n > 0) {
+        free(names);
+    }
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -500,6 +543,7 @@ int main(void)
         release_64k();
     }
     run_fragbench();
+    run_traces();
 
     printf("LINUX done\n");
     fflush(stdout);

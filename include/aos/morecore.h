@@ -22,4 +22,13 @@ struct morecore_info {
 };
 void morecore_get_info(struct morecore_info *info);
 
+/* What malloc's size classes hold (morecore/small_runs.c, docs/heap.md). */
+struct heap_small_stats {
+    uint32_t run_pages;       /* pages of size-class runs */
+    uint32_t run_frames;      /* frames behind them (fewer: meshed pages share) */
+    uint32_t meshes;          /* pages meshed into another's frame, ever */
+    uint32_t mesh_passes;     /* mesh passes run, ever */
+};
+void heap_get_small_stats(struct heap_small_stats *stats);
+
 #endif

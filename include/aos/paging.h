@@ -31,6 +31,12 @@ struct paging_state *get_current_paging_state(void);
 /* Set up `current` for this domain (called by the runtime at start-up). */
 errval_t paging_init(void);
 
+struct slab_allocator;
+/* A slab refill from this address space (vspace/slab_frames.c): a fresh
+ * frame mapped read-write, given to slab_grow. The start-up layer installs
+ * it as the slab's default (slab_set_default_refill). */
+errval_t paging_slab_refill(struct slab_allocator *slabs, size_t bytes);
+
 /* Reserve `bytes` of virtual space aligned to max(size, alignment) as a
  * HEAP block: its pages are mapped when first touched. */
 errval_t paging_alloc(struct paging_state *st, void **buf, size_t bytes,
@@ -60,14 +66,22 @@ errval_t paging_free_stack(struct paging_state *st, void *base);
 errval_t paging_alloc_eager(struct paging_state *st, size_t bytes, void **buf);
 errval_t paging_free_eager(struct paging_state *st, void *buf);
 
+/* Give back every page table, metadata page and pool chunk the domain can
+ * spare now (malloc_trim calls it after the heap gave back its pages);
+ * returns the bytes of pool chunks given back to the memory server. */
+size_t paging_trim(struct paging_state *st);
+
 /* Print one line per page fault resolved (the "show it" switch). */
 void paging_set_verbose(struct paging_state *st, bool verbose);
 struct paging_info {
     uint32_t faults;          /* page faults resolved */
     uint32_t lazy_pages;      /* pages mapped on first touch, now mapped */
+    uint32_t lazy_frames;     /* frames behind them (the heap's RAM; a frame
+                                 shared by two pages counts once) */
     uint32_t eager_pages;     /* pool pages of the runtime's own metadata and
                                  exception stacks, now mapped */
     size_t ram_pool_bytes;    /* RAM held for future faults */
+    size_t pool_held_bytes;   /* RAM of the frame pools' chunks, used or not */
     size_t reserved[5];       /* bytes per tag: none, HEAP, STACK, GUARD, FIXED */
     size_t metadata_bytes;    /* buddy nodes */
 };

@@ -36,6 +36,7 @@ struct slot_alloc_ops {
     errval_t (*retype)(capaddr_t ram, enum objtype type, gensize_t offset,
                        gensize_t objsize, uint32_t count, capaddr_t dest_cnode,
                        cslot_t dest_slot);
+    errval_t (*delete_cap)(capaddr_t cap);      /* NULL: CNodes are never given back */
 };
 
 /* Initialise from the well-known empty CNode (ROOTCN_SLOT_SLOT_ALLOC0), with
@@ -54,6 +55,12 @@ errval_t slot_alloc(capaddr_t *ret);
 errval_t slot_free(capaddr_t slot);
 /* Free slots currently available without a refill (tests, reports). */
 size_t slot_alloc_free_count(void);
+/* Give back every L2 CNode the allocator grew whose slots are all free,
+ * while at least twice SLOT_ALLOC_RESERVE slots stay free (malloc_trim):
+ * the CNode is deleted and its RAM freed. Returns how many. Slots are
+ * always handed out from the oldest CNode that has one, so the newer ones
+ * empty out. */
+unsigned slot_alloc_trim(void);
 /* Grow by one L2 CNode now (normally automatic below SLOT_ALLOC_RESERVE). */
 errval_t slot_alloc_refill(void);
 /* Reserve a root CNode slot for someone else's L2 CNode, so that it does not

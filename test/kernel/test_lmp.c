@@ -2,7 +2,7 @@
  * LMP_ cases: the kernel's message passing (SYS_LMP_SEND, SYS_WAIT,
  * EPCMD_BIND), exercised by init sending to itself through an endpoint
  * bound to its own dispatcher. Cross-domain delivery, waking and directed
- * yield are covered by the RPC_ tests of domains/rpctest.
+ * yield are covered by the RPC_ tests of test/domains/rpctest.
  * Every case leaves the ring empty and every receive slot disarmed.
  */
 #include <aos/lmp.h>

@@ -57,6 +57,36 @@ slab_refill_fn paging_slab_refill_fn(void)
     return fake_slab_refill;
 }
 
+/* Metadata pages grown from the host heap are not releasable, so no slab
+ * page ever goes back (vspace/eager.c), and there are no frame-pool chunk
+ * records (vspace/frame_pool.c). */
+errval_t paging_free_eager(struct paging_state *st, void *buf)
+{
+    (void)st; (void)buf;
+    CU_FAIL("paging_free_eager called");
+    return LIB_ERR_NOT_IMPLEMENTED;
+}
+
+struct slab_allocator *paging_chunk_slab(bool big)
+{
+    (void)big;
+    return NULL;
+}
+
+/* No RPC channel here: the tables' RAM blocks (vspace/tables.c) may be
+ * asked for and given back at any time. */
+bool paging_may_rpc(void)
+{
+    return true;
+}
+
+errval_t ram_free(capaddr_t ram)
+{
+    (void)ram;
+    CU_FAIL("ram_free called");
+    return LIB_ERR_NOT_IMPLEMENTED;
+}
+
 /* Lazily mapped pages (vspace/fault.c) are not used here. */
 void paging_unmap_lazy(struct paging_state *st, lvaddr_t base, size_t bytes, bool eager)
 {

@@ -7,16 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* lib/slab_refill.c (frames + paging) is not linked into the host binary;
- * every test passes its own refill function. Weak, so a real one wins. */
-__attribute__((weak)) errval_t slab_default_refill(struct slab_allocator *slabs,
-                                                   size_t bytes)
-{
-    (void)slabs;
-    (void)bytes;
-    return LIB_ERR_NOT_IMPLEMENTED;
-}
-
 #define WORD sizeof(void *)
 
 static _Alignas(16) unsigned char buf1[1024];
@@ -235,6 +225,30 @@ static void test_refill_failure_is_reported(void)
     free_refill_bufs();
 }
 
+/* An allocator with no refill of its own uses the default one, which the
+ * start-up layer installs (the slab cannot map frames itself); before
+ * that, its refill fails with its own error and leaves it usable. */
+static void test_default_refill_installed_from_above(void)
+{
+    struct slab_allocator s;
+    slab_init_static(&s, 64, NULL, buf1, sizeof(buf1));
+    while (slab_freecount(&s) >= SLAB_REFILL_THRESHOLD) {
+        slab_alloc(&s);
+    }
+    slab_set_default_refill(NULL);
+    errval_t err = slab_refill_check(&s);
+    CU_ASSERT_EQUAL(err_no(err), LIB_ERR_SLAB_REFILL);
+    CU_ASSERT_EQUAL(err_no(err_pop(err)), LIB_ERR_SLAB_NO_DEFAULT_REFILL);
+    CU_ASSERT_FALSE(s.refilling);
+    CU_ASSERT_EQUAL(refill_calls, 0);
+    slab_set_default_refill(test_refill);
+    CU_ASSERT_EQUAL(slab_refill_check(&s), SYS_ERR_OK);
+    CU_ASSERT_EQUAL(refill_calls, 1);
+    CU_ASSERT_TRUE(slab_freecount(&s) >= 2 * SLAB_REFILL_THRESHOLD);
+    slab_set_default_refill(NULL);
+    free_refill_bufs();
+}
+
 static void test_invalid_free_and_grow(void)
 {
     struct slab_allocator s;
@@ -256,7 +270,86 @@ static void test_invalid_free_and_grow(void)
     CU_ASSERT_EQUAL(slab_freecount(&s), s.total_count);
 }
 
+static void *released[8];
+static size_t released_bytes[8];
+static int release_calls;
+
+static void test_release(void *buf, size_t bytes)
+{
+    if (release_calls < 8) {
+        released[release_calls] = buf;
+        released_bytes[release_calls] = bytes;
+    }
+    release_calls++;
+}
+
+/* Objects come from the oldest slab with room; a releasable slab whose
+ * objects are all free goes back (slab_reclaim) while enough stay free,
+ * a static one never; trimming keeps only the threshold. */
+static void test_oldest_first_and_reclaim(void)
+{
+    static _Alignas(4096) unsigned char pages[4][4096];
+    struct slab_allocator s;
+    void *objs[512];
+    size_t n = 0;
+
+    release_calls = 0;
+    slab_init_static(&s, 64, test_refill, buf1, sizeof(buf1));
+    s.refill_threshold = 2;
+    for (int i = 0; i < 4; i++) {
+        CU_ASSERT_EQUAL(slab_grow_releasable(&s, pages[i], sizeof(pages[i])), SYS_ERR_OK);
+    }
+    /* fill everything: the static buffer's objects come first, then page 0 */
+    void *first = slab_alloc(&s);
+    CU_ASSERT(first >= (void *)buf1 && first < (void *)(buf1 + sizeof(buf1)));
+    objs[n++] = first;
+    while ((objs[n] = slab_alloc(&s)) != NULL) {
+        n++;
+    }
+    CU_ASSERT_EQUAL(slab_reclaim(&s, test_release, false), 0);     /* all in use */
+    for (size_t i = 0; i < n; i++) {
+        slab_free(&s, objs[i]);
+    }
+    /* a fresh object comes from the oldest slab again */
+    void *again = slab_alloc(&s);
+    CU_ASSERT(again >= (void *)buf1 && again < (void *)(buf1 + sizeof(buf1)));
+    slab_free(&s, again);
+    /* one object left in page 1: pages 0, 2 and 3 may go (keep: 2 + a refill) */
+    void *pin = NULL;
+    for (size_t i = 0; i < n && pin == NULL; i++) {
+        if (objs[i] >= (void *)pages[1] && objs[i] < (void *)pages[2]) {
+            pin = objs[i];
+        }
+    }
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pin);
+    /* take everything again except that one slot, then give all but it back */
+    size_t m = 0;
+    while ((objs[m] = slab_alloc(&s)) != NULL) {
+        m++;
+    }
+    for (size_t i = 0; i < m; i++) {
+        if (objs[i] != pin) {
+            slab_free(&s, objs[i]);
+        }
+    }
+    size_t total = s.total_count;
+    CU_ASSERT(slab_reclaim(&s, test_release, true) >= 2);
+    for (int i = 0; i < release_calls && i < 8; i++) {
+        CU_ASSERT(released[i] != (void *)pages[1]);             /* pinned */
+        CU_ASSERT(released[i] >= (void *)pages[0] && released[i] < (void *)pages[4]);
+        CU_ASSERT_EQUAL(released_bytes[i], 4096);
+    }
+    CU_ASSERT(s.total_count < total);
+    CU_ASSERT(slab_freecount(&s) >= s.refill_threshold);
+    /* the allocator still hands out and takes back what is left */
+    void *x = slab_alloc(&s);
+    CU_ASSERT_PTR_NOT_NULL(x);
+    CU_ASSERT_EQUAL(slab_free(&s, x), SYS_ERR_OK);
+    CU_ASSERT_EQUAL(slab_free(&s, pin), SYS_ERR_OK);
+}
+
 HOST_SUITE(slab_suite, "slab allocator", NULL, NULL, setup,
+           HOST_TEST(test_oldest_first_and_reclaim),
            HOST_TEST(test_blocksize_rounding),
            HOST_TEST(test_alloc_until_exhausted),
            HOST_TEST(test_free_and_reuse),
@@ -264,4 +357,5 @@ HOST_SUITE(slab_suite, "slab allocator", NULL, NULL, setup,
            HOST_TEST(test_refill_below_threshold_not_recursive),
            HOST_TEST(test_refill_threshold_is_per_allocator),
            HOST_TEST(test_refill_failure_is_reported),
+           HOST_TEST(test_default_refill_installed_from_above),
            HOST_TEST(test_invalid_free_and_grow))

@@ -103,15 +103,28 @@ static errval_t fake_retype(capaddr_t ram, enum objtype type, gensize_t offset,
     return SYS_ERR_OK;
 }
 
+static capaddr_t deleted[16];
+static int delete_calls;
+
+static errval_t fake_delete(capaddr_t cap)
+{
+    if (delete_calls < 16) {
+        deleted[delete_calls] = cap;
+    }
+    delete_calls++;
+    return SYS_ERR_OK;
+}
+
 static const struct slot_alloc_ops fake_ops = {
     .ram_alloc_aligned = fake_ram_alloc_aligned,
     .ram_free = fake_ram_free,
     .retype = fake_retype,
+    .delete_cap = fake_delete,
 };
 
 static void setup(void)
 {
-    ram_calls = retype_calls = ram_free_calls = 0;
+    ram_calls = retype_calls = ram_free_calls = delete_calls = 0;
     ram_result = retype_result = SYS_ERR_OK;
     ram_nested_ok = false;
     memset(retyped_into, 0, sizeof(retyped_into));
@@ -300,7 +313,53 @@ static void test_init_arguments(void)
     CU_ASSERT_EQUAL(retyped_into[0], ROOTCN_FREE_SLOTS + 1);
 }
 
+/* Slots come from the oldest CNode that has one, so after a burst the
+ * grown CNodes empty out; slot_alloc_trim gives back each wholly free one
+ * (CNode deleted, RAM freed, root slot reusable) but keeps the reserve,
+ * and never the boot CNode. */
+static void test_trim_gives_back_grown_cnodes(void)
+{
+    enum { N = 3 * L2_CNODE_SLOTS };
+    static capaddr_t slots[N];
+
+    for (int i = 0; i < N; i++) {
+        CU_ASSERT_EQUAL_FATAL(slot_alloc(&slots[i]), SYS_ERR_OK);
+    }
+    CU_ASSERT(retype_calls >= 3);
+    CU_ASSERT_EQUAL(slot_alloc_trim(), 0);              /* nothing wholly free */
+    for (int i = 0; i < N; i++) {
+        CU_ASSERT_EQUAL(slot_free(slots[i]), SYS_ERR_OK);
+    }
+    /* oldest first: the boot CNode's slots again */
+    capaddr_t s;
+    CU_ASSERT_EQUAL(slot_alloc(&s), SYS_ERR_OK);
+    CU_ASSERT_EQUAL(CPTR_L1_INDEX(s), ROOTCN_SLOT_SLOT_ALLOC0);
+    CU_ASSERT_EQUAL(slot_free(s), SYS_ERR_OK);
+    size_t before = slot_alloc_free_count();
+    unsigned n = slot_alloc_trim();
+    CU_ASSERT_EQUAL(n, (unsigned)retype_calls);         /* every grown one */
+    CU_ASSERT_EQUAL(delete_calls, (int)n);
+    CU_ASSERT_EQUAL(ram_free_calls, (int)n);
+    /* (each RAM cap's own slot comes back too) */
+    CU_ASSERT_EQUAL(slot_alloc_free_count(), before - n * L2_CNODE_SLOTS + n);
+    CU_ASSERT(slot_alloc_free_count() >= 2 * SLOT_ALLOC_RESERVE ||
+              slot_alloc_free_count() == L2_CNODE_SLOTS);
+    for (int i = 0; i < delete_calls && i < 16; i++) {
+        CU_ASSERT(deleted[i] & CPTR_L1_SLOT);
+        CU_ASSERT_NOT_EQUAL(deleted[i] & 0xffffu, ROOTCN_SLOT_SLOT_ALLOC0);
+    }
+    /* a slot of a given-back CNode is unknown now; the allocator still works */
+    CU_ASSERT_EQUAL(slot_free(slots[N - 1]), LIB_ERR_SLOT_FREE_UNKNOWN);
+    for (int i = 0; i < N; i++) {
+        CU_ASSERT_EQUAL_FATAL(slot_alloc(&slots[i]), SYS_ERR_OK);
+    }
+    for (int i = 0; i < N; i++) {
+        CU_ASSERT_EQUAL(slot_free(slots[i]), SYS_ERR_OK);
+    }
+}
+
 HOST_SUITE(slot_alloc_suite, "slot allocator", NULL, NULL, setup,
+           HOST_TEST(test_trim_gives_back_grown_cnodes),
            HOST_TEST(test_distinct_slots),
            HOST_TEST(test_free_and_reuse),
            HOST_TEST(test_grows_below_reserve_without_recursion),

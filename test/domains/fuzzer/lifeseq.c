@@ -5,7 +5,7 @@
  * its end; a stopped domain is still a domain).
  *
  * What a domain does to itself would end the fuzzer, so children do it:
- * `busy life SEED END [STATUS]` (domains/busy) first tries a few random
+ * `busy life SEED END [STATUS]` (test/domains/busy) first tries a few random
  * things on its own dispatcher capability, drawn from SEED (remove its
  * exit endpoint, point it at an endpoint of its own, mint copies with
  * fewer rights and act through them, revoke it), then ends as END says:

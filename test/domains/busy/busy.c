@@ -8,7 +8,7 @@
  * the middle of one (PROC_KILL_MID_RPC).
  *
  * Ways to end (or not) that a domain could use against its parent
- * (domains/endtest, docs/safety.md rules 6 and 7):
+ * (test/domains/endtest, docs/safety.md rules 6 and 7):
  *   `busy stop`      stops its own dispatcher;
  *   `busy unnotice`  tries to remove the exit endpoint init installed,
  *                    then faults while disabled (the kernel kills it);
@@ -22,7 +22,7 @@
  *                    disabled), `stop`, `wait`, `spin` (the fuzzer's
  *                    PROC_FUZZ_LIFE judges what init then shows).
  *
- * For the scheduler's tests (domains/schedtest, docs/safety.md rule 8):
+ * For the scheduler's tests (test/domains/schedtest, docs/safety.md rule 8):
  *   `busy calls`     calls init without pause, one small RPC after the other
  *                    (a ping-pong of directed yields with init);
  *   `busy share T`   computes for T counter ticks, measuring how much of

@@ -1,5 +1,5 @@
 /*
- * What the fuzzer's parts share (domains/fuzzer, docs/testing.md).
+ * What the fuzzer's parts share (test/domains/fuzzer, docs/testing.md).
  *
  * The fuzzer has two kinds of cases: single random calls (fuzzer.c: any
  * invocation, system call or RPC, each answer a defined error code) and
