@@ -42,6 +42,20 @@ static errval_t lmp_transport_recv(struct aos_rpc *rpc, struct lmp_msg *m)
 
 const struct rpc_transport rpc_transport_lmp = { lmp_transport_send, lmp_transport_recv };
 
+/* The transport's send and receive; LMP (every call to init) is called
+ * directly, so the hot path pays no indirect call. */
+static inline errval_t transport_send(struct aos_rpc *rpc, const uint32_t *words, uint32_t n,
+                                      capaddr_t cap, uint32_t flags)
+{
+    return rpc->t == &rpc_transport_lmp ? lmp_transport_send(rpc, words, n, cap, flags)
+                                        : rpc->t->send(rpc, words, n, cap, flags);
+}
+
+static inline errval_t transport_recv(struct aos_rpc *rpc, struct lmp_msg *m)
+{
+    return rpc->t == &rpc_transport_lmp ? lmp_transport_recv(rpc, m) : rpc->t->recv(rpc, m);
+}
+
 errval_t aos_rpc_init(struct aos_rpc *rpc, capaddr_t ep)
 {
     rpc->ep = ep;
@@ -114,7 +128,7 @@ static errval_t call_locked_flags(struct aos_rpc *rpc, const uint32_t *req,
             return err;
         }
     }
-    err = rpc->t->send(rpc, req, nwords, send_cap, LMP_FLAG_YIELD | flags);
+    err = transport_send(rpc, req, nwords, send_cap, LMP_FLAG_YIELD | flags);
     if (err_is_fail(err)) {
         if (recv_slot != CPTR_NULL) {
             lmp_disarm_recv_slot(recv_slot);
@@ -122,7 +136,7 @@ static errval_t call_locked_flags(struct aos_rpc *rpc, const uint32_t *req,
         return err_no(err) == LIB_ERR_XCHAN_CLOSED ? err : err_push(err, LIB_ERR_RPC_SEND);
     }
     for (;;) {
-        err = rpc->t->recv(rpc, reply);
+        err = transport_recv(rpc, reply);
         if (err_is_fail(err)) {
             if (recv_slot != CPTR_NULL) {
                 lmp_disarm_recv_slot(recv_slot);
@@ -203,7 +217,7 @@ errval_t aos_rpc_send_bytes(struct aos_rpc *rpc, const char *buf, uint32_t len)
     thread_mutex_lock(&rpc->lock);
     for (uint32_t i = 0; i + 1 < nfrag; i++) {
         n = rpc_pack_string_fragment(buf, len, i, words);
-        err = rpc->t->send(rpc, words, n, CPTR_NULL, 0);
+        err = transport_send(rpc, words, n, CPTR_NULL, 0);
         if (err_is_fail(err)) {
             thread_mutex_unlock(&rpc->lock);
             return err_no(err) == LIB_ERR_XCHAN_CLOSED ? err : err_push(err, LIB_ERR_RPC_SEND);

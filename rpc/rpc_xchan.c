@@ -5,9 +5,9 @@
  * side of a call.
  *
  * A message goes into the UMP ring and the peer's doorbell is rung (an
- * IPI cap from init); a receiver that finds its ring empty looks a few
- * more times and then blocks in SYS_WAIT (lmp_wait_fn), which the ring
- * ends. Before blocking it checks the frame's closed flags, which the
+ * IPI cap from init); a receiver that finds its ring empty blocks in
+ * SYS_WAIT (lmp_wait_fn) at once, which the ring ends: it does not poll
+ * (see XCHAN_SEND_RETRIES in include/aos/xchan.h for why). Before blocking it checks the frame's closed flags, which the
  * inits set when the peer is gone (they ring us too), so a call on a
  * closed channel fails with LIB_ERR_XCHAN_CLOSED instead of waiting.
  * A message that was in the ring before the close is still delivered.
@@ -66,23 +66,20 @@ static errval_t ump_transport_recv(struct aos_rpc *rpc, struct lmp_msg *m)
     size_t n;
 
     for (;;) {
-        for (uint32_t poll = 0; poll < XCHAN_RECV_POLLS; poll++) {
-            errval_t err = ump_recv(&x->ump, m->words, LMP_MSG_WORDS, &n);
-            if (err_is_ok(err)) {
-                m->nwords = (uint32_t)n;
-                m->badge = 0;
-                m->cap = CPTR_NULL;
-                return SYS_ERR_OK;
-            }
-            if (err_no(err) == LIB_ERR_UMP_EMPTY && !ump_can_recv(&x->ump)) {
-                if (xchan_is_closed(x->frame)) {
-                    return LIB_ERR_XCHAN_CLOSED;
-                }
-                if (poll + 1 == XCHAN_RECV_POLLS) {
-                    break;
-                }
-            }
+        errval_t err = ump_recv(&x->ump, m->words, LMP_MSG_WORDS, &n);
+        if (err_is_ok(err)) {
+            m->nwords = (uint32_t)n;
+            m->badge = 0;
+            m->cap = CPTR_NULL;
+            return SYS_ERR_OK;
         }
+        if (err_no(err) != LIB_ERR_UMP_EMPTY) {
+            continue;               /* skipped: look at the next one */
+        }
+        if (xchan_is_closed(x->frame)) {
+            return LIB_ERR_XCHAN_CLOSED;
+        }
+        /* a ring after our look leaves a notice: this returns at once */
         lmp_wait_fn();              /* the peer's ring, or init's */
     }
 }
@@ -227,6 +224,8 @@ errval_t aos_rpc_chan_close(struct aos_rpc *init, struct aos_rpc *chan)
 
 /* ---- the server's side ---- */
 
+/* The reply to request `op` with sequence number `seq`, as init's server
+ * formats it (include/aos/aos_rpc_wire.h). */
 static errval_t answer(struct aos_rpc *chan, uint32_t op, uint32_t seq, errval_t err,
                        const uint32_t *extra, uint32_t nextra)
 {

@@ -83,8 +83,18 @@ uint32_t channels_live(void)
     return n;
 }
 
+/* A free entry for `local`, or NULL if none is free or it holds
+ * CHAN_PER_DOMAIN already (its RAM is init's, so it is limited). */
 static struct chan *chan_new(domainid_t local)
 {
+    uint32_t held = 0;
+
+    for (uint32_t i = 0; i < CHAN_MAX; i++) {
+        held += chans[i].state != CHAN_FREE && chans[i].local == local;
+    }
+    if (held >= CHAN_PER_DOMAIN) {
+        return NULL;
+    }
     for (uint32_t i = 0; i < CHAN_MAX; i++) {
         if (chans[i].state == CHAN_FREE) {
             generation = (generation + 1) & 0xffffffu;
@@ -153,6 +163,7 @@ static errval_t map_view(struct chan *c)
     return err;
 }
 
+/* Our mapping and copy of the frame go (before a revoke or return). */
 static void unmap_view(struct chan *c)
 {
     if (c->map != NULL) {
@@ -275,6 +286,9 @@ static void chan_peer_gone(struct chan *c, bool core_dead)
 
 /* ---- the lender (connector's side) ---- */
 
+/* Lender: a zeroed frame of our RAM, mapped for us, lent to `core`, and
+ * the request to that core's init. On an error c holds what was made
+ * (chan_local_done undoes it). */
 static errval_t lender_setup(struct chan *c, struct proc *p, uint32_t core)
 {
     gensize_t got;
@@ -377,6 +391,9 @@ void chan_accept(struct proc *p, uint32_t seq)
     p->chan_accept_seq = seq;
 }
 
+/* Borrower: claim the loan `m` names, map it for us, and the acceptor
+ * `t`'s doorbell (*db) and a ring of the connector's. On an error after
+ * the claim, c holds the claimed frame (chan_local_done returns it). */
 static errval_t borrower_setup(struct chan *c, struct proc *t, const struct icm *m,
                                uint32_t *db)
 {
@@ -403,6 +420,8 @@ static errval_t borrower_setup(struct chan *c, struct proc *t, const struct icm 
     return err;
 }
 
+/* ICM_CHAN_CONNECT from a lender: checked like a domain's request (the
+ * acceptor runs here and waits in CHAN_ACCEPT), answered either way. */
 static void borrower_connect(const struct icm *m)
 {
     struct icm a = { .op = ICM_CHAN_CONNECT | ICM_REPLY, .src = my_core(), .dst = m->src,

@@ -27,6 +27,8 @@
 #include <stdbool.h>
 
 #define CHAN_MAX 32              /* channel ends one init keeps at once */
+#define CHAN_PER_DOMAIN 8        /* of them one domain may hold (the rest stay
+                                    for the others) */
 
 struct proc;
 struct icm;

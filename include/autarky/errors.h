@@ -268,7 +268,7 @@ typedef uint64_t errval_t;
     X(INIT_ERR_CHAN_SAME_CORE,        "that domain runs on this core: use LMP, channels are between cores") \
     X(INIT_ERR_CHAN_NOT_ACCEPTING,    "that domain does not wait to accept a channel") \
     X(INIT_ERR_CHAN_BUSY,             "this domain already waits to accept or connect") \
-    X(INIT_ERR_CHAN_TOO_MANY,         "init holds the most channels it keeps (CHAN_MAX)") \
+    X(INIT_ERR_CHAN_TOO_MANY,         "init holds the most channels it keeps (CHAN_MAX, 32), or this domain the most it may hold (CHAN_PER_DOMAIN, 8)") \
     X(INIT_ERR_CHAN_INVALID,          "no channel of that number belongs to this domain")
 
 enum errcode {

@@ -291,11 +291,53 @@ static void bad_input(void)
     UEXPECT_FREE_BACK(2, before2);
 }
 
+/* One domain holds at most CHAN_PER_DOMAIN (8) channels: the 9th connect
+ * is refused before anything is lent; a closed one makes room again once
+ * its peer has let go too. */
+static void too_many_per_domain(void)
+{
+    enum { PER_DOMAIN = 8 };
+    size_t before0, before1;
+    struct aos_rpc chans[PER_DOMAIN + 1];
+    domainid_t pids[PER_DOMAIN + 1];
+
+    UEXPECT(free_on(0, &before0) && free_on(1, &before1), "free RAM");
+    for (int i = 0; i < PER_DOMAIN + 1; i++) {
+        UEXPECT_OK(spawn_on("xchantest noread", 1, &pids[i]));
+    }
+    for (int i = 0; i < PER_DOMAIN; i++) {
+        UEXPECT_OK(connect_when_ready(pids[i], &chans[i]));
+    }
+    UEXPECT_ERR(aos_rpc_chan_connect(init_chan(), pids[PER_DOMAIN], &chans[PER_DOMAIN]),
+                INIT_ERR_CHAN_TOO_MANY);
+    /* a closed channel still counts until its peer has let go of the
+     * frame too (its RAM is not back yet); then there is room again */
+    UEXPECT_OK(aos_rpc_chan_close(init_chan(), &chans[0]));
+    UEXPECT_ERR(aos_rpc_chan_connect(init_chan(), pids[PER_DOMAIN], &chans[PER_DOMAIN]),
+                INIT_ERR_CHAN_TOO_MANY);
+    UEXPECT_OK(aos_rpc_process_kill(init_chan(), pids[0]));
+    uint64_t deadline = counter_read() + 5 * TICKS_PER_S;
+    errval_t err;
+    do {
+        err = connect_when_ready(pids[PER_DOMAIN], &chans[0]);
+    } while (err_no(err) == INIT_ERR_CHAN_TOO_MANY && counter_read() < deadline);
+    UEXPECT_OK(err);
+    for (int i = 0; i < PER_DOMAIN; i++) {
+        UEXPECT_OK(aos_rpc_chan_close(init_chan(), &chans[i]));
+    }
+    for (int i = 1; i < PER_DOMAIN + 1; i++) {
+        UEXPECT_OK(aos_rpc_process_kill(init_chan(), pids[i]));
+    }
+    UEXPECT_FREE_BACK(0, before0);
+    UEXPECT_FREE_BACK(1, before1);
+}
+
 static const struct utest_case cases[] = {
     { "MP_XCHAN_RPC_STREAM", rpc_stream },
     { "MP_XCHAN_RECEIVER_KILLED_MID_STREAM", receiver_killed_mid_stream },
     { "MP_XCHAN_CONNECTOR_KILLED", connector_killed },
     { "MP_XCHAN_BAD_PEERS_AND_FULL_RING", bad_input },
+    { "MP_XCHAN_TOO_MANY_PER_DOMAIN", too_many_per_domain },
     UTEST_END
 };
 
