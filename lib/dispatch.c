@@ -1,6 +1,8 @@
 /*
  * The domain side of the dispatcher: first run, run upcalls, fault upcalls
- * and resuming a saved context. See docs/dispatchers.md.
+ * and resuming a saved context. See docs/dispatchers.md. The first run
+ * upcall itself is the start-up layer's (lib/start/first_run.c): it ties
+ * the runtime's layers together before main.
  *
  * Invariants:
  *  - Upcalls run disabled on the upcall stack; every thread (main is
@@ -17,8 +19,6 @@
 #include <aos/threads.h>
 #include <aos/syscalls.h>
 #include <aos/caps.h>
-#include <aos/runtime.h>
-#include <aos/aos_rpc.h>
 #include <aos/debug.h>
 #include <autarky/layout.h>
 #include <autarky/bootinfo.h>
@@ -27,12 +27,7 @@
 #include <string.h>
 
 #define UPCALL_STACK_SIZE 16384
-/* main's stack in a spawned domain: reserved, faulted in as it grows. */
-#define MAIN_STACK_SIZE   (1u << 20)
 #define ARM_CPSR_IT_MASK  0x0600fc00u
-
-/* Set by entry.S's callers once the runtime is up (read by _start). */
-volatile uint32_t dispatch_started;
 
 static char upcall_stack[UPCALL_STACK_SIZE] __attribute__((aligned(8)));
 static exception_handler_fn exception_handler;
@@ -43,8 +38,6 @@ extern char dispatch_crit_start[], dispatch_crit_end[];
 void dispatch_resume_user(const struct arch_registers *regs,
                           volatile uint32_t *disabled) __attribute__((noreturn));
 void sys_resume(void);
-int main(int argc, char **argv);
-void libc_glue_init(void);
 
 struct dispatcher_shared *get_dispatcher(void)
 {
@@ -85,72 +78,19 @@ void dispatch_resume_context(struct arch_registers *regs)
 }
 
 /*
- * main() of this domain: init's straight away (it builds its own
- * runtime), every other domain's after the runtime is up, with the
- * arguments its spawner gave it.
+ * Point the kernel at this domain's upcall entries and critical section,
+ * give later upcalls their own stack and make the running context thread 0
+ * (with the image's TLS block). Called once, disabled, by the first run
+ * upcall (lib/start/first_run.c).
  */
-struct main_args {
-    int argc;
-    char **argv;
-};
-
-/* main's thread. A return from main ends the domain right here, as C
- * says, without thread 0 joining this thread first: freeing the stacks of
- * a domain that is about to be revoked whole is wasted work. (If main
- * calls thread_exit instead, thread 0's join still ends the domain.) */
-static int main_thread(void *arg)
+void dispatch_install_upcalls(struct dispatcher_shared *disp)
 {
-    struct main_args *a = arg;
-    exit(main(a->argc, a->argv));
-}
-
-static int run_main(char **init_argv)
-{
-    static struct main_args a;
-    struct thread *t;
-    errval_t err;
-    int status = EXIT_FAILURE;
-
-    if (get_bootinfo() != NULL) {
-        return main(1, init_argv);          /* init builds its runtime itself */
-    }
-    err = runtime_init_child(&a.argc, &a.argv);
-    if (err_is_ok(err)) {
-        err = thread_spawn(main_thread, &a, MAIN_STACK_SIZE, &t);
-    }
-    if (err_is_ok(err)) {
-        threads_set_program_main(t);
-        err = thread_join(t, &status);
-    }
-    if (err_is_fail(err)) {
-        DEBUG_ERR(err, "runtime start-up failed");
-        return EXIT_FAILURE;
-    }
-    return status;
-}
-
-/*
- * First run upcall: install the upcall entries, move later upcalls to
- * their own stack, make the running context thread 0 (with the image's
- * TLS block), set up the C library, and run main enabled on the stack we
- * were started on.
- */
-void __attribute__((noreturn)) dispatch_first_run(struct dispatcher_shared *disp)
-{
-    static char *argv[] = { NULL, NULL };
-
     disp->entry_run = (lvaddr_t)_start;
     disp->entry_fault = (lvaddr_t)dispatch_fault_entry;
     disp->crit_pc_low = (lvaddr_t)dispatch_crit_start;
     disp->crit_pc_high = (lvaddr_t)dispatch_crit_end;
     disp->upcall_sp = (lvaddr_t)(upcall_stack + UPCALL_STACK_SIZE);
     threads_init(disp);          /* thread 0; the image's .tdata/.tbss is its TLS */
-    libc_glue_init();
-    dispatch_started = 1;
-
-    argv[0] = disp->name[0] ? disp->name : "domain";
-    disp->disabled = 0;          /* from here on we may be preempted and upcalled */
-    exit(run_main(argv));
 }
 
 /* Run upcall after a preemption or yield while enabled: the thread
@@ -213,21 +153,25 @@ void __attribute__((noreturn)) dispatch_fault(struct dispatcher_shared *disp)
     dispatch_fatal_fault(&fault, NULL);
 }
 
+static domain_exit_notice_fn exit_notice;
+
+void domain_set_exit_notice(domain_exit_notice_fn notice)
+{
+    exit_notice = notice;
+}
+
 void domain_exit(int status)
 {
-    struct aos_rpc *init;
-
     fflush(stdout);
     if (get_bootinfo() != NULL) {
         kernel_poweroff(CAP_KERNEL, status);   /* init: the system ends */
     }
-    init = aos_rpc_get_init_channel();
-    if (init != NULL) {
-        /* init reclaims everything once it reads EXIT. Until then wait,
-         * disabled (no other thread runs again), rather than stop: a
-         * stopped dispatcher would show as "stopped" to anyone asking init
-         * before it has read the EXIT (rule 7 of docs/safety.md). */
-        aos_rpc_exit(init, status);
+    if (exit_notice != NULL && exit_notice(status)) {
+        /* Whoever was told reclaims everything once it reads the notice.
+         * Until then wait, disabled (no other thread runs again), rather
+         * than stop: a stopped dispatcher would show as "stopped" to
+         * anyone asking init before it has read the EXIT (rule 7 of
+         * docs/safety.md). */
         threads_disable();
         for (;;) {
             sys_wait();

@@ -18,7 +18,7 @@
 #include <aos/threads.h>
 #include <sys/lock.h>
 #include <stdlib.h>
-#include "libc_locks.h"
+#include <aos/libc_locks.h>
 
 struct __lock __lock___libc_recursive_mutex;
 

@@ -9,6 +9,17 @@
 
 static ram_alloc_backend_fn alloc_backend;
 static ram_free_backend_fn free_backend;
+static ram_alloc_may_ask_fn may_ask_backend;
+
+void ram_alloc_set_may_ask(ram_alloc_may_ask_fn may_ask)
+{
+    may_ask_backend = may_ask;
+}
+
+bool ram_alloc_may_ask(void)
+{
+    return may_ask_backend == NULL || may_ask_backend();
+}
 
 void ram_alloc_set_backend(ram_alloc_backend_fn alloc, ram_free_backend_fn free)
 {

@@ -33,7 +33,7 @@ static size_t word_round(size_t x)
 /*
  * Initialise an empty allocator for objects of `blocksize` bytes, rounded up
  * to a word (at least one word, the free-list link). `refill` NULL means
- * slab_default_refill. Holds no memory until slab_grow.
+ * the default refill (slab_set_default_refill). Holds no memory until slab_grow.
  */
 void slab_init(struct slab_allocator *slabs, size_t blocksize, slab_refill_fn refill)
 {
@@ -260,6 +260,14 @@ size_t slab_refill_bytes(const struct slab_allocator *slabs)
     return ROUND_UP(want, BASE_PAGE_SIZE);
 }
 
+static slab_refill_fn default_refill;
+
+/* Set once at start-up, before any allocator with a NULL refill runs low. */
+void slab_set_default_refill(slab_refill_fn refill)
+{
+    default_refill = refill;
+}
+
 /*
  * If fewer than refill_threshold objects are free and no refill of this
  * allocator is running, call the refill function once with `refilling` set.
@@ -276,7 +284,10 @@ errval_t slab_refill_check(struct slab_allocator *slabs)
         slabs->free_count >= slabs->refill_threshold) {
         return SYS_ERR_OK;
     }
-    slab_refill_fn fn = slabs->refill != NULL ? slabs->refill : slab_default_refill;
+    slab_refill_fn fn = slabs->refill != NULL ? slabs->refill : default_refill;
+    if (fn == NULL) {
+        return err_push(LIB_ERR_SLAB_NO_DEFAULT_REFILL, LIB_ERR_SLAB_REFILL);
+    }
     slabs->refilling = true;
     errval_t err = fn(slabs, slab_refill_bytes(slabs));
     slabs->refilling = false;

@@ -114,7 +114,7 @@ static errval_t tx_make_room(struct ump_chan *c, uint32_t need)
     }
     c->tx_acked = ack;
     arch_barrier_shared();
-    return c->nslots - (c->tx_count - ack) + 1 >= need ? SYS_ERR_OK : LIB_ERR_UMP_FULL;
+    return c->nslots - (c->tx_count - ack) >= need ? SYS_ERR_OK : LIB_ERR_UMP_FULL;
 }
 
 /* Copy fragment `j` of the message `words` (`len` words) into `slot`'s

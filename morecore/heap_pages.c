@@ -6,7 +6,7 @@
  * The host tests link their own versions.
  */
 #include "small_runs.h"
-#include "../lib/libc_locks.h"
+#include <aos/libc_locks.h>
 #include "../vspace/paging_types.h"
 #include <aos/paging.h>
 

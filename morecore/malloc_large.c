@@ -27,7 +27,7 @@
  */
 #include <aos/morecore.h>
 #include "malloc_internal.h"
-#include "../lib/libc_locks.h"
+#include <aos/libc_locks.h>
 #include <aos/threads.h>
 #include <aos/paging.h>
 #include <errno.h>

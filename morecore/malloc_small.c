@@ -14,7 +14,7 @@
  * even in the middle of writing an object, finds it at its address after.
  */
 #include "small_runs.h"
-#include "../lib/libc_locks.h"
+#include <aos/libc_locks.h>
 #include <aos/dispatch.h>
 #include <aos/morecore.h>
 

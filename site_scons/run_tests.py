@@ -10,6 +10,7 @@ To add a QEMU test, add an entry to BOOT_TESTS.
 """
 
 import argparse
+import os
 import re
 import subprocess
 import sys
@@ -241,6 +242,24 @@ RE_CUNIT_TESTS = re.compile(r'^\s*tests\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)', re.M)
 RE_CUNIT_ASSERTS = re.compile(r'^\s*asserts\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)', re.M)
 
 
+def run_layer_check():
+    """The runtime's include layering (site_scons/check_layers.py): the tree
+    must have no upward include, and the check must catch planted ones.
+    Returns (passed, failed, ok), one case each."""
+    print('=== runtime layers (site_scons/check_layers.py)', flush=True)
+    here = os.path.dirname(os.path.abspath(__file__))
+    passed = failed = 0
+    for argv in ([], ['--selftest']):
+        proc = subprocess.run([sys.executable, os.path.join(here, 'check_layers.py')] + argv,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        print(proc.stdout, end='', flush=True)
+        if proc.returncode == 0:
+            passed += 1
+        else:
+            failed += 1
+    return passed, failed, failed == 0
+
+
 def run_host_tests(binary):
     """Run the CUnit binary; returns (passed, failed, ok)."""
     print('=== host unit tests: %s' % binary, flush=True)
@@ -291,8 +310,9 @@ def main():
     args = ap.parse_args()
 
     start = time.monotonic()
-    results = [(binary.split('/')[-1],) + run_host_tests(binary)
-               for binary in args.host_tests]
+    results = [('runtime layers',) + run_layer_check()]
+    results += [(binary.split('/')[-1],) + run_host_tests(binary)
+                for binary in args.host_tests]
     for name, cmds, allowed, timeout, *options in BOOT_TESTS:
         results.append((name,) + run_boot_test({'normal': args.image, 'test': args.test_image},
                                                args.smp, name, cmds, allowed, timeout,

@@ -33,7 +33,6 @@
 #include <aos/slot_alloc.h>
 #include <aos/ram_alloc.h>
 #include <aos/dispatch.h>
-#include <aos/aos_rpc.h>
 #include <aos/syscalls.h>
 #include <autarky/layout.h>
 #include <stdio.h>

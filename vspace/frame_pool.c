@@ -41,7 +41,6 @@
 #include <aos/caps.h>
 #include <aos/slot_alloc.h>
 #include <aos/ram_alloc.h>
-#include <aos/aos_rpc.h>
 #include <aos/syscalls.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -144,10 +143,11 @@ static inline struct slab_allocator *record_slab(uint32_t pages)
     return &chunk_slabs[pages > SMALL_CHUNK];
 }
 
+/* May this thread ask for RAM now? Not while it is inside an RPC to the
+ * memory server; the start-up layer installs that check (ram_alloc.h). */
 bool paging_may_rpc(void)
 {
-    struct aos_rpc *rpc = aos_rpc_get_init_channel();
-    return rpc == NULL || rpc->lock.holder != thread_self() || !rpc->lock.locked;
+    return ram_alloc_may_ask();
 }
 
 static void set_nonfull(struct frame_pool *pool, cslot_t root, bool on)

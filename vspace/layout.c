@@ -14,7 +14,7 @@
  *             spawner mapped (aos/vmmap.h).
  */
 #include "paging_types.h"
-#include <aos/spawn.h>
+#include <aos/args_page.h>
 #include <aos/dispatch.h>
 #include <autarky/bootinfo.h>
 #include <autarky/layout.h>

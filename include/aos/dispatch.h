@@ -8,6 +8,7 @@
 #ifndef AOS_DISPATCH_H
 #define AOS_DISPATCH_H
 
+#include <stdbool.h>
 #include <autarky/dispatcher.h>
 #include <arch/registers.h>
 
@@ -62,8 +63,19 @@ void dispatch_resume_context(struct arch_registers *regs) __attribute__((noretur
 void dispatch_fatal_fault(const struct fault_info *fault, const char *note)
     __attribute__((noreturn));
 
-/* End the domain: init powers the machine off with `status`; other domains
- * stop their dispatcher (exit notification comes with the process manager). */
+/* Install this domain's upcall entries and make the running context
+ * thread 0 (the first run upcall does it once, disabled). */
+void dispatch_install_upcalls(struct dispatcher_shared *disp);
+
+/* Tell whoever manages this domain that it ends with `status`; true if
+ * told (it then reclaims the domain), false if there is nobody to tell. */
+typedef bool (*domain_exit_notice_fn)(int status);
+/* Installed by the start-up layer (the EXIT RPC to init). */
+void domain_set_exit_notice(domain_exit_notice_fn notice);
+
+/* End the domain: init powers the machine off with `status`; any other
+ * domain gives its exit notice and waits to be reclaimed, or with nobody to
+ * tell, stops its dispatcher. */
 void domain_exit(int status) __attribute__((noreturn));
 
 #endif

@@ -59,9 +59,9 @@ struct mm {
     _Alignas(8) unsigned char bootstrap[MM_BOOTSTRAP_BYTES];
 };
 
-/* The one instance in init (static), nodes refilled by slab_default_refill. */
+/* The one instance in init (static), nodes refilled by the default slab refill. */
 errval_t mm_init(struct mm **mm, const struct mm_cap_ops *ops);
-/* Any instance; `refill` NULL means slab_default_refill (host tests pass one). */
+/* Any instance; `refill` NULL means the default slab refill (host tests pass one). */
 errval_t mm_init_instance(struct mm *mm, const struct mm_cap_ops *ops,
                           slab_refill_fn refill);
 /* Add a naturally aligned power-of-two RAM cap [base, base + size); mm owns

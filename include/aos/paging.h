@@ -31,6 +31,12 @@ struct paging_state *get_current_paging_state(void);
 /* Set up `current` for this domain (called by the runtime at start-up). */
 errval_t paging_init(void);
 
+struct slab_allocator;
+/* A slab refill from this address space (vspace/slab_frames.c): a fresh
+ * frame mapped read-write, given to slab_grow. The start-up layer installs
+ * it as the slab's default (slab_set_default_refill). */
+errval_t paging_slab_refill(struct slab_allocator *slabs, size_t bytes);
+
 /* Reserve `bytes` of virtual space aligned to max(size, alignment) as a
  * HEAP block: its pages are mapped when first touched. */
 errval_t paging_alloc(struct paging_state *st, void **buf, size_t bytes,

@@ -1,6 +1,7 @@
 /*
- * Start-up of the domain runtime (lib/runtime_init.c): what runs between
- * the first upcall and main().
+ * Start-up of the domain runtime (lib/start/): what runs between the first
+ * upcall and main(). The start-up layer is the only part of the runtime
+ * that ties its layers together (docs/architecture.md).
  *
  *   init      nothing here: init's main builds the memory server first and
  *             then calls runtime_init_self() with its own RAM source.
@@ -22,5 +23,11 @@ errval_t runtime_init_self(void);
 errval_t runtime_enable_self_paging(void);
 /* Everything a spawned domain needs before main; fills argv. */
 errval_t runtime_init_child(int *argc, char ***argv);
+
+/* The C library's console (lib/start/libc_glue.c): set up by the first run
+ * upcall; with an RPC channel, output and input go through init. */
+struct aos_rpc;
+void libc_glue_init(void);
+void libc_glue_use_rpc(struct aos_rpc *rpc);
 
 #endif

@@ -43,7 +43,7 @@ struct slab_allocator {
     size_t free_count;          /* free objects over all slabs */
     size_t total_count;
     size_t refill_threshold;    /* refill below this many free objects */
-    slab_refill_fn refill;      /* NULL: slab_default_refill (frames) */
+    slab_refill_fn refill;      /* NULL: the default refill (slab_set_default_refill) */
     bool refilling;             /* guard against recursive refills */
 };
 
@@ -72,9 +72,11 @@ errval_t slab_free(struct slab_allocator *slabs, void *obj);
 size_t slab_freecount(const struct slab_allocator *slabs);
 /* Bytes slab_refill_check asks the refill function for (page multiple). */
 size_t slab_refill_bytes(const struct slab_allocator *slabs);
-/* Refill from a fresh frame mapped by the paging layer (the default;
- * lib/slab_refill.c, which needs frame_alloc and paging_map_frame). */
-errval_t slab_default_refill(struct slab_allocator *slabs, size_t bytes);
+/* The refill of every allocator whose own is NULL. The slab sits below the
+ * address space, so it cannot map frames itself: the start-up layer
+ * installs paging_slab_refill (vspace/slab_frames.c). Until then such an
+ * allocator's refill fails with LIB_ERR_SLAB_NO_DEFAULT_REFILL. */
+void slab_set_default_refill(slab_refill_fn refill);
 /* Refill when running low; call after allocations, outside the refill itself.
  * Does nothing while a refill of this allocator is running. */
 errval_t slab_refill_check(struct slab_allocator *slabs);

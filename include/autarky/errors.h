@@ -140,12 +140,13 @@ typedef uint64_t errval_t;
     X(LIB_ERR_SPAWN_IMAGE_RANGE,      "spawn: image too large: it must end by 0x2000_0000, 508 MiB from 0x0040_0000 (SPAWN_IMAGE_LIMIT)") \
     X(LIB_ERR_SPAWN_ARGS,             "spawn: no arguments, too many, or too long for the page") \
     X(LIB_ERR_SPAWN_DISPATCHER,       "spawn: building the child's dispatcher failed") \
-    /* --- slab allocator (lib/slab.c, lib/slab_refill.c) --- */ \
+    /* --- slab allocator (lib/slab.c, vspace/slab_frames.c) --- */ \
     X(LIB_ERR_SLAB_GROW_TOO_SMALL,    "slab buffer cannot hold a slab header and one object") \
     X(LIB_ERR_SLAB_FREE_INVALID,      "object was not carved from this slab allocator") \
     X(LIB_ERR_SLAB_REFILL,            "slab refill function failed") \
     X(LIB_ERR_SLAB_REFILL_FRAME,      "slab refill could not allocate a frame") \
     X(LIB_ERR_SLAB_REFILL_MAP,        "slab refill could not map its frame") \
+    X(LIB_ERR_SLAB_NO_DEFAULT_REFILL, "no default slab refill installed yet") \
     /* --- capability slot allocator (lib/slot_alloc.c) --- */ \
     X(LIB_ERR_SLOT_NOT_INITIALISED,   "slot allocator used before slot_alloc_init") \
     X(LIB_ERR_SLOT_INIT_ARGS,         "invalid slot allocator parameters") \

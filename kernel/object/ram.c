@@ -234,6 +234,18 @@ static void hold_range(struct cte *slot, const struct cte *src, struct cte *afte
     mdb_insert_after(after, slot);
 }
 
+/*
+ * The rights of a new object: its source's, plus REVOKE. The objects are
+ * new, so every copy of one and every descendant is the retyping domain's
+ * own or one it handed on: revoking them reaches nothing it did not make,
+ * and never the RAM above them, which its giver can still revoke
+ * (docs/capabilities.md, "Why REVOKE is a right").
+ */
+static uint8_t retype_rights(const struct cte *src)
+{
+    return (uint8_t)(src->cap.rights | CAP_RIGHT_REVOKE);
+}
+
 /* Capabilities to the new objects, after the group's last copy. */
 static void retype_make_caps(struct cte *src, struct cte *last, enum objtype type,
                              lpaddr_t first, gensize_t objsize, uint32_t count,
@@ -248,7 +260,7 @@ static void retype_make_caps(struct cte *src, struct cte *last, enum objtype typ
         object_prepare_zeroed(type, base);
         cte_clear(dest);
         dest->cap.type = type;
-        dest->cap.rights = src->cap.rights;
+        dest->cap.rights = retype_rights(src);
         dest->cap.base = base;
         dest->cap.size = objsize;
         mdb_insert_after(prev, dest);

@@ -348,13 +348,14 @@ static void retype_needs_write(void)
                        CAP_RIGHTS_ALL & ~CAP_RIGHT_WRITE, 0));
     EXPECT_ERR(cap_retype(SCRATCH_RAM, ObjType_Frame, 0, 4096, 1, SCRATCH(ro_cn), dest),
                SYS_ERR_NO_RIGHTS);
-    /* new objects carry the source's rights */
+    /* new objects carry the source's rights, plus REVOKE (they are the
+     * retyper's own; kernel/object/ram.c, retype_rights) */
     EXPECT_OK(cap_mint(SCRATCH_CNODE, rw_only, SCRATCH_RAM,
                        CAP_RIGHT_WRITE | CAP_RIGHT_READ, 0));
     EXPECT_OK(cap_retype(SCRATCH(rw_only), ObjType_Frame, 0, 4096, 1, SCRATCH_CNODE,
                          dest));
-    EXPECT_CAP(SCRATCH(dest), ObjType_Frame, CAP_RIGHT_WRITE | CAP_RIGHT_READ,
-               scratch_ram_base(), 4096);
+    EXPECT_CAP(SCRATCH(dest), ObjType_Frame,
+               CAP_RIGHT_WRITE | CAP_RIGHT_READ | CAP_RIGHT_REVOKE, scratch_ram_base(), 4096);
 }
 
 /* A copy is the same capability with the same rights, and one more live cap. */
@@ -578,7 +579,7 @@ static void illegal_invocations(void)
         { CAP_UART, CAPCMD_TYPE_BASE, "DevFrame" },
         { SCRATCH_RAM, RAMCMD_RETYPE + 1, "RAM" },
         { CAP_VNODE_L1, VNODECMD_MODIFY + 1, "VNode L1" },
-        { CAP_DISPATCHER, DISPCMD_DOORBELL + 1, "Dispatcher" },
+        { CAP_DISPATCHER, DISPCMD_GET_STATE + 1, "Dispatcher" },
         { CAP_KERNEL, KERNELCMD_LAST_NORMAL + 1, "Kernel" },
     };
     for (unsigned i = 0; i < ARRAY_LENGTH(bad); i++) {

@@ -125,6 +125,38 @@ static void given_caps_not_revocable(void)
     UEXPECT_OK(ram_free(ram));                          /* and takes its block back */
 }
 
+/* What a domain retypes itself is its own: the new objects carry REVOKE
+ * even though the RAM they came from does not, so the domain can take back
+ * every copy of its own frame (here: two copies, one mapped), while the RAM
+ * above stays out of its reach and still goes back to init. */
+static void own_retype_revocable(void)
+{
+    struct capability_info ci;
+    capaddr_t ram, frame, copy;
+    size_t got;
+    void *buf;
+
+    UEXPECT_OK(aos_rpc_get_ram_cap(init_rpc(), 8192, 4096, &ram, &got));
+    UEXPECT_OK(slot_alloc(&frame));
+    UEXPECT_OK(slot_alloc(&copy));
+    UEXPECT_OK(cap_retype_one(ram, ObjType_Frame, 0, 8192, frame));
+    UEXPECT_OK(cap_identify(frame, &ci));
+    UEXPECT_EQ("rights of a frame we retyped", ci.rights, CAP_RIGHTS_GIVEN | CAP_RIGHT_REVOKE);
+    UEXPECT_OK(cap_copy_to(copy, frame));
+    UEXPECT_OK(paging_map_frame(get_current_paging_state(), &buf, 8192, copy,
+                                VREGION_FLAGS_READ_WRITE));
+    ((volatile uint32_t *)buf)[1] = 0x5eed;
+    UEXPECT_OK(paging_unmap(get_current_paging_state(), buf));
+    UEXPECT_OK(cap_revoke(frame));                      /* the copy goes */
+    UEXPECT_ERR(cap_identify(copy, &ci), SYS_ERR_SLOT_EMPTY);
+    UEXPECT_OK(cap_identify(frame, &ci));               /* the frame stays */
+    UEXPECT_ERR(cap_revoke(ram), SYS_ERR_REVOKE_NO_RIGHT);
+    UEXPECT_OK(cap_delete(frame));
+    UEXPECT_OK(slot_free(frame));
+    UEXPECT_OK(slot_free(copy));
+    UEXPECT_OK(ram_free(ram));                          /* init takes it back */
+}
+
 static void ram_cap_errors(void)
 {
     capaddr_t ram;
@@ -262,6 +294,7 @@ static const struct utest_case rpc_cases[] = {
     { "RPC_RAM_CAPS", ram_caps },
     { "RPC_RAM_CAP_ERRORS", ram_cap_errors },
     { "RPC_GIVEN_CAPS_NOT_REVOCABLE", given_caps_not_revocable },
+    { "CAP_OWN_RETYPE_REVOCABLE", own_retype_revocable },
     { "RPC_BAD_REQUESTS", bad_requests },
     { "RPC_BAD_STRINGS", bad_strings },
     { "RPC_STALE_REPLY_IGNORED", stale_reply_ignored },

@@ -7,16 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* lib/slab_refill.c (frames + paging) is not linked into the host binary;
- * every test passes its own refill function. Weak, so a real one wins. */
-__attribute__((weak)) errval_t slab_default_refill(struct slab_allocator *slabs,
-                                                   size_t bytes)
-{
-    (void)slabs;
-    (void)bytes;
-    return LIB_ERR_NOT_IMPLEMENTED;
-}
-
 #define WORD sizeof(void *)
 
 static _Alignas(16) unsigned char buf1[1024];
@@ -235,6 +225,30 @@ static void test_refill_failure_is_reported(void)
     free_refill_bufs();
 }
 
+/* An allocator with no refill of its own uses the default one, which the
+ * start-up layer installs (the slab cannot map frames itself); before
+ * that, its refill fails with its own error and leaves it usable. */
+static void test_default_refill_installed_from_above(void)
+{
+    struct slab_allocator s;
+    slab_init_static(&s, 64, NULL, buf1, sizeof(buf1));
+    while (slab_freecount(&s) >= SLAB_REFILL_THRESHOLD) {
+        slab_alloc(&s);
+    }
+    slab_set_default_refill(NULL);
+    errval_t err = slab_refill_check(&s);
+    CU_ASSERT_EQUAL(err_no(err), LIB_ERR_SLAB_REFILL);
+    CU_ASSERT_EQUAL(err_no(err_pop(err)), LIB_ERR_SLAB_NO_DEFAULT_REFILL);
+    CU_ASSERT_FALSE(s.refilling);
+    CU_ASSERT_EQUAL(refill_calls, 0);
+    slab_set_default_refill(test_refill);
+    CU_ASSERT_EQUAL(slab_refill_check(&s), SYS_ERR_OK);
+    CU_ASSERT_EQUAL(refill_calls, 1);
+    CU_ASSERT_TRUE(slab_freecount(&s) >= 2 * SLAB_REFILL_THRESHOLD);
+    slab_set_default_refill(NULL);
+    free_refill_bufs();
+}
+
 static void test_invalid_free_and_grow(void)
 {
     struct slab_allocator s;
@@ -343,4 +357,5 @@ HOST_SUITE(slab_suite, "slab allocator", NULL, NULL, setup,
            HOST_TEST(test_refill_below_threshold_not_recursive),
            HOST_TEST(test_refill_threshold_is_per_allocator),
            HOST_TEST(test_refill_failure_is_reported),
+           HOST_TEST(test_default_refill_installed_from_above),
            HOST_TEST(test_invalid_free_and_grow))

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <aos/syscalls.h>
 #include <aos/aos_rpc.h>
+#include <aos/runtime.h>
 
 #define CONSOLE_LINE 256
 

@@ -1,9 +1,11 @@
 /*
- * The default slab refill (include/aos/slab.h): a fresh frame from
- * frame_alloc, mapped read-write by the paging layer, handed to slab_grow.
+ * Slab memory from the address space: the refill the start-up layer
+ * installs as every slab's default (slab_set_default_refill): a fresh
+ * frame from frame_alloc, mapped read-write here, handed to slab_grow.
  *
- * Kept apart from lib/slab.c because it needs the RAM and paging modules;
- * the host tests link lib/slab.c alone and pass their own refill function.
+ * It lives in vspace/, not beside lib/slab.c, because the slab is a layer
+ * below the address space (docs/architecture.md): the slab only calls
+ * whatever refill it was given.
  */
 #include <aos/slab.h>
 #include <aos/ram_alloc.h>
@@ -16,7 +18,7 @@
  * failure the frame cap is kept unmapped (it cannot be handed back without
  * its RAM cap); the error is LIB_ERR_SLAB_REFILL_MAP over the cause.
  */
-errval_t slab_default_refill(struct slab_allocator *slabs, size_t bytes)
+errval_t paging_slab_refill(struct slab_allocator *slabs, size_t bytes)
 {
     capaddr_t frame;
     gensize_t actual;

@@ -1,5 +1,8 @@
 /*
- * Start-up of a domain's runtime (include/aos/runtime.h).
+ * Start-up of a domain's runtime (include/aos/runtime.h): the start-up
+ * layer gives the lower layers what they need from above: the slab's
+ * default refill (frames mapped by vspace/), RAM from init by RPC and when
+ * asking is safe, the exit notice, the console through init.
  *
  * Order matters: the slot allocator comes first (it has 256 free slots in
  * the SLOT_ALLOC0 CNode the spawner left empty, so it needs no RAM yet),
@@ -16,11 +19,12 @@
 #include <aos/debug.h>
 #include <aos/morecore.h>
 #include <aos/threads.h>
-
-void libc_glue_use_rpc(struct aos_rpc *rpc);
+#include <aos/slab.h>
+#include <aos/dispatch.h>
 
 errval_t runtime_init_self(void)
 {
+    slab_set_default_refill(paging_slab_refill);
     errval_t err = slot_alloc_init();
     if (err_is_ok(err)) {
         err = paging_init();
@@ -87,6 +91,26 @@ static errval_t rpc_ram_free(capaddr_t ram)
     return err;
 }
 
+/* A thread inside an RPC on the init channel must not ask init for RAM:
+ * the answer would wait behind its own call (a page fault mid-call). */
+static bool rpc_may_ask_for_ram(void)
+{
+    struct aos_rpc *rpc = aos_rpc_get_init_channel();
+    return rpc == NULL || rpc->lock.holder != thread_self() || !rpc->lock.locked;
+}
+
+/* The EXIT RPC: init reclaims this domain once it reads it. */
+static bool rpc_exit_notice(int status)
+{
+    struct aos_rpc *init = aos_rpc_get_init_channel();
+
+    if (init == NULL) {
+        return false;
+    }
+    aos_rpc_exit(init, status);
+    return true;
+}
+
 errval_t runtime_init_child(int *argc, char ***argv)
 {
     static char *args[SPAWN_MAX_ARGS + 1];
@@ -97,6 +121,8 @@ errval_t runtime_init_child(int *argc, char ***argv)
         return LIB_ERR_RPC_NO_CHANNEL;
     }
     ram_alloc_set_backend(rpc_ram_alloc, rpc_ram_free);
+    ram_alloc_set_may_ask(rpc_may_ask_for_ram);
+    domain_set_exit_notice(rpc_exit_notice);
     libc_glue_use_rpc(init);
     err = runtime_init_self();
     if (err_is_ok(err)) {
