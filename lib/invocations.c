@@ -138,7 +138,7 @@ errval_t disp_get_state(capaddr_t disp, enum disp_state *state)
 
 errval_t disp_doorbell(capaddr_t disp, uint32_t *doorbell)
 {
-    struct sysret r = sys_invoke(disp, DISPCMD_DOORBELL, 0, 0, 0, 0, 0);
+    struct sysret r = sys_invoke(CAP_KERNEL, KERNELCMD_DOORBELL, disp, 0, 0, 0, 0);
     if (r.err == SYS_ERR_OK) {
         *doorbell = r.r1;
     }

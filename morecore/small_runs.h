@@ -136,35 +136,44 @@ static inline __attribute__((always_inline)) void *small_pop(size_t size)
 }
 
 /* The common free: a push onto the object's run (through its owner, for a
- * meshed page); a run that was full goes back at the head of its class's
- * list (and counts toward a mesh pass). False when the run turns sparse (a
- * mesh pass may be due) or empty while other runs of its class have room
- * (it goes back) or while pages are meshed into it (they go back): then
- * small_free_slow. */
+ * meshed page), if p is an object in use there. Everything else goes to
+ * small_free_slow (false): a double free or a pointer into the middle of
+ * an object (ignored there), a free that leaves the run sparse (a mesh
+ * pass may be due) or empty while other runs of its class have room or
+ * pages are meshed into it (it, or they, go back). A run that was full
+ * goes back at the head of its class's list. The fields are read into
+ * locals before the store into the object, which the compiler must assume
+ * aliases them. p must lie in a page that held a run once (small_owns and
+ * below small.bump): the header of any other page may be unmapped, and
+ * this runs disabled. */
 static inline __attribute__((always_inline)) bool small_push(void *p)
 {
-    uint32_t page = page_of(p), off = (uint32_t)((uintptr_t)p & (RUN_SIZE - 1)), g, cls;
+    uint32_t page = page_of(p), off = (uint32_t)((uintptr_t)p & (RUN_SIZE - 1));
+    uint32_t g = off >> GRANULE_BITS, bit = 1u << (g % 32), word, used, free_off;
     struct run *r = run_at(page);
-    bool was_full;
 
     if (r->owner != page) {
+        if (r->owner == NO_PAGE) {
+            return false;                   /* a page given back */
+        }
         page = r->owner;
         r = run_at(page);                   /* a meshed page: its owner's frame */
     }
-    cls = r->cls;
-    if (r->used == r->sparse_at
-        || (r->used == 1
-            && (small.partial[cls] != page || r->next != NO_PAGE || r->alias != NO_PAGE))) {
+    word = r->bitmap[g / 32];
+    used = r->used;
+    free_off = r->free_off;
+    if (!(word & bit) || (off & ((1u << GRANULE_BITS) - 1)) != 0
+        || used == r->sparse_at
+        || (used == 1 && (small.partial[r->cls] != page || r->next != NO_PAGE
+                          || r->alias != NO_PAGE))) {
         return false;
     }
-    was_full = r->free_off == NO_OBJECT;
-    *(uint16_t *)p = r->free_off;
+    *(uint16_t *)p = (uint16_t)free_off;
     r->free_off = (uint16_t)off;
-    r->used--;
-    g = off >> GRANULE_BITS;
-    r->bitmap[g / 32] &= ~(1u << (g % 32));
-    if (was_full) {                         /* back at the head of the list */
-        uint32_t head = small.partial[cls];
+    r->used = (uint16_t)(used - 1);
+    r->bitmap[g / 32] = word & ~bit;
+    if (free_off == NO_OBJECT) {            /* was full: back at the head of the list */
+        uint32_t cls = r->cls, head = small.partial[cls];
         r->flags = RUN_PARTIAL;
         r->prev = NO_PAGE;
         r->next = (uint16_t)head;

@@ -16,7 +16,10 @@ Builds nothing (SCons built the image). In one run it
      Autarky boot module tr_<NAME> (BOOT="tr_<NAME>"), and on Linux
      bench/linux/tracereplay in the same Linux run as everything else;
   5. prints the contract lines, one per row of PAIRS, AUTARKY_ONLY and
-     LINUX_ONLY (see print_lines), then a readable table.
+     LINUX_ONLY (see print_lines), then a readable table;
+  6. writes a plot per trace and fragbench workload, RAM held and live
+     bytes over the run on both systems, as <image dir>/plot_NAME.svg
+     (site_scons/bench_plots.py, python3-matplotlib).
 
 The contract (issues 3, 4 and 5), one line each:
 
@@ -51,6 +54,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import autarky_traces  # noqa: E402
+import bench_plots  # noqa: E402
 import boot  # noqa: E402
 import linux_bench  # noqa: E402
 
@@ -247,6 +251,7 @@ def run_autarky(image, timeout, scale, traces=(), samples=None):
         got = parse(log.lines)
         if samples is not None:
             samples.update(linux_bench.parse_samples(log.lines, 'TRACE-SAMPLE'))
+            samples.update(linux_bench.parse_samples(log.lines, 'FRAG-SAMPLE'))
         required = REQUIRED.get(prog, [])
         missing = [n for n in required if n not in got]
         if missing:
@@ -403,6 +408,11 @@ def main():
         print(line)
     print()
     print('\n'.join(tables(aut, lin, pairs, goals, maxima)), flush=True)
+    plots = bench_plots.plot_all(samples, linux_bench.LAST.get('samples', {}),
+                                 os.path.dirname(os.path.abspath(args.image)))
+    if plots:
+        print('\nPlots (RAM held and live bytes over the run, both systems): %s'
+              % ', '.join(os.path.relpath(p) for p in plots), flush=True)
     sys.exit(0)
 
 

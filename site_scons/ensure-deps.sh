@@ -9,7 +9,7 @@ set -eu
 PACKAGES="scons gcc-arm-none-eabi picolibc-arm-none-eabi libnewlib-arm-none-eabi \
 qemu-system-arm gcc libc6-dev libcunit1-dev gdb-multiarch python3"
 if [ "${1:-}" = "bench" ]; then
-    PACKAGES="$PACKAGES gcc-arm-linux-gnueabihf"
+    PACKAGES="$PACKAGES gcc-arm-linux-gnueabihf python3-matplotlib"
 fi
 
 # `scons bench` fetches Debian's armhf kernel package (apt-get download), so

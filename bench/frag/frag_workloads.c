@@ -30,6 +30,31 @@ static uint32_t slot_size[MAX_SLOTS];
 static size_t live;                 /* bytes held: sum of requested sizes */
 static uint32_t seed;
 static int failures;
+static const char *workload;        /* the one running, for frag_sample */
+static unsigned long ops;           /* its allocations and frees so far */
+
+/* One more allocation or free: a sample every FRAG_SAMPLE_EVERY. */
+static void count_op(void)
+{
+    if (++ops % FRAG_SAMPLE_EVERY == 0) {
+        frag_sample(workload, ops, live);
+    }
+}
+
+/* A point of the workload worth a sample of its own (a phase ends). */
+static void mark(void)
+{
+    frag_sample(workload, ops, live);
+}
+
+/* A workload starts: its first sample (nothing held yet). */
+static void begin(const char *name, uint32_t seed_value)
+{
+    workload = name;
+    ops = 0;
+    seed = seed_value;
+    frag_sample(workload, ops, live);
+}
 
 static uint32_t rnd(void)
 {
@@ -80,6 +105,7 @@ static bool put(uint32_t i, uint32_t size)
     slot[i] = p;
     slot_size[i] = size;
     live += size;
+    count_op();
     return true;
 }
 
@@ -90,14 +116,17 @@ static void drop(uint32_t i)
         slot[i] = NULL;
         live -= slot_size[i];
         slot_size[i] = 0;
+        count_op();
     }
 }
 
+/* Free everything; the workload's last sample. */
 static void drop_all(void)
 {
     for (uint32_t i = 0; i < MAX_SLOTS; i++) {
         drop(i);
     }
+    frag_sample(workload, ops, live);
 }
 
 /* Random slot among [0, n): free it and allocate a new object there. */
@@ -117,15 +146,17 @@ static bool workload_small(void)
 {
     const uint32_t n = 8192;
 
-    seed = 1;
+    begin("small", 1);
     for (uint32_t i = 0; i < n; i++) {
         if (!put(i, size_small())) {
             return false;
         }
     }
+    mark();
     if (!churn(n, 60000, size_small)) {
         return false;
     }
+    mark();
     frag_figures("small", live);
     drop_all();
     return true;
@@ -135,15 +166,17 @@ static bool workload_mixed(void)
 {
     const uint32_t n = 1024;
 
-    seed = 2;
+    begin("mixed", 2);
     for (uint32_t i = 0; i < n; i++) {
         if (!put(i, size_mixed())) {
             return false;
         }
     }
+    mark();
     if (!churn(n, 50000, size_mixed)) {
         return false;
     }
+    mark();
     frag_figures("mixed", live);
     drop_all();
     return true;
@@ -155,13 +188,14 @@ static bool workload_phase(void)
     size_t target;
     uint32_t large = 0;
 
-    seed = 3;
+    begin("phase", 3);
     for (uint32_t i = 0; i < n; i++) {
         if (!put(i, size_small())) {
             return false;
         }
     }
     target = live;
+    mark();
     printf("# frag_phase: %lu small objects, %lu bytes live\n", (unsigned long)n,
            (unsigned long)live);
     for (uint32_t i = 0; i < n; i++) {
@@ -169,6 +203,7 @@ static bool workload_phase(void)
             drop(i);                                /* ~90 % freed */
         }
     }
+    mark();
     printf("# frag_phase: after freeing ~90 %%: %lu bytes live\n", (unsigned long)live);
     /* large objects go into the freed slots, until live is back at target */
     for (uint32_t i = 0; i < n && live < target; i++) {
@@ -179,6 +214,7 @@ static bool workload_phase(void)
             large++;
         }
     }
+    mark();
     printf("# frag_phase: %lu large objects added: %lu bytes live\n", (unsigned long)large,
            (unsigned long)live);
     /* churn among the large ones only: free a random one, allocate anew */
@@ -191,6 +227,7 @@ static bool workload_phase(void)
             }
         }
     }
+    mark();
     frag_figures("phase", live);
     drop_all();
     return true;

@@ -17,6 +17,14 @@
  * (sum of the requested sizes; the slot arrays are static, not heap). */
 void frag_figures(const char *workload, size_t live);
 
+/* Called every FRAG_SAMPLE_EVERY allocations and frees of a workload, at
+ * its start, at the end of each of its phases and at its end (after
+ * everything is freed), with the operations
+ * done so far in that workload and the bytes it holds: a platform prints
+ * what it holds then (the plots of `scons bench`). */
+#define FRAG_SAMPLE_EVERY 1000u
+void frag_sample(const char *workload, unsigned long ops, size_t live);
+
 /* Writes the workloads' static slot arrays once, so that a platform that
  * measures resident pages can take its baseline after them. */
 void frag_touch_statics(void);

@@ -7,6 +7,8 @@
  *   LINUX-VALUE frag_<w>_ram_per_live <permille>   resident heap pages
  *                                                  added x 4 KiB / live
  *   LINUX-INFO frag_<w> ...                        glibc's own view
+ * and every FRAG_SAMPLE_EVERY operations
+ *   LINUX-SAMPLE frag_<w> <ops> <live> <RAM>       for the plots
  *
  * "Resident RAM the heap added" is heap_ram_bytes() (heap_ram.h: glibc's
  * resident brk pages counted with mincore(), plus its mmapped blocks; every
@@ -36,6 +38,13 @@ void frag_figures(const char *w, size_t live)
            mi.hblkhd);
     printf("LINUX-VALUE frag_%s_ram_per_live %llu\n", w,
            (unsigned long long)ram * 1000ull / live);
+}
+
+/* A point of the plot: LINUX-SAMPLE frag_<w> <ops> <live> <heap RAM added>. */
+void frag_sample(const char *w, unsigned long ops, size_t live)
+{
+    printf("LINUX-SAMPLE frag_%s %lu %zu %llu\n", w, ops, live,
+           (unsigned long long)(heap_ram_bytes() - base_ram));
 }
 
 int main(int argc, char **argv)

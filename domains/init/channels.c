@@ -15,7 +15,7 @@
  * Ends, on each side by itself (chan_local_done): the init sets its
  * closed flag, rings the peer domain, takes back every copy of the frame
  * (revoke); the borrower returns the loan (the kernel checks its copy is
- * the core's last, rule 11) and sends ICM_CHAN_CLOSED; the lender frees
+ * the core's last, rule 12) and sends ICM_CHAN_CLOSED; the lender frees
  * the RAM when its side is done and the loan is back (KERNELCMD_RECLAIM_
  * LOAN succeeds only then).
  *

@@ -54,9 +54,6 @@ enum cap_cmd {
                             cannot silence the notice of its own end. */
     DISPCMD_GET_STATE,   /* -> r1 = DISP_STATE_* (include/autarky/dispatcher.h),
                             r2 = domain id; needs no rights */
-    DISPCMD_DOORBELL,    /* -> r1 = the dispatcher's doorbell on its core (made on
-                            first use, 1..1023): an IPI cap naming it wakes the
-                            dispatcher from SYS_WAIT (docs/multikernel.md) */
 
     /* IPI */
     IPICMD_NOTIFY = CAPCMD_TYPE_BASE,
@@ -83,6 +80,12 @@ enum cap_cmd {
     KERNELCMD_CREATE_IPI,
         /* a1 = destination slot cptr, a2 = core, a3 = doorbell (1..1023):
            a new IPI cap ringing that doorbell of that core */
+    KERNELCMD_DOORBELL,
+        /* a1 = Dispatcher cptr (on this core) -> r1 = its doorbell (made on
+           first use, 1..1023): an IPI cap naming it wakes the dispatcher
+           from SYS_WAIT. Doorbells are a fixed table per core, not backed
+           by RAM, so only the Kernel cap's holder (init) hands them out,
+           one per domain it runs (docs/safety.md rule 11) */
     KERNELCMD_GIVE_RAM,
         /* a1 = RAM cap (REVOKE, no other copy, nothing retyped from it),
            a2 = core: the RAM leaves this core for good and waits for that
@@ -109,7 +112,7 @@ enum cap_cmd {
     KERNELCMD_RETURN_LOAN,
         /* a1 = loan number, a2 = the claimed Frame cap, this core's last
            capability to it (no copy, descendant or mapping): deleted, and
-           the loan is returned (rule 11 of docs/safety.md) */
+           the loan is returned (rule 12 of docs/safety.md) */
     KERNELCMD_RECLAIM_LOAN,
         /* a1 = loan number of this core, returned or never claimed: the
            kernel drops its pin, the lender may free the RAM */

@@ -1,6 +1,6 @@
 /*
  * Frames lent to another core (kernel/include/kernel/loan.h: the states
- * and who moves an entry between them; docs/safety.md rule 11).
+ * and who moves an entry between them; docs/safety.md rule 12).
  *
  * Every transition that another core may race with is a compare-and-swap
  * on the entry's state: lend takes FREE -> FILLING, claim LENT -> CLAIMED,

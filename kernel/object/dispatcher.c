@@ -199,6 +199,15 @@ static errval_t dispatcher_stop(struct dcb *dcb)
     return SYS_ERR_OK;
 }
 
+/* KERNELCMD_DOORBELL: the doorbell of the dispatcher `disp` names (WRITE). */
+errval_t dispatcher_doorbell(struct cte *disp, uint32_t *id)
+{
+    if (!(disp->cap.rights & CAP_RIGHT_WRITE)) {
+        return SYS_ERR_NO_RIGHTS;
+    }
+    return doorbell_create(dcb_of_cap(disp), id);
+}
+
 errval_t dispatcher_invoke(struct cte *root, struct cte *disp, uint32_t cmd,
                            const uint32_t args[5], struct arch_registers *regs)
 {
@@ -221,8 +230,6 @@ errval_t dispatcher_invoke(struct cte *root, struct cte *disp, uint32_t cmd,
         return dispatcher_stop(dcb);
     case DISPCMD_SET_EXIT_EP:
         return dispatcher_set_exit_ep(root, disp, dcb, args[0]);
-    case DISPCMD_DOORBELL:
-        return doorbell_create(dcb, &regs->r[1]);
     default:
         return SYS_ERR_ILLEGAL_INVOCATION;
     }

@@ -73,6 +73,11 @@ errval_t kernelcap_invoke(struct cte *root, struct cte *kcap, uint32_t cmd, cons
     }
     case KERNELCMD_RECLAIM_LOAN:
         return loan_reclaim(args[0]);
+    case KERNELCMD_DOORBELL: {
+        struct cte *disp;
+        errval_t err = caps_lookup_cap(root, args[0], ObjType_Dispatcher, &disp);
+        return err_is_ok(err) ? dispatcher_doorbell(disp, &regs->r[1]) : err;
+    }
     case KERNELCMD_CREATE_IPI:
         return ipi_create(root, args[0], args[1], args[2]);
     case KERNELCMD_DEBUG_MASKED:

@@ -1,5 +1,5 @@
 /*
- * Frames lent to another core (kernel/cap/loan.c, rule 11 of
+ * Frames lent to another core (kernel/cap/loan.c, rule 12 of
  * docs/safety.md): the loan table against a reference model under random
  * sequences of every core's calls, the lender's pin, and the borrower's
  * claim and return, which must find the claimed frame to be its core's

@@ -579,7 +579,7 @@ static void illegal_invocations(void)
         { CAP_UART, CAPCMD_TYPE_BASE, "DevFrame" },
         { SCRATCH_RAM, RAMCMD_RETYPE + 1, "RAM" },
         { CAP_VNODE_L1, VNODECMD_MODIFY + 1, "VNode L1" },
-        { CAP_DISPATCHER, DISPCMD_DOORBELL + 1, "Dispatcher" },
+        { CAP_DISPATCHER, DISPCMD_GET_STATE + 1, "Dispatcher" },
         { CAP_KERNEL, KERNELCMD_LAST_NORMAL + 1, "Kernel" },
     };
     for (unsigned i = 0; i < ARRAY_LENGTH(bad); i++) {

@@ -210,7 +210,9 @@ static void doorbell_ping_pong(void)
 {
     struct core_place pl;
     cslot_t ram = scratch_slot(), frame = scratch_slot(), ring = scratch_slot();
+    cslot_t ro_disp = scratch_slot();
     struct core_channel *ch;
+    uint32_t db, again;
     uint64_t start;
 
     EXPECT(ncores() >= 3, "needs a machine of 3 cores or more");
@@ -226,6 +228,13 @@ static void doorbell_ping_pong(void)
     EXPECT_ERR(kernel_create_ipi(CAP_KERNEL, SCRATCH(ring), 2, 1024), SYS_ERR_IPI_INVALID);
     EXPECT_ERR(kernel_create_ipi(SCRATCH_RAM, SCRATCH(ring), 2, ch->doorbell),
                SYS_ERR_ILLEGAL_INVOCATION);
+    /* doorbells come only through the Kernel cap, for a Dispatcher with WRITE */
+    EXPECT_ERR(disp_doorbell(SCRATCH_RAM, &db), SYS_ERR_WRONG_CAP_TYPE);
+    EXPECT_OK(cap_mint(SCRATCH_CNODE, ro_disp, CAP_DISPATCHER, CAP_RIGHT_READ, 0));
+    EXPECT_ERR(disp_doorbell(SCRATCH(ro_disp), &db), SYS_ERR_NO_RIGHTS);
+    EXPECT_OK(disp_doorbell(CAP_DISPATCHER, &db));
+    EXPECT_OK(disp_doorbell(CAP_DISPATCHER, &again));
+    EXPECT_EQ("a dispatcher's doorbell, asked twice", again, db);
     EXPECT_OK(kernel_create_ipi(CAP_KERNEL, SCRATCH(ring), 2, ch->doorbell));
     EXPECT_CAP(SCRATCH(ring), ObjType_IPI, CAP_RIGHTS_ALL, IPI_BASE(2, ch->doorbell), 0);
     start = counter_read();

@@ -64,6 +64,16 @@ void frag_figures(const char *w, size_t live)
     printf("BENCH frag_%s_metadata %lu bytes\n", w, (unsigned long)pi.metadata_bytes);
 }
 
+/* A point of the plot: FRAG-SAMPLE frag_<w> <ops> <live> <RAM mapped>. */
+void frag_sample(const char *w, unsigned long ops, size_t live)
+{
+    struct paging_info pi;
+
+    paging_get_info(get_current_paging_state(), &pi);
+    printf("FRAG-SAMPLE frag_%s %lu %lu %lu\n", w, ops, (unsigned long)live,
+           (unsigned long)(pi.lazy_frames - base_frames) * 4096ul);
+}
+
 int main(int argc, char **argv)
 {
     struct paging_info pi;

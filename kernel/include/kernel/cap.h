@@ -125,6 +125,9 @@ void dispatcher_destroying(struct dcb *dcb);
 /* Type-specific invocations implemented outside the cap layer. */
 errval_t dispatcher_invoke(struct cte *root, struct cte *disp, uint32_t cmd,
                            const uint32_t args[5], struct arch_registers *regs);
+/* The doorbell of the dispatcher `disp` names, made on first use (needs
+ * WRITE; reached only through the Kernel cap, KERNELCMD_DOORBELL). */
+errval_t dispatcher_doorbell(struct cte *disp, uint32_t *id);
 errval_t kernelcap_invoke(struct cte *root, struct cte *kcap, uint32_t cmd, const uint32_t args[5],
                           struct arch_registers *regs);
 

@@ -2,8 +2,8 @@
  * Doorbells: how a domain on one core wakes a domain on another
  * (docs/multikernel.md, "Waking across cores").
  *
- * A dispatcher gets one doorbell on its own core (DISPCMD_DOORBELL): a
- * number 1..DOORBELL_MAX-1 in this core's table. An IPI capability
+ * A dispatcher gets one doorbell on its own core (KERNELCMD_DOORBELL, so
+ * only init hands them out): a number 1..DOORBELL_MAX-1 in this core's table. An IPI capability
  * (ObjType_IPI, made only with the Kernel capability: KERNELCMD_CREATE_IPI)
  * names a (core, doorbell) pair; invoking it rings that doorbell. Ringing
  * sets the doorbell's bit in the target core's pending bitmap (explicit

@@ -1,6 +1,6 @@
 /*
  * Frames lent to another core (kernel/cap/loan.c, docs/multikernel.md
- * "Channels between domains", rule 11 of docs/safety.md).
+ * "Channels between domains", rule 12 of docs/safety.md).
  *
  * A channel between two domains on different cores lives in a frame of
  * one core's RAM, the lender's. The other core, the borrower, gets a
@@ -60,7 +60,7 @@ errval_t loan_lend(struct cte *frame, uint32_t borrower, uint32_t *id);
  * becomes a Frame capability in the empty slot `dest` (checked by the
  * caller). Once per loan. */
 errval_t loan_claim(uint32_t id, struct cte *dest);
-/* The one check before a loan goes back (rule 11): `frame` is the claimed
+/* The one check before a loan goes back (rule 12): `frame` is the claimed
  * Frame of loan `id` (claimed by this core) and this core's last
  * capability to the range. */
 errval_t loan_return_check(uint32_t id, const struct cte *frame);

@@ -331,6 +331,7 @@ static void mesh_4_threads(void)
 {
     struct heap_small_stats before, sparse, after;
     struct thread *t[MESH_THREADS];
+    struct paging_info pi;
     uint32_t bad = 0;
 
     malloc_trim(0);
@@ -347,6 +348,7 @@ static void mesh_4_threads(void)
         bad += meshers[k].bad;
     }
     heap_get_small_stats(&sparse);
+    paging_get_info(get_current_paging_state(), &pi);
     printf("heaptest: meshing: %lu run pages on %lu frames, %lu pages meshed in %lu passes\n",
            (unsigned long)sparse.run_pages, (unsigned long)sparse.run_frames,
            (unsigned long)(sparse.meshes - before.meshes),
@@ -362,6 +364,11 @@ static void mesh_4_threads(void)
     UEXPECT(sparse.meshes > before.meshes, "no page was meshed");
     UEXPECT(sparse.run_frames < sparse.run_pages, "%lu run pages on %lu frames: none shared",
             (unsigned long)sparse.run_pages, (unsigned long)sparse.run_frames);
+    /* the paging layer agrees: exactly that many more pages mapped than frames in use */
+    UEXPECT(pi.lazy_pages - pi.lazy_frames == sparse.run_pages - sparse.run_frames,
+            "%lu pages mapped on %lu frames, the runs count %lu pages sharing",
+            (unsigned long)pi.lazy_pages, (unsigned long)pi.lazy_frames,
+            (unsigned long)(sparse.run_pages - sparse.run_frames));
     heap_get_small_stats(&after);
     UEXPECT(after.run_pages == after.run_frames,
             "%lu run pages on %lu frames with every object freed",

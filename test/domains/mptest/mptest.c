@@ -8,6 +8,8 @@
 #include <aos/aos_rpc_wire.h>
 #include <aos/dispatch.h>
 #include <aos/syscalls.h>
+#include <aos/caps.h>
+#include <autarky/invocations.h>
 #include <aos/utest.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,6 +129,21 @@ static void bad_cores_and_pids(void)
     free(name);
 }
 
+/* A core's doorbells are a fixed table, not RAM: a domain that could take
+ * them itself (1,023 dispatchers it made, a doorbell each) would leave no
+ * other domain on its core a way to be woken. So only init hands them out
+ * (KERNELCMD_DOORBELL, docs/safety.md rule 11); the old dispatcher command
+ * is gone. */
+static void doorbell_only_from_init(void)
+{
+    uint32_t db = 0;
+
+    UEXPECT_ERR(disp_doorbell(CAP_DISPATCHER, &db), SYS_ERR_SLOT_EMPTY);
+    UEXPECT_ERR(sys_invoke(CAP_DISPATCHER, DISPCMD_GET_STATE + 1, 0, 0, 0, 0, 0).err,
+                SYS_ERR_ILLEGAL_INVOCATION);
+    UEXPECT_EQ("doorbell", db, 0);
+}
+
 /* xorshift32: the same sequence every run. */
 static uint32_t next_random(uint32_t *state)
 {
@@ -238,6 +255,7 @@ static const struct utest_case cases[] = {
     { "MP_SPAWN_EACH_CORE", spawn_each_core },
     { "MP_LIST_KILL_WAIT_ACROSS_CORES", list_kill_wait_across },
     { "MP_BAD_CORES_AND_PIDS", bad_cores_and_pids },
+    { "MP_DOORBELL_ONLY_FROM_INIT", doorbell_only_from_init },
     { "MP_SPAWN_1000_ROUND_ROBIN", spawn_1000_round_robin },
     { "MP_RAM_MOVES_TO_CORE_RUNNING_SHORT", ram_moves_to_core_running_short },
     UTEST_END
