@@ -63,6 +63,11 @@ struct kernel_shared {
      * set by any core with an atomic OR, taken by its owner with an
      * atomic exchange. */
     volatile uint32_t doorbells[MAX_CORES][DOORBELL_WORDS];
+    /* Which of a core's words above may have bits: bit w for word w, set
+     * by a ringer (atomic OR) after its bit and before its interrupt,
+     * taken by the owner (atomic exchange) before it takes the words, so
+     * an interrupt looks at one word, not all DOORBELL_WORDS. */
+    volatile uint32_t doorbell_words[MAX_CORES];
     /* RAM on its way from one core to another (core.c): an entry is
      * taken FREE -> FILLING with a compare-and-swap by the giver, made
      * GIVEN after its fields, and taken GIVEN -> FREE by the receiver. */
