@@ -55,7 +55,9 @@ struct core_gift {
 };
 
 /* Shared by every core's CPU driver: explicit shared memory, allocated by
- * core 0 at boot. Only ever accessed with the barriers its users state. */
+ * core 0 at boot (KERNEL_SHARED_BYTES). Only ever accessed with the
+ * barriers its users state. */
+#define KERNEL_SHARED_BYTES (2 * BASE_PAGE_SIZE)
 struct kernel_shared {
     volatile uint32_t console_lock;     /* a line of console output (printk.c) */
     volatile uint32_t cores_up;         /* bit per core that has booted */
@@ -63,6 +65,11 @@ struct kernel_shared {
      * set by any core with an atomic OR, taken by its owner with an
      * atomic exchange. */
     volatile uint32_t doorbells[MAX_CORES][DOORBELL_WORDS];
+    /* Doorbells whose owner is blocked in SYS_WAIT, a bit each: set by the
+     * owner's core as it blocks, taken by the one ringer that then sends
+     * the interrupt (atomic OR, atomic AND-NOT). A ring of an owner that
+     * is running sends none (doorbell.c). */
+    volatile uint32_t doorbells_armed[MAX_CORES][DOORBELL_WORDS];
     /* RAM on its way from one core to another (core.c): an entry is
      * taken FREE -> FILLING with a compare-and-swap by the giver, made
      * GIVEN after its fields, and taken GIVEN -> FREE by the receiver. */
