@@ -285,6 +285,20 @@ static void release(uint32_t page)
 
 /* ---- malloc and free, slow paths ---- */
 
+/* small_pop has just filled the first partial run of cls: off the list. */
+void __attribute__((noinline)) small_run_filled(uint32_t cls)
+{
+    uint32_t page = small.partial[cls];
+    struct run *r = run_at(page);
+
+    small.partial[cls] = r->next;
+    if (r->next != NO_PAGE) {
+        run_at(r->next)->prev = NO_PAGE;
+    }
+    r->flags = 0;
+    small.npartial[cls]--;
+}
+
 /* Under the lock: the region at the first call, an object from the
  * class's first partial run, else from a new run; NULL if the region is
  * full. */
