@@ -357,6 +357,8 @@ void startup_init(const struct boot_memory *mem)
         core_init_boot(mem->ncores, shared);
     }
     caps_given_init(pa_to_kva(boot_alloc(GIVEN_SLOTS * CTE_SIZE, CTE_SIZE)), GIVEN_SLOTS);
+    loans_init(kernel_shared()->loans, pa_to_kva(boot_alloc(CORE_LOANS * CTE_SIZE, CTE_SIZE)),
+               core_id(), core_count());
 
     boot_cspace();
     boot_vspace();

@@ -164,6 +164,30 @@ errval_t kernel_claim_ram(capaddr_t kernel_cap, uint32_t gift, capaddr_t dest)
     return invoke(kernel_cap, KERNELCMD_CLAIM_RAM, gift, dest, 0, 0, 0);
 }
 
+errval_t kernel_lend_frame(capaddr_t kernel_cap, capaddr_t frame, uint32_t core, uint32_t *loan)
+{
+    struct sysret r = sys_invoke(kernel_cap, KERNELCMD_LEND_FRAME, frame, core, 0, 0, 0);
+    if (r.err == SYS_ERR_OK) {
+        *loan = r.r1;
+    }
+    return r.err;
+}
+
+errval_t kernel_claim_loan(capaddr_t kernel_cap, uint32_t loan, capaddr_t dest)
+{
+    return invoke(kernel_cap, KERNELCMD_CLAIM_LOAN, loan, dest, 0, 0, 0);
+}
+
+errval_t kernel_return_loan(capaddr_t kernel_cap, uint32_t loan, capaddr_t frame)
+{
+    return invoke(kernel_cap, KERNELCMD_RETURN_LOAN, loan, frame, 0, 0, 0);
+}
+
+errval_t kernel_reclaim_loan(capaddr_t kernel_cap, uint32_t loan)
+{
+    return invoke(kernel_cap, KERNELCMD_RECLAIM_LOAN, loan, 0, 0, 0, 0);
+}
+
 errval_t kernel_debug_kill_core_root(capaddr_t kernel_cap, uint32_t core)
 {
     return invoke(kernel_cap, KERNELCMD_DEBUG_KILL_CORE_ROOT, core, 0, 0, 0, 0);

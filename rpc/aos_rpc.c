@@ -7,6 +7,7 @@
  */
 #include <aos/aos_rpc.h>
 #include <aos/aos_rpc_wire.h>
+#include "rpc_transport.h"
 #include <aos/slot_alloc.h>
 #include <aos/caps.h>
 #include <autarky/bootinfo.h>
@@ -15,9 +16,51 @@
 static struct aos_rpc init_channel;
 static bool init_channel_ready;
 
+/* ---- the LMP transport ---- */
+
+static errval_t lmp_transport_send(struct aos_rpc *rpc, const uint32_t *words, uint32_t n,
+                                   capaddr_t cap, uint32_t flags)
+{
+    errval_t err;
+
+    if (!(flags & LMP_FLAG_YIELD)) {
+        return lmp_send(rpc->ep, cap, flags, words, n);        /* retries */
+    }
+    err = lmp_try_send_msg(rpc->ep, cap, LMP_FLAG_QUEUE | flags, words, n);
+    if (err_no(err) == SYS_ERR_LMP_BUF_FULL || err_no(err) == SYS_ERR_LMP_NO_RECV_SLOT) {
+        err = lmp_send(rpc->ep, cap, flags, words, n);          /* retries */
+    }
+    return err;
+}
+
+static errval_t lmp_transport_recv(struct aos_rpc *rpc, struct lmp_msg *m)
+{
+    (void)rpc;
+    lmp_recv(m);
+    return SYS_ERR_OK;
+}
+
+const struct rpc_transport rpc_transport_lmp = { lmp_transport_send, lmp_transport_recv };
+
+/* The transport's send and receive; LMP (every call to init) is called
+ * directly, so the hot path pays no indirect call. */
+static inline errval_t transport_send(struct aos_rpc *rpc, const uint32_t *words, uint32_t n,
+                                      capaddr_t cap, uint32_t flags)
+{
+    return rpc->t == &rpc_transport_lmp ? lmp_transport_send(rpc, words, n, cap, flags)
+                                        : rpc->t->send(rpc, words, n, cap, flags);
+}
+
+static inline errval_t transport_recv(struct aos_rpc *rpc, struct lmp_msg *m)
+{
+    return rpc->t == &rpc_transport_lmp ? lmp_transport_recv(rpc, m) : rpc->t->recv(rpc, m);
+}
+
 errval_t aos_rpc_init(struct aos_rpc *rpc, capaddr_t ep)
 {
     rpc->ep = ep;
+    rpc->t = &rpc_transport_lmp;
+    rpc->x = NULL;
     rpc->calls = 0;
     thread_mutex_init(&rpc->lock);
     if (ep == CPTR(ROOTCN_SLOT_TASKCN, TASKCN_SLOT_INITEP) && rpc == &init_channel) {
@@ -85,19 +128,21 @@ static errval_t call_locked_flags(struct aos_rpc *rpc, const uint32_t *req,
             return err;
         }
     }
-    err = lmp_try_send_msg(rpc->ep, send_cap, LMP_FLAG_YIELD | LMP_FLAG_QUEUE | flags,
-                           req, nwords);
-    if (err_no(err) == SYS_ERR_LMP_BUF_FULL || err_no(err) == SYS_ERR_LMP_NO_RECV_SLOT) {
-        err = lmp_send(rpc->ep, send_cap, LMP_FLAG_YIELD | flags, req, nwords);  /* retries */
-    }
+    err = transport_send(rpc, req, nwords, send_cap, LMP_FLAG_YIELD | flags);
     if (err_is_fail(err)) {
         if (recv_slot != CPTR_NULL) {
             lmp_disarm_recv_slot(recv_slot);
         }
-        return err_push(err, LIB_ERR_RPC_SEND);
+        return err_no(err) == LIB_ERR_XCHAN_CLOSED ? err : err_push(err, LIB_ERR_RPC_SEND);
     }
     for (;;) {
-        lmp_recv(reply);
+        err = transport_recv(rpc, reply);
+        if (err_is_fail(err)) {
+            if (recv_slot != CPTR_NULL) {
+                lmp_disarm_recv_slot(recv_slot);
+            }
+            return err;             /* the channel closed */
+        }
         if (reply->words[0] == (RPC_HDR(op, RPC_FLAG_REPLY) | RPC_SEQ(seq))
             && reply->nwords >= 3) {
             break;
@@ -172,10 +217,10 @@ errval_t aos_rpc_send_bytes(struct aos_rpc *rpc, const char *buf, uint32_t len)
     thread_mutex_lock(&rpc->lock);
     for (uint32_t i = 0; i + 1 < nfrag; i++) {
         n = rpc_pack_string_fragment(buf, len, i, words);
-        err = lmp_send(rpc->ep, CPTR_NULL, 0, words, n);
+        err = transport_send(rpc, words, n, CPTR_NULL, 0);
         if (err_is_fail(err)) {
             thread_mutex_unlock(&rpc->lock);
-            return err_push(err, LIB_ERR_RPC_SEND);
+            return err_no(err) == LIB_ERR_XCHAN_CLOSED ? err : err_push(err, LIB_ERR_RPC_SEND);
         }
     }
     struct lmp_msg reply;
@@ -316,7 +361,8 @@ errval_t aos_rpc_exit(struct aos_rpc *rpc, int status)
         return LIB_ERR_RPC_NO_CHANNEL;
     }
     thread_mutex_lock(&rpc->lock);      /* not in the middle of another call */
-    err = lmp_send(rpc->ep, CPTR_NULL, LMP_FLAG_YIELD, req, 2);
+    err = rpc->x == NULL ? lmp_send(rpc->ep, CPTR_NULL, LMP_FLAG_YIELD, req, 2)
+                         : LIB_ERR_RPC_BAD_OP;      /* init is the one to tell */
     thread_mutex_unlock(&rpc->lock);
     return err;
 }

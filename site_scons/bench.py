@@ -63,7 +63,7 @@ import linux_bench  # noqa: E402
 # Every Autarky benchmark program (a boot module of the image), booted in
 # this order, one boot each. A listed program missing from the image is an
 # error, as is a failed boot.
-PROGRAMS = ['rpcbench', 'faultbench', 'fragbench', 'procbench']
+PROGRAMS = ['rpcbench', 'faultbench', 'fragbench', 'procbench', 'xchanbench']
 
 # Figures a program must print (a missing one is an error). A program not
 # named here must print at least one BENCH line.
@@ -87,6 +87,8 @@ PAIRS = [
     ('malloc_touch_64k', 'malloc_touch_64k', 'malloc_touch_64k'),
     ('malloc_free', 'malloc_free', 'malloc_free'),
     ('spawn_exit', 'fork_exec_wait', 'spawn'),                          # issue 5
+    ('rpc_roundtrip_cross_core', 'pipe_rtt_cross_cpu', 'rpc_roundtrip_cross_core'),  # issue 12
+    ('spawn_remote_core', 'fork_exec_wait_other_cpu', 'spawn_remote_core'),
     ('spawn_exit', 'fork_exec_wait_64m', 'spawn_vs_fork_64m_parent'),   # the README's figure
     # RAM mapped x 1000 / bytes live, the same workloads (bench/frag/) over
     # glibc: not instructions, but the ratio reads the same way (above 1:
@@ -100,6 +102,7 @@ PAIRS = [
 # in the table, never enforced.
 GOALS = {
     'rpc_roundtrip': 10.0,
+    'rpc_roundtrip_cross_core': 10.0,
     'fault_vs_anon_fault': 1.0,
     'fault_vs_uffd_fault': 5.0,
     'fault_vs_sigsegv_mprotect': 5.0,
@@ -121,7 +124,7 @@ AUTARKY_ONLY = ['ram_cap_request', 'string_64k_per_kib']
 # Autarky figures that refine another one (shown in the table only). Any
 # BENCH figure in none of PAIRS, AUTARKY_ONLY and DETAILS also gets a
 # `bench: NAME autarky=N` line, so a new figure is never dropped silently.
-DETAILS = ['spawn_exit_min', 'rpc_roundtrip_min', 'ram_cap_rpc_only', 'string_64k', 'counter_read_pair_min']
+DETAILS = ['spawn_exit_min', 'spawn_remote_core_min', 'rpc_roundtrip_cross_core_min', 'rpc_roundtrip_min', 'ram_cap_rpc_only', 'string_64k', 'counter_read_pair_min']
 
 # What each Autarky figure is, for the table (unknown names print bare).
 DESCRIPTIONS = {
@@ -132,6 +135,10 @@ DESCRIPTIONS = {
     'string_64k_per_kib': '64 KiB aos_rpc_send_string, per KiB',
     'string_64k': '64 KiB aos_rpc_send_string, whole call',
     'counter_read_pair_min': 'two back-to-back counter reads (resolution)',
+    'rpc_roundtrip_cross_core': 'RPC round trip to a domain on core 1 (UMP channel, doorbells), mean',
+    'rpc_roundtrip_cross_core_min': 'RPC round trip to another core, best single call',
+    'spawn_remote_core': 'spawn + wait of nop on core 1 (through core 1\'s init), mean',
+    'spawn_remote_core_min': 'spawn + wait on core 1, best single run',
 }
 
 RE_BENCH = re.compile(r'^BENCH (\S+) (\d+) (\S+)\s*$')

@@ -49,6 +49,8 @@ FIGURES = [
     ('malloc_free_pool', 'glibc free+malloc in a pool of 256 live blocks, 8..512 B', 'pair'),
     ('pipe_rtt', 'pipe round trip between two processes', 'round trip'),
     ('fork_exec_wait', 'fork + exec + wait of a static "hello", small parent', 'run'),
+    ('pipe_rtt_cross_cpu', 'pipe round trip, the two processes pinned to CPUs 0 and 1', 'round trip'),
+    ('fork_exec_wait_other_cpu', 'fork + exec + wait of "hello", the child pinned to CPU 1', 'run'),
     ('malloc_touch_64k', 'glibc malloc + touch 64 MiB in 64 KiB blocks', 'page'),
     ('fork_exec_wait_64m', 'fork + exec + wait of "hello", parent holds 64 MiB heap', 'run'),
     # not times: resident RAM the heap added x 1000 / bytes live (fragbench.c)
@@ -255,13 +257,19 @@ def initramfs(build_dir, traces=()):
 
 # ---- the run -------------------------------------------------------------
 
-def qemu_command(vmlinuz, initrd):
+SMP = 4     # boot.DEFAULT_SMP: Autarky's benchmark boots use the same machine
+
+def qemu_command(vmlinuz, initrd, smp=SMP):
     # panic=-1 with -no-reboot: should init die, QEMU exits at once instead
-    # of waiting for the timeout. Neither changes what is measured.
+    # of waiting for the timeout. Neither changes what is measured. The
+    # same cores as Autarky's boots (boot.DEFAULT_SMP), but only CPU 0 is
+    # brought up at boot (maxcpus=1): under -icount an SMP boot livelocks in
+    # stop_machine. /init pins itself to CPU 0 and brings CPU 1 up just
+    # before the *_cross_cpu / *_other_cpu figures (bench.c, online_cpu).
     return ['qemu-system-arm', '-M', 'virt', '-cpu', 'cortex-a15', '-m', '1024',
-            '-icount', 'shift=0', '-nographic', '-no-reboot',
+            '-smp', str(smp), '-icount', 'shift=0', '-nographic', '-no-reboot',
             '-kernel', vmlinuz, '-initrd', initrd,
-            '-append', 'console=ttyAMA0 quiet panic=-1']
+            '-append', 'console=ttyAMA0 quiet panic=-1 maxcpus=1']
 
 
 def trace_figures(atr):

@@ -176,7 +176,11 @@ BOOT_TESTS = [
     ('mp', 'hello; mptest', {'busy'}, 240, {'smp': 4, 'expect': MP_EXPECT}),
     # core 3's init killed (by its kernel, on init's debug request): calls
     # for core 3 fail with INIT_ERR_CORE_DEAD, the other cores carry on
-    ('mp-dead', 'kill-core-init 3; mptest dead 3', {'init'}, 120, {'smp': 4}),
+    ('mp-dead', 'kill-core-init 3; mptest dead 3; xchantest dead 3', {'init'}, 120,
+     {'smp': 4}),
+    # channels between domains on different cores, RPC over them
+    # (domains/xchantest; the servers and clients it kills are xchantest too)
+    ('mp-xchan', 'xchantest', {'xchantest', 'spinner'}, 180, {'smp': 4}),
     ('mp-shell', 'shell', {'spinner'}, 120,
      {'smp': 4, 'input': MP_SHELL_INPUT, 'expect': MP_SHELL_EXPECT}),
     # no kernel entry keeps interrupts masked past 100 us, for the largest

@@ -38,7 +38,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sched.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/reboot.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -308,7 +311,38 @@ static void bench_sigsegv_mprotect(void)
  * small-parent one does not: the README's figure was evidently taken from a
  * parent holding such a heap. */
 
-static void bench_fork_exec_wait(const char *name, int n)
+/* Bring CPU `cpu` online through sysfs: the kernel boots with maxcpus=1,
+ * because under -icount QEMU runs the vCPUs round robin in one thread and
+ * an SMP boot livelocks in stop_machine (one vCPU spins waiting for another
+ * that never gets its turn); a CPU brought up afterwards works. Returns 0
+ * when the CPU is online. */
+static int online_cpu(int cpu)
+{
+    char path[64];
+    mkdir("/sys", 0555);
+    mount("sysfs", "/sys", "sysfs", 0, NULL);        /* EBUSY: already there */
+    snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online", cpu);
+    int fd = open(path, O_WRONLY);
+    if (fd < 0)
+        return -1;
+    int ok = write(fd, "1", 1) == 1;
+    close(fd);
+    return ok && sysconf(_SC_NPROCESSORS_ONLN) > cpu ? 0 : -1;
+}
+
+/* Run the calling process (and what it forks later) on CPU `cpu` only. */
+static int pin_to_cpu(int cpu)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* child_cpu < 0: the child stays on the parent's CPU (0); else it is
+ * pinned to child_cpu before its exec (fork_exec_wait_other_cpu: the
+ * counterpart of spawning on another core). */
+static void bench_fork_exec_wait(const char *name, int n, int child_cpu)
 {
     char *argv[] = { "/hello", NULL };
     char *envp[] = { NULL };
@@ -320,6 +354,8 @@ static void bench_fork_exec_wait(const char *name, int n)
             return;
         }
         if (pid == 0) {
+            if (child_cpu >= 0 && pin_to_cpu(child_cpu) != 0)
+                _exit(126);
             execve(argv[0], argv, envp);
             _exit(127);
         }
@@ -336,20 +372,25 @@ static void bench_fork_exec_wait(const char *name, int n)
 
 /* ---- pipe round trip between two processes --------------------------- */
 
-static void bench_pipe_rtt(void)
+/* name pipe_rtt: both on CPU 0; pipe_rtt_cross_cpu: the child pinned to
+ * CPU 1, so every round trip crosses CPUs (the counterpart of an RPC
+ * between domains on different cores). */
+static void bench_pipe_rtt(const char *name, int child_cpu)
 {
     const int warm = 100, n = 10000;
     int to_child[2], to_parent[2];
     if (pipe(to_child) != 0 || pipe(to_parent) != 0) {
-        fail("pipe_rtt", "pipe");
+        fail(name, "pipe");
         return;
     }
     pid_t pid = fork();
     if (pid < 0) {
-        fail("pipe_rtt", "fork");
+        fail(name, "fork");
         return;
     }
     if (pid == 0) {
+        if (child_cpu >= 0 && pin_to_cpu(child_cpu) != 0)
+            _exit(1);
         close(to_child[1]);
         close(to_parent[0]);
         char c;
@@ -366,7 +407,7 @@ static void bench_pipe_rtt(void)
         if (i == warm)
             t0 = now();
         if (write(to_child[1], &c, 1) != 1 || read(to_parent[0], &c, 1) != 1) {
-            fail("pipe_rtt", "round trip");
+            fail(name, "round trip");
             break;
         }
     }
@@ -375,7 +416,7 @@ static void bench_pipe_rtt(void)
     close(to_parent[0]);
     int st;
     waitpid(pid, &st, 0);
-    report("pipe_rtt", t1 - t0, n);
+    report(name, t1 - t0, n);
 }
 
 /* ---- glibc malloc/free of small mixed sizes ---------------------------
@@ -530,16 +571,24 @@ int main(void)
     if (uname(&u) == 0)
         printf("LINUX kernel %s %s\n", u.release, u.machine);
     probe_clock();
+    if (pin_to_cpu(0) != 0)
+        printf("LINUX error pin_cpu0 sched_setaffinity\n");
 
     bench_anon_fault();
     bench_uffd_fault();
     bench_sigsegv_mprotect();
     bench_malloc_free();
     bench_malloc_free_pool();
-    bench_pipe_rtt();
-    bench_fork_exec_wait("fork_exec_wait", 20);
+    bench_pipe_rtt("pipe_rtt", -1);
+    bench_fork_exec_wait("fork_exec_wait", 20, -1);
+    if (sysconf(_SC_NPROCESSORS_ONLN) > 1 || online_cpu(1) == 0) {
+        bench_pipe_rtt("pipe_rtt_cross_cpu", 1);
+        bench_fork_exec_wait("fork_exec_wait_other_cpu", 20, 1);
+    } else {
+        printf("LINUX error pipe_rtt_cross_cpu one CPU\n");
+    }
     if (bench_malloc_touch() == 0) {
-        bench_fork_exec_wait("fork_exec_wait_64m", 20);
+        bench_fork_exec_wait("fork_exec_wait_64m", 20, -1);
         release_64k();
     }
     run_fragbench();

@@ -37,6 +37,8 @@ enum icm_op {
     ICM_MEM_STATS,
     ICM_GETCHAR,        /* {} -> {err, char} once console input comes (core 0) */
     ICM_MORE_RAM,       /* {bytes} -> {err, gift, size}: core 0 gives RAM (mem_server_refill) */
+    ICM_CHAN_CONNECT,   /* a channel between domains (channels.c) */
+    ICM_CHAN_CLOSED,    /* the borrower's side of one is gone, its loan back */
 };
 
 /* An inter-core message. op: one of remote_procs.h's, | ICM_REPLY in an

@@ -16,6 +16,7 @@
 #include "intercore.h"
 #include "procs.h"
 #include "mem_server.h"
+#include "channels.h"
 #include <aos/aos_rpc_wire.h>
 #include <aos/dispatch.h>
 #include <autarky/bootinfo.h>
@@ -421,6 +422,7 @@ static void serve_request(const struct icm *m)
 static void core_died(uint32_t core)
 {
     intercore_core_dead(core);
+    channels_core_dead(core);
     for (uint32_t i = 0; i < REMOTE_PENDING_MAX; i++) {
         struct pending *pd = &pending[i];
         if (pd->tag == 0 || !(pd->due & (1u << core))) {
@@ -463,6 +465,9 @@ bool remote_procs_serve(void)
     check_dead_cores();
     while (intercore_poll(&m)) {
         any = true;
+        if (channels_icm(&m)) {
+            continue;
+        }
         if (m.op & ICM_REPLY) {
             struct pending *pd = pending_find(m.tag);
             if (pd != NULL) {

@@ -14,6 +14,7 @@
 #include "rpc_server.h"
 #include "mem_server.h"
 #include "remote_procs.h"
+#include "channels.h"
 #include <aos/dispatch.h>
 #include <autarky/bootinfo.h>
 #include <aos/lmp.h>
@@ -371,6 +372,16 @@ static void remote_reply(domainid_t client, uint32_t seq, uint32_t op, errval_t 
     }
 }
 
+static void chan_reply(domainid_t client, uint32_t seq, uint32_t op, errval_t err,
+                       const uint32_t *extra, uint32_t nextra, capaddr_t cap)
+{
+    struct proc *p = client_alive(client);
+
+    if (p != NULL) {
+        reply_seq(p, seq, op, err, extra, nextra, cap);
+    }
+}
+
 static void remote_reply_long(domainid_t client, uint32_t seq, uint32_t op, const void *data,
                               uint32_t len, const uint32_t *extra, uint32_t nextra)
 {
@@ -604,6 +615,23 @@ static void handle_wait(struct proc *p, const struct lmp_msg *m)
     p->wait_seq = p->req_seq;
 }
 
+/* The channel calls (channels.c): CONNECT, IPI and CLOSE take 2 words,
+ * ACCEPT 1. */
+static void handle_chan(struct proc *p, const struct lmp_msg *m, uint32_t op)
+{
+    if (m->nwords != (op == RPC_OP_CHAN_ACCEPT ? 1u : 2u)) {
+        reply(p, op, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
+    } else if (op == RPC_OP_CHAN_CONNECT) {
+        chan_connect(p, p->req_seq, m->words[1]);
+    } else if (op == RPC_OP_CHAN_ACCEPT) {
+        chan_accept(p, p->req_seq);
+    } else if (op == RPC_OP_CHAN_IPI) {
+        chan_give_ipi(p, p->req_seq, m->words[1]);
+    } else {
+        chan_close(p, p->req_seq, m->words[1]);
+    }
+}
+
 /*
  * A message with header flags (or none at all): a pull goes to
  * handle_pull; string fragments (STRING, PROC_SPAWN) go on; anything else
@@ -652,6 +680,10 @@ static void dispatch_message(struct proc *p, const struct lmp_msg *m)
     case RPC_OP_GETCHAR: handle_getchar(p, m); break;
     case RPC_OP_EXIT:    handle_exit(p, m); break;
     case RPC_OP_MEM_STATS: handle_mem_stats(p, m); break;
+    case RPC_OP_CHAN_CONNECT:
+    case RPC_OP_CHAN_ACCEPT:
+    case RPC_OP_CHAN_IPI:
+    case RPC_OP_CHAN_CLOSE: handle_chan(p, m, op); break;
     default:
         reply(p, op, LIB_ERR_RPC_BAD_OP, NULL, 0, CPTR_NULL);
         break;
@@ -764,6 +796,7 @@ static void proc_ended(struct proc *p)
     rpc_string_tx_reset(&p->tx);
     remote_procs_proc_ended(p);
     remote_procs_client_ended(p->pid);
+    channels_proc_ended(p);
     for (uint32_t i = 0; i < p->nwaiters; i++) {
         struct proc *w = proc_find(p->waiters[i]);
         if (w != NULL && w->state == PROC_STATE_RUNNING) {
@@ -784,4 +817,5 @@ void rpc_server_init(void)
     static const struct remote_answer_ops answers = { remote_reply, remote_reply_long };
     procs_set_hooks(&hooks);
     remote_procs_init(&answers);
+    channels_init(chan_reply);
 }

@@ -16,12 +16,23 @@
 #include <aos/threads.h>
 
 /*
+ * How a channel carries messages (rpc/rpc_transport.h): LMP to a domain
+ * of this core (init), or UMP to a domain on another core
+ * (aos_rpc_chan_connect, include/aos/xchan.h). The calls below work the
+ * same over both.
+ */
+struct rpc_transport;
+struct aos_xchan;
+
+/*
  * Lock order: rpc->lock is taken by every call for its whole duration
  * (all fragments of a string, the request and its reply) and nothing
  * else is locked inside it, except picolibc's malloc lock.
  */
 struct aos_rpc {
-    capaddr_t ep;              /* endpoint to the server (badged for us) */
+    capaddr_t ep;              /* LMP: endpoint to the server (badged for us) */
+    const struct rpc_transport *t;
+    struct aos_xchan *x;       /* UMP: our end of the channel (NULL over LMP) */
     uint32_t calls;            /* completed calls (statistics) */
     uint8_t seq;               /* sequence number of the last call */
     struct thread_mutex lock;  /* one request outstanding at a time */
@@ -57,6 +68,29 @@ errval_t aos_rpc_exit(struct aos_rpc *rpc, int status);
  * requests); `words` is a whole message buffer. */
 errval_t aos_rpc_call_locked(struct aos_rpc *rpc, const uint32_t words[LMP_MSG_WORDS],
                              uint32_t nwords, struct lmp_msg *reply);
+
+/* ---- channels to a domain on another core (docs/multikernel.md) ---- */
+
+/* Connect `chan` to domain `pid` on another core, which waits in
+ * aos_rpc_chan_accept; `init` is our channel to our init. Errors:
+ * INIT_ERR_CHAN_SAME_CORE, INIT_ERR_NO_SUCH_PID (no such domain, or a core
+ * past the last), INIT_ERR_CORE_DEAD, INIT_ERR_CHAN_NOT_ACCEPTING, ... */
+errval_t aos_rpc_chan_connect(struct aos_rpc *init, domainid_t pid, struct aos_rpc *chan);
+/* Wait until a domain on another core connects to us; *peer = its pid. */
+errval_t aos_rpc_chan_accept(struct aos_rpc *init, struct aos_rpc *chan, domainid_t *peer);
+/* Our end goes: the frame is unmapped and init takes it back; the peer's
+ * calls then fail with LIB_ERR_XCHAN_CLOSED. */
+errval_t aos_rpc_chan_close(struct aos_rpc *init, struct aos_rpc *chan);
+
+/* The server's side of a channel: take one request and answer it (NUMBER
+ * and STRING, as init does; other ops get LIB_ERR_RPC_BAD_OP). Blocks
+ * until a request comes; LIB_ERR_XCHAN_CLOSED once the peer is gone. */
+struct aos_rpc_served {
+    uint32_t numbers, strings;  /* requests answered OK */
+    uintptr_t last_number;
+    uint32_t last_len;          /* of the last string */
+};
+errval_t aos_rpc_serve_one(struct aos_rpc *chan, struct aos_rpc_served *st);
 
 /* ---- process management (the spawning service in init, docs/init.md) ---- */
 

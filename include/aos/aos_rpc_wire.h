@@ -18,6 +18,10 @@
  *   EXIT          1: status                   (none: the domain is gone)
  *   FREE_RAM      - (the RAM cap, given)      -                  -
  *   MEM_STATS     -                           3: free 4: total   -
+ *   CHAN_CONNECT  1: pid                      3: id 4: peer 5: side  reply: Frame
+ *   CHAN_ACCEPT   -                           3: id 4: peer 5: side  reply: Frame
+ *   CHAN_IPI      1: id                       -                  reply: IPI
+ *   CHAN_CLOSE    1: id                       -                  -
  *
  * Strings of any length are split across messages:
  *   first      word 0 = STRING | FIRST [| LAST], 1: total length,
@@ -73,6 +77,13 @@ enum rpc_op {
                                buddy tag, then the reply */
     RPC_OP_PROC_VMBLOCKS,   /* 1: pid. Fragments of struct vmmap_entry[] (checked
                                by init), then the reply (3: count, 4: unlisted) */
+    RPC_OP_CHAN_CONNECT,    /* 1: pid on another core. Reply (when its init
+                               answered) 3: channel id 4: peer pid 5: side;
+                               cap: the channel's frame */
+    RPC_OP_CHAN_ACCEPT,     /* -. Reply (when a domain connects) as CONNECT's */
+    RPC_OP_CHAN_IPI,        /* 1: channel id. Reply cap: IPI ringing the peer */
+    RPC_OP_CHAN_CLOSE,      /* 1: channel id. Our end is gone (init takes the
+                               frame back) */
     RPC_OP_COUNT            /* one past the last */
 };
 

@@ -77,6 +77,15 @@ errval_t ipi_notify(capaddr_t ipi);
 errval_t kernel_give_ram(capaddr_t kernel_cap, capaddr_t ram, uint32_t core, uint32_t *gift);
 /* Gift `gift` for this core becomes a RAM cap in slot `dest` (once). */
 errval_t kernel_claim_ram(capaddr_t kernel_cap, uint32_t gift, capaddr_t dest);
+/* Frames lent to another core (Kernel cap; kernel/include/kernel/loan.h):
+ * lend Frame `frame` to core `core` (*loan names it there); claim loan
+ * `loan` into slot `dest` on the borrower (once); give it back from the
+ * borrower (`frame`: the claimed cap, its core's last to the memory);
+ * end it on the lender once returned (or never claimed). */
+errval_t kernel_lend_frame(capaddr_t kernel_cap, capaddr_t frame, uint32_t core, uint32_t *loan);
+errval_t kernel_claim_loan(capaddr_t kernel_cap, uint32_t loan, capaddr_t dest);
+errval_t kernel_return_loan(capaddr_t kernel_cap, uint32_t loan, capaddr_t frame);
+errval_t kernel_reclaim_loan(capaddr_t kernel_cap, uint32_t loan);
 /* Have core `core`'s kernel kill its first domain (Kernel cap; tests). */
 errval_t kernel_debug_kill_core_root(capaddr_t kernel_cap, uint32_t core);
 /* A new IPI cap in slot `dest` ringing doorbell `doorbell` of core `core`

@@ -245,6 +245,12 @@ typedef uint64_t errval_t;
     X(SYS_ERR_GIFT_INVALID,           "no RAM gift of that number waits for this core") \
     X(SYS_ERR_CORE_START_FAILED,      "the firmware (PSCI CPU_ON) did not start the core") \
     X(SYS_ERR_RESTART,                "kernel-internal: the operation paused to let interrupts in and the call is made again (never returned to a domain)") \
+    X(SYS_ERR_LOANS_FULL,             "every entry for frames lent between cores is in use (64)") \
+    X(SYS_ERR_LOAN_INVALID,           "no loan of that number in the state this call needs for this core, or not its frame") \
+    X(SYS_ERR_LOAN_IN_USE,            "the borrower still holds a copy, descendant or mapping of the lent frame: revoke it first") \
+    X(SYS_ERR_LOAN_CLAIMED,           "the lent frame is still claimed by the borrower: it has not come back yet") \
+    X(SYS_ERR_LOAN_SIZE,              "a lent frame is at most 1 MiB") \
+    X(SYS_ERR_REVOKE_LENT,            "revoke met the kernel's pin of a frame lent to another core (it stays until the loan returns)") \
     X(SYS_ERR_DISP_EXIT_EP_LOCKED,    "an installed exit endpoint is changed only through a Dispatcher capability with REVOKE (its creator's)") \
     /* --- messages between cores over a shared frame (lib/ump.c, docs/ump.md) --- */ \
     X(LIB_ERR_UMP_ARGS,               "UMP: NULL channel or result pointer, NULL words with a non-zero count, or an unknown side") \
@@ -254,7 +260,16 @@ typedef uint64_t errval_t;
     X(LIB_ERR_UMP_EMPTY,              "UMP: no message waiting") \
     X(LIB_ERR_UMP_RECV_TOO_LONG,      "UMP: message longer than the receive buffer (it was dropped; its length is returned)") \
     X(LIB_ERR_UMP_MALFORMED,          "UMP: the peer wrote a slot with a bad sequence number, fragment flags or length (skipped)") \
-    X(LIB_ERR_UMP_BAD_ACK,            "UMP: the peer acknowledged slots never sent, or fewer than before (nothing was sent)")
+    X(LIB_ERR_UMP_BAD_ACK,            "UMP: the peer acknowledged slots never sent, or fewer than before (nothing was sent)") \
+    /* --- channels between domains on different cores (docs/multikernel.md) --- */ \
+    X(LIB_ERR_XCHAN_CLOSED,           "the channel is closed: the peer ended, closed it, or its core died") \
+    X(LIB_ERR_XCHAN_FULL,             "the channel's ring stayed full: the peer does not read it") \
+    X(LIB_ERR_XCHAN_NO_CAP,           "a capability cannot travel over a channel between cores") \
+    X(INIT_ERR_CHAN_SAME_CORE,        "that domain runs on this core: use LMP, channels are between cores") \
+    X(INIT_ERR_CHAN_NOT_ACCEPTING,    "that domain does not wait to accept a channel") \
+    X(INIT_ERR_CHAN_BUSY,             "this domain already waits to accept or connect") \
+    X(INIT_ERR_CHAN_TOO_MANY,         "init holds the most channels it keeps (CHAN_MAX, 32), or this domain the most it may hold (CHAN_PER_DOMAIN, 8)") \
+    X(INIT_ERR_CHAN_INVALID,          "no channel of that number belongs to this domain")
 
 enum errcode {
 #define ERRCODE_ENUM(name, desc) name,

@@ -102,7 +102,21 @@ enum cap_cmd {
            since the last reset (counter ticks), r2 = what it was doing
            (kernel/include/kernel/preempt.h); a1 = 1: reset afterwards.
            The goal for any stretch: KERNEL_MASKED_GOAL_TICKS. */
-    KERNELCMD_LAST_NORMAL = KERNELCMD_DEBUG_MASKED,
+    KERNELCMD_LEND_FRAME,
+        /* a1 = Frame cap (READ, WRITE, GRANT, at most 1 MiB), a2 = core:
+           the kernel pins a copy until the loan ends -> r1 = the loan's
+           number (docs/multikernel.md "Channels between domains") */
+    KERNELCMD_CLAIM_LOAN,
+        /* a1 = loan number, a2 = destination slot cptr: the frame lent to
+           this core becomes a Frame cap there (once) */
+    KERNELCMD_RETURN_LOAN,
+        /* a1 = loan number, a2 = the claimed Frame cap, this core's last
+           capability to it (no copy, descendant or mapping): deleted, and
+           the loan is returned (rule 12 of docs/safety.md) */
+    KERNELCMD_RECLAIM_LOAN,
+        /* a1 = loan number of this core, returned or never claimed: the
+           kernel drops its pin, the lender may free the RAM */
+    KERNELCMD_LAST_NORMAL = KERNELCMD_RECLAIM_LOAN,
     KERNELCMD_DEBUG_STACK_OVERFLOW = CAPCMD_TYPE_BASE + 0x100,
         /* a1 = levels: recurse in the kernel that deep (256 bytes a level:
            far past the stack for 1 << 20) until it hits its guard page: the

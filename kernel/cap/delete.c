@@ -275,7 +275,9 @@ static struct cte *revoke_next_victim(struct cte *cte)
  * gone, so the rest of its descendants cannot be found any more and are
  * left in place. A descendant given to another core (kernel/cap/given.c)
  * stops it too, with SYS_ERR_REVOKE_GIVEN_AWAY: that memory never comes
- * back; what the revoke deleted before it stays deleted.
+ * back; so does the pin of a frame lent to another core (kernel/cap/
+ * loan.c), with SYS_ERR_REVOKE_LENT until the loan ends. What the revoke
+ * deleted before either stays deleted.
  */
 errval_t caps_revoke(struct cte *cte)
 {
@@ -288,6 +290,9 @@ errval_t caps_revoke(struct cte *cte)
     while ((victim = revoke_next_victim(cte)) != NULL) {
         if (victim->owner == CTE_OWNER_GIVEN) {
             return SYS_ERR_REVOKE_GIVEN_AWAY;   /* another core's memory now */
+        }
+        if (victim->owner == CTE_OWNER_LENT) {
+            return SYS_ERR_REVOKE_LENT;         /* back when the loan ends */
         }
         errval_t err = delete_slot(&run, victim);
         if (run.watch_deleted) {

@@ -7,6 +7,7 @@
 #include <kernel/preempt.h>
 #include <kernel/core.h>
 #include <kernel/ipi.h>
+#include <kernel/loan.h>
 #include <autarky/invocations.h>
 
 /* Deliberately deep recursion, for KERNELCMD_DEBUG_STACK_OVERFLOW: each
@@ -55,6 +56,23 @@ errval_t kernelcap_invoke(struct cte *root, struct cte *kcap, uint32_t cmd, cons
     }
     case KERNELCMD_DEBUG_KILL_CORE_ROOT:
         return core_kill_root(args[0]);
+    case KERNELCMD_LEND_FRAME: {
+        struct cte *frame;
+        errval_t err = caps_lookup_cap(root, args[0], ObjType_Frame, &frame);
+        return err_is_ok(err) ? loan_lend(frame, args[1], &regs->r[1]) : err;
+    }
+    case KERNELCMD_CLAIM_LOAN: {
+        struct cte *dest;
+        errval_t err = caps_lookup_dest(root, args[1], ObjType_Frame, &dest);
+        return err_is_ok(err) ? loan_claim(args[0], dest) : err;
+    }
+    case KERNELCMD_RETURN_LOAN: {
+        struct cte *frame;
+        errval_t err = caps_lookup_cap(root, args[1], ObjType_Frame, &frame);
+        return err_is_ok(err) ? loan_return(args[0], frame) : err;
+    }
+    case KERNELCMD_RECLAIM_LOAN:
+        return loan_reclaim(args[0]);
     case KERNELCMD_DOORBELL: {
         struct cte *disp;
         errval_t err = caps_lookup_cap(root, args[0], ObjType_Dispatcher, &disp);

@@ -28,11 +28,13 @@ struct capability {
 };
 
 /* Where a slot lives: in a CNode, among the kernel's slots of RAM given to
- * another core (kernel/cap/given.c), or inside a DCB (index = owner -
+ * another core (kernel/cap/given.c), among its pins of frames lent to
+ * another core (kernel/cap/loan.c), or inside a DCB (index = owner -
  * CTE_OWNER_DCB_FIRST). */
 #define CTE_OWNER_CNODE 0
 #define CTE_OWNER_GIVEN 1
-#define CTE_OWNER_DCB_FIRST 2
+#define CTE_OWNER_LENT 2
+#define CTE_OWNER_DCB_FIRST 3
 
 struct cte {
     struct capability cap;       /* 16 bytes */

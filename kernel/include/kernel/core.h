@@ -21,6 +21,7 @@
 #include <autarky/bootinfo.h>
 #include <kernel/arch.h>
 #include <kernel/doorbell.h>
+#include <kernel/loan.h>
 
 struct cte;
 
@@ -74,6 +75,8 @@ struct kernel_shared {
     /* A debug request to kill a core's first domain (KERNELCMD_DEBUG_
      * KILL_CORE_ROOT), taken by that core on its doorbell interrupt. */
     volatile uint32_t kill_root_request;
+    /* Frames lent between cores (kernel/cap/loan.c, its header). */
+    struct core_loan loans[CORE_LOANS];
 };
 
 /* This core's copy, written by core 0 before it started this core. */

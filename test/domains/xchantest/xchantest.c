@@ -1,0 +1,378 @@
+/*
+ * xchantest: channels between domains on different cores and the RPC
+ * layer over them (docs/multikernel.md "Channels between domains"). Run
+ * on core 0 of a 4-core machine (the `mp-xchan` suite); it spawns its own
+ * peers on other cores:
+ *
+ *   xchantest serve N S   accept one channel, answer calls until it
+ *                         closes; exit 0 iff it answered N numbers and S
+ *                         strings (N = -1: any number, at least one)
+ *   xchantest noread      accept one channel and never read it
+ *   xchantest client PID  connect to PID and send numbers until killed
+ *   xchantest dead N      the case for a dead core N (the `mp-dead` suite)
+ */
+#include <aos/aos_rpc.h>
+#include <aos/aos_rpc_wire.h>
+#include <aos/syscalls.h>
+#include <aos/threads.h>
+#include <aos/utest.h>
+#include <autarky/bootinfo.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CORES 4
+#define TICKS_PER_S 62500000ull
+
+static struct aos_rpc *init_chan(void)
+{
+    return aos_rpc_get_process_channel();
+}
+
+/* ---- the peers ---- */
+
+static int serve(long want_numbers, long want_strings)
+{
+    struct aos_rpc chan;
+    struct aos_rpc_served st = { 0 };
+    domainid_t peer;
+    errval_t err = aos_rpc_chan_accept(init_chan(), &chan, &peer);
+
+    if (err_is_fail(err)) {
+        printf("xchantest serve: accept: %s\n", err_getcode(err_no(err)));
+        return 2;
+    }
+    do {
+        err = aos_rpc_serve_one(&chan, &st);
+    } while (err_is_ok(err));
+    aos_rpc_chan_close(init_chan(), &chan);
+    if (err_no(err) != LIB_ERR_XCHAN_CLOSED) {
+        printf("xchantest serve: %s after %lu numbers\n", err_getcode(err_no(err)),
+               (unsigned long)st.numbers);
+        return 3;
+    }
+    if (want_numbers < 0 ? st.numbers == 0
+                         : ((long)st.numbers != want_numbers || (long)st.strings != want_strings)) {
+        printf("xchantest serve: %lu numbers, %lu strings\n", (unsigned long)st.numbers,
+               (unsigned long)st.strings);
+        return 1;
+    }
+    return 0;
+}
+
+static int noread(void)
+{
+    struct aos_rpc chan;
+    domainid_t peer;
+
+    if (err_is_fail(aos_rpc_chan_accept(init_chan(), &chan, &peer))) {
+        return 2;
+    }
+    for (;;) {
+        sys_yield();            /* until killed */
+    }
+}
+
+/* Connect to `pid` once it accepts (it was just spawned): at most 5 s. */
+static errval_t connect_when_ready(domainid_t pid, struct aos_rpc *chan)
+{
+    uint64_t deadline = counter_read() + 5 * TICKS_PER_S;
+    errval_t err;
+
+    do {
+        err = aos_rpc_chan_connect(init_chan(), pid, chan);
+        if (err_no(err) != INIT_ERR_CHAN_NOT_ACCEPTING) {
+            return err;
+        }
+        sys_yield();
+    } while (counter_read() < deadline);
+    return err;
+}
+
+static int client(domainid_t pid)
+{
+    struct aos_rpc chan;
+
+    if (err_is_fail(connect_when_ready(pid, &chan))) {
+        return 2;
+    }
+    for (uint32_t i = 0;; i++) {
+        if (err_is_fail(aos_rpc_send_number(&chan, i))) {
+            return 3;
+        }
+    }
+}
+
+/* ---- helpers of the cases ---- */
+
+static bool free_on(coreid_t core, size_t *free_bytes)
+{
+    size_t total;
+    return err_is_ok(aos_rpc_mem_stats_core(init_chan(), core, free_bytes, &total));
+}
+
+/* Free RAM on `core` back at `before` within 5 s (a channel's RAM comes
+ * back after both inits have heard of its end). */
+static bool free_back(coreid_t core, size_t before, size_t *now)
+{
+    uint64_t deadline = counter_read() + 5 * TICKS_PER_S;
+
+    do {
+        if (!free_on(core, now)) {
+            return false;
+        }
+        if (*now == before) {
+            return true;
+        }
+        sys_yield();
+    } while (counter_read() < deadline);
+    return false;
+}
+
+static errval_t spawn_on(const char *line, coreid_t core, domainid_t *pid)
+{
+    char buf[64];
+    snprintf(buf, sizeof(buf), "%s", line);
+    return aos_rpc_process_spawn(init_chan(), buf, core, pid);
+}
+
+#define UEXPECT_FREE_BACK(core, before) do {                                 \
+        size_t now_;                                                         \
+        UEXPECT(free_back((core), (before), &now_),                          \
+                "core %u: %zu bytes free, %zu before", (unsigned)(core), now_, (before)); \
+    } while (0)
+
+/* ---- the cases ---- */
+
+static const uint32_t string_lens[] = { 0, 1, 24, 25, 100, 1000, 3000, 12000 };
+#define NSTRINGS (sizeof(string_lens) / sizeof(string_lens[0]))
+#define NNUMBERS 500
+
+/* 500 numbers and strings of 0..12,000 bytes (more fragments than the ring
+ * holds) to a server on core 2; its checks (length and FNV-1a) pass, it
+ * counts exactly what was sent, and every byte of the channel comes back
+ * on both cores. */
+static void rpc_stream(void)
+{
+    size_t before0, before2;
+    struct aos_rpc chan;
+    domainid_t pid;
+    int status = -1;
+    char line[32], *buf = malloc(12000);
+
+    UEXPECT(buf != NULL, "malloc");
+    UEXPECT(free_on(0, &before0) && free_on(2, &before2), "free RAM");
+    snprintf(line, sizeof(line), "xchantest serve %u %u", NNUMBERS, (unsigned)NSTRINGS);
+    UEXPECT_OK(spawn_on(line, 2, &pid));
+    UEXPECT_OK(connect_when_ready(pid, &chan));
+    for (uint32_t i = 0; i < NNUMBERS; i++) {
+        UEXPECT_OK(aos_rpc_send_number(&chan, i * 7919u));
+    }
+    for (uint32_t i = 0; i < 12000; i++) {
+        buf[i] = (char)('a' + i % 23);
+    }
+    for (uint32_t i = 0; i < NSTRINGS; i++) {
+        errval_t err = aos_rpc_send_bytes(&chan, buf, string_lens[i]);
+        UEXPECT(err_is_ok(err), "a string of %lu bytes: %s", (unsigned long)string_lens[i],
+                err_getcode(err_no(err)));
+    }
+    free(buf);
+    UEXPECT_OK(aos_rpc_chan_close(init_chan(), &chan));
+    UEXPECT_OK(aos_rpc_process_wait(init_chan(), pid, &status));
+    UEXPECT_EQ("server's status", status, 0);
+    UEXPECT_FREE_BACK(0, before0);
+    UEXPECT_FREE_BACK(2, before2);
+}
+
+/* The server on core 1 is killed after 100 calls: the next call (or the
+ * one in flight) fails with LIB_ERR_XCHAN_CLOSED, never hangs, and so
+ * does every later one; RAM exact on both cores once we close. */
+static void receiver_killed_mid_stream(void)
+{
+    size_t before0, before1;
+    struct aos_rpc chan;
+    domainid_t pid;
+    errval_t err = SYS_ERR_OK;
+    uint32_t calls = 0;
+
+    UEXPECT(free_on(0, &before0) && free_on(1, &before1), "free RAM");
+    UEXPECT_OK(spawn_on("xchantest serve -1 0", 1, &pid));
+    UEXPECT_OK(connect_when_ready(pid, &chan));
+    for (; calls < 1000000 && err_is_ok(err); calls++) {
+        if (calls == 100) {
+            UEXPECT_OK(aos_rpc_process_kill(init_chan(), pid));
+        }
+        err = aos_rpc_send_number(&chan, calls);
+    }
+    UEXPECT(calls > 100, "failed after %lu calls", (unsigned long)calls);
+    UEXPECT_ERR(err, LIB_ERR_XCHAN_CLOSED);
+    UEXPECT_ERR(aos_rpc_send_number(&chan, 1), LIB_ERR_XCHAN_CLOSED);
+    UEXPECT_ERR(aos_rpc_send_string(&chan, "a string of more than one fragment, after the end"),
+                LIB_ERR_XCHAN_CLOSED);
+    UEXPECT_OK(aos_rpc_chan_close(init_chan(), &chan));
+    UEXPECT_FREE_BACK(0, before0);
+    UEXPECT_FREE_BACK(1, before1);
+}
+
+/* The other way round: the connecting domain (on core 3, whose core lent
+ * the frame) is killed while it streams to a server on core 2; the server
+ * sees the channel closed and ends well; both cores get every byte back
+ * (the lender's once the borrower returned the loan). */
+static void connector_killed(void)
+{
+    size_t before2, before3;
+    domainid_t server, client_pid;
+    char line[40];
+    int status = -1;
+
+    UEXPECT(free_on(2, &before2) && free_on(3, &before3), "free RAM");
+    UEXPECT_OK(spawn_on("xchantest serve -1 0", 2, &server));
+    snprintf(line, sizeof(line), "xchantest client %u", (unsigned)server);
+    UEXPECT_OK(spawn_on(line, 3, &client_pid));
+    uint64_t until = counter_read() + TICKS_PER_S;
+    while (counter_read() < until) {
+        sys_yield();            /* let it connect and stream a while */
+    }
+    UEXPECT_OK(aos_rpc_process_kill(init_chan(), client_pid));
+    UEXPECT_OK(aos_rpc_process_wait(init_chan(), server, &status));
+    UEXPECT_EQ("server's status", status, 0);
+    UEXPECT_OK(aos_rpc_process_wait(init_chan(), client_pid, &status));
+    UEXPECT_EQ("client's status", status, AOS_RPC_STATUS_KILLED);
+    UEXPECT_FREE_BACK(2, before2);
+    UEXPECT_FREE_BACK(3, before3);
+}
+
+/* Bad peers, each with its own error, and a full ring. */
+static void bad_input(void)
+{
+    size_t before0, before1, before2;
+    struct aos_rpc chan;
+    domainid_t pid;
+    int status;
+    errval_t err;
+
+    UEXPECT(free_on(0, &before0) && free_on(1, &before1) && free_on(2, &before2), "free RAM");
+    /* our own core, a core past the last, a pid never handed out, another
+     * core's init, a domain that has ended */
+    UEXPECT_ERR(aos_rpc_chan_connect(init_chan(), 1, &chan), INIT_ERR_CHAN_SAME_CORE);
+    UEXPECT_ERR(aos_rpc_chan_connect(init_chan(), CORES * AOS_PID_CORE_STRIDE + 1, &chan),
+                INIT_ERR_NO_SUCH_PID);
+    UEXPECT_ERR(aos_rpc_chan_connect(init_chan(), 2 * AOS_PID_CORE_STRIDE + 999999, &chan),
+                INIT_ERR_NO_SUCH_PID);
+    UEXPECT_ERR(aos_rpc_chan_connect(init_chan(), 1 * AOS_PID_CORE_STRIDE, &chan),
+                INIT_ERR_NO_SUCH_PID);
+    UEXPECT_OK(spawn_on("hello", 1, &pid));
+    UEXPECT_OK(aos_rpc_process_wait(init_chan(), pid, &status));
+    UEXPECT_ERR(aos_rpc_chan_connect(init_chan(), pid, &chan), INIT_ERR_NO_SUCH_PID);
+    /* alive, but not accepting */
+    UEXPECT_OK(spawn_on("spinner", 1, &pid));
+    UEXPECT_ERR(aos_rpc_chan_connect(init_chan(), pid, &chan), INIT_ERR_CHAN_NOT_ACCEPTING);
+    UEXPECT_OK(aos_rpc_process_kill(init_chan(), pid));
+    /* a peer that never reads: the ring fills, the call gives up */
+    UEXPECT_OK(spawn_on("xchantest noread", 2, &pid));
+    UEXPECT_OK(connect_when_ready(pid, &chan));
+    char *buf = calloc(1, 8000);
+    UEXPECT(buf != NULL, "calloc");
+    err = aos_rpc_send_bytes(&chan, buf, 8000);
+    free(buf);
+    UEXPECT(err_no(err) == LIB_ERR_RPC_SEND && err_no(err_pop(err)) == LIB_ERR_XCHAN_FULL,
+            "8000 bytes to a peer that does not read: %s", err_getcode(err_no(err)));
+    /* a capability cannot go over it */
+    uint32_t req[1] = { RPC_HDR(RPC_OP_NUMBER, 0) };
+    struct lmp_msg reply;
+    err = aos_rpc_call(&chan, req, 1, CPTR(ROOTCN_SLOT_TASKCN, TASKCN_SLOT_DISPATCHER),
+                       CPTR_NULL, &reply);
+    UEXPECT(err_no(err) == LIB_ERR_RPC_SEND && err_no(err_pop(err)) == LIB_ERR_XCHAN_NO_CAP,
+            "a cap over a channel: %s", err_getcode(err_no(err)));
+    UEXPECT_OK(aos_rpc_chan_close(init_chan(), &chan));
+    UEXPECT_OK(aos_rpc_process_kill(init_chan(), pid));
+    UEXPECT_FREE_BACK(0, before0);
+    UEXPECT_FREE_BACK(1, before1);
+    UEXPECT_FREE_BACK(2, before2);
+}
+
+/* One domain holds at most CHAN_PER_DOMAIN (8) channels: the 9th connect
+ * is refused before anything is lent; a closed one makes room again once
+ * its peer has let go too. */
+static void too_many_per_domain(void)
+{
+    enum { PER_DOMAIN = 8 };
+    size_t before0, before1;
+    struct aos_rpc chans[PER_DOMAIN + 1];
+    domainid_t pids[PER_DOMAIN + 1];
+
+    UEXPECT(free_on(0, &before0) && free_on(1, &before1), "free RAM");
+    for (int i = 0; i < PER_DOMAIN + 1; i++) {
+        UEXPECT_OK(spawn_on("xchantest noread", 1, &pids[i]));
+    }
+    for (int i = 0; i < PER_DOMAIN; i++) {
+        UEXPECT_OK(connect_when_ready(pids[i], &chans[i]));
+    }
+    UEXPECT_ERR(aos_rpc_chan_connect(init_chan(), pids[PER_DOMAIN], &chans[PER_DOMAIN]),
+                INIT_ERR_CHAN_TOO_MANY);
+    /* a closed channel still counts until its peer has let go of the
+     * frame too (its RAM is not back yet); then there is room again */
+    UEXPECT_OK(aos_rpc_chan_close(init_chan(), &chans[0]));
+    UEXPECT_ERR(aos_rpc_chan_connect(init_chan(), pids[PER_DOMAIN], &chans[PER_DOMAIN]),
+                INIT_ERR_CHAN_TOO_MANY);
+    UEXPECT_OK(aos_rpc_process_kill(init_chan(), pids[0]));
+    uint64_t deadline = counter_read() + 5 * TICKS_PER_S;
+    errval_t err;
+    do {
+        err = connect_when_ready(pids[PER_DOMAIN], &chans[0]);
+    } while (err_no(err) == INIT_ERR_CHAN_TOO_MANY && counter_read() < deadline);
+    UEXPECT_OK(err);
+    for (int i = 0; i < PER_DOMAIN; i++) {
+        UEXPECT_OK(aos_rpc_chan_close(init_chan(), &chans[i]));
+    }
+    for (int i = 1; i < PER_DOMAIN + 1; i++) {
+        UEXPECT_OK(aos_rpc_process_kill(init_chan(), pids[i]));
+    }
+    UEXPECT_FREE_BACK(0, before0);
+    UEXPECT_FREE_BACK(1, before1);
+}
+
+static const struct utest_case cases[] = {
+    { "MP_XCHAN_RPC_STREAM", rpc_stream },
+    { "MP_XCHAN_RECEIVER_KILLED_MID_STREAM", receiver_killed_mid_stream },
+    { "MP_XCHAN_CONNECTOR_KILLED", connector_killed },
+    { "MP_XCHAN_BAD_PEERS_AND_FULL_RING", bad_input },
+    { "MP_XCHAN_TOO_MANY_PER_DOMAIN", too_many_per_domain },
+    UTEST_END
+};
+
+static coreid_t dead_core;
+
+/* A domain on a dead core cannot be connected to. */
+static void connect_to_dead_core(void)
+{
+    struct aos_rpc chan;
+
+    UEXPECT_ERR(aos_rpc_chan_connect(init_chan(), dead_core * AOS_PID_CORE_STRIDE + 1, &chan),
+                INIT_ERR_CORE_DEAD);
+}
+
+static const struct utest_case dead_cases[] = {
+    { "MP_XCHAN_DEAD_CORE_REFUSED", connect_to_dead_core },
+    UTEST_END
+};
+
+int main(int argc, char **argv)
+{
+    if (argc == 4 && strcmp(argv[1], "serve") == 0) {
+        return serve(atol(argv[2]), atol(argv[3]));
+    }
+    if (argc == 2 && strcmp(argv[1], "noread") == 0) {
+        return noread();
+    }
+    if (argc == 3 && strcmp(argv[1], "client") == 0) {
+        return client((domainid_t)strtoul(argv[2], NULL, 10));
+    }
+    if (argc == 3 && strcmp(argv[1], "dead") == 0) {
+        dead_core = (coreid_t)atoi(argv[2]);
+        utest_run(dead_cases);
+    } else {
+        utest_run(cases);
+    }
+    return utest_finish();
+}
