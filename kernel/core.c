@@ -21,8 +21,8 @@ static struct dcb *root_dcb;
 static struct kernel_shared *shared;
 static bool started[MAX_CORES];                 /* core 0: cores it has started */
 
-_Static_assert(sizeof(struct kernel_shared) <= BASE_PAGE_SIZE,
-              "the memory the cores share is one page (startup.c)");
+_Static_assert(sizeof(struct kernel_shared) <= KERNEL_SHARED_BYTES,
+              "the memory the cores share: KERNEL_SHARED_BYTES (startup.c)");
 
 /* Written by core 0 into a new core's copy of this variable (smp.c). */
 struct core_boot_params core_boot_params;

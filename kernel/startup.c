@@ -352,8 +352,9 @@ void startup_init(const struct boot_memory *mem)
     ib.end = mem->free_end;
     if (mem->core == NULL) {
         /* core 0: the memory every core's CPU driver will share */
-        struct kernel_shared *shared = pa_to_kva(boot_alloc(BASE_PAGE_SIZE, BASE_PAGE_SIZE));
-        memset(shared, 0, BASE_PAGE_SIZE);
+        struct kernel_shared *shared = pa_to_kva(boot_alloc(KERNEL_SHARED_BYTES,
+                                                            BASE_PAGE_SIZE));
+        memset(shared, 0, KERNEL_SHARED_BYTES);
         core_init_boot(mem->ncores, shared);
     }
     caps_given_init(pa_to_kva(boot_alloc(GIVEN_SLOTS * CTE_SIZE, CTE_SIZE)), GIVEN_SLOTS);

@@ -71,6 +71,8 @@ static uint32_t full_map[NCLASSES][8];       /* the bitmap of a full run, per cl
 
 /* ---- set-up ---- */
 
+/* Whether class_of_16 is class_size's inverse: every size maps to the
+ * smallest class that holds it. */
 static bool class_table_ok(void)
 {
     for (uint32_t i = 0; i <= SMALL_MAX / 16; i++) {
@@ -82,7 +84,8 @@ static bool class_table_ok(void)
     return true;
 }
 
-/* The region, its page bitmap, the full bitmaps; false if no room. */
+/* The region and the bitmap of a full run of every class; false if the
+ * table is wrong or there is no room for the region. */
 static bool region_init(void)
 {
     void *buf;
@@ -102,6 +105,7 @@ static bool region_init(void)
     return true;
 }
 
+/* The next number of the placement generator (xorshift32; never 0). */
 static uint32_t rnd(void)
 {
     uint32_t x = small.rng;
@@ -144,6 +148,7 @@ static void page_give(uint32_t page)
 
 /* ---- the partial lists ---- */
 
+/* Run `page` (not on the list) goes first on its class's partial list. */
 static void partial_link(uint32_t page)
 {
     struct run *r = run_at(page);
@@ -159,6 +164,7 @@ static void partial_link(uint32_t page)
     small.npartial[cls]++;
 }
 
+/* Run `page` leaves its class's partial list (if it is on it). */
 static void partial_unlink(uint32_t page)
 {
     struct run *r = run_at(page);
@@ -279,6 +285,23 @@ static void release(uint32_t page)
 
 /* ---- malloc and free, slow paths ---- */
 
+/* small_pop has just filled the first partial run of cls: off the list. */
+void __attribute__((noinline)) small_run_filled(uint32_t cls)
+{
+    uint32_t page = small.partial[cls];
+    struct run *r = run_at(page);
+
+    small.partial[cls] = r->next;
+    if (r->next != NO_PAGE) {
+        run_at(r->next)->prev = NO_PAGE;
+    }
+    r->flags = 0;
+    small.npartial[cls]--;
+}
+
+/* Under the lock: the region at the first call, an object from the
+ * class's first partial run, else from a new run; NULL if the region is
+ * full. */
 void *small_alloc_slow(size_t size)
 {
     void *p;
@@ -343,11 +366,13 @@ void small_free_slow(void *p)
     }
 }
 
+/* The class size of the object at p (a page that holds a run). */
 size_t small_object_size(const void *p)
 {
     return class_size[run_at(page_of(p))->cls];
 }
 
+/* Bytes handed out (class sizes), over every owner run: O(pages). */
 size_t small_bytes_in_use(void)
 {
     size_t bytes = 0;
@@ -382,6 +407,7 @@ static void move_objects(void *arg)
     }
 }
 
+/* Whether no object of a shares its offset with one of b (same class). */
 static inline bool disjoint(const struct run *a, const struct run *b)
 {
     uint32_t both = 0;
@@ -430,6 +456,8 @@ static bool mesh_pair(uint32_t dst, uint32_t src)
     return true;
 }
 
+/* One bounded mesh pass over class cls (small_runs.h); under the
+ * caller's exclusion. Returns the pairs meshed. */
 uint32_t small_mesh_class(uint32_t cls)
 {
     uint16_t cand[MESH_LOOK];
@@ -472,6 +500,8 @@ uint32_t small_mesh_class(uint32_t cls)
     return meshed;
 }
 
+/* malloc_trim: passes over every class until one meshes nothing, then
+ * every empty run goes back (the kept ones too). */
 void small_runs_trim(void)
 {
     if (small.region == 0) {
@@ -512,6 +542,8 @@ static const char *check_list(uint32_t page, const struct run *r)
            : "a run's free list and used count disagree";
 }
 
+/* Owner run `page`: its alias chain, group count, bitmap, count, list
+ * membership and free list agree. */
 static const char *check_owner(uint32_t page, const struct run *r)
 {
     uint32_t pop = 0, group = 1;
@@ -539,6 +571,7 @@ static const char *check_owner(uint32_t page, const struct run *r)
     return check_list(page, r);
 }
 
+/* Every owner run consistent, every partial list and count right. */
 const char *small_check(void)
 {
     uint32_t listed[NCLASSES] = { 0 };

@@ -104,6 +104,10 @@ static inline uint32_t page_of(const void *p)
     return (uint32_t)(((uintptr_t)p - small.region) >> RUN_BITS);
 }
 
+/* The first partial run of class cls has just been filled: it leaves the
+ * list (small_runs.c; out of line, so the fast path needs few registers). */
+void small_run_filled(uint32_t cls);
+
 /* The common malloc: an object of the class's first partial run; NULL if
  * the class has none (then small_alloc_slow). A run that fills leaves the
  * list. */
@@ -124,13 +128,8 @@ static inline __attribute__((always_inline)) void *small_pop(size_t size)
     r->used++;
     g = (uint32_t)off >> GRANULE_BITS;
     r->bitmap[g / 32] |= 1u << (g % 32);
-    if (r->free_off == NO_OBJECT) {         /* full: off the list */
-        small.partial[cls] = r->next;
-        if (r->next != NO_PAGE) {
-            run_at(r->next)->prev = NO_PAGE;
-        }
-        r->flags = 0;
-        small.npartial[cls]--;
+    if (r->free_off == NO_OBJECT) {         /* full: off the list (out of line) */
+        small_run_filled(cls);
     }
     return obj;
 }

@@ -60,33 +60,46 @@ static errval_t fill_page(struct paging_state *st, lvaddr_t addr)
     return SYS_ERR_OK;
 }
 
+/* Unmap and free page `va` of shadow `sh`, which maps frame `frame` (a
+ * pool frame of ours, or an alias: then only the mapping goes). */
+static void unmap_one(struct paging_state *st, struct paging_shadow *sh, lvaddr_t va,
+                      capaddr_t frame, bool eager)
+{
+    if (frame & PAGING_FRAME_ALIAS) {
+        paging_drop_alias(st, sh, va);              /* the frame is another page's */
+        return;
+    }
+    arch_zero_32s((void *)va, BASE_PAGE_SIZE);       /* pool frames read zero */
+    vnode_unmap(sh->table, frame);
+    sh->frame[L2_INDEX(va)] = 0;
+    paging_shadow_count(st, sh, -1);
+    frame_pool_put(frame);
+    if (eager) {
+        st->stats.eager_pages--;
+    } else {
+        st->stats.lazy_pages--;
+        st->stats.freed_pages++;
+    }
+}
+
 void paging_unmap_lazy(struct paging_state *st, lvaddr_t base, size_t bytes, bool eager)
 {
-    for (lvaddr_t va = base; va - base < bytes; va += BASE_PAGE_SIZE) {
+    lvaddr_t end = base + bytes;
+
+    /* a section at a time; within one, a plain scan of its shadow (most
+     * pages of a large free range are unmapped already: a few instructions
+     * each), and none at all once nothing in the section is mapped */
+    for (lvaddr_t va = base; va < end && va >= base;
+         va = (va | (SECTION_SIZE - 1)) + 1) {
         struct paging_shadow *sh = st->l2[L1_INDEX(va)];
-        capaddr_t frame;
-        if (sh == NULL) {
-            va |= SECTION_SIZE - BASE_PAGE_SIZE;    /* skip the empty section */
-            continue;
-        }
-        frame = sh->frame[L2_INDEX(va)];
-        if (frame == 0 || frame == PAGING_FRAME_FOREIGN) {
-            continue;
-        }
-        if (frame & PAGING_FRAME_ALIAS) {
-            paging_drop_alias(st, sh, va);          /* the frame is another page's */
-            continue;
-        }
-        arch_zero_32s((void *)va, BASE_PAGE_SIZE);   /* pool frames read zero */
-        vnode_unmap(sh->table, frame);
-        sh->frame[L2_INDEX(va)] = 0;
-        paging_shadow_count(st, sh, -1);
-        frame_pool_put(frame);
-        if (eager) {
-            st->stats.eager_pages--;
-        } else {
-            st->stats.lazy_pages--;
-            st->stats.freed_pages++;
+        uint32_t last = end - (va & ~(lvaddr_t)(SECTION_SIZE - 1)) >= SECTION_SIZE
+                        ? VNODE_L2_ENTRIES : L2_INDEX(end - 1) + 1;
+        for (uint32_t j = L2_INDEX(va); sh != NULL && sh->mapped != 0 && j < last; j++) {
+            capaddr_t frame = sh->frame[j];
+            if (frame != 0 && frame != PAGING_FRAME_FOREIGN) {
+                unmap_one(st, sh, (va & ~(lvaddr_t)(SECTION_SIZE - 1)) | (j << BASE_PAGE_BITS),
+                          frame, eager);
+            }
         }
     }
     paging_release_tables(st);

@@ -123,21 +123,24 @@ static capaddr_t own_frame(struct paging_state *st, lvaddr_t va, struct paging_s
     return f == PAGING_FRAME_FOREIGN || (f & PAGING_FRAME_ALIAS) ? 0 : f;
 }
 
-/* Zero a frame mapped nowhere, through the scratch page (lock held). */
-static void zero_frame(struct paging_state *st, capaddr_t frame)
+/* Zero a frame mapped nowhere, through the scratch page (lock held);
+ * false if it could not be mapped there (it is not zeroed). */
+static bool zero_frame(struct paging_state *st, capaddr_t frame)
 {
     struct paging_shadow *ssh;
 
     if (scratch == 0 && (scratch = paging_arena_page()) == 0) {
-        return;
+        return false;
     }
-    if (err_is_ok(paging_map_page(st, scratch, frame, VREGION_FLAGS_READ_WRITE))) {
-        ssh = st->l2[L1_INDEX(scratch)];
-        arch_zero_32s((void *)scratch, BASE_PAGE_SIZE);
-        vnode_unmap(ssh->table, frame);
-        ssh->frame[L2_INDEX(scratch)] = 0;
-        paging_shadow_count(st, ssh, -1);
+    if (err_is_fail(paging_map_page(st, scratch, frame, VREGION_FLAGS_READ_WRITE))) {
+        return false;
     }
+    ssh = st->l2[L1_INDEX(scratch)];
+    arch_zero_32s((void *)scratch, BASE_PAGE_SIZE);
+    vnode_unmap(ssh->table, frame);
+    ssh->frame[L2_INDEX(scratch)] = 0;
+    paging_shadow_count(st, ssh, -1);
+    return true;
 }
 
 #define SHARE_MAX 32                /* pages one call points at a frame */
@@ -148,9 +151,10 @@ static void zero_frame(struct paging_state *st, capaddr_t frame)
  * src[0] before); dst maps a pool frame of its own. Copies of dst's frame
  * cap are made first; then, in disabled mode, move(arg) copies the live
  * bytes over and every src page is unmapped and mapped onto dst's frame;
- * then src[0]'s old frame is zeroed and goes back to the pool, the old
- * copies are deleted, and dst's frame is pinned (compaction must not move
- * a frame two pages share). False, with nothing changed, if a page is not
+ * then src[0]'s old frame is zeroed and goes back to the pool (if it
+ * cannot be zeroed, it stays out of use: a pool frame must read zero), the
+ * old copies are deleted, and dst's frame is pinned (compaction must not
+ * move a frame two pages share). False, with nothing changed, if a page is not
  * what it should be or the copies cannot be made.
  */
 bool paging_share_frame(lvaddr_t dst, const lvaddr_t *src, int n, void (*move)(void *arg),
@@ -223,8 +227,11 @@ bool paging_share_frame(lvaddr_t dst, const lvaddr_t *src, int n, void (*move)(v
             slot_free(old[i] & ~PAGING_FRAME_ALIAS);
         }
     }
-    zero_frame(st, old[0]);
-    frame_pool_put(old[0]);
+    if (zero_frame(st, old[0])) {
+        frame_pool_put(old[0]);         /* free frames read zero */
+    } else {
+        frame_pool_pin(old[0], true);   /* never handed out again; the domain's end returns it */
+    }
     frame_pool_pin(dframe, true);
     paging_unlock(st);
     return true;

@@ -55,6 +55,7 @@ bool core_is_root(const struct dcb *dcb)
 void core_root_doorbell(uint32_t doorbell)
 {
     fake.root_doorbell = doorbell;
+    fake_shared.root_doorbell[fake.core] = doorbell;    /* as kernel/core.c does */
 }
 
 void core_take_kill_request(void)

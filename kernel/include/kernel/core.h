@@ -55,7 +55,9 @@ struct core_gift {
 };
 
 /* Shared by every core's CPU driver: explicit shared memory, allocated by
- * core 0 at boot. Only ever accessed with the barriers its users state. */
+ * core 0 at boot (KERNEL_SHARED_BYTES). Only ever accessed with the
+ * barriers its users state. */
+#define KERNEL_SHARED_BYTES (2 * BASE_PAGE_SIZE)
 struct kernel_shared {
     volatile uint32_t console_lock;     /* a line of console output (printk.c) */
     volatile uint32_t cores_up;         /* bit per core that has booted */
@@ -63,10 +65,16 @@ struct kernel_shared {
      * set by any core with an atomic OR, taken by its owner with an
      * atomic exchange. */
     volatile uint32_t doorbells[MAX_CORES][DOORBELL_WORDS];
-    /* Which of a core's words above may have bits: bit w for word w, set
-     * by a ringer (atomic OR) after its bit and before its interrupt,
-     * taken by the owner (atomic exchange) before it takes the words, so
-     * an interrupt looks at one word, not all DOORBELL_WORDS. */
+    /* Doorbells whose owner is blocked in SYS_WAIT, a bit each: set by the
+     * owner's core as it blocks, taken by the one ringer that then sends
+     * the interrupt (atomic OR, atomic AND-NOT). A ring of an owner that
+     * is running sends none (doorbell.c). */
+    volatile uint32_t doorbells_armed[MAX_CORES][DOORBELL_WORDS];
+    /* Which of a core's pending words may have bits worth an interrupt:
+     * bit w for word w, set by a ringer that interrupts (atomic OR) after
+     * its bit and before the interrupt, taken by the owner's interrupt
+     * (atomic exchange) before the words, so it looks at one word, not
+     * all DOORBELL_WORDS (doorbell.c). */
     volatile uint32_t doorbell_words[MAX_CORES];
     /* RAM on its way from one core to another (core.c): an entry is
      * taken FREE -> FILLING with a compare-and-swap by the giver, made

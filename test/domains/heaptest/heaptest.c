@@ -273,8 +273,10 @@ static void mesh_verify(struct mesher *m, uint32_t i)
  * allocate (so each page holds several threads' objects), seven in eight
  * freed at random while the others free and check theirs (the frees make
  * runs sparse: mesh passes run in whichever thread frees, and move the
- * objects of every thread), then every survivor checked, rewritten and
- * checked again, many times, while the others still free. */
+ * objects of every thread; thread 0 also calls malloc_trim now and then,
+ * which meshes every class and moves pages between frames), then every
+ * survivor checked, rewritten and checked again, many times, while the
+ * others still free. */
 static int mesh_thread(void *arg)
 {
     struct mesher *m = arg;
@@ -308,6 +310,9 @@ static int mesh_thread(void *arg)
         if (i % 32 == 0) {
             mesh_verify(m, mesher_rnd(m) % (MESH_OBJECTS / 8));
             thread_yield();
+        }
+        if (m->id == 0 && i % 512 == 0) {
+            malloc_trim(0);     /* meshes every class, moves pages that pin pool chunks */
         }
     }
     for (int round = 0; round < 20; round++) {
