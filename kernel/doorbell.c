@@ -7,8 +7,9 @@
  *   was = fetch_and(pending, ~bit)            was = fetch_and(armed, ~bit)
  *   rung (was & bit)? disarm, return          armed (was & bit)?
  *   else block ◀────────────── SGI ─────────────  arch_send_ipi(B)
- *   SGI: doorbell_handle_pending
- *     for each word: bits = xchg(w, 0), for each bit: owner[id]
+ *   SGI: doorbell_handle_pending              (before the SGI: fetch_or(words[B],
+ *     marked = xchg(words[B], 0)                 1 << id/32), the word's mark)
+ *     for each marked word: bits = xchg(w, 0), for each bit: owner[id]
  *       waiting? sched_wake   else: notified = 1
  *
  * Both sides set their own bit, then take the other's, each step a
@@ -23,6 +24,14 @@
  * (requests between CPU drivers), and each core's first domain's (init)
  * interrupt whenever their bit was clear: init polls while it serves
  * console input and must still see another core's news.
+ *
+ * A ringer that interrupts marks the word of its bit first (words[B]),
+ * and the interrupt takes the marks before the words, so the interrupt
+ * that follows a ring finds its word marked; a left-over mark costs a look
+ * at a zero word, and a bit set without an interrupt is the owner's own
+ * SYS_WAIT's to take (doorbell_arm), or goes with its word when another
+ * ring marks it. The handler used to exchange all 32 words: a sixth of a
+ * cross-core RPC round trip.
  *
  * The sender's stores to the shared frame it rings about are ordered
  * before the bit (the fetch_or is sequentially consistent) and before the
@@ -53,6 +62,11 @@ static volatile uint32_t *pending_of(uint32_t core)
 static volatile uint32_t *armed_of(uint32_t core)
 {
     return kernel_shared()->doorbells_armed[core];
+}
+
+static volatile uint32_t *marks_of(uint32_t core)
+{
+    return &kernel_shared()->doorbell_words[core];
 }
 
 /* Clear doorbell `id`'s bit in `words` and say whether it was set. */
@@ -140,6 +154,7 @@ void doorbell_ring(uint32_t core, uint32_t id)
     }
     old = __atomic_fetch_or(&pending_of(core)[id / 32], bit, __ATOMIC_SEQ_CST);
     if (always_interrupts(core, id) ? !(old & bit) : take_bit(armed_of(core), id)) {
+        __atomic_fetch_or(marks_of(core), 1u << (id / 32), __ATOMIC_SEQ_CST);
         arch_send_ipi(core);
     }
 }
@@ -165,8 +180,12 @@ bool doorbell_arm(struct dcb *dcb)
 void doorbell_handle_pending(void)
 {
     volatile uint32_t *mine = pending_of(core_id());
+    uint32_t marks = __atomic_exchange_n(marks_of(core_id()), 0, __ATOMIC_SEQ_CST);
 
-    for (uint32_t w = 0; w < DOORBELL_WORDS; w++) {
+    _Static_assert(DOORBELL_WORDS <= 32, "a mark per word");
+    while (marks != 0) {
+        uint32_t w = (uint32_t)__builtin_ctz(marks);
+        marks &= marks - 1;
         uint32_t bits = __atomic_exchange_n(&mine[w], 0, __ATOMIC_SEQ_CST);
         while (bits != 0) {
             uint32_t b = (uint32_t)__builtin_ctz(bits);

@@ -149,6 +149,46 @@ static void test_reused_number_starts_clean(void)
     CU_ASSERT_EQUAL(fake.ipis_sent, 2);
 }
 
+/* Owners of doorbells in three different words wait: each ring
+ * interrupts and marks its word, one interrupt's look takes every marked
+ * word and wakes all three, and leaves no mark behind; a ring of a running
+ * owner marks nothing (its own next wait takes it). */
+static void test_rings_in_several_words(void)
+{
+    static struct dcb many[DOORBELL_MAX];
+    const uint32_t wanted[3] = { 5, 40, DOORBELL_MAX - 1 };
+
+    memset(many, 0, sizeof(many));
+    fake.core = 2;
+    for (uint32_t i = 1; i < DOORBELL_MAX; i++) {
+        uint32_t id;
+        ASSERT_OK(doorbell_create(&many[i], &id));
+        CU_ASSERT_EQUAL(id, i);             /* a fresh table hands out 1, 2, ... */
+    }
+    kernel_shared()->doorbell_words[2] = 0;
+    for (int i = 0; i < 3; i++) {
+        CU_ASSERT_FALSE(doorbell_arm(&many[wanted[i]]));
+        many[wanted[i]].state = DCB_WAITING;
+    }
+    fake.core = 1;
+    for (int i = 0; i < 3; i++) {
+        doorbell_ring(2, wanted[i]);
+    }
+    doorbell_ring(2, 100);                  /* running: no interrupt, no mark */
+    CU_ASSERT_EQUAL(fake.ipis_sent, 3);
+    CU_ASSERT_EQUAL(kernel_shared()->doorbell_words[2],
+                    1u << 0 | 1u << 1 | 1u << ((DOORBELL_MAX - 1) / 32));
+    fake.core = 2;
+    doorbell_handle_pending();
+    for (int i = 0; i < 3; i++) {
+        CU_ASSERT_EQUAL(many[wanted[i]].state, DCB_RUNNABLE);
+    }
+    CU_ASSERT_EQUAL(fake.unblocked, 3);
+    CU_ASSERT_EQUAL(kernel_shared()->doorbell_words[2], 0u);
+    CU_ASSERT_EQUAL(kernel_shared()->doorbells[2][1], 0u);
+    CU_ASSERT_TRUE(doorbell_arm(&many[100]));   /* its wait finds the ring */
+}
+
 /* A ring while the owner runs leaves a notice its next wait takes. */
 static void test_ring_while_running_leaves_notice(void)
 {
@@ -254,6 +294,7 @@ static void test_root_doorbell_and_kernel_doorbell(void)
 }
 
 HOST_SUITE(doorbell_suite, "doorbells and IPI caps", NULL, NULL, setup,
+           HOST_TEST(test_rings_in_several_words),
            HOST_TEST(test_numbers_once_per_dispatcher),
            HOST_TEST(test_table_full),
            HOST_TEST(test_ring_other_core_interrupts_once),

@@ -70,6 +70,12 @@ struct kernel_shared {
      * the interrupt (atomic OR, atomic AND-NOT). A ring of an owner that
      * is running sends none (doorbell.c). */
     volatile uint32_t doorbells_armed[MAX_CORES][DOORBELL_WORDS];
+    /* Which of a core's pending words may have bits worth an interrupt:
+     * bit w for word w, set by a ringer that interrupts (atomic OR) after
+     * its bit and before the interrupt, taken by the owner's interrupt
+     * (atomic exchange) before the words, so it looks at one word, not
+     * all DOORBELL_WORDS (doorbell.c). */
+    volatile uint32_t doorbell_words[MAX_CORES];
     /* RAM on its way from one core to another (core.c): an entry is
      * taken FREE -> FILLING with a compare-and-swap by the giver, made
      * GIVEN after its fields, and taken GIVEN -> FREE by the receiver. */
