@@ -7,7 +7,7 @@
  * A message goes into the UMP ring and the peer's doorbell is rung (an
  * IPI cap from init); a receiver that finds its ring empty blocks in
  * SYS_WAIT (lmp_wait_fn) at once, which the ring ends: it does not poll
- * (see XCHAN_SEND_RETRIES in include/aos/xchan.h for why). Before blocking it checks the frame's closed flags, which the
+ * (see XCHAN_SEND_WAIT_TICKS in include/aos/xchan.h for why). Before blocking it checks the frame's closed flags, which the
  * inits set when the peer is gone (they ring us too), so a call on a
  * closed channel fails with LIB_ERR_XCHAN_CLOSED instead of waiting.
  * A message that was in the ring before the close is still delivered.
@@ -25,8 +25,8 @@
 
 /* ---- the UMP transport ---- */
 
-/* One message to the peer, waiting (yielding) while the ring is full, at
- * most XCHAN_SEND_RETRIES times; then the peer is ringed. */
+/* One message to the peer, waiting (yielding) while the ring is full, for
+ * at most XCHAN_SEND_WAIT_TICKS; then the peer is ringed. */
 static errval_t ump_transport_send(struct aos_rpc *rpc, const uint32_t *words, uint32_t n,
                                    capaddr_t cap, uint32_t flags)
 {
@@ -37,7 +37,7 @@ static errval_t ump_transport_send(struct aos_rpc *rpc, const uint32_t *words, u
     if (cap != CPTR_NULL) {
         return LIB_ERR_XCHAN_NO_CAP;
     }
-    for (uint32_t tries = 0;; tries++) {
+    for (uint64_t deadline = 0;;) {
         if (xchan_is_closed(x->frame)) {
             return LIB_ERR_XCHAN_CLOSED;
         }
@@ -49,7 +49,9 @@ static errval_t ump_transport_send(struct aos_rpc *rpc, const uint32_t *words, u
         if (err_no(err) != LIB_ERR_UMP_FULL) {
             return err;
         }
-        if (tries == XCHAN_SEND_RETRIES) {
+        if (deadline == 0) {
+            deadline = counter_read() + XCHAN_SEND_WAIT_TICKS;
+        } else if (counter_read() > deadline) {
             return err_push(err, LIB_ERR_XCHAN_FULL);
         }
         ipi_notify(x->ring);            /* make sure the peer looks */

@@ -50,12 +50,16 @@ struct aos_xchan {
     struct rpc_string_rx rx;    /* serving: a string being received */
 };
 
-/* How long a sender waits for room in a full ring (yields). A receiver
- * does not poll: it looks once and blocks in SYS_WAIT. A waiting core
- * that polls burns what its peer needs under -icount (the vCPUs run in
- * turn: 64 looks made a round trip 13,575 instructions instead of 3,248),
- * and on hardware a blocked core costs nothing but the wake. */
-#define XCHAN_SEND_RETRIES  20000u
+/* How long a sender waits for room in a full ring, yielding: half a second
+ * of the counter (62.5 MHz). A bound in time, not in tries: the receiver's
+ * core may not run for a while (a busy host runs QEMU's vCPUs when it can;
+ * 20,000 yields, the first bound, passed in a few milliseconds and failed a
+ * 12,000-byte string while the suite ran beside others). A receiver does
+ * not poll: it looks once and blocks in SYS_WAIT. A waiting core that
+ * polls burns what its peer needs under -icount (the vCPUs run in turn: 64
+ * looks made a round trip 13,575 instructions instead of 3,248), and on
+ * hardware a blocked core costs nothing but the wake. */
+#define XCHAN_SEND_WAIT_TICKS  (62500000ull / 2)
 
 /* The flag of one side's init (0 lender, 1 borrower): a release store, so
  * what that init wrote before is seen first. */
