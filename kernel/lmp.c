@@ -256,8 +256,7 @@ errval_t lmp_deliver_kernel(struct cte *ep, const uint32_t *words, uint32_t nwor
 errval_t sys_wait(struct dcb *dcb, struct arch_registers *regs)
 {
     dispatcher_retry_kill_notices();        /* a receiver draining its ring */
-    if (ring_used(&dcb_shared(dcb)->lmp) != 0 || doorbell_take_notified(dcb)
-        || doorbell_arm(dcb)) {
+    if (ring_used(&dcb_shared(dcb)->lmp) != 0 || doorbell_take_notified(dcb)) {
         return SYS_ERR_OK;
     }
     regs->r[0] = SYS_ERR_OK;

@@ -105,6 +105,15 @@ dispatch_upcall(struct dcb *dcb, lvaddr_t entry, uint32_t a1, uint32_t a2,
     arch_resume_user(&regs);
 }
 
+static uint32_t core_dispatches;    /* of any domain on this core, since boot */
+
+void sched_doorbell_irq_taken(void)
+{
+    if (sched_current != NULL) {
+        dcb_shared(sched_current)->core_doorbell_irqs = doorbell_interrupts();
+    }
+}
+
 /*
  * Run `dcb` (already at the head of the run queue): switch address space,
  * arm the timer, and resume or upcall it. A fresh time slice starts unless
@@ -125,6 +134,7 @@ static void dispatch(struct dcb *dcb, bool donated)
     }
     sched_current = dcb;
     disp->timeslices++;
+    disp->core_dispatches = ++core_dispatches;
     arch_set_user_vspace(dcb->ctes[DCB_CTE_VSPACE].cap.base);
     arch_set_user_tls(dcb->user_tls);
     if (!donated) {

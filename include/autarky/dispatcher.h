@@ -105,6 +105,16 @@ struct dispatcher_shared {
     /* Written by the domain: page faults its handler resolved (read by the
      * process manager for ps/get_info). */
     uint32_t page_faults;
+
+    /* Written by the kernel: how many dispatches (of any domain) its core
+     * had, as of this domain's last dispatch, and how many doorbell
+     * interrupts, as of the last one taken while this domain ran. A domain
+     * that compares them with its own timeslices sees whether it had its
+     * core to itself (MP_XCHAN_PINGPONG_BESIDE_WHOLE_CORE): another domain
+     * run on its core shows as a dispatch, an interrupt taken while another
+     * domain ran comes with that domain's dispatch. */
+    uint32_t core_dispatches;
+    uint32_t core_doorbell_irqs;
 };
 
 #endif

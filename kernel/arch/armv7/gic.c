@@ -13,6 +13,7 @@
 #include <arch/cp15.h>
 #include <arch/gic.h>
 #include <kernel/doorbell.h>
+#include <kernel/sched.h>
 
 #define GIC_SGI_DOORBELL 1u
 
@@ -107,6 +108,7 @@ bool arch_irq_handle(void)
         } else if (irq == GIC_SGI_DOORBELL) {
             *gicc(GICC_EOIR) = iar;     /* first: a ring after this interrupts again */
             doorbell_handle_pending();
+            sched_doorbell_irq_taken();
             continue;
         } else {
             printk("autarky: unexpected interrupt %lu ignored\n", irq);

@@ -65,11 +65,6 @@ struct kernel_shared {
      * set by any core with an atomic OR, taken by its owner with an
      * atomic exchange. */
     volatile uint32_t doorbells[MAX_CORES][DOORBELL_WORDS];
-    /* Doorbells whose owner is blocked in SYS_WAIT, a bit each: set by the
-     * owner's core as it blocks, taken by the one ringer that then sends
-     * the interrupt (atomic OR, atomic AND-NOT). A ring of an owner that
-     * is running sends none (doorbell.c). */
-    volatile uint32_t doorbells_armed[MAX_CORES][DOORBELL_WORDS];
     /* Which of a core's pending words may have bits worth an interrupt:
      * bit w for word w, set by a ringer that interrupts (atomic OR) after
      * its bit and before the interrupt, taken by the owner's interrupt

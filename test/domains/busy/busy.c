@@ -28,6 +28,15 @@
  *   `busy share T`   computes for T counter ticks, measuring how much of
  *                    that time it had the CPU, and exits with that share
  *                    in per mille.
+ *
+ * For the multikernel's (test/domains/xchantest, docs/multikernel.md):
+ *   `busy alone S T` waits S counter ticks (its core settles after the
+ *                    spawn), then computes for T ticks and exits 0 if it had
+ *                    its core to itself all along: every dispatch on its
+ *                    core was its own (alone, it may never be dispatched
+ *                    anew: the timer just extends its slice) and its core
+ *                    took no doorbell interrupt (the kernel's counts in its
+ *                    dispatcher frame); else 1, with the counts printed.
  */
 #include <aos/aos_rpc.h>
 #include <aos/ram_alloc.h>
@@ -102,6 +111,30 @@ static int cpu_share(uint64_t window)
         last = now;
     }
     return (int)(on * 1000 / (now - start));
+}
+
+/* `busy alone`: did we have our core to itself for `window` ticks? */
+static int alone_on_core(uint64_t settle, uint64_t window)
+{
+    /* volatile: the kernel writes these while we loop (counter_read has
+     * no memory clobber, so the compiler would keep the first values) */
+    volatile struct dispatcher_shared *disp = get_dispatcher();
+    uint64_t start = counter_read();
+
+    while (counter_read() - start < settle) {
+    }
+    uint32_t slices = disp->timeslices, dispatches = disp->core_dispatches;
+    uint32_t irqs = disp->core_doorbell_irqs;
+    start = counter_read();
+    while (counter_read() - start < window) {
+    }
+    slices = disp->timeslices - slices;
+    dispatches = disp->core_dispatches - dispatches;
+    irqs = disp->core_doorbell_irqs - irqs;
+    printf("busy: alone: %lu slices of mine, %lu dispatches on my core, "
+           "%lu doorbell interrupts\n", (unsigned long)slices, (unsigned long)dispatches,
+           (unsigned long)irqs);
+    return dispatches == slices && irqs == 0 ? 0 : 1;
 }
 
 /* Remove the notice of our own end, then die where nobody can help. */
@@ -183,7 +216,9 @@ int main(int argc, char **argv)
 {
     volatile unsigned long spins = 0;
 
-    if (argc > 2 && strcmp(argv[1], "share") == 0) {
+    if (argc > 3 && strcmp(argv[1], "alone") == 0) {
+        return alone_on_core(strtoull(argv[2], NULL, 0), strtoull(argv[3], NULL, 0));
+    } else if (argc > 2 && strcmp(argv[1], "share") == 0) {
         int share = cpu_share(strtoull(argv[2], NULL, 0));
         printf("busy: had %d per mille of the CPU\n", share);
         return share;

@@ -184,6 +184,51 @@ static void rpc_stream(void)
     UEXPECT_FREE_BACK(2, before2);
 }
 
+/* Two domains on different cores ping-pong (we on core 0, a server on
+ * core 2) while a CPU-bound domain runs on core 3: it must have its core to
+ * itself all along (`busy alone`: every dispatch on core 3 its own, no
+ * doorbell interrupt there), because each core schedules alone and a ring
+ * interrupts only the core of the domain it wakes. The ping-pong runs the
+ * whole of busy's window (50 ms to settle, then 500 ms) and must make
+ * progress in it. The control: beside a spinner on core 3 the same measure
+ * fails (they take turns). */
+static void pingpong_beside_whole_core(void)
+{
+    size_t before0, before2, before3;
+    struct aos_rpc chan;
+    domainid_t server, spinner;
+    int status = -1, spin_status = -1;
+    uint64_t end;
+    uint32_t calls = 0;
+
+    UEXPECT(free_on(0, &before0) && free_on(2, &before2) && free_on(3, &before3), "free RAM");
+    UEXPECT_OK(spawn_on("xchantest serve -1 0", 2, &server));
+    UEXPECT_OK(connect_when_ready(server, &chan));
+    UEXPECT_OK(spawn_on("busy alone 3125000 31250000", 3, &spinner));
+    end = counter_read() + TICKS_PER_S;             /* past busy's 550 ms */
+    while (counter_read() < end) {
+        UEXPECT_OK(aos_rpc_send_number(&chan, calls++));
+    }
+    UEXPECT_OK(aos_rpc_process_wait(init_chan(), spinner, &spin_status));
+    UEXPECT_EQ("busy alone's status (1: its core was shared)", spin_status, 0);
+    UEXPECT(calls >= 100, "only %lu round trips in a second", (unsigned long)calls);
+    UEXPECT_OK(aos_rpc_chan_close(init_chan(), &chan));
+    UEXPECT_OK(aos_rpc_process_wait(init_chan(), server, &status));
+    UEXPECT_EQ("server's status", status, 0);
+    printf("xchantest: %lu round trips core 0 <-> core 2 beside busy on core 3\n",
+           (unsigned long)calls);
+    /* the control: the same measure does see another domain on its core */
+    UEXPECT_OK(spawn_on("spinner", 3, &server));
+    UEXPECT_OK(spawn_on("busy alone 0 31250000", 3, &spinner));
+    UEXPECT_OK(aos_rpc_process_wait(init_chan(), spinner, &spin_status));
+    UEXPECT_EQ("busy alone beside a spinner on its core", spin_status, 1);
+    UEXPECT_OK(aos_rpc_process_kill(init_chan(), server));
+    UEXPECT_OK(aos_rpc_process_wait(init_chan(), server, &status));
+    UEXPECT_FREE_BACK(0, before0);
+    UEXPECT_FREE_BACK(2, before2);
+    UEXPECT_FREE_BACK(3, before3);
+}
+
 /* The server on core 1 is killed after 100 calls: the next call (or the
  * one in flight) fails with LIB_ERR_XCHAN_CLOSED, never hangs, and so
  * does every later one; RAM exact on both cores once we close. */
@@ -338,6 +383,7 @@ static const struct utest_case cases[] = {
     { "MP_XCHAN_CONNECTOR_KILLED", connector_killed },
     { "MP_XCHAN_BAD_PEERS_AND_FULL_RING", bad_input },
     { "MP_XCHAN_TOO_MANY_PER_DOMAIN", too_many_per_domain },
+    { "MP_XCHAN_PINGPONG_BESIDE_WHOLE_CORE", pingpong_beside_whole_core },
     UTEST_END
 };
 
