@@ -12,6 +12,18 @@ static errval_t invoke(capaddr_t cap, uint32_t cmd, uint32_t a1, uint32_t a2,
     return sys_invoke(cap, cmd, a1, a2, a3, a4, a5).err;
 }
 
+/* A command that answers one word (r1), stored in *ret only on success. */
+static errval_t invoke_r1(capaddr_t cap, uint32_t cmd, uint32_t a1, uint32_t a2,
+                          uint32_t *ret)
+{
+    struct sysret r = sys_invoke(cap, cmd, a1, a2, 0, 0, 0);
+
+    if (r.err == SYS_ERR_OK) {
+        *ret = r.r1;
+    }
+    return r.err;
+}
+
 errval_t cap_identify(capaddr_t cap, struct capability_info *info)
 {
     struct sysret r = sys_invoke(cap, CAPCMD_IDENTIFY, 0, 0, 0, 0, 0);
@@ -92,11 +104,7 @@ errval_t kernel_poweroff(capaddr_t kernel_cap, int status)
 
 errval_t kernel_capcount(capaddr_t kernel_cap, uint32_t *count)
 {
-    struct sysret r = sys_invoke(kernel_cap, KERNELCMD_DEBUG_CAPCOUNT, 0, 0, 0, 0, 0);
-    if (r.err == SYS_ERR_OK) {
-        *count = r.r1;
-    }
-    return r.err;
+    return invoke_r1(kernel_cap, KERNELCMD_DEBUG_CAPCOUNT, 0, 0, count);
 }
 
 errval_t kernel_start_core(capaddr_t kernel_cap, uint32_t core, capaddr_t ram,
@@ -138,11 +146,7 @@ errval_t disp_get_state(capaddr_t disp, enum disp_state *state)
 
 errval_t disp_doorbell(capaddr_t disp, uint32_t *doorbell)
 {
-    struct sysret r = sys_invoke(CAP_KERNEL, KERNELCMD_DOORBELL, disp, 0, 0, 0, 0);
-    if (r.err == SYS_ERR_OK) {
-        *doorbell = r.r1;
-    }
-    return r.err;
+    return invoke_r1(CAP_KERNEL, KERNELCMD_DOORBELL, disp, 0, doorbell);
 }
 
 errval_t ipi_notify(capaddr_t ipi)
@@ -152,11 +156,7 @@ errval_t ipi_notify(capaddr_t ipi)
 
 errval_t kernel_give_ram(capaddr_t kernel_cap, capaddr_t ram, uint32_t core, uint32_t *gift)
 {
-    struct sysret r = sys_invoke(kernel_cap, KERNELCMD_GIVE_RAM, ram, core, 0, 0, 0);
-    if (r.err == SYS_ERR_OK) {
-        *gift = r.r1;
-    }
-    return r.err;
+    return invoke_r1(kernel_cap, KERNELCMD_GIVE_RAM, ram, core, gift);
 }
 
 errval_t kernel_claim_ram(capaddr_t kernel_cap, uint32_t gift, capaddr_t dest)
@@ -166,11 +166,7 @@ errval_t kernel_claim_ram(capaddr_t kernel_cap, uint32_t gift, capaddr_t dest)
 
 errval_t kernel_lend_frame(capaddr_t kernel_cap, capaddr_t frame, uint32_t core, uint32_t *loan)
 {
-    struct sysret r = sys_invoke(kernel_cap, KERNELCMD_LEND_FRAME, frame, core, 0, 0, 0);
-    if (r.err == SYS_ERR_OK) {
-        *loan = r.r1;
-    }
-    return r.err;
+    return invoke_r1(kernel_cap, KERNELCMD_LEND_FRAME, frame, core, loan);
 }
 
 errval_t kernel_claim_loan(capaddr_t kernel_cap, uint32_t loan, capaddr_t dest)
