@@ -7,7 +7,7 @@
  * deleted, and a reply that cannot be delivered (the client's ring is
  * full or it armed no slot) is dropped rather than waited for — a client
  * can only hurt itself. Answers longer than half a client's ring go out in
- * windows the client pulls for (send_window), so they never fill it.
+ * windows the client pulls for (reply_window, replies.c), so they never fill it.
  * Replies are sent with a directed yield so the client runs at once.
  */
 #include "procs.h"
@@ -15,6 +15,8 @@
 #include "mem_server.h"
 #include "remote_procs.h"
 #include "channels.h"
+#include "console.h"
+#include "replies.h"
 #include <aos/dispatch.h>
 #include <autarky/bootinfo.h>
 #include <aos/lmp.h>
@@ -32,27 +34,6 @@ static bool slots_armed;     /* all LMP_RECV_CAP_SLOTS armed (the kernel only
 static uint32_t my_core(void)
 {
     return get_bootinfo()->core_id;
-}
-
-/* Send a reply; returns false if it could not be delivered. */
-static bool reply_seq(struct proc *p, uint32_t seq, uint32_t op, errval_t err,
-                      const uint32_t *extra, uint32_t nextra, capaddr_t cap)
-{
-    uint32_t words[LMP_MSG_WORDS] = { RPC_HDR(op, RPC_FLAG_REPLY) | RPC_SEQ(seq) };
-
-    rpc_put_err(&words[1], err);
-    for (uint32_t i = 0; i < nextra && 3 + i < LMP_MSG_WORDS; i++) {
-        words[3 + i] = extra[i];
-    }
-    return err_is_ok(lmp_try_send_msg(p->si.child_ep, cap, LMP_FLAG_YIELD, words,
-                                      3 + nextra));
-}
-
-/* Reply to the request being handled (its sequence number echoed). */
-static bool reply(struct proc *p, uint32_t op, errval_t err, const uint32_t *extra,
-                  uint32_t nextra, capaddr_t cap)
-{
-    return reply_seq(p, p->req_seq, op, err, extra, nextra, cap);
 }
 
 static void handle_number(struct proc *p, const struct lmp_msg *m)
@@ -220,32 +201,6 @@ static void handle_mem_stats(struct proc *p, const struct lmp_msg *m)
     reply(p, RPC_OP_MEM_STATS, SYS_ERR_OK, words, 2, CPTR_NULL);
 }
 
-/*
- * A process's console output goes out a line at a time, each in one
- * SYS_PRINT, which the kernels print whole under the console lock: lines
- * of domains on different cores never interleave (a PUTS carries 24
- * bytes). A partial line goes out when the process asks anything else
- * (a prompt before GETCHAR, say), fills PROC_OUT_MAX, or ends.
- */
-static void out_flush(struct proc *p)
-{
-    if (p->outlen > 0) {
-        fflush(stdout);          /* keep init's own output in order */
-        sys_print(p->out, p->outlen);
-        p->outlen = 0;
-    }
-}
-
-static void out_append(struct proc *p, const char *s, uint32_t len)
-{
-    for (uint32_t i = 0; i < len; i++) {
-        p->out[p->outlen++] = s[i];
-        if (s[i] == '\n' || p->outlen == PROC_OUT_MAX) {
-            out_flush(p);
-        }
-    }
-}
-
 static void handle_putchar(struct proc *p, const struct lmp_msg *m)
 {
     char c;
@@ -255,7 +210,7 @@ static void handle_putchar(struct proc *p, const struct lmp_msg *m)
         return;
     }
     c = (char)m->words[1];
-    out_append(p, &c, 1);
+    console_out(p, &c, 1);
     reply(p, RPC_OP_PUTCHAR, SYS_ERR_OK, NULL, 0, CPTR_NULL);
 }
 
@@ -267,7 +222,7 @@ static void handle_puts(struct proc *p, const struct lmp_msg *m)
         reply(p, RPC_OP_PUTS, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
         return;
     }
-    out_append(p, (const char *)&m->words[2], len);
+    console_out(p, (const char *)&m->words[2], len);
     reply(p, RPC_OP_PUTS, SYS_ERR_OK, NULL, 0, CPTR_NULL);
 }
 
@@ -278,15 +233,10 @@ static void handle_getchar(struct proc *p, const struct lmp_msg *m)
         reply(p, RPC_OP_GETCHAR, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
         return;
     }
-    if (my_core() != 0) {       /* the console is core 0's */
-        errval_t err = remote_getchar(p->pid, p->req_seq);
-        if (err_is_fail(err)) {
-            reply(p, RPC_OP_GETCHAR, err, NULL, 0, CPTR_NULL);
-        }
-        return;
+    errval_t err = console_getchar(p);
+    if (err_is_fail(err)) {
+        reply(p, RPC_OP_GETCHAR, err, NULL, 0, CPTR_NULL);
     }
-    p->getchar_pending = true;
-    p->getchar_seq = p->req_seq;
 }
 
 static void handle_exit(struct proc *p, const struct lmp_msg *m)
@@ -295,63 +245,6 @@ static void handle_exit(struct proc *p, const struct lmp_msg *m)
 }
 
 /* ---- process management ---- */
-
-/*
- * Send the next window of p's long answer (include/aos/aos_rpc_wire.h):
- * fragments until one ends the window (MORE: the client pulls for the
- * rest) or, after the last fragment, the reply. At most RPC_WINDOW
- * messages and never a wait: the client's ring is empty when it asks (it
- * has read the window before), so they fit unless the client filled its
- * own ring (by sending to itself, or with requests whose replies it did
- * not read); then the answer is dropped, as any undeliverable reply is.
- */
-static void send_window(struct proc *p)
-{
-    struct rpc_string_tx *tx = &p->tx;
-    uint32_t words[LMP_MSG_WORDS], nw;
-
-    while ((nw = rpc_string_tx_next(tx, words)) != 0) {
-        bool ends = (words[0] & RPC_FLAG_MORE) != 0;
-        if (err_is_fail(lmp_try_send_msg(p->si.child_ep, CPTR_NULL, ends ? LMP_FLAG_YIELD : 0,
-                                         words, nw))) {
-            rpc_string_tx_reset(tx);        /* its ring is full: nobody reads */
-            return;
-        }
-        if (ends) {
-            return;                         /* the rest when it pulls */
-        }
-    }
-    reply_seq(p, tx->seq, tx->op, SYS_ERR_OK, tx->extra, tx->nextra, CPTR_NULL);
-    rpc_string_tx_reset(tx);
-}
-
-/*
- * Answer the request being handled with `len` bytes of `data` as string
- * fragments of its op, then the reply with `extra`, in windows (`data` may
- * go away when this returns). p holds one answer at a time: a new one
- * replaces an unfinished one, which also goes when p ends. Until then a
- * client may pull for the rest whenever it likes, with other (short)
- * calls in between; what init keeps meanwhile is one copy of at most
- * RPC_STRING_MAX bytes per process (4 KiB for the longest answer today,
- * a block list).
- */
-static void answer_long_seq(struct proc *p, uint32_t seq, uint32_t op, const void *data,
-                            uint32_t len, const uint32_t *extra, uint32_t nextra)
-{
-    errval_t err = rpc_string_tx_start(&p->tx, op, seq, data, len, extra, nextra);
-
-    if (err_is_fail(err)) {
-        reply_seq(p, seq, op, err, NULL, 0, CPTR_NULL);
-        return;
-    }
-    send_window(p);
-}
-
-static void answer_long(struct proc *p, uint32_t op, const void *data, uint32_t len,
-                        const uint32_t *extra, uint32_t nextra)
-{
-    answer_long_seq(p, p->req_seq, op, data, len, extra, nextra);
-}
 
 /* ---- answers from other cores (remote_procs.h), to a client still here ---- */
 
@@ -422,7 +315,7 @@ static void handle_pull(struct proc *p, const struct lmp_msg *m)
         rpc_string_tx_reset(tx);            /* (a pull of another answer) */
         reply(p, op, LIB_ERR_RPC_NO_ANSWER, NULL, 0, CPTR_NULL);
     } else {
-        send_window(p);
+        reply_window(p);
     }
 }
 
@@ -661,7 +554,7 @@ static void dispatch_message(struct proc *p, const struct lmp_msg *m)
         return;
     }
     if (p->outlen > 0 && op != RPC_OP_PUTS && op != RPC_OP_PUTCHAR) {
-        out_flush(p);           /* what it printed comes before what it asks */
+        console_flush(p);           /* what it printed comes before what it asks */
     }
     switch (op) {
     case RPC_OP_NUMBER:  handle_number(p, m); break;
@@ -688,31 +581,6 @@ static void dispatch_message(struct proc *p, const struct lmp_msg *m)
         reply(p, op, LIB_ERR_RPC_BAD_OP, NULL, 0, CPTR_NULL);
         break;
     }
-}
-
-/* Answer pending GETCHARs while console input is there: this core's
- * domains first, then those of other cores (remote_procs.c), in order. */
-static bool serve_console(void)
-{
-    struct proc *p;
-
-    while ((p = proc_getchar_waiter()) != NULL) {
-        int c = sys_getchar();
-        if (c < 0) {
-            return true;        /* still waiting */
-        }
-        p->getchar_pending = false;
-        uint32_t ch = (uint32_t)c;
-        reply_seq(p, p->getchar_seq, RPC_OP_GETCHAR, SYS_ERR_OK, &ch, 1, CPTR_NULL);
-    }
-    while (remote_procs_console_waiting()) {   /* then domains of other cores */
-        int c = sys_getchar();
-        if (c < 0) {
-            return true;
-        }
-        remote_procs_console_give((char)c);
-    }
-    return false;
 }
 
 /*
@@ -747,7 +615,7 @@ bool rpc_server_step(bool block)
         if (remote_procs_serve()) {
             return true;        /* messages from other cores */
         }
-        if (serve_console()) {
+        if (console_serve()) {
             sys_yield();        /* someone waits for input: poll, don't sleep */
             return false;
         }
@@ -791,7 +659,7 @@ bool rpc_server_step(bool block)
 /* `p` ended: drop what was half received or going out, tell its waiters. */
 static void proc_ended(struct proc *p)
 {
-    out_flush(p);
+    console_flush(p);
     rpc_string_rx_reset(&p->rx);
     rpc_string_tx_reset(&p->tx);
     remote_procs_proc_ended(p);
