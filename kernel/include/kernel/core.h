@@ -57,7 +57,7 @@ struct core_gift {
 /* Shared by every core's CPU driver: explicit shared memory, allocated by
  * core 0 at boot (KERNEL_SHARED_BYTES). Only ever accessed with the
  * barriers its users state. */
-#define KERNEL_SHARED_BYTES (2 * BASE_PAGE_SIZE)
+#define KERNEL_SHARED_BYTES BASE_PAGE_SIZE
 struct kernel_shared {
     volatile uint32_t console_lock;     /* a line of console output (printk.c) */
     volatile uint32_t cores_up;         /* bit per core that has booted */
