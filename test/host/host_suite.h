@@ -10,6 +10,8 @@
 #ifndef HOST_SUITE_H
 #define HOST_SUITE_H
 
+#include <stdint.h>
+
 #include <CUnit/CUnit.h>
 
 struct host_test {
@@ -29,6 +31,16 @@ struct host_suite {
 void host_suite_register(struct host_suite *suite);
 
 #define HOST_TEST(fn) { #fn, fn }
+
+/* xorshift32: the next number of the sequence `*state` (never 0) is in;
+ * the same every run, so a failing random test repeats. */
+static inline uint32_t host_xorshift32(uint32_t *state)
+{
+    *state ^= *state << 13;
+    *state ^= *state >> 17;
+    *state ^= *state << 5;
+    return *state;
+}
 
 /* A suite whose tests each start with `setup()` (may be NULL). */
 #define HOST_SUITE(var, name, init, cleanup, setup, ...)                     \

@@ -328,5 +328,5 @@ static errval_t sa_retype(capaddr_t ram, enum objtype type, gensize_t offset,
     return SYS_ERR_OK;
 }
 
-const struct slot_alloc_ops fake_sa_ops = { sa_ram_alloc, sa_ram_free, sa_retype };
+const struct slot_alloc_ops fake_sa_ops = { sa_ram_alloc, sa_ram_free, sa_retype, NULL };
 

@@ -704,10 +704,7 @@ static unsigned r_stat[16];
 
 static uint32_t rnd(void)
 {
-    r_seed ^= r_seed << 13;
-    r_seed ^= r_seed >> 17;
-    r_seed ^= r_seed << 5;
-    return r_seed;
+    return host_xorshift32(&r_seed);
 }
 
 static size_t pg_of(lvaddr_t va)

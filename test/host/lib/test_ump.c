@@ -73,10 +73,7 @@ static uint32_t rng_state;
 
 static uint32_t rnd(void)
 {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 17;
-    rng_state ^= rng_state << 5;
-    return rng_state;
+    return host_xorshift32(&rng_state);
 }
 
 /* ---- set-up ------------------------------------------------------------ */
