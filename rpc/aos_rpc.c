@@ -309,6 +309,22 @@ errval_t aos_rpc_mem_stats_core(struct aos_rpc *rpc, coreid_t core, size_t *free
     return err;
 }
 
+errval_t aos_rpc_mem_account(struct aos_rpc *rpc, struct aos_mem_account *acct)
+{
+    uint32_t req[1] = { RPC_HDR_WITH_ARG(RPC_OP_MEM_STATS, 0, 0) };
+    struct lmp_msg reply;
+    errval_t err = aos_rpc_call(rpc, req, 1, CPTR_NULL, CPTR_NULL, &reply);
+
+    if (err_is_ok(err) && reply.nwords < 7) {
+        err = LIB_ERR_RPC_BAD_REPLY;
+    }
+    if (err_is_ok(err)) {
+        *acct = (struct aos_mem_account){ reply.words[3], reply.words[4], reply.words[5],
+                                          reply.words[6] };
+    }
+    return err;
+}
+
 errval_t aos_rpc_serial_putchar(struct aos_rpc *rpc, char c)
 {
     uint32_t req[2] = { RPC_HDR(RPC_OP_PUTCHAR, 0), (uint8_t)c };

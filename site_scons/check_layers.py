@@ -33,8 +33,8 @@ MODULES = {
 
 HEADER_OWNER = {
     # lib: the bottom
-    'args_page.h': 'lib', 'caps.h': 'lib', 'core_channel.h': 'lib', 'debug.h': 'lib',
-    'dispatch.h': 'lib', 'libc_locks.h': 'lib', 'lmp.h': 'lib', 'mm.h': 'lib',
+    'args_page.h': 'lib', 'caps.h': 'lib', 'cmdline.h': 'lib', 'core_channel.h': 'lib',
+    'debug.h': 'lib', 'dispatch.h': 'lib', 'libc_locks.h': 'lib', 'lmp.h': 'lib', 'mm.h': 'lib',
     'ram_alloc.h': 'lib', 'slab.h': 'lib', 'slot_alloc.h': 'lib', 'syscalls.h': 'lib',
     'threads.h': 'lib', 'ump.h': 'lib', 'utest.h': 'lib',
     # the address space

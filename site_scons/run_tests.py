@@ -28,23 +28,24 @@ def shell_output(command, line):
             % (re.escape(command), line))
 
 
-# The interactive shell driven by scripted input (docs/shell.md). init runs
-# `shell` as its boot command (pid 1), so the pids are known: hello 2,
-# spinner 3, hello 4, hello 5, spinner 6. Each line is typed after a new
-# prompt. init's own verdict on `shell` (TEST CMD shell) adds that it
-# exited with status 0 and that all RAM came back, killed spinners too.
+# The interactive shell driven by scripted input (docs/shell.md). init's
+# boot command runner (pid 1) runs `shell` as its boot command (pid 2), so
+# the pids are known: hello 3, spinner 4, hello 5, hello 6, spinner 7. Each
+# line is typed after a new prompt. The runner's verdict on `shell`
+# (TEST CMD shell) adds that it exited with status 0 and that all RAM came
+# back, killed spinners too.
 SHELL_INPUT = (
     'help\n'
     'run hello a b\n'
     'run spinner &\n'
     'ps\n'
-    'vmmap 3\n'
-    'kill 3\n'
-    'wait 3\n'
-    'kill 3\n'
-    'wait 2\n'
-    'run hello --exit 3 &\n'
+    'vmmap 4\n'
+    'kill 4\n'
     'wait 4\n'
+    'kill 4\n'
+    'wait 3\n'
+    'run hello --exit 3 &\n'
+    'wait 5\n'
     'run hello xy\x7fz ab\x08c\n'
     'free\n'
     'bogus\n'
@@ -57,26 +58,26 @@ SHELL_EXPECT = [
     ('SHELL_HELP', r'^autarky> help\ncommands:\n  help .*\n  ps .*\n  run .*\n'
                    r'  kill .*\n  wait .*\n  free .*\n  vmmap .*\n  exit .*$'),
     ('SHELL_RUN_ARGS', shell_output('run hello a b', r'hello: \[hello\] \[a\] \[b\]')),
-    ('SHELL_RUN_STATUS', shell_output('run hello a b', r'\[2\] exited with status 0')),
-    ('SHELL_RUN_BACKGROUND', shell_output('run spinner &', r'\[3\] started')),
-    ('SHELL_PS_SPINNER', shell_output('ps', r' +3  running +0 +\d+ +\d+  spinner')),
-    ('SHELL_PS_SELF', shell_output('ps', r' +1  running +0 +\d+ +\d+  shell')),
-    ('SHELL_VMMAP', shell_output('vmmap 3', r'  address space by buddy tag.*')),
+    ('SHELL_RUN_STATUS', shell_output('run hello a b', r'\[3\] exited with status 0')),
+    ('SHELL_RUN_BACKGROUND', shell_output('run spinner &', r'\[4\] started')),
+    ('SHELL_PS_SPINNER', shell_output('ps', r' +4  running +0 +\d+ +\d+  spinner')),
+    ('SHELL_PS_SELF', shell_output('ps', r' +2  running +0 +\d+ +\d+  shell')),
+    ('SHELL_VMMAP', shell_output('vmmap 4', r'  address space by buddy tag.*')),
     ('SHELL_VMMAP_STACK', r'^    STACK +[1-9]\d* blocks +\d+ KiB$'),
     ('SHELL_VMMAP_BLOCKS', r'^  blocks \(start-end, size, tag\):\n    0x00000000-0x000fffff +1024 KiB  GUARD$'),
     ('SHELL_VMMAP_BLOCK_STACK', r'^    0x[0-9a-f]{8}-0x[0-9a-f]{8} +\d+ KiB  STACK$'),
-    ('SHELL_KILL', shell_output('kill 3', r'\[3\] killed')),
-    ('SHELL_WAIT_KILLED', shell_output('wait 3', r'\[3\] killed')),
-    ('SHELL_KILL_TWICE', shell_output('kill 3', r'kill: cannot kill pid 3: [A-Z_]+ \(.*')),
-    ('SHELL_WAIT_EXITED', shell_output('wait 2', r'\[2\] exited with status 0')),
-    ('SHELL_BACKGROUND_STATUS', r'^\[4\] exited with status 3$'),
+    ('SHELL_KILL', shell_output('kill 4', r'\[4\] killed')),
+    ('SHELL_WAIT_KILLED', shell_output('wait 4', r'\[4\] killed')),
+    ('SHELL_KILL_TWICE', shell_output('kill 4', r'kill: cannot kill pid 4: [A-Z_]+ \(.*')),
+    ('SHELL_WAIT_EXITED', shell_output('wait 3', r'\[3\] exited with status 0')),
+    ('SHELL_BACKGROUND_STATUS', r'^\[5\] exited with status 3$'),
     ('SHELL_LINE_EDITING', r'^hello: \[hello\] \[xz\] \[ac\]$'),
     ('SHELL_FREE', shell_output('free', r'core 0: \d+\.\d MiB free of \d+\.\d MiB .*')),
     ('SHELL_FREE_TOTAL', shell_output('free', r'total: \d+\.\d MiB free of \d+\.\d MiB .*')),
     ('SHELL_UNKNOWN_COMMAND', shell_output('bogus', r"unknown command 'bogus' \(try help\)")),
     ('SHELL_BAD_PID', shell_output('kill abc', r"kill: 'abc' is not a pid")),
     ('SHELL_NO_MODULE', shell_output('run nosuch', r"run: cannot start 'nosuch': [A-Z_]+ \(.*")),
-    ('SHELL_EXIT_KILLS_JOBS', shell_output('exit', r'\[6\] killed \(the shell is leaving\)')),
+    ('SHELL_EXIT_KILLS_JOBS', shell_output('exit', r'\[7\] killed \(the shell is leaving\)')),
     ('SHELL_EXIT', shell_output('exit', r'shell: bye')),
 ]
 

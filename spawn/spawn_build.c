@@ -399,6 +399,21 @@ errval_t spawn_load(struct spawninfo *si, const void *elf, size_t size,
     return err;
 }
 
+/*
+ * A copy of `cap` in the child's TASKCN slot `slot`, before it runs. Only
+ * the slots above the ones spawn_load fills itself may be given, and each
+ * once. Which child may get which capability is the spawner's policy
+ * (init: proc_spawn_system, docs/capabilities.md "Who holds the Kernel
+ * capability").
+ */
+errval_t spawn_give_cap(struct spawninfo *si, cslot_t slot, capaddr_t cap)
+{
+    if (slot != TASKCN_SLOT_KERNELCAP && slot != TASKCN_SLOT_CORECHAN) {
+        return LIB_ERR_SPAWN_ARGS;
+    }
+    return cap_copy(si->taskcn, slot, cap);
+}
+
 errval_t spawn_start(struct spawninfo *si)
 {
     return disp_start(si->dispatcher);

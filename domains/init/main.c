@@ -1,88 +1,46 @@
 /*
  * init: the first domain (the kernel's own tests run in a first domain of
- * their own instead, test/kernel). It becomes the system's memory server
- * and process manager: it runs the boot command list, if any, and
- * powers off with its verdict; without one it runs the shell (`scons run`)
- * and powers off when the shell exits, or, in an image without a shell,
- * reads commands from the console itself (see commands.h).
+ * their own instead, test/kernel). It becomes the system's memory server,
+ * process manager and RPC server, starts the other cores, and then hands
+ * the boot command line to the boot command runner (domains/runner), or
+ * "shell" when there is none (`scons run`). It serves every domain until
+ * the runner ends and powers off with the runner's verdict.
  */
 #include <stdio.h>
-#include <string.h>
 #include <aos/dispatch.h>
 #include <aos/debug.h>
-#include <aos/syscalls.h>
 #include <autarky/bootinfo.h>
 #include "mem_server.h"
 #include "procs.h"
-#include "commands.h"
 #include "rpc_server.h"
 #include "cores.h"
 
-/*
- * One line from the console with echo and backspace; Enter (CR or LF)
- * ends it. Waits by polling the console and yielding the CPU.
- */
-static void read_line(char *line, size_t size)
+/* Start the runner with the boot command line and serve until it ends;
+ * its exit status, or 1 if it could not run to its end. */
+static int run_boot_commands(const char *cmdline)
 {
-    size_t len = 0;
+    const char *argv[] = { "runner", cmdline[0] != '\0' ? cmdline : "shell", NULL };
+    struct proc *runner;
+    errval_t err = proc_spawn_system(2, argv, "runner", &runner);
 
-    for (;;) {
-        int c = sys_getchar();
-        if (c < 0) {
-            sys_yield();
-            continue;
-        }
-        if (c == '\r' || c == '\n') {
-            printf("\n");
-            break;
-        }
-        if ((c == 0x7f || c == '\b') && len > 0) {
-            len--;
-            printf("\b \b");
-        } else if (c >= 0x20 && c < 0x7f && len + 1 < size) {
-            line[len++] = (char)c;
-            printf("%c", c);
-        }
-        fflush(stdout);
+    if (err_is_fail(err)) {
+        DEBUG_ERR(err, "init: cannot start the boot command runner");
+        printf("0 passed, 1 failed\n");
+        return 1;
     }
-    line[len] = '\0';
-}
-
-/* Read command lines from the console, forever. */
-static void console_loop(void)
-{
-    char line[256];
-    unsigned passed = 0;
-
-    printf("init: type a program name and arguments (boot modules:");
-    for (uint32_t i = 0; i < get_bootinfo()->n_modules; i++) {
-        printf(" %s", get_bootinfo()->modules[i].name);
+    runner->held = true;            /* ours to read and reap */
+    while (runner->state == PROC_STATE_RUNNING) {
+        rpc_server_step(true);
     }
-    printf(")\n");
-    for (;;) {
-        printf("init> ");
-        fflush(stdout);
-        read_line(line, sizeof(line));
-        commands_run_line(line, &passed);
+    if (runner->state == PROC_STATE_KILLED) {
+        printf("init: the boot command runner was killed\n0 passed, 1 failed\n");
+        return 1;
     }
-}
-
-static bool has_module(const char *name)
-{
-    const struct bootinfo *bi = get_bootinfo();
-
-    for (uint32_t i = 0; i < bi->n_modules; i++) {
-        if (strcmp(bi->modules[i].name, name) == 0) {
-            return true;
-        }
-    }
-    return false;
+    return runner->status;
 }
 
 int main(int argc, char **argv)
 {
-    const char *cmdline = get_bootinfo()->cmdline;
-    unsigned passed = 0, failed;
     errval_t err;
 
     (void)argc;
@@ -115,15 +73,5 @@ int main(int argc, char **argv)
         printf("init: %u cores up, %llu MiB free on core 0\n", (unsigned)started + 1,
                (unsigned long long)(mem_server_free() >> 20));
     }
-    if (cmdline[0] == '\0') {
-        if (has_module("shell")) {
-            failed = commands_run_line("shell", &passed);   /* `scons run` */
-            domain_exit(failed ? 1 : 0);
-        }
-        console_loop();
-        domain_exit(0);
-    }
-    failed = commands_run_line(cmdline, &passed);
-    printf("%u passed, %u failed\n", passed, failed);
-    domain_exit(failed ? 1 : 0);
+    domain_exit(run_boot_commands(get_bootinfo()->cmdline) != 0 ? 1 : 0);
 }

@@ -7,7 +7,7 @@
  */
 #include "procs.h"
 #include "mem_server.h"
-#include "cmdline.h"
+#include <aos/cmdline.h>
 #include <aos/caps.h>
 #include <aos/slot_alloc.h>
 #include <aos/paging.h>
@@ -92,8 +92,10 @@ static uint32_t count_state(enum proc_state st)
     return n;
 }
 
-errval_t proc_spawn(int argc, const char *const argv[], const char *cmdline,
-                    struct proc **ret)
+/* proc_spawn and proc_spawn_system: a system domain is given the Kernel
+ * capability before it runs. */
+static errval_t spawn_proc(int argc, const char *const argv[], const char *cmdline,
+                           bool system, struct proc **ret)
 {
     const void *image;
     size_t size;
@@ -121,9 +123,13 @@ errval_t proc_spawn(int argc, const char *const argv[], const char *cmdline,
     }
     p->pid = next_pid++;
     p->state = PROC_STATE_RUNNING;
+    p->system = system;
     err = spawn_load(&p->si, image, size, frame, argc, argv, server_ep, p->pid);
     if (err_is_ok(err)) {
-        err = spawn_start(&p->si);
+        err = system ? spawn_give_cap(&p->si, TASKCN_SLOT_KERNELCAP, CAP_KERNEL) : SYS_ERR_OK;
+        if (err_is_ok(err)) {
+            err = spawn_start(&p->si);
+        }
         if (err_is_fail(err)) {
             spawn_cleanup(&p->si);
         }
@@ -137,6 +143,18 @@ errval_t proc_spawn(int argc, const char *const argv[], const char *cmdline,
     procs = p;
     *ret = p;
     return SYS_ERR_OK;
+}
+
+errval_t proc_spawn(int argc, const char *const argv[], const char *cmdline,
+                    struct proc **ret)
+{
+    return spawn_proc(argc, argv, cmdline, false, ret);
+}
+
+errval_t proc_spawn_system(int argc, const char *const argv[], const char *cmdline,
+                           struct proc **ret)
+{
+    return spawn_proc(argc, argv, cmdline, true, ret);
 }
 
 /*
@@ -225,6 +243,18 @@ void proc_end(struct proc *p, bool killed, int status)
     }
     p->nwaiters = 0;
     prune_ended();
+}
+
+errval_t proc_kill(struct proc *t)
+{
+    if (t->system) {
+        return INIT_ERR_KILL_INIT;
+    }
+    if (t->state != PROC_STATE_RUNNING) {
+        return INIT_ERR_ALREADY_ENDED;
+    }
+    proc_end(t, true, 0);
+    return SYS_ERR_OK;
 }
 
 void proc_reap(struct proc *p)

@@ -19,7 +19,7 @@
 
 #include <aos/aos_rpc.h>
 #include <aos/vmmap.h>
-#include "cmdline.h"
+#include <aos/cmdline.h>
 
 #define PROC_MAX_LIVE    64      /* running domains the service accepts */
 #define PROC_MAX_ENDED   64      /* ended ones kept for wait (oldest dropped) */
@@ -54,8 +54,10 @@ struct proc {
     uint32_t strings, numbers;   /* what it sent (tests, statistics) */
     char out[PROC_OUT_MAX];      /* its console output since its last newline */
     uint32_t outlen;
-    bool held;                   /* a boot command waits for it and reaps it itself:
-                                    never dropped by prune_ended */
+    bool held;                   /* init waits for it and reaps it itself (the
+                                    boot command runner): never dropped by prune_ended */
+    bool system;                 /* started by init itself with the Kernel cap
+                                    (proc_spawn_system): no domain may kill it */
     struct proc *next;
 };
 
@@ -76,12 +78,26 @@ errval_t procs_init(void);
  * it runs when this returns OK. */
 errval_t proc_spawn(int argc, const char *const argv[], const char *cmdline,
                     struct proc **ret);
+/*
+ * The same for a system domain: it gets a copy of the Kernel capability
+ * and is marked `system`, so no domain can kill it (INIT_ERR_KILL_INIT).
+ * This is the only way a domain other than init comes to hold the Kernel
+ * capability (docs/capabilities.md "Who holds the Kernel capability"):
+ * init calls it for the domains it starts itself from the boot
+ * configuration, never for a request (PROC_SPAWN uses proc_spawn_cmdline).
+ */
+errval_t proc_spawn_system(int argc, const char *const argv[], const char *cmdline,
+                           struct proc **ret);
 /* Spawn from a command line ("name args..."), checking it like a request. */
 errval_t proc_spawn_cmdline(const char *cmdline, coreid_t core, struct proc **ret);
 struct proc *proc_find(domainid_t pid);
 /* The domain ended (killed: by the kernel or a kill): give everything back,
  * answer its waiters. */
 void proc_end(struct proc *p, bool killed, int status);
+/* A kill request's end of `t`: INIT_ERR_KILL_INIT for a system domain,
+ * INIT_ERR_ALREADY_ENDED if it has ended. The one place that says which
+ * domains a kill may end, for requests from this core and from others. */
+errval_t proc_kill(struct proc *t);
 /* Forget an ended process (its status is no longer waited for). */
 void proc_reap(struct proc *p);
 /* What get_info and ps show: the table's state, except that a running

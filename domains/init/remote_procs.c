@@ -277,11 +277,8 @@ static void serve_kill(const struct icm *m)
     struct proc *t;
     errval_t err = target(m, &t);
 
-    if (err_is_ok(err) && t->state != PROC_STATE_RUNNING) {
-        err = INIT_ERR_ALREADY_ENDED;
-    }
     if (err_is_ok(err)) {
-        proc_end(t, true, 0);
+        err = proc_kill(t);
     }
     answer_core(m, err, NULL, 0);
 }

@@ -182,7 +182,7 @@ static void handle_free_ram(struct proc *p, const struct lmp_msg *m)
 static void handle_mem_stats(struct proc *p, const struct lmp_msg *m)
 {
     gensize_t free_bytes, total;
-    uint32_t words[2], core_plus_one = RPC_HDR_ARG(m->words[0]);
+    uint32_t words[4], core_plus_one = RPC_HDR_ARG(m->words[0]);
 
     if (m->nwords != 1) {
         reply(p, RPC_OP_MEM_STATS, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
@@ -198,7 +198,9 @@ static void handle_mem_stats(struct proc *p, const struct lmp_msg *m)
     mem_server_stats(&free_bytes, &total);
     words[0] = (uint32_t)free_bytes;
     words[1] = (uint32_t)total;
-    reply(p, RPC_OP_MEM_STATS, SYS_ERR_OK, words, 2, CPTR_NULL);
+    words[2] = (uint32_t)(mem_server_kept() - free_bytes);   /* given to other cores */
+    words[3] = (uint32_t)p->si.ram_bytes;
+    reply(p, RPC_OP_MEM_STATS, SYS_ERR_OK, words, 4, CPTR_NULL);
 }
 
 static void handle_putchar(struct proc *p, const struct lmp_msg *m)
@@ -419,15 +421,10 @@ static void handle_kill(struct proc *p, const struct lmp_msg *m)
     if (forward_pid_call(p, m, RPC_OP_PROC_KILL)) {
         return;
     }
-    if (err_is_ok(err) && t == NULL) {
-        err = INIT_ERR_KILL_INIT;
-    } else if (err_is_ok(err) && t->state != PROC_STATE_RUNNING) {
-        err = INIT_ERR_ALREADY_ENDED;
-    }
     if (err_is_ok(err)) {
-        proc_end(t, true, 0);
+        err = t != NULL ? proc_kill(t) : INIT_ERR_KILL_INIT;
     }
-    if (t != p) {                           /* a domain that killed itself is gone */
+    if (t != p || err_is_fail(err)) {     /* a domain that killed itself is gone */
         reply(p, RPC_OP_PROC_KILL, err, NULL, 0, CPTR_NULL);
     }
 }

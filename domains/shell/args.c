@@ -3,8 +3,8 @@
  *
  * The shell's own commands take plain words separated by blanks (space
  * and tab). `run` does not split its arguments: the rest of its line
- * goes to the spawning service as typed, which splits it the way init's
- * command lines are split (quotes group words, docs/init.md).
+ * goes to the spawning service as typed, which splits it the way boot
+ * command lines are split (quotes group words, lib/cmdline.c).
  */
 #include <stdarg.h>
 #include <stdio.h>

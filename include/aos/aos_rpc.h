@@ -57,6 +57,16 @@ errval_t aos_rpc_mem_stats(struct aos_rpc *rpc, size_t *free_bytes, size_t *tota
 #define AOS_RPC_MY_CORE 0xffu
 errval_t aos_rpc_mem_stats_core(struct aos_rpc *rpc, coreid_t core, size_t *free_bytes,
                                 size_t *total_bytes);
+/*
+ * Our own core's memory server as we see it: free and total RAM, RAM given
+ * for good to other cores, and RAM we hold ourselves. free + given + held
+ * comes back to the same value after anything that gives back all it took,
+ * whatever our own heap did meanwhile: the boot command runner's leak check.
+ */
+struct aos_mem_account {
+    size_t free_bytes, total_bytes, given_to_cores, held_by_caller;
+};
+errval_t aos_rpc_mem_account(struct aos_rpc *rpc, struct aos_mem_account *acct);
 errval_t aos_rpc_serial_putchar(struct aos_rpc *rpc, char c);
 errval_t aos_rpc_serial_write(struct aos_rpc *rpc, const char *buf, size_t len);
 errval_t aos_rpc_serial_getchar(struct aos_rpc *rpc, char *retc);

@@ -17,7 +17,9 @@
  *   GETCHAR       -                           3: character       -
  *   EXIT          1: status                   (none: the domain is gone)
  *   FREE_RAM      - (the RAM cap, given)      -                  -
- *   MEM_STATS     -                           3: free 4: total   -
+ *   MEM_STATS     -                           3: free 4: total 5: given
+ *                                               to other cores 6: held by the caller
+ *                                               (own core only)
  *   CHAN_CONNECT  1: pid                      3: id 4: peer 5: side  reply: Frame
  *   CHAN_ACCEPT   -                           3: id 4: peer 5: side  reply: Frame
  *   CHAN_IPI      1: id                       -                  reply: IPI

@@ -631,6 +631,91 @@ static void kill_mid_rpc(void)
     UEXPECT_EQ("running domains", running_count(), running_before);
 }
 
+
+/* The pid of the boot command runner init started, or 0. */
+static domainid_t runner_pid(void)
+{
+    domainid_t *pids, found = 0;
+    size_t n = 0;
+
+    if (err_is_fail(aos_rpc_process_get_all_pids(chan(), &pids, &n))) {
+        return 0;
+    }
+    for (size_t i = 0; i < n && found == 0; i++) {
+        char *name;
+        if (err_is_ok(aos_rpc_process_get_name(chan(), pids[i], &name))) {
+            found = strcmp(name, "runner") == 0 ? pids[i] : 0;
+            free(name);
+        }
+    }
+    free(pids);
+    return found;
+}
+
+/*
+ * The runner holds the Kernel capability and runs our boot command: no
+ * domain may end it (it would cut the boot list short), from this core
+ * or another.
+ */
+static void system_not_killable(void)
+{
+    domainid_t runner = runner_pid();
+
+    UEXPECT(runner != 0, "no domain named 'runner' among the running ones");
+    UEXPECT_ERR(aos_rpc_process_kill(chan(), runner), INIT_ERR_KILL_INIT);
+    UEXPECT(runner_pid() == runner, "the runner is gone after a refused kill");
+}
+
+/*
+ * A domain that asks init to spawn the runner gets an ordinary domain:
+ * the Kernel capability goes only to the one init starts itself. Seen
+ * from outside: that runner refuses to run any command (status 2, and the
+ * command's program never starts).
+ */
+static void runner_only_from_init(void)
+{
+    size_t before = running_count();
+    domainid_t pid;
+    int status = -1;
+
+    UEXPECT_OK(aos_rpc_process_spawn(chan(), "runner \"kill-core-init 1\"", 0, &pid));
+    UEXPECT_OK(aos_rpc_process_wait(chan(), pid, &status));
+    UEXPECT_EQ("status of a runner started by a request", status, 2);
+    UEXPECT_EQ("running domains", running_count(), before);
+}
+
+/*
+ * MEM_STATS' account: RAM we take moves from free to held by us and back,
+ * and free + given to other cores + held stays the same throughout.
+ */
+static void mem_account(void)
+{
+    struct aos_mem_account a0, a1, a2;
+    capaddr_t ram;
+    size_t got = 0;
+
+    UEXPECT_OK(aos_rpc_mem_account(chan(), &a0));
+    UEXPECT_OK(aos_rpc_get_ram_cap(chan(), 1u << 20, BASE_PAGE_SIZE, &ram, &got));
+    UEXPECT_OK(aos_rpc_mem_account(chan(), &a1));
+    /* (our own page faults may take RAM meanwhile: it counts as held too) */
+    UEXPECT(a1.held_by_caller >= a0.held_by_caller + got, "held %zu, was %zu, took %zu",
+            a1.held_by_caller, a0.held_by_caller, got);
+    UEXPECT(a1.free_bytes + got <= a0.free_bytes, "free %zu, was %zu, took %zu",
+            a1.free_bytes, a0.free_bytes, got);
+    UEXPECT_EQ("free + given + held, holding the block",
+               a1.free_bytes + a1.given_to_cores + a1.held_by_caller,
+               a0.free_bytes + a0.given_to_cores + a0.held_by_caller);
+    UEXPECT_OK(aos_rpc_free_ram_cap(chan(), ram));
+    UEXPECT_OK(aos_rpc_mem_account(chan(), &a2));
+    UEXPECT(a2.held_by_caller + got <= a1.held_by_caller, "held %zu after giving back %zu",
+            a2.held_by_caller, got);
+    UEXPECT_EQ("free + given + held, after giving it back",
+               a2.free_bytes + a2.given_to_cores + a2.held_by_caller,
+               a0.free_bytes + a0.given_to_cores + a0.held_by_caller);
+    UEXPECT(a0.total_bytes >= a0.free_bytes, "total %zu below free %zu", a0.total_bytes,
+            a0.free_bytes);
+}
+
 static const struct utest_case cases[] = {
     { "PROC_SPAWN_NAME_WAIT", spawn_name_wait },
     { "PROC_ALL_PIDS_INFO_KILL", all_pids_and_info },
@@ -646,6 +731,9 @@ static const struct utest_case cases[] = {
     { "PROC_RESERVE_JUDGES_THE_BLOCK", reserve_judges_the_block },
     { "PROC_KILL_MID_RPC", kill_mid_rpc },
     { "PROC_1000_DOMAINS", thousand_domains },
+    { "PROC_SYSTEM_NOT_KILLABLE", system_not_killable },
+    { "PROC_RUNNER_ONLY_FROM_INIT", runner_only_from_init },
+    { "PROC_MEM_ACCOUNT", mem_account },
     UTEST_END
 };
 

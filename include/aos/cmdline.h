@@ -1,8 +1,8 @@
 /*
- * Command lines (cmdline.c): words separated by blanks, "..." groups words.
+ * Command lines (lib/cmdline.c): words separated by blanks, "..." groups words.
  */
-#ifndef INIT_CMDLINE_H
-#define INIT_CMDLINE_H
+#ifndef AOS_CMDLINE_H
+#define AOS_CMDLINE_H
 
 #define COMMAND_MAX_ARGS 32
 

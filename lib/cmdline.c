@@ -1,8 +1,8 @@
 /*
- * Splitting a command line into words (cmdline.h): shared by init's boot
- * command lists and the spawning service.
+ * Splitting a command line into words (aos/cmdline.h): init's spawning
+ * service and the boot command runner read command lines the same way.
  */
-#include "cmdline.h"
+#include <aos/cmdline.h>
 #include <string.h>
 
 /*

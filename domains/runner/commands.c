@@ -1,13 +1,14 @@
 /*
- * Parsing and running init's command lines (see commands.h).
+ * Parsing and running boot command lines (see commands.h). Every program
+ * is started and waited for through init's process RPC, like the shell
+ * does, and judged by what init's memory server can account for.
  */
 #include "commands.h"
-#include "cmdline.h"
-#include "procs.h"
-#include "mem_server.h"
-#include "rpc_server.h"
-#include <aos/debug.h>
+#include <aos/aos_rpc.h>
+#include <aos/aos_rpc_wire.h>
+#include <aos/cmdline.h>
 #include <aos/caps.h>
+#include <aos/debug.h>
 #include <aos/dispatch.h>
 #include <aos/syscalls.h>
 #include <autarky/bootinfo.h>
@@ -35,40 +36,81 @@ static void describe_ending(struct ending e, char *buf, size_t len)
 }
 
 /*
+ * RAM this core's memory server accounts for apart from other domains:
+ * free, given to other cores, and ours. A command that gave back all it
+ * took leaves it as it was, whatever our own heap did meanwhile. 0 if the
+ * server cannot say (then every check fails).
+ */
+static size_t ram_kept(void)
+{
+    struct aos_mem_account a;
+
+    if (err_is_fail(aos_rpc_mem_account(aos_rpc_get_init_channel(), &a))) {
+        return 0;
+    }
+    return a.free_bytes + a.given_to_cores + a.held_by_caller;
+}
+
+/* argv back into one command line for the spawn RPC: a word with a blank
+ * in it (it was quoted) is quoted again. False if it does not fit. */
+static bool join_words(int argc, char *argv[], char *line, size_t size)
+{
+    size_t len = 0;
+
+    line[0] = '\0';
+    for (int i = 0; i < argc; i++) {
+        const char *q = strpbrk(argv[i], " \t") != NULL || argv[i][0] == '\0' ? "\"" : "";
+        int n = snprintf(line + len, size - len, "%s%s%s%s", i ? " " : "", q, argv[i], q);
+        if (n < 0 || (size_t)n >= size - len) {
+            return false;
+        }
+        len += (size_t)n;
+    }
+    return true;
+}
+
+/* Start argv's program on our own core and wait for its end. */
+static errval_t run_and_wait(int argc, char *argv[], struct ending *got)
+{
+    struct aos_rpc *chan = aos_rpc_get_process_channel();
+    char line[RPC_NAME_MAX + 1];
+    domainid_t pid;
+    int status;
+    errval_t err;
+
+    if (!join_words(argc, argv, line, sizeof(line))) {
+        return INIT_ERR_BAD_NAME;
+    }
+    err = aos_rpc_process_spawn(chan, line, aos_pid_core(get_dispatcher()->domain_id), &pid);
+    if (err_is_ok(err)) {
+        err = aos_rpc_process_wait(chan, pid, &status);
+    }
+    if (err_is_ok(err)) {
+        *got = (struct ending){ status == AOS_RPC_STATUS_KILLED, status };
+    }
+    return err;
+}
+
+/*
  * Run one program to its end and check it ended as `expect` and gave all
  * its RAM back; *why explains every failure found.
  */
 static bool run_program_expect(int argc, char *argv[], struct ending expect,
                                char *why, size_t whylen)
 {
-    gensize_t before = mem_server_kept(), after;
+    size_t before = ram_kept(), after;
     struct ending got;
-    struct proc *p;
-    errval_t err;
+    errval_t err = run_and_wait(argc, argv, &got);
     size_t n = 0;
 
-    char line[RPC_NAME_MAX + 1] = "";
-    for (int i = 0; i < argc; i++) {
-        size_t len = strlen(line);
-        snprintf(line + len, sizeof(line) - len, "%s%s", i ? " " : "", argv[i]);
-    }
-    err = proc_spawn(argc, (const char *const *)argv, line, &p);
-    if (err_is_ok(err)) {
-        p->held = true;             /* ours to reap (prune_ended leaves it) */
-    }
     if (err_is_fail(err)) {
-        int n = snprintf(why, whylen, "cannot start '%s': ", argv[0]);
+        int n = snprintf(why, whylen, "cannot run '%s': ", argv[0]);
         if (n > 0 && (size_t)n < whylen) {
             err_format_chain(err, why + n, whylen - (size_t)n);
         }
         return false;
     }
-    while (p->state == PROC_STATE_RUNNING) {
-        rpc_server_step(true);
-    }
-    got = (struct ending){ p->state == PROC_STATE_KILLED, p->status };
-    proc_reap(p);
-    after = mem_server_kept();
+    after = ram_kept();
     why[0] = '\0';
     if (got.killed != expect.killed || (!got.killed && got.status != expect.status)) {
         char g[32], w[32];
@@ -124,7 +166,7 @@ static bool run_expect_status(int argc, char *argv[], char *why, size_t whylen)
 static bool run_repeat(int argc, char *argv[], char *why, size_t whylen)
 {
     long n = 0;
-    gensize_t before = mem_server_kept();
+    size_t before = ram_kept();
 
     if (argc < 3 || !parse_number(argv[1], false, &n) || n <= 0) {
         snprintf(why, whylen, "usage: repeat N program [args]");
@@ -137,24 +179,27 @@ static bool run_repeat(int argc, char *argv[], char *why, size_t whylen)
             return false;
         }
     }
-    if (mem_server_kept() != before) {
+    if (ram_kept() != before) {
         snprintf(why, whylen, "free RAM changed over %ld runs", n);
         return false;
     }
-    printf("init: %ld runs, free RAM %llu bytes before and after\n", n,
+    printf("runner: %ld runs, free RAM %llu bytes before and after\n", n,
            (unsigned long long)before);
     return true;
 }
 
 /*
  * `kill-core-init N`: have core N's kernel kill its init (a test of a
- * dead core: KERNELCMD_DEBUG_KILL_CORE_ROOT) and wait until we see core N
- * down; from then on calls for core N fail with INIT_ERR_CORE_DEAD.
+ * dead core: KERNELCMD_DEBUG_KILL_CORE_ROOT, which needs the Kernel cap
+ * init gives us) and wait until our init has seen core N down: from then
+ * on calls for core N fail with INIT_ERR_CORE_DEAD, so we ask it for
+ * core N's free RAM until that is the answer.
  */
 static bool run_kill_core_init(int argc, char *argv[], char *why, size_t whylen)
 {
     long core = 0;
     uint64_t deadline = counter_read() + 5ull * 62500000;
+    size_t free_bytes, total;
     errval_t err;
 
     if (argc != 2 || !parse_number(argv[1], false, &core)) {
@@ -166,16 +211,18 @@ static bool run_kill_core_init(int argc, char *argv[], char *why, size_t whylen)
         snprintf(why, whylen, "%s", err_getcode(err_no(err)));
         return false;
     }
-    while (!(get_dispatcher()->cores_down & (1u << core))) {
+    for (;;) {
+        err = aos_rpc_mem_stats_core(aos_rpc_get_init_channel(), (coreid_t)core, &free_bytes,
+                                     &total);
+        if (err_no(err) == INIT_ERR_CORE_DEAD) {
+            return true;
+        }
         if (counter_read() > deadline) {
             snprintf(why, whylen, "core %ld not seen down within 5 s", core);
             return false;
         }
-        rpc_server_step(false);
         sys_yield();
     }
-    rpc_server_step(false);            /* remote_procs notices it now */
-    return true;
 }
 
 static bool run_command(int argc, char *argv[], char *why, size_t whylen)
@@ -190,10 +237,13 @@ static bool run_command(int argc, char *argv[], char *why, size_t whylen)
         return run_kill_core_init(argc, argv, why, whylen);
     }
     if (strcmp(argv[0], "free") == 0) {
-        gensize_t free_bytes, total;
-        mem_server_stats(&free_bytes, &total);
-        printf("init: %llu of %llu bytes free\n", (unsigned long long)free_bytes,
-               (unsigned long long)total);
+        struct aos_mem_account a;
+        errval_t err = aos_rpc_mem_account(aos_rpc_get_init_channel(), &a);
+        if (err_is_fail(err)) {
+            snprintf(why, whylen, "%s", err_getcode(err_no(err)));
+            return false;
+        }
+        printf("runner: %zu of %zu bytes free\n", a.free_bytes, a.total_bytes);
         return true;
     }
     return run_program(argc, argv, why, whylen);
@@ -237,7 +287,7 @@ unsigned commands_run_line(const char *line, unsigned *passed)
     char *why = malloc(COMMAND_WHY_MAX);
 
     if (copy == NULL || why == NULL) {
-        printf("init: no memory to run the command line\n");
+        printf("runner: no memory to run the command line\n");
         free(copy);
         free(why);
         return 1;

@@ -1,6 +1,7 @@
 /*
- * init's command lines (commands.c): the boot command list from the
- * kernel command line (`scons boot BOOT="cmd1; cmd2"`) and the console.
+ * The runner's command lines (commands.c): the boot command list from the
+ * kernel command line (`scons boot BOOT="cmd1; cmd2"`), which init hands
+ * to the runner (main.c).
  *
  *   line     := command (';' command)*
  *   command  := word+            run boot module word[0] with argv = words,
@@ -19,11 +20,12 @@
  *   TEST CMD <command> ... PASS
  *   TEST CMD <command> ... FAIL: <why>
  * and fails if the program exits non-zero (or not as expected), cannot
- * be started, or leaves
- * the memory server with less free RAM than before it started.
+ * be started, or leaves the memory server with less RAM than before it
+ * started (free + given to other cores + the runner's own: aos_rpc.h
+ * aos_mem_account).
  */
-#ifndef INIT_COMMANDS_H
-#define INIT_COMMANDS_H
+#ifndef RUNNER_COMMANDS_H
+#define RUNNER_COMMANDS_H
 
 #include <stdbool.h>
 
