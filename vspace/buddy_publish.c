@@ -13,6 +13,7 @@
  * the list never claims to be complete when it is not.
  */
 #include "buddy_publish.h"
+#include <autarky/layout.h>
 #include <string.h>
 
 #define NOT_LISTED 0xffffffffu
@@ -114,5 +115,46 @@ errval_t buddy_publish(struct buddy *b, struct vmmap_page *page)
     page->magic = VMMAP_MAGIC;
     b->pub = page;
     write_end(page);
+    return SYS_ERR_OK;
+}
+
+/* An entry a domain could have published: a real tag, an order the buddy
+ * allocator uses, aligned to its size, inside user space. */
+static bool vmmap_entry_valid(const struct vmmap_entry *e)
+{
+    return e->tag > BUDDY_TAG_NONE && e->tag < BUDDY_TAG_COUNT
+           && e->order >= BUDDY_MIN_ORDER && e->order <= BUDDY_MAX_ORDER
+           && (e->base & (((uint32_t)1 << e->order) - 1)) == 0
+           && (uint64_t)e->base + ((uint64_t)1 << e->order) <= USER_TOP;
+}
+
+/* The reader's half of the sequence lock (write_begin, write_end). */
+errval_t vmmap_read(const struct vmmap_page *pg, struct vmmap_copy *c)
+{
+    uint32_t seq = pg->seq;
+
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    if (pg->magic != VMMAP_MAGIC) {
+        return INIT_ERR_VMMAP_NOT_YET;
+    }
+    c->count = pg->count;
+    c->unlisted = pg->unlisted;
+    if (c->count > VMMAP_MAX_ENTRIES) {
+        return INIT_ERR_VMMAP_GARBLED;
+    }
+    memcpy(c->tag_bytes, pg->tag_bytes, sizeof(c->tag_bytes));
+    memcpy(c->tag_blocks, pg->tag_blocks, sizeof(c->tag_blocks));
+    if (c->entries != NULL) {
+        memcpy(c->entries, pg->entry, c->count * sizeof(struct vmmap_entry));
+    }
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    if (seq % 2 != 0 || pg->seq != seq) {
+        return INIT_ERR_VMMAP_BUSY;         /* preempted inside an update */
+    }
+    for (uint32_t i = 0; c->entries != NULL && i < c->count; i++) {
+        if (!vmmap_entry_valid(&c->entries[i])) {
+            return INIT_ERR_VMMAP_GARBLED;
+        }
+    }
     return SYS_ERR_OK;
 }

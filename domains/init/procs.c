@@ -309,61 +309,21 @@ static void read_faults(void *buf, size_t bytes, void *ctx)
     *(uint32_t *)ctx = ((struct dispatcher_shared *)buf)->page_faults;
 }
 
-/* A copy of the child's vmmap page, checked: the child writes it, so
- * nothing in it is trusted (include/aos/vmmap.h). `out` NULL: the totals
- * only. */
+/* A copy of the child's vmmap page, checked by vmmap_read: the child
+ * writes it, so nothing in it is trusted. */
 struct vm_read {
-    struct vmmap_entry *out;
-    struct aos_vm_summary *sum;
-    uint32_t count, unlisted;
+    struct vmmap_copy copy;
     errval_t err;
 };
-
-static bool vmmap_entry_valid(const struct vmmap_entry *e)
-{
-    return e->tag > BUDDY_TAG_NONE && e->tag < BUDDY_TAG_COUNT
-           && e->order >= BUDDY_MIN_ORDER && e->order <= BUDDY_MAX_ORDER
-           && (e->base & (((uint32_t)1 << e->order) - 1)) == 0
-           && (uint64_t)e->base + ((uint64_t)1 << e->order) <= USER_TOP;
-}
-
-static errval_t vm_copy(const struct vmmap_page *pg, struct vm_read *r)
-{
-    uint32_t seq = pg->seq;
-
-    __atomic_signal_fence(__ATOMIC_SEQ_CST);
-    if (pg->magic != VMMAP_MAGIC) {
-        return INIT_ERR_VMMAP_NOT_YET;
-    }
-    r->count = pg->count;
-    r->unlisted = pg->unlisted;
-    if (r->count > VMMAP_MAX_ENTRIES) {
-        return INIT_ERR_VMMAP_GARBLED;
-    }
-    memcpy(r->sum->bytes, pg->tag_bytes, sizeof(r->sum->bytes));
-    memcpy(r->sum->blocks, pg->tag_blocks, sizeof(r->sum->blocks));
-    if (r->out != NULL) {
-        memcpy(r->out, pg->entry, r->count * sizeof(struct vmmap_entry));
-    }
-    __atomic_signal_fence(__ATOMIC_SEQ_CST);
-    if (seq % 2 != 0 || pg->seq != seq) {
-        return INIT_ERR_VMMAP_BUSY;         /* preempted inside an update */
-    }
-    for (uint32_t i = 0; r->out != NULL && i < r->count; i++) {
-        if (!vmmap_entry_valid(&r->out[i])) {
-            return INIT_ERR_VMMAP_GARBLED;
-        }
-    }
-    return SYS_ERR_OK;
-}
 
 static void read_vm(void *buf, size_t bytes, void *ctx)
 {
     struct vm_read *r = ctx;
 
     (void)bytes;
-    r->err = vm_copy((const struct vmmap_page *)((char *)buf + (USER_VMMAP_VADDR
-                                                                - USER_DISP_VADDR)), r);
+    r->err = vmmap_read((const struct vmmap_page *)((char *)buf + (USER_VMMAP_VADDR
+                                                                   - USER_DISP_VADDR)),
+                        &r->copy);
 }
 
 static errval_t proc_vm_read(struct proc *p, struct vm_read *r)
@@ -379,21 +339,26 @@ static errval_t proc_vm_read(struct proc *p, struct vm_read *r)
 
 errval_t proc_vm_summary(struct proc *p, struct aos_vm_summary *vm)
 {
-    struct vm_read r = { NULL, vm, 0, 0, SYS_ERR_OK };
+    struct vm_read r = { .copy.entries = NULL };
+    errval_t err = proc_vm_read(p, &r);
 
+    _Static_assert(sizeof(vm->bytes) == sizeof(r.copy.tag_bytes), "a total per tag");
     memset(vm, 0, sizeof(*vm));
-    return proc_vm_read(p, &r);
+    if (err_is_ok(err)) {
+        memcpy(vm->bytes, r.copy.tag_bytes, sizeof(vm->bytes));
+        memcpy(vm->blocks, r.copy.tag_blocks, sizeof(vm->blocks));
+    }
+    return err;
 }
 
 errval_t proc_vm_blocks(struct proc *p, struct vmmap_entry *out, uint32_t *count,
                         uint32_t *unlisted)
 {
-    struct aos_vm_summary sum;
-    struct vm_read r = { out, &sum, 0, 0, SYS_ERR_OK };
+    struct vm_read r = { .copy.entries = out };
     errval_t err = proc_vm_read(p, &r);
 
-    *count = err_is_ok(err) ? r.count : 0;
-    *unlisted = err_is_ok(err) ? r.unlisted : 0;
+    *count = err_is_ok(err) ? r.copy.count : 0;
+    *unlisted = err_is_ok(err) ? r.copy.unlisted : 0;
     return err;
 }
 

@@ -16,12 +16,14 @@
  * (a sequence lock), so a reader that sees it odd, or changed across its
  * copy, knows its copy is torn. A reader trusts nothing here: the domain
  * may have scribbled over the page. It checks `magic`, clamps `count` and
- * checks every tag and order (domains/init/procs.c).
+ * checks every tag and order: vmmap_read, beside the writer in
+ * vspace/buddy_publish.c, so both halves of the protocol are in one file.
  */
 #ifndef AOS_VMMAP_H
 #define AOS_VMMAP_H
 
 #include <stdint.h>
+#include <autarky/errors.h>
 
 #define VMMAP_MAGIC        0x564d4150u     /* "VMAP" */
 #define VMMAP_TAGS         5u              /* enum buddy_tag: none, HEAP, STACK,
@@ -45,5 +47,21 @@ struct vmmap_page {
     struct vmmap_entry entry[VMMAP_MAX_ENTRIES];
 };
 _Static_assert(sizeof(struct vmmap_page) <= 4096, "one page");
+
+/* What a reader takes from another domain's page (vmmap_read). */
+struct vmmap_copy {
+    struct vmmap_entry *entries;        /* room for VMMAP_MAX_ENTRIES, or NULL:
+                                           the totals only */
+    uint32_t count, unlisted;
+    uint32_t tag_bytes[VMMAP_TAGS], tag_blocks[VMMAP_TAGS];
+};
+
+/*
+ * Copy `pg`, written by another domain, trusting nothing: INIT_ERR_VMMAP_
+ * NOT_YET before its list is complete, INIT_ERR_VMMAP_BUSY if the copy is
+ * torn by an update in progress (try again), INIT_ERR_VMMAP_GARBLED for a
+ * count out of range or an entry whose tag, order or range is impossible.
+ */
+errval_t vmmap_read(const struct vmmap_page *pg, struct vmmap_copy *c);
 
 #endif

@@ -1101,9 +1101,60 @@ static void test_publish(void)
     CU_ASSERT_EQUAL(slab_freecount(&nslab), slab_start);
 }
 
+/* The reader's half (vmmap_read): a published page reads back exactly;
+ * a page mid-update, incomplete, with too large a count, or with an
+ * impossible entry (tag, order, alignment, past user space) is refused
+ * with its own error. */
+static void test_vmmap_read(void)
+{
+    static struct vmmap_page pg;
+    static struct vmmap_entry out[VMMAP_MAX_ENTRIES];
+    struct vmmap_copy c = { .entries = out };
+    lvaddr_t va;
+
+    CU_ASSERT_EQUAL(vmmap_read(&pg, &c), INIT_ERR_VMMAP_NOT_YET);
+    CU_ASSERT_EQUAL_FATAL(buddy_init(&bd, 0, 31, &nslab), SYS_ERR_OK);
+    CU_ASSERT_EQUAL_FATAL(buddy_publish(&bd, &pg), SYS_ERR_OK);
+    CU_ASSERT_EQUAL_FATAL(buddy_alloc(&bd, 8 * PAGE, PAGE, BUDDY_TAG_STACK, &va, NULL),
+                          SYS_ERR_OK);
+    CU_ASSERT_EQUAL_FATAL(vmmap_read(&pg, &c), SYS_ERR_OK);
+    CU_ASSERT_EQUAL(c.count, 1);
+    CU_ASSERT_EQUAL(out[0].base, va);
+    CU_ASSERT_EQUAL(out[0].tag, BUDDY_TAG_STACK);
+    CU_ASSERT_EQUAL(c.tag_bytes[BUDDY_TAG_STACK], 8 * PAGE);
+    pg.seq++;                                   /* the writer is inside an update */
+    CU_ASSERT_EQUAL(vmmap_read(&pg, &c), INIT_ERR_VMMAP_BUSY);
+    pg.seq++;
+    CU_ASSERT_EQUAL(vmmap_read(&pg, &c), SYS_ERR_OK);
+    pg.count = VMMAP_MAX_ENTRIES + 1;
+    CU_ASSERT_EQUAL(vmmap_read(&pg, &c), INIT_ERR_VMMAP_GARBLED);
+    pg.count = 1;
+    struct vmmap_entry good = pg.entry[0];
+    const struct vmmap_entry bad[] = {
+        { good.base, good.order, BUDDY_TAG_NONE, 0 },       /* no tag */
+        { good.base, good.order, BUDDY_TAG_COUNT, 0 },      /* no such tag */
+        { good.base, BUDDY_MAX_ORDER + 1, good.tag, 0 },    /* too large */
+        { good.base + PAGE / 2, good.order, good.tag, 0 },  /* misaligned */
+        { 0xfff00000u, 20, good.tag, 0 },                   /* kernel space */
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        pg.entry[0] = bad[i];
+        CU_ASSERT_EQUAL(vmmap_read(&pg, &c), INIT_ERR_VMMAP_GARBLED);
+    }
+    pg.entry[0] = good;
+    c.entries = NULL;                           /* the totals only: entries unread */
+    pg.entry[0].tag = BUDDY_TAG_NONE;
+    CU_ASSERT_EQUAL(vmmap_read(&pg, &c), SYS_ERR_OK);
+    pg.entry[0] = good;
+    CU_ASSERT_EQUAL(buddy_free(&bd, va), SYS_ERR_OK);
+    buddy_destroy(&bd);
+    CU_ASSERT_EQUAL(slab_freecount(&nslab), slab_start);
+}
+
 HOST_SUITE(buddy_suite, "buddy: virtual address space allocator",
            NULL, NULL, setup,
            HOST_TEST(test_init_errors),
+           HOST_TEST(test_vmmap_read),
            HOST_TEST(test_split_coalesce),
            HOST_TEST(test_alignment),
            HOST_TEST(test_tags_lookup_owner),
