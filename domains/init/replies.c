@@ -10,27 +10,6 @@
 #include <aos/lmp.h>
 #include <aos/aos_rpc_wire.h>
 
-/* Send a reply; returns false if it could not be delivered. */
-bool reply_seq(struct proc *p, uint32_t seq, uint32_t op, errval_t err,
-               const uint32_t *extra, uint32_t nextra, capaddr_t cap)
-{
-    uint32_t words[LMP_MSG_WORDS] = { RPC_HDR(op, RPC_FLAG_REPLY) | RPC_SEQ(seq) };
-
-    rpc_put_err(&words[1], err);
-    for (uint32_t i = 0; i < nextra && 3 + i < LMP_MSG_WORDS; i++) {
-        words[3 + i] = extra[i];
-    }
-    return err_is_ok(lmp_try_send_msg(p->si.child_ep, cap, LMP_FLAG_YIELD, words,
-                                      3 + nextra));
-}
-
-/* Reply to the request being handled (its sequence number echoed). */
-bool reply(struct proc *p, uint32_t op, errval_t err, const uint32_t *extra,
-           uint32_t nextra, capaddr_t cap)
-{
-    return reply_seq(p, p->req_seq, op, err, extra, nextra, cap);
-}
-
 /*
  * Send the next window of p's long answer (include/aos/aos_rpc_wire.h):
  * fragments until one ends the window (MORE: the client pulls for the
