@@ -9,12 +9,21 @@
  *       arch_send_ipi(B)  ─────── SGI ──────▶     bits = xchg(pending[B][w], 0)
  *                                                 for each bit: owner[id]
  *                                                   waiting? sched_wake
- *                                                   else: notified = 1
+ *                                                   else: put the bit back
+ *   core B: SYS_WAIT
+ *     take_bit(pending[B], its id)? return at once   else block
  *
- * A ring whose bit is already set sends nothing: the interrupt for it is on
- * its way or being handled, and the handler takes the bit before it wakes
- * anyone, so a ring after that sets the bit again and interrupts again.
- * Nothing is lost and nothing is counted: a doorbell only says "look".
+ * A ring whose bit is already set sends nothing. The bit is set either
+ * because an interrupt for it is on its way (the handler takes the bit
+ * before it wakes the owner, so a ring after that sets it again and
+ * interrupts again), or because the owner was running when the interrupt
+ * came: then the handler puts the bit back, and the owner takes it at its
+ * next SYS_WAIT, which returns at once. So while the owner runs, further
+ * rings cost its core nothing: a peer ringing in a loop interrupts the
+ * owner's core at most once per SYS_WAIT of the owner (safety rule 8).
+ * Both the handler and SYS_WAIT run on the owner's core with interrupts
+ * masked, so they never interleave: no ring is lost between them.
+ * Nothing is counted: a doorbell only says "look".
  * The word's bit in words[B] is set after the doorbell's bit and before
  * the interrupt, and taken before the words, so the interrupt that follows
  * a ring always finds the word marked (a mark left over from a word
@@ -43,6 +52,24 @@ void doorbell_init(void)
     search_from = 0;
 }
 
+static volatile uint32_t *pending_of(uint32_t core)
+{
+    return kernel_shared()->doorbells[core];
+}
+
+static volatile uint32_t *words_of(uint32_t core)
+{
+    return &kernel_shared()->doorbell_words[core];
+}
+
+/* Clear doorbell `id`'s bit in `words`; was it set? */
+static bool take_bit(volatile uint32_t *words, uint32_t id)
+{
+    uint32_t bit = 1u << (id % 32);
+
+    return (__atomic_fetch_and(&words[id / 32], ~bit, __ATOMIC_SEQ_CST) & bit) != 0;
+}
+
 /* Find a free number: at most one pass over the table (bounded, rule 9). */
 errval_t doorbell_create(struct dcb *dcb, uint32_t *id)
 {
@@ -58,7 +85,7 @@ errval_t doorbell_create(struct dcb *dcb, uint32_t *id)
             if (core_is_root(dcb)) {
                 core_root_doorbell(i);
             }
-            dcb->notified = 0;
+            take_bit(pending_of(core_id()), i);     /* left by its last owner */
             search_from = i % (DOORBELL_MAX - 1);   /* numbers are not reused soon */
             *id = i;
             return SYS_ERR_OK;
@@ -94,19 +121,11 @@ static void doorbell_wake(uint32_t id)
     }
     if (dcb->state == DCB_WAITING) {
         sched_wake(dcb);
-    } else {
-        dcb->notified = 1;
+    } else {                            /* for its next SYS_WAIT; rings till
+                                           then find the bit set */
+        __atomic_fetch_or(&pending_of(core_id())[id / 32], 1u << (id % 32),
+                          __ATOMIC_SEQ_CST);
     }
-}
-
-static volatile uint32_t *pending_of(uint32_t core)
-{
-    return kernel_shared()->doorbells[core];
-}
-
-static volatile uint32_t *words_of(uint32_t core)
-{
-    return &kernel_shared()->doorbell_words[core];
 }
 
 void doorbell_ring(uint32_t core, uint32_t id)
@@ -150,10 +169,17 @@ void doorbell_handle_pending(void)
     }
 }
 
+/* A bit put back may stand for several rings, among them one about a dead
+ * core that found it set and sent no interrupt: the first domain learns
+ * the dead cores here too (core_root_died sets cores_down before it rings,
+ * so a take that sees its ring sees the mask). */
 bool doorbell_take_notified(struct dcb *dcb)
 {
-    bool was = dcb->notified != 0;
+    uint32_t id = dcb->doorbell;
+    bool rung = id != 0 && id < DOORBELL_MAX && take_bit(pending_of(core_id()), id);
 
-    dcb->notified = 0;
-    return was;
+    if (rung && core_is_root(dcb)) {
+        dcb_shared(dcb)->cores_down = kernel_shared()->cores_down;
+    }
+    return rung;
 }

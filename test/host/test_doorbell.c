@@ -3,7 +3,8 @@
  * on the fake cores of fake_kernel.c: numbers handed out once per
  * dispatcher and freed with it, a ring of another core sets its pending
  * bit and interrupts it once until it looks, the interrupt wakes a waiting
- * owner or leaves it a notice, and only a Kernel-made IPI cap with WRITE
+ * owner or puts the bit back for a running one's next wait (so a ring
+ * storm costs a running owner's core one interrupt), and only a Kernel-made IPI cap with WRITE
  * rings anything.
  */
 #include "host_suite.h"
@@ -130,6 +131,60 @@ static void test_ring_while_running_leaves_notice(void)
     CU_ASSERT_FALSE(doorbell_take_notified(&dcbs[0]));
 }
 
+/*
+ * Safety rule 8 across cores: a peer that rings in a loop while the owner
+ * runs interrupts the owner's core once, not once per ring. The interrupt
+ * that finds the owner running puts the bit back; rings then find it set
+ * and send nothing; the owner's next SYS_WAIT takes it and returns at
+ * once, and only then can a ring interrupt again.
+ */
+static void test_ring_storm_costs_running_owner_one_interrupt(void)
+{
+    uint32_t id;
+
+    fake.core = 2;
+    ASSERT_OK(doorbell_create(&dcbs[0], &id));
+    dcbs[0].state = DCB_RUNNABLE;           /* computing, not waiting */
+    for (int round = 0; round < 3; round++) {
+        fake.core = 1;
+        for (int i = 0; i < 1000; i++) {
+            doorbell_ring(2, id);
+            if (i == 0) {
+                fake.core = 2;
+                doorbell_handle_pending();  /* the one interrupt: owner running */
+                fake.core = 1;
+            }
+        }
+        CU_ASSERT_EQUAL(fake.ipis_sent, (uint32_t)round + 1);
+        CU_ASSERT_EQUAL(fake.unblocked, 0);
+        fake.core = 2;
+        CU_ASSERT_TRUE(doorbell_take_notified(&dcbs[0]));   /* its SYS_WAIT: at once */
+        CU_ASSERT_FALSE(doorbell_take_notified(&dcbs[0]));  /* then it would block */
+    }
+}
+
+/* A number handed out again starts without its last owner's ring. */
+static void test_reused_number_starts_clean(void)
+{
+    static struct dcb many[DOORBELL_MAX];
+    uint32_t id, again;
+
+    memset(many, 0, sizeof(many));
+    fake.core = 2;
+    for (uint32_t i = 1; i < DOORBELL_MAX; i++) {
+        ASSERT_OK(doorbell_create(&many[i], &id));
+    }
+    many[7].state = DCB_RUNNABLE;
+    fake.core = 1;
+    doorbell_ring(2, 7);
+    fake.core = 2;
+    doorbell_handle_pending();              /* owner running: the bit stays */
+    doorbell_dispatcher_destroyed(&many[7]);
+    ASSERT_OK(doorbell_create(&dcbs[0], &again));
+    CU_ASSERT_EQUAL(again, 7);              /* the only free number */
+    CU_ASSERT_FALSE(doorbell_take_notified(&dcbs[0]));
+}
+
 /* A ring of a freed doorbell, or of one never made, wakes nobody. */
 static void test_ring_nobody(void)
 {
@@ -207,12 +262,45 @@ static void test_root_doorbell_and_kernel_doorbell(void)
     CU_ASSERT_EQUAL(fake.unblocked, 1);
 }
 
+/* A core dies while the first domain runs with its bit put back: the
+ * death's ring finds the bit set and interrupts nobody, so the first
+ * domain's next SYS_WAIT, which takes the bit, must bring the mask of
+ * dead cores (mp-dead hung without it). */
+static void test_root_learns_dead_core_from_put_back_bit(void)
+{
+    struct dispatcher_shared *frame = pa_to_kva(0x40003000u);
+    uint32_t id;
+
+    fake.root = &dcbs[0];
+    dcbs[0].ctes[DCB_CTE_DISPFRAME].cap.base = 0x40003000u;
+    ASSERT_OK(doorbell_create(&dcbs[0], &id));
+    frame->cores_down = 0;
+    kernel_shared()->cores_down = 0;
+    dcbs[0].state = DCB_RUNNABLE;
+    fake.core = 2;
+    doorbell_ring(0, id);                   /* some news from core 2 */
+    fake.core = 0;
+    doorbell_handle_pending();              /* running: the bit is put back */
+    CU_ASSERT_EQUAL(fake.ipis_sent, 1);
+    kernel_shared()->cores_down = 1u << 3;  /* core 3's init dies and rings */
+    fake.core = 3;
+    doorbell_ring(0, id);
+    CU_ASSERT_EQUAL(fake.ipis_sent, 1);     /* the bit was set: no interrupt */
+    CU_ASSERT_EQUAL(frame->cores_down, 0u);
+    fake.core = 0;
+    CU_ASSERT_TRUE(doorbell_take_notified(&dcbs[0]));
+    CU_ASSERT_EQUAL(frame->cores_down, 1u << 3);
+}
+
 HOST_SUITE(doorbell_suite, "doorbells and IPI caps", NULL, NULL, setup,
            HOST_TEST(test_rings_in_several_words),
            HOST_TEST(test_numbers_once_per_dispatcher),
            HOST_TEST(test_table_full),
            HOST_TEST(test_ring_other_core_interrupts_once),
            HOST_TEST(test_ring_while_running_leaves_notice),
+           HOST_TEST(test_ring_storm_costs_running_owner_one_interrupt),
+           HOST_TEST(test_reused_number_starts_clean),
+           HOST_TEST(test_root_learns_dead_core_from_put_back_bit),
            HOST_TEST(test_ring_nobody),
            HOST_TEST(test_ipi_caps),
            HOST_TEST(test_root_doorbell_and_kernel_doorbell))

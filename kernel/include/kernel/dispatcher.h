@@ -53,7 +53,6 @@ struct dcb {
     struct dcb *sendq_next, *sendq_prev, *sendq_receiver;
     struct lmp_send_args send;
     uint32_t doorbell;               /* its doorbell on this core, 0 = none (doorbell.c) */
-    uint32_t notified;               /* a doorbell rang while it was not waiting */
 };
 
 /* The shared half, through the kernel's direct map (on every hot path). */

@@ -39,7 +39,8 @@ void doorbell_ring(uint32_t core, uint32_t id);
 void doorbell_handle_pending(void);
 /* How many doorbell interrupts this core has taken since boot. */
 uint32_t doorbell_interrupts(void);
-/* SYS_WAIT: did a doorbell of `dcb` ring since it last waited? (clears it) */
+/* SYS_WAIT: did a doorbell of `dcb` ring since it last waited (its pending
+ * bit, put back by the interrupt that found it running)? Clears it. */
 bool doorbell_take_notified(struct dcb *dcb);
 
 #endif
