@@ -6,10 +6,11 @@
  *   old = fetch_or(pending[B][id/32], bit)    SGI: doorbell_handle_pending
  *   if old had the bit clear:                   words = xchg(words[B], 0)
  *       fetch_or(words[B], 1 << id/32)          for each word w in words:
- *       arch_send_ipi(B)  ─────── SGI ──────▶     bits = xchg(pending[B][w], 0)
+ *       arch_send_ipi(B)  ─────── SGI ──────▶     bits = pending[B][w]
  *                                                 for each bit: owner[id]
- *                                                   waiting? sched_wake
- *                                                   else: put the bit back
+ *                                                   waiting? take the bit,
+ *                                                            sched_wake
+ *                                                   running? leave the bit
  *   core B: SYS_WAIT
  *     take_bit(pending[B], its id)? return at once   else block
  *
@@ -17,7 +18,7 @@
  * because an interrupt for it is on its way (the handler takes the bit
  * before it wakes the owner, so a ring after that sets it again and
  * interrupts again), or because the owner was running when the interrupt
- * came: then the handler puts the bit back, and the owner takes it at its
+ * came: then the handler leaves the bit, and the owner takes it at its
  * next SYS_WAIT, which returns at once. So while the owner runs, further
  * rings cost its core nothing: a peer ringing in a loop interrupts the
  * owner's core at most once per SYS_WAIT of the owner (safety rule 8).
@@ -102,29 +103,33 @@ void doorbell_dispatcher_destroyed(struct dcb *dcb)
     dcb->doorbell = 0;
 }
 
-/* Wake the owner of doorbell `id` of this core, if it has one. Doorbell
- * 0 is the kernel's own: another core asks something of this one. The
- * first domain learns which cores are down on every wake. */
-static void doorbell_wake(uint32_t id)
+/*
+ * Doorbell `id` of this core has its pending bit set: act on it. Doorbell
+ * 0 is the kernel's own (another core asks something of this one); a bit
+ * with no owner is a ring after its owner was destroyed. An owner waiting
+ * in SYS_WAIT is woken. For each of those the bit is taken first, so a
+ * ring after this interrupts again. An owner that runs keeps its bit: its
+ * next SYS_WAIT takes it and returns at once, and rings till then find it
+ * set and interrupt nobody. (Taking the bit and putting it back would
+ * open a window in which a ringer finds it clear: a ringer in a loop then
+ * interrupted the core about once in ten rings.) The first domain learns
+ * which cores are down on every look.
+ */
+static void doorbell_look(uint32_t id)
 {
     struct dcb *dcb = owner[id];
 
-    if (id == 0) {
-        core_take_kill_request();
-        return;
-    }
-    if (dcb == NULL) {
-        return;                         /* rung after its owner was destroyed */
-    }
-    if (core_is_root(dcb)) {
+    if (dcb != NULL && core_is_root(dcb)) {
         dcb_shared(dcb)->cores_down = kernel_shared()->cores_down;
     }
-    if (dcb->state == DCB_WAITING) {
+    if (id != 0 && dcb != NULL && dcb->state != DCB_WAITING) {
+        return;
+    }
+    take_bit(pending_of(core_id()), id);
+    if (id == 0) {
+        core_take_kill_request();
+    } else if (dcb != NULL) {
         sched_wake(dcb);
-    } else {                            /* for its next SYS_WAIT; rings till
-                                           then find the bit set */
-        __atomic_fetch_or(&pending_of(core_id())[id / 32], 1u << (id % 32),
-                          __ATOMIC_SEQ_CST);
     }
 }
 
@@ -132,12 +137,10 @@ void doorbell_ring(uint32_t core, uint32_t id)
 {
     uint32_t bit = 1u << (id % 32), old;
 
-    if (core == core_id()) {
-        doorbell_wake(id);
-        return;
-    }
     old = __atomic_fetch_or(&pending_of(core)[id / 32], bit, __ATOMIC_SEQ_CST);
-    if (!(old & bit)) {
+    if (core == core_id()) {
+        doorbell_look(id);
+    } else if (!(old & bit)) {
         __atomic_fetch_or(words_of(core), 1u << (id / 32), __ATOMIC_SEQ_CST);
         arch_send_ipi(core);
     }
@@ -160,16 +163,16 @@ void doorbell_handle_pending(void)
     while (words != 0) {
         uint32_t w = (uint32_t)__builtin_ctz(words);
         words &= words - 1;
-        uint32_t bits = __atomic_exchange_n(&mine[w], 0, __ATOMIC_SEQ_CST);
+        uint32_t bits = __atomic_load_n(&mine[w], __ATOMIC_SEQ_CST);
         while (bits != 0) {
             uint32_t b = (uint32_t)__builtin_ctz(bits);
             bits &= bits - 1;
-            doorbell_wake(w * 32 + b);
+            doorbell_look(w * 32 + b);
         }
     }
 }
 
-/* A bit put back may stand for several rings, among them one about a dead
+/* A bit left set may stand for several rings, among them one about a dead
  * core that found it set and sent no interrupt: the first domain learns
  * the dead cores here too (core_root_died sets cores_down before it rings,
  * so a take that sees its ring sees the mask). */

@@ -135,6 +135,8 @@ static void dispatch(struct dcb *dcb, bool donated)
     sched_current = dcb;
     disp->timeslices++;
     disp->core_dispatches = ++core_dispatches;
+    disp->core_doorbell_irqs = doorbell_interrupts();  /* fresh at each dispatch too:
+                                                          taken while another ran */
     arch_set_user_vspace(dcb->ctes[DCB_CTE_VSPACE].cap.base);
     arch_set_user_tls(dcb->user_tls);
     if (!donated) {

@@ -108,11 +108,12 @@ struct dispatcher_shared {
 
     /* Written by the kernel: how many dispatches (of any domain) its core
      * had, as of this domain's last dispatch, and how many doorbell
-     * interrupts, as of the last one taken while this domain ran. A domain
-     * that compares them with its own timeslices sees whether it had its
-     * core to itself (MP_XCHAN_PINGPONG_BESIDE_WHOLE_CORE): another domain
-     * run on its core shows as a dispatch, an interrupt taken while another
-     * domain ran comes with that domain's dispatch. */
+     * interrupts, as of its last dispatch or the last one taken while it
+     * ran (whichever came later). A domain that compares them with its own
+     * timeslices sees whether it had its core to itself
+     * (MP_XCHAN_PINGPONG_BESIDE_WHOLE_CORE): another domain run on its
+     * core shows as a dispatch; and how many interrupts its core took
+     * between two dispatches of its own (MP_XCHAN_RING_STORM_ONE_INTERRUPT). */
     uint32_t core_dispatches;
     uint32_t core_doorbell_irqs;
 };

@@ -3,7 +3,7 @@
  * on the fake cores of fake_kernel.c: numbers handed out once per
  * dispatcher and freed with it, a ring of another core sets its pending
  * bit and interrupts it once until it looks, the interrupt wakes a waiting
- * owner or puts the bit back for a running one's next wait (so a ring
+ * owner or leaves the bit for a running one's next wait (so a ring
  * storm costs a running owner's core one interrupt), and only a Kernel-made IPI cap with WRITE
  * rings anything.
  */
@@ -134,7 +134,7 @@ static void test_ring_while_running_leaves_notice(void)
 /*
  * Safety rule 8 across cores: a peer that rings in a loop while the owner
  * runs interrupts the owner's core once, not once per ring. The interrupt
- * that finds the owner running puts the bit back; rings then find it set
+ * that finds the owner running leaves the bit set; rings then find it set
  * and send nothing; the owner's next SYS_WAIT takes it and returns at
  * once, and only then can a ring interrupt again.
  */
@@ -262,11 +262,11 @@ static void test_root_doorbell_and_kernel_doorbell(void)
     CU_ASSERT_EQUAL(fake.unblocked, 1);
 }
 
-/* A core dies while the first domain runs with its bit put back: the
+/* A core dies while the first domain runs with its bit left set: the
  * death's ring finds the bit set and interrupts nobody, so the first
  * domain's next SYS_WAIT, which takes the bit, must bring the mask of
  * dead cores (mp-dead hung without it). */
-static void test_root_learns_dead_core_from_put_back_bit(void)
+static void test_root_learns_dead_core_from_bit_left_set(void)
 {
     struct dispatcher_shared *frame = pa_to_kva(0x40003000u);
     uint32_t id;
@@ -280,7 +280,7 @@ static void test_root_learns_dead_core_from_put_back_bit(void)
     fake.core = 2;
     doorbell_ring(0, id);                   /* some news from core 2 */
     fake.core = 0;
-    doorbell_handle_pending();              /* running: the bit is put back */
+    doorbell_handle_pending();              /* running: the bit stays */
     CU_ASSERT_EQUAL(fake.ipis_sent, 1);
     kernel_shared()->cores_down = 1u << 3;  /* core 3's init dies and rings */
     fake.core = 3;
@@ -300,7 +300,7 @@ HOST_SUITE(doorbell_suite, "doorbells and IPI caps", NULL, NULL, setup,
            HOST_TEST(test_ring_while_running_leaves_notice),
            HOST_TEST(test_ring_storm_costs_running_owner_one_interrupt),
            HOST_TEST(test_reused_number_starts_clean),
-           HOST_TEST(test_root_learns_dead_core_from_put_back_bit),
+           HOST_TEST(test_root_learns_dead_core_from_bit_left_set),
            HOST_TEST(test_ring_nobody),
            HOST_TEST(test_ipi_caps),
            HOST_TEST(test_root_doorbell_and_kernel_doorbell))

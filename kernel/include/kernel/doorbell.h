@@ -40,7 +40,7 @@ void doorbell_handle_pending(void);
 /* How many doorbell interrupts this core has taken since boot. */
 uint32_t doorbell_interrupts(void);
 /* SYS_WAIT: did a doorbell of `dcb` ring since it last waited (its pending
- * bit, put back by the interrupt that found it running)? Clears it. */
+ * bit, left set by the interrupt that found it running)? Clears it. */
 bool doorbell_take_notified(struct dcb *dcb);
 
 #endif

@@ -13,6 +13,9 @@
  */
 #include <aos/aos_rpc.h>
 #include <aos/aos_rpc_wire.h>
+#include <aos/caps.h>
+#include <aos/dispatch.h>
+#include <aos/xchan.h>
 #include <aos/syscalls.h>
 #include <aos/threads.h>
 #include <aos/utest.h>
@@ -71,6 +74,38 @@ static int noread(void)
     for (;;) {
         sys_yield();            /* until killed */
     }
+}
+
+/*
+ * `xchantest compute`: accept a channel, then compute for STORM_TICKS
+ * without ever waiting, and count this core's doorbell interrupts
+ * meanwhile (the kernel writes them into our dispatcher frame at each
+ * dispatch). Status 0 if there were at most two (the peer rings us all
+ * the while: safety rule 8), 1 if more.
+ */
+#define STORM_TICKS (TICKS_PER_S / 2)
+static int compute_beside_ringer(void)
+{
+    volatile struct dispatcher_shared *disp = get_dispatcher();
+    struct aos_rpc chan;
+    domainid_t peer;
+    uint64_t start;
+    uint32_t irqs;
+
+    if (err_is_fail(aos_rpc_chan_accept(init_chan(), &chan, &peer))) {
+        return 2;
+    }
+    sys_yield();                        /* a dispatch: the counts are fresh */
+    irqs = disp->core_doorbell_irqs;
+    start = counter_read();
+    while (counter_read() - start < STORM_TICKS) {
+    }
+    sys_yield();
+    irqs = disp->core_doorbell_irqs - irqs;
+    printf("xchantest compute: %lu doorbell interrupts on my core while rung\n",
+           (unsigned long)irqs);
+    aos_rpc_chan_close(init_chan(), &chan);
+    return irqs <= 2 ? 0 : 1;
 }
 
 /* Connect to `pid` once it accepts (it was just spawned): at most 5 s. */
@@ -229,6 +264,39 @@ static void pingpong_beside_whole_core(void)
     UEXPECT_FREE_BACK(3, before3);
 }
 
+/*
+ * Safety rule 8 across cores: we ring a domain on core 2 in a loop while
+ * it computes (it never waits), for longer than it computes. Each ring
+ * used to interrupt core 2; now the first interrupt finds the owner
+ * running and leaves the bit set, so the rest send nothing: the peer
+ * counts at most two doorbell interrupts on its core (its status 0).
+ */
+static void ring_storm_beside_computer(void)
+{
+    size_t before0, before2;
+    struct aos_rpc chan;
+    domainid_t peer;
+    int status = -1;
+    uint32_t rings = 0;
+    uint64_t end;
+
+    UEXPECT(free_on(0, &before0) && free_on(2, &before2), "free RAM");
+    UEXPECT_OK(spawn_on("xchantest compute", 2, &peer));
+    UEXPECT_OK(connect_when_ready(peer, &chan));
+    end = counter_read() + STORM_TICKS + STORM_TICKS / 2;
+    while (counter_read() < end) {
+        UEXPECT_OK(ipi_notify(chan.x->ring));
+        rings++;
+    }
+    UEXPECT_OK(aos_rpc_process_wait(init_chan(), peer, &status));
+    printf("xchantest: %lu rings of a computing peer on core 2\n", (unsigned long)rings);
+    UEXPECT(rings >= 1000, "only %lu rings", (unsigned long)rings);
+    UEXPECT_EQ("the computing peer's status (1: more than two interrupts)", status, 0);
+    UEXPECT_OK(aos_rpc_chan_close(init_chan(), &chan));
+    UEXPECT_FREE_BACK(0, before0);
+    UEXPECT_FREE_BACK(2, before2);
+}
+
 /* The server on core 1 is killed after 100 calls: the next call (or the
  * one in flight) fails with LIB_ERR_XCHAN_CLOSED, never hangs, and so
  * does every later one; RAM exact on both cores once we close. */
@@ -384,6 +452,7 @@ static const struct utest_case cases[] = {
     { "MP_XCHAN_BAD_PEERS_AND_FULL_RING", bad_input },
     { "MP_XCHAN_TOO_MANY_PER_DOMAIN", too_many_per_domain },
     { "MP_XCHAN_PINGPONG_BESIDE_WHOLE_CORE", pingpong_beside_whole_core },
+    { "MP_XCHAN_RING_STORM_ONE_INTERRUPT", ring_storm_beside_computer },
     UTEST_END
 };
 
@@ -407,6 +476,9 @@ int main(int argc, char **argv)
 {
     if (argc == 4 && strcmp(argv[1], "serve") == 0) {
         return serve(atol(argv[2]), atol(argv[3]));
+    }
+    if (argc == 2 && strcmp(argv[1], "compute") == 0) {
+        return compute_beside_ringer();
     }
     if (argc == 2 && strcmp(argv[1], "noread") == 0) {
         return noread();
