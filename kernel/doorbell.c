@@ -87,6 +87,7 @@ errval_t doorbell_create(struct dcb *dcb, uint32_t *id)
                 core_root_doorbell(i);
             }
             take_bit(pending_of(core_id()), i);     /* left by its last owner */
+            dcb->doorbell_word = &pending_of(core_id())[i / 32];
             search_from = i % (DOORBELL_MAX - 1);   /* numbers are not reused soon */
             *id = i;
             return SYS_ERR_OK;
@@ -101,35 +102,56 @@ void doorbell_dispatcher_destroyed(struct dcb *dcb)
         owner[dcb->doorbell] = NULL;
     }
     dcb->doorbell = 0;
+    dcb->doorbell_word = NULL;
 }
 
 /*
- * Doorbell `id` of this core has its pending bit set: act on it. Doorbell
- * 0 is the kernel's own (another core asks something of this one); a bit
- * with no owner is a ring after its owner was destroyed. An owner waiting
- * in SYS_WAIT is woken. For each of those the bit is taken first, so a
- * ring after this interrupts again. An owner that runs keeps its bit: its
- * next SYS_WAIT takes it and returns at once, and rings till then find it
- * set and interrupt nobody. (Taking the bit and putting it back would
- * open a window in which a ringer finds it clear: a ringer in a loop then
- * interrupted the core about once in ten rings.) The first domain learns
- * which cores are down on every look.
+ * Doorbell `id` of this core has its pending bit set: may the bit be
+ * taken? Yes for doorbell 0, the kernel's own (another core asks something
+ * of this one), for a bit with no owner (a ring after its owner was
+ * destroyed) and for an owner waiting in SYS_WAIT. An owner that runs
+ * keeps its bit: its next SYS_WAIT takes it and returns at once, and rings
+ * till then find it set and interrupt nobody. (Taking every bit and
+ * putting a running owner's back would open a window in which a ringer
+ * finds it clear: a ringer in a loop then interrupted the core about once
+ * in ten rings.) The first domain learns which cores are down on every
+ * look.
  */
-static void doorbell_look(uint32_t id)
+static bool doorbell_takes(uint32_t id)
 {
     struct dcb *dcb = owner[id];
 
-    if (dcb != NULL && core_is_root(dcb)) {
+    if (id == 0 || dcb == NULL) {
+        return true;
+    }
+    if (core_is_root(dcb)) {
         dcb_shared(dcb)->cores_down = kernel_shared()->cores_down;
     }
-    if (id != 0 && dcb != NULL && dcb->state != DCB_WAITING) {
+    return dcb->state == DCB_WAITING;
+}
+
+/* Look at word `w` of this core's pending bits (`mine`), whose set bits
+ * are `bits`: take the bits doorbell_takes allows with one atomic AND,
+ * then act on each (so a ring after the take interrupts again). */
+static void doorbell_look(volatile uint32_t *mine, uint32_t w, uint32_t bits)
+{
+    uint32_t take = 0;
+
+    for (uint32_t rest = bits; rest != 0; rest &= rest - 1) {
+        uint32_t b = (uint32_t)__builtin_ctz(rest);
+        take |= doorbell_takes(w * 32 + b) ? 1u << b : 0;
+    }
+    if (take == 0) {
         return;
     }
-    take_bit(pending_of(core_id()), id);
-    if (id == 0) {
-        core_take_kill_request();
-    } else if (dcb != NULL) {
-        sched_wake(dcb);
+    __atomic_fetch_and(&mine[w], ~take, __ATOMIC_SEQ_CST);
+    for (; take != 0; take &= take - 1) {
+        uint32_t id = w * 32 + (uint32_t)__builtin_ctz(take);
+        if (id == 0) {
+            core_take_kill_request();
+        } else if (owner[id] != NULL) {
+            sched_wake(owner[id]);
+        }
     }
 }
 
@@ -139,7 +161,7 @@ void doorbell_ring(uint32_t core, uint32_t id)
 
     old = __atomic_fetch_or(&pending_of(core)[id / 32], bit, __ATOMIC_SEQ_CST);
     if (core == core_id()) {
-        doorbell_look(id);
+        doorbell_look(pending_of(core), id / 32, bit);
     } else if (!(old & bit)) {
         __atomic_fetch_or(words_of(core), 1u << (id / 32), __ATOMIC_SEQ_CST);
         arch_send_ipi(core);
@@ -163,12 +185,7 @@ void doorbell_handle_pending(void)
     while (words != 0) {
         uint32_t w = (uint32_t)__builtin_ctz(words);
         words &= words - 1;
-        uint32_t bits = __atomic_load_n(&mine[w], __ATOMIC_SEQ_CST);
-        while (bits != 0) {
-            uint32_t b = (uint32_t)__builtin_ctz(bits);
-            bits &= bits - 1;
-            doorbell_look(w * 32 + b);
-        }
+        doorbell_look(mine, w, __atomic_load_n(&mine[w], __ATOMIC_SEQ_CST));
     }
 }
 
@@ -179,7 +196,14 @@ void doorbell_handle_pending(void)
 bool doorbell_take_notified(struct dcb *dcb)
 {
     uint32_t id = dcb->doorbell;
-    bool rung = id != 0 && id < DOORBELL_MAX && take_bit(pending_of(core_id()), id);
+    bool rung = false;
+
+    /* a plain look first, the atomic take only for a set bit: a ring
+     * after the look finds the bit clear and interrupts us once we block */
+    if (id != 0 && (*dcb->doorbell_word & (1u << (id % 32))) != 0) {
+        rung = (__atomic_fetch_and(dcb->doorbell_word, ~(1u << (id % 32)), __ATOMIC_SEQ_CST)
+                & (1u << (id % 32))) != 0;
+    }
 
     if (rung && core_is_root(dcb)) {
         dcb_shared(dcb)->cores_down = kernel_shared()->cores_down;

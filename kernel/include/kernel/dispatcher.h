@@ -53,6 +53,8 @@ struct dcb {
     struct dcb *sendq_next, *sendq_prev, *sendq_receiver;
     struct lmp_send_args send;
     uint32_t doorbell;               /* its doorbell on this core, 0 = none (doorbell.c) */
+    volatile uint32_t *doorbell_word;/* the shared word holding its pending bit, so
+                                        that SYS_WAIT looks at it with one load */
 };
 
 /* The shared half, through the kernel's direct map (on every hot path). */
