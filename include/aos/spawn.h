@@ -87,5 +87,8 @@ void spawn_cleanup(struct spawninfo *si);
 /* Arguments of this domain, from its arguments page (the runtime calls it
  * once at start-up). Returns argc; argv points into the page. */
 int spawn_parse_args(char *argv[], int max);
+/* This domain's pid as its spawner gave it (arguments page; init's
+ * children: their pid, not the kernel's domain id). Not for init. */
+domainid_t spawn_my_pid(void);
 
 #endif
