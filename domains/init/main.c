@@ -16,7 +16,7 @@
 #include "procs.h"
 #include "commands.h"
 #include "rpc_server.h"
-#include "cores.h"
+#include "monitor_start.h"
 
 /*
  * One line from the console with echo and backspace; Enter (CR or LF)
@@ -79,6 +79,46 @@ static bool has_module(const char *name)
     return false;
 }
 
+/*
+ * Core 0: spawn our monitor, which starts every other core, and say how
+ * many came up.
+ */
+static void start_monitor_and_cores(void)
+{
+    uint32_t started;
+    errval_t err = monitor_start(&started);
+
+    if (err_is_fail(err)) {
+        DEBUG_ERR(err, "init: the monitor cannot start core %u", (unsigned)started + 1);
+    }
+    if (get_bootinfo()->ncores > 1) {
+        printf("init: %u cores up, %llu MiB free on core 0\n", (unsigned)started + 1,
+               (unsigned long long)(mem_server_free() >> 20));
+    }
+}
+
+/*
+ * Another core's init: spawn our monitor (which joins core 0's), then
+ * serve this core's domains and, through the monitor, the other cores;
+ * with nothing to do, wait in SYS_WAIT, which returns for a message or a
+ * ring of our doorbell (so the core idles with WFI in between).
+ */
+static void __attribute__((noreturn)) serve_other_core(void)
+{
+    uint32_t started;
+    errval_t err = monitor_start(&started);
+
+    if (err_is_fail(err)) {
+        DEBUG_ERR(err, "init: core %u has no monitor", (unsigned)get_bootinfo()->core_id);
+        domain_exit(1);
+    }
+    for (;;) {
+        while (rpc_server_step(false)) {
+        }
+        sys_wait();
+    }
+}
+
 int main(int argc, char **argv)
 {
     const char *cmdline = get_bootinfo()->cmdline;
@@ -102,19 +142,11 @@ int main(int argc, char **argv)
     if (get_bootinfo()->core_id != 0) {
         printf("init: core %u up, %llu MiB free\n", (unsigned)get_bootinfo()->core_id,
                (unsigned long long)(mem_server_free() >> 20));
-        cores_serve();
+        serve_other_core();
     }
     printf("init: memory server up, %llu MiB free\n",
            (unsigned long long)(mem_server_free() >> 20));
-    if (get_bootinfo()->ncores > 1) {
-        uint32_t started;
-        err = cores_start_all(&started);
-        if (err_is_fail(err)) {
-            DEBUG_ERR(err, "init: cannot start core %u", (unsigned)started + 1);
-        }
-        printf("init: %u cores up, %llu MiB free on core 0\n", (unsigned)started + 1,
-               (unsigned long long)(mem_server_free() >> 20));
-    }
+    start_monitor_and_cores();
     if (cmdline[0] == '\0') {
         if (has_module("shell")) {
             failed = commands_run_line("shell", &passed);   /* `scons run` */

@@ -92,8 +92,26 @@ static uint32_t count_state(enum proc_state st)
     return n;
 }
 
-errval_t proc_spawn(int argc, const char *const argv[], const char *cmdline,
-                    struct proc **ret)
+/* Copy each grant into the child's TASKCN (moving those marked so: ours
+ * is deleted, the child's is then the only one). */
+static errval_t place_grants(struct spawninfo *si, const struct proc_grant *grants,
+                             uint32_t n)
+{
+    errval_t err = SYS_ERR_OK;
+
+    for (uint32_t i = 0; i < n && err_is_ok(err); i++) {
+        err = cap_copy(si->taskcn, grants[i].slot, grants[i].cap);
+        if (err_is_ok(err) && grants[i].move) {
+            err = cap_delete(grants[i].cap);
+        }
+    }
+    return err;
+}
+
+/* Build process `pid` from boot module argv[0], give it `grants`, start it. */
+static errval_t proc_create(int argc, const char *const argv[], const char *cmdline,
+                            domainid_t pid, const struct proc_grant *grants, uint32_t ngrants,
+                            struct proc **ret)
 {
     const void *image;
     size_t size;
@@ -111,19 +129,20 @@ errval_t proc_spawn(int argc, const char *const argv[], const char *cmdline,
     if (err_is_fail(err)) {
         return err;
     }
-    if (next_pid % AOS_PID_CORE_STRIDE == 0) {
-        return INIT_ERR_PIDS_EXHAUSTED;     /* never reused: this core's block is used up */
-    }
     p = calloc(1, sizeof(*p));
     if (p == NULL || (p->cmdline = strdup(cmdline)) == NULL) {
         free(p);
         return LIB_ERR_SPAWN_NO_MEMORY;
     }
-    p->pid = next_pid++;
+    p->pid = pid;
     p->state = PROC_STATE_RUNNING;
+    p->system = ngrants > 0;
     err = spawn_load(&p->si, image, size, frame, argc, argv, server_ep, p->pid);
     if (err_is_ok(err)) {
-        err = spawn_start(&p->si);
+        err = place_grants(&p->si, grants, ngrants);
+        if (err_is_ok(err)) {
+            err = spawn_start(&p->si);
+        }
         if (err_is_fail(err)) {
             spawn_cleanup(&p->si);
         }
@@ -139,10 +158,43 @@ errval_t proc_spawn(int argc, const char *const argv[], const char *cmdline,
     return SYS_ERR_OK;
 }
 
+errval_t proc_spawn(int argc, const char *const argv[], const char *cmdline,
+                    struct proc **ret)
+{
+    errval_t err;
+
+    if (next_pid % AOS_PID_CORE_STRIDE == AOS_PID_MONITOR_OFFSET) {
+        return INIT_ERR_PIDS_EXHAUSTED;     /* never reused: this core's block is used up */
+    }
+    err = proc_create(argc, argv, cmdline, next_pid, NULL, 0, ret);
+    if (err_is_ok(err)) {
+        next_pid++;
+    }
+    return err;
+}
+
+/*
+ * The one place a capability of init's own authority (the Kernel cap, a
+ * core's RAM, a frame shared with init) reaches another domain: the
+ * system service `name` (only "monitor") is spawned with `grants` in its
+ * TASKCN before it first runs (docs/capabilities.md "Who holds the Kernel
+ * capability"). Nothing a domain asks for leads here.
+ */
+errval_t proc_spawn_system(const char *name, domainid_t pid, const struct proc_grant *grants,
+                           uint32_t ngrants, struct proc **ret)
+{
+    const char *argv[] = { name, NULL };
+
+    if (strcmp(name, "monitor") != 0 || ngrants == 0 || proc_find(pid) != NULL) {
+        return INIT_ERR_NOT_SPAWNABLE;
+    }
+    return proc_create(1, argv, name, pid, grants, ngrants, ret);
+}
+
 /*
  * A command line from a request: at most RPC_NAME_MAX bytes, a module name
  * without a path, a boot module that may be started (init may not: there
- * is one of it per core), this core (remote_procs.c sends the others on).
+ * and the monitor may not: there is one of each per core), this core (remote_procs.c sends the others on).
  */
 errval_t proc_spawn_cmdline(const char *cmdline, coreid_t core, struct proc **ret)
 {
@@ -163,8 +215,8 @@ errval_t proc_spawn_cmdline(const char *cmdline, coreid_t core, struct proc **re
     argc = cmdline_split(buf, argv, COMMAND_MAX_ARGS);
     if (argc <= 0 || strchr(argv[0], '/') != NULL) {
         err = INIT_ERR_BAD_NAME;
-    } else if (strcmp(argv[0], "init") == 0) {
-        err = INIT_ERR_NOT_SPAWNABLE;
+    } else if (strcmp(argv[0], "init") == 0 || strcmp(argv[0], "monitor") == 0) {
+        err = INIT_ERR_NOT_SPAWNABLE;       /* one of each per core, started by init */
     } else {
         err = proc_spawn(argc, (const char *const *)argv, cmdline, ret);
     }

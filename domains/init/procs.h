@@ -56,6 +56,8 @@ struct proc {
     uint32_t outlen;
     bool held;                   /* a boot command waits for it and reaps it itself:
                                     never dropped by prune_ended */
+    bool system;                 /* a system service (the monitor): never killed
+                                    by a request (INIT_ERR_KILL_INIT) */
     struct proc *next;
 };
 
@@ -76,6 +78,19 @@ errval_t procs_init(void);
  * it runs when this returns OK. */
 errval_t proc_spawn(int argc, const char *const argv[], const char *cmdline,
                     struct proc **ret);
+/* A capability placed into a system service's TASKCN slot `slot` at its
+ * spawn; `move`: ours is deleted (the service's is the only one left). */
+struct proc_grant {
+    cslot_t slot;
+    capaddr_t cap;
+    bool move;
+};
+/* Spawn the system service `name` ("monitor" only) as pid `pid`, with
+ * `grants` (at least one) placed before it runs. The one function that
+ * gives init's authority away (procs.c); INIT_ERR_NOT_SPAWNABLE for any
+ * other name or a pid in use. */
+errval_t proc_spawn_system(const char *name, domainid_t pid, const struct proc_grant *grants,
+                           uint32_t ngrants, struct proc **ret);
 /* Spawn from a command line ("name args..."), checking it like a request. */
 errval_t proc_spawn_cmdline(const char *cmdline, coreid_t core, struct proc **ret);
 struct proc *proc_find(domainid_t pid);

@@ -277,7 +277,9 @@ static void serve_kill(const struct icm *m)
     struct proc *t;
     errval_t err = target(m, &t);
 
-    if (err_is_ok(err) && t->state != PROC_STATE_RUNNING) {
+    if (err_is_ok(err) && t->system) {
+        err = INIT_ERR_KILL_INIT;           /* the monitor */
+    } else if (err_is_ok(err) && t->state != PROC_STATE_RUNNING) {
         err = INIT_ERR_ALREADY_ENDED;
     }
     if (err_is_ok(err)) {

@@ -419,8 +419,8 @@ static void handle_kill(struct proc *p, const struct lmp_msg *m)
     if (forward_pid_call(p, m, RPC_OP_PROC_KILL)) {
         return;
     }
-    if (err_is_ok(err) && t == NULL) {
-        err = INIT_ERR_KILL_INIT;
+    if (err_is_ok(err) && (t == NULL || t->system)) {
+        err = INIT_ERR_KILL_INIT;           /* init and the monitor */
     } else if (err_is_ok(err) && t->state != PROC_STATE_RUNNING) {
         err = INIT_ERR_ALREADY_ENDED;
     }

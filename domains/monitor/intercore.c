@@ -1,0 +1,171 @@
+/*
+ * A monitor's links (intercore.h).
+ *
+ *   init 1 ── monitor 1 ──link──┐                   ┌──link── monitor 3 ── init 3
+ *                               monitor 0 (relays) ─┤
+ *   init 2 ── monitor 2 ──link──┘        │          └── ...
+ *                                      init 0
+ *
+ * Every link is a UMP channel plus an IPI cap; after a send (or a queued
+ * message going out) we ring the peer, which wakes from SYS_WAIT and
+ * polls. The monitor is one thread: no locks.
+ */
+#include "intercore.h"
+#include <aos/caps.h>
+#include <autarky/bootinfo.h>
+#include <string.h>
+
+static struct icm_link init_link;
+static const volatile uint32_t *init_queued;   /* init: messages it has waiting */
+static struct icm_link links[BOOTINFO_MAX_CORES];
+static struct icm_queued pool_slots[ICM_POOL_MAX];
+static struct icm_pool pool;
+static uint32_t my_core, ncores;
+static uint32_t dropped;
+static uint32_t dead;                /* cores whose init died, a bit each */
+
+void intercore_init(uint32_t core, uint32_t cores)
+{
+    memset(pool_slots, 0, sizeof(pool_slots));  /* touched now, not in the loop */
+    icm_pool_init(&pool, pool_slots, ICM_POOL_MAX);
+    my_core = core;
+    ncores = cores;
+}
+
+errval_t intercore_add_init_link(void *buf, size_t bytes, capaddr_t ring,
+                                 const volatile uint32_t *queued)
+{
+    init_queued = queued;
+    return icm_link_init(&init_link, buf, bytes, UMP_SIDE_B, ring);
+}
+
+errval_t intercore_add_link(uint32_t core, void *buf, size_t bytes, enum ump_side side,
+                            capaddr_t ring)
+{
+    if (core >= ncores || core == my_core || links[core].up) {
+        return INIT_ERR_NO_SUCH_CORE;
+    }
+    return icm_link_init(&links[core], buf, bytes, side, ring);
+}
+
+static bool is_dead(uint32_t core)
+{
+    return core < BOOTINFO_MAX_CORES && (dead & (1u << core)) != 0;
+}
+
+/* The link a message for `dst` leaves on: our init's for our core, else
+ * straight there, else through core 0 (the star's centre). */
+static struct icm_link *route(uint32_t dst)
+{
+    if (dst == my_core) {
+        return &init_link;
+    }
+    if (dst < ncores && links[dst].up) {
+        return &links[dst];
+    }
+    if (my_core != 0 && dst < ncores && links[0].up && !is_dead(0)) {
+        return &links[0];
+    }
+    return NULL;
+}
+
+/* Pass `m` on towards m->dst; a message for a dead core, or that no link
+ * can take, is dropped and counted. */
+static void forward(const struct icm *m)
+{
+    struct icm_link *l = route(m->dst);
+
+    if (l == NULL || is_dead(m->dst) || err_is_fail(icm_link_send(l, m, &pool))) {
+        dropped++;
+    }
+}
+
+/* Core `core`'s init is dead (our init saw it in its dispatcher frame and
+ * told us): what waits for it is dropped and nothing more goes there. */
+static void core_dead(uint32_t core)
+{
+    if (core >= ncores || core == my_core || is_dead(core)) {
+        return;
+    }
+    dead |= 1u << core;
+    if (links[core].up) {
+        icm_link_close(&links[core], &pool);    /* its channel is not read any more */
+    }
+}
+
+/*
+ * Could `m` have come over the link from `from` (our core: our init)?
+ * From our init: its source is our core and it goes to another (or is
+ * ICM_CORE_DEAD, for us). From another monitor: its source is that core,
+ * unless it is core 0 relaying for another core, and it is not ours.
+ */
+static bool plausible(const struct icm *m, uint32_t from)
+{
+    if (m->dst >= ncores || m->src >= ncores) {
+        return false;
+    }
+    if (from == my_core) {
+        return m->src == my_core && (m->dst != my_core || m->op == ICM_CORE_DEAD);
+    }
+    if (m->src == my_core || m->op == ICM_CORE_DEAD) {
+        return false;
+    }
+    return m->src == from || (from == 0 && my_core != 0);
+}
+
+/* Take what waits on link `l` (from core `from`) and pass it on. */
+static bool serve_link(struct icm_link *l, uint32_t from)
+{
+    static struct icm m;                /* static: the loop's stack stays small */
+    bool any = false;
+
+    icm_link_flush(l, &pool);
+    while (l->up && icm_link_recv(l, &m, &dropped)) {
+        any = true;
+        if (!plausible(&m, from)) {
+            dropped++;
+        } else if (m.op == ICM_CORE_DEAD && m.nwords == 1) {
+            core_dead(m.w[0]);
+        } else if (m.op == ICM_CORE_DEAD) {
+            dropped++;
+        } else {
+            forward(&m);
+        }
+    }
+    return any;
+}
+
+/*
+ * init sleeps in its server loop with messages still waiting for room on
+ * its link unless we ring it: it says how many wait (set before it tries
+ * a send, so a preemption between its failed send and its queueing is
+ * covered), and we ring it when that is not zero after we made room.
+ */
+bool intercore_serve(void)
+{
+    bool any = false;
+
+    if (init_link.up && serve_link(&init_link, my_core)) {
+        any = true;
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        if (*init_queued != 0) {
+            ipi_notify(init_link.ring);
+        }
+    }
+    for (uint32_t c = 0; c < ncores; c++) {
+        if (links[c].up) {
+            any |= serve_link(&links[c], c);
+        }
+    }
+    return any;
+}
+
+bool intercore_waiting(void)
+{
+    return pool.nfree < ICM_POOL_MAX;
+}
+
+uint32_t intercore_dropped(void)
+{
+    return dropped;
+}
