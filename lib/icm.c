@@ -18,7 +18,8 @@ void icm_pool_init(struct icm_pool *pool, struct icm_queued *slots, uint32_t n)
 }
 
 errval_t icm_link_init(struct icm_link *l, void *buf, size_t bytes, enum ump_side side,
-                       capaddr_t ring)
+                       capaddr_t ring, volatile uint32_t *waiting,
+                       const volatile uint32_t *peer_waiting)
 {
     errval_t err = ump_chan_init(&l->chan, buf, bytes, side);
 
@@ -26,9 +27,25 @@ errval_t icm_link_init(struct icm_link *l, void *buf, size_t bytes, enum ump_sid
         l->ring = ring;
         l->head = l->tail = NULL;
         l->queued = 0;
+        l->took = false;
+        l->waiting = waiting;
+        l->peer_waiting = peer_waiting;
+        *waiting = 0;
         l->up = true;
     }
     return err;
+}
+
+/*
+ * Publish that we may have `n` messages waiting. Set to at least one
+ * before a send that may fail for room, with a full barrier after it: the
+ * peer drains, then (full barrier) reads our word; so either our send sees
+ * the room it made, or the peer sees our word and rings us.
+ */
+static void publish_waiting(struct icm_link *l, uint32_t n)
+{
+    *l->waiting = n;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
 /* Put `m` on the wire now and ring the peer; false if the channel has no
@@ -50,7 +67,9 @@ static bool wire_send(struct icm_link *l, const struct icm *m)
     return true;
 }
 
-void icm_link_flush(struct icm_link *l, struct icm_pool *pool)
+/* Send what waits, in order, while there is room (*l->waiting is not
+ * zero all along, since something waits). */
+static void flush_queue(struct icm_link *l, struct icm_pool *pool)
 {
     while (l->head != NULL && wire_send(l, &l->head->m)) {
         struct icm_queued *q = l->head;
@@ -65,6 +84,14 @@ void icm_link_flush(struct icm_link *l, struct icm_pool *pool)
     }
 }
 
+void icm_link_flush(struct icm_link *l, struct icm_pool *pool)
+{
+    if (l->head != NULL) {
+        flush_queue(l, pool);
+        publish_waiting(l, l->queued);
+    }
+}
+
 errval_t icm_link_send(struct icm_link *l, const struct icm *m, struct icm_pool *pool)
 {
     struct icm_queued *q;
@@ -72,11 +99,14 @@ errval_t icm_link_send(struct icm_link *l, const struct icm *m, struct icm_pool 
     if (m->nwords > ICM_PAYLOAD_MAX) {
         return INIT_ERR_CORE_UNREACHABLE;
     }
-    icm_link_flush(l, pool);
+    publish_waiting(l, l->queued + 1);
+    flush_queue(l, pool);
     if (l->head == NULL && wire_send(l, m)) {
+        publish_waiting(l, l->queued);
         return SYS_ERR_OK;
     }
     if (l->queued >= ICM_QUEUE_MAX || pool->free == NULL) {
+        publish_waiting(l, l->queued);
         return INIT_ERR_CORE_LINK_FULL;
     }
     q = pool->free;
@@ -91,7 +121,22 @@ errval_t icm_link_send(struct icm_link *l, const struct icm *m, struct icm_pool 
     }
     l->tail = q;
     l->queued++;
+    publish_waiting(l, l->queued);
     return SYS_ERR_OK;
+}
+
+/* The ring is empty: if we took messages since it last was, and the peer
+ * has some waiting for room, ring it (it sends them when it wakes). */
+static void made_room(struct icm_link *l)
+{
+    if (!l->took) {
+        return;
+    }
+    l->took = false;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);    /* our acks before its word */
+    if (*l->peer_waiting != 0) {
+        ipi_notify(l->ring);
+    }
 }
 
 bool icm_link_recv(struct icm_link *l, struct icm *m, uint32_t *bad)
@@ -102,8 +147,10 @@ bool icm_link_recv(struct icm_link *l, struct icm *m, uint32_t *bad)
     for (;;) {
         errval_t err = ump_recv(&l->chan, words, ICM_HEADER_WORDS + ICM_PAYLOAD_MAX, &n);
         if (err_no(err) == LIB_ERR_UMP_EMPTY) {
+            made_room(l);
             return false;
         }
+        l->took = true;
         if (err_is_fail(err) || n < ICM_HEADER_WORDS || words[4] != n - ICM_HEADER_WORDS) {
             (*bad)++;                   /* too long or garbled: skipped by ump_recv */
             continue;
@@ -129,5 +176,6 @@ void icm_link_close(struct icm_link *l, struct icm_pool *pool)
     }
     l->tail = NULL;
     l->queued = 0;
+    *l->waiting = 0;
     l->up = false;
 }

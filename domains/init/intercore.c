@@ -5,8 +5,8 @@
  *   init ──link── monitor ══ monitor of core N ──link── init of core N
  *
  * After a send (or a queued message going out) we ring the monitor; the
- * monitor rings us after it puts a message on our side. init is one
- * thread: no locks.
+ * monitor rings us after it puts a message on our side, or made room for
+ * what we have queued (include/aos/icm.h). init is one thread: no locks.
  */
 #include "intercore.h"
 #include <aos/syscalls.h>
@@ -14,7 +14,6 @@
 #include <autarky/bootinfo.h>
 
 static struct icm_link monitor;
-static struct monitor_frame *frame;
 static struct icm_queued pool_slots[ICM_QUEUE_MAX];
 static struct icm_pool pool;
 static uint32_t dropped;
@@ -33,22 +32,8 @@ static uint32_t my_core(void)
 errval_t intercore_connect_monitor(struct monitor_frame *f, capaddr_t ring)
 {
     icm_pool_init(&pool, pool_slots, ICM_QUEUE_MAX);
-    frame = f;
     return icm_link_init(&monitor, (char *)f + MONITOR_FRAME_UMP_OFFSET, UMP_CHAN_BYTES,
-                         UMP_SIDE_A, ring);
-}
-
-/* Send `m` to the monitor or queue it; the monitor learns how many wait
- * (it rings us once it made room, else we could sleep on them). */
-static errval_t link_send(const struct icm *m)
-{
-    errval_t err;
-
-    frame->init_queued = monitor.queued + 1;    /* before: see the monitor's side */
-    __atomic_thread_fence(__ATOMIC_RELEASE);
-    err = icm_link_send(&monitor, m, &pool);
-    frame->init_queued = monitor.queued;
-    return err;
+                         UMP_SIDE_A, ring, &f->init_waiting, &f->monitor_waiting);
 }
 
 errval_t intercore_send(const struct icm *m)
@@ -61,7 +46,7 @@ errval_t intercore_send(const struct icm *m)
     if (intercore_is_dead(m->dst) || (my_core() != 0 && intercore_is_dead(0))) {
         return INIT_ERR_CORE_DEAD;      /* it, or the relay, is gone */
     }
-    return link_send(m);
+    return icm_link_send(&monitor, m, &pool);
 }
 
 /* Could the monitor have handed us `m`? It is for us, from another core. */
@@ -78,10 +63,7 @@ static bool poll_link(struct icm *m)
     if (!monitor.up) {
         return false;
     }
-    if (monitor.queued > 0) {
-        icm_link_flush(&monitor, &pool);
-        frame->init_queued = monitor.queued;
-    }
+    icm_link_flush(&monitor, &pool);
     while (icm_link_recv(&monitor, m, &dropped)) {
         if (plausible(m)) {
             return true;
@@ -143,7 +125,7 @@ void intercore_core_dead(uint32_t core)
         return;
     }
     dead |= 1u << core;
-    if (monitor.up && err_is_fail(link_send(&m))) {
+    if (monitor.up && err_is_fail(icm_link_send(&monitor, &m, &pool))) {
         dropped++;                      /* the monitor still drops what it cannot pass */
     }
 }

@@ -28,10 +28,9 @@ static errval_t core_wait_up(const struct core_channel *ch)
     return SYS_ERR_OK;
 }
 
-/* The link to core `core`'s monitor over the channel `ch` (side `side`),
- * ringing its doorbell `doorbell`. */
-static errval_t core_link(uint32_t core, struct core_channel *ch, enum ump_side side,
-                          uint32_t doorbell)
+/* The link from core 0 to core `core`'s monitor over the channel `ch`
+ * (side A), ringing its doorbell `doorbell`. */
+static errval_t core_link(uint32_t core, struct core_channel *ch, uint32_t doorbell)
 {
     capaddr_t ring;
     errval_t err = slot_alloc(&ring);
@@ -41,7 +40,7 @@ static errval_t core_link(uint32_t core, struct core_channel *ch, enum ump_side 
     }
     if (err_is_ok(err)) {
         err = intercore_add_link(core, (char *)ch + CORE_CHANNEL_UMP_OFFSET, UMP_CHAN_BYTES,
-                                 side, ring);
+                                 UMP_SIDE_A, ring, &ch->waiting_core0, &ch->waiting_other);
     }
     return err;
 }
@@ -72,7 +71,7 @@ static errval_t core_start_one(uint32_t core, uint32_t my_doorbell)
         err = core_wait_up(ch);
     }
     if (err_is_ok(err)) {
-        err = core_link(core, ch, UMP_SIDE_A, ch->doorbell);
+        err = core_link(core, ch, ch->doorbell);
     }
     return err;
 }
@@ -132,7 +131,8 @@ errval_t cores_join(uint32_t free_mib, struct core_channel **ret, capaddr_t *rin
     }
     if (err_is_ok(err)) {
         err = intercore_add_link(0, (char *)ch + CORE_CHANNEL_UMP_OFFSET, UMP_CHAN_BYTES,
-                                 UMP_SIDE_B, *ring_core0);
+                                 UMP_SIDE_B, *ring_core0, &ch->waiting_other,
+                                 &ch->waiting_core0);
     }
     if (err_is_fail(err)) {
         return err;

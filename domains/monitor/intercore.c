@@ -11,12 +11,10 @@
  * polls. The monitor is one thread: no locks.
  */
 #include "intercore.h"
-#include <aos/caps.h>
 #include <autarky/bootinfo.h>
 #include <string.h>
 
 static struct icm_link init_link;
-static const volatile uint32_t *init_queued;   /* init: messages it has waiting */
 static struct icm_link links[BOOTINFO_MAX_CORES];
 static struct icm_queued pool_slots[ICM_POOL_MAX];
 static struct icm_pool pool;
@@ -32,20 +30,20 @@ void intercore_init(uint32_t core, uint32_t cores)
     ncores = cores;
 }
 
-errval_t intercore_add_init_link(void *buf, size_t bytes, capaddr_t ring,
-                                 const volatile uint32_t *queued)
+errval_t intercore_add_init_link(struct monitor_frame *f, capaddr_t ring)
 {
-    init_queued = queued;
-    return icm_link_init(&init_link, buf, bytes, UMP_SIDE_B, ring);
+    return icm_link_init(&init_link, (char *)f + MONITOR_FRAME_UMP_OFFSET, UMP_CHAN_BYTES,
+                         UMP_SIDE_B, ring, &f->monitor_waiting, &f->init_waiting);
 }
 
 errval_t intercore_add_link(uint32_t core, void *buf, size_t bytes, enum ump_side side,
-                            capaddr_t ring)
+                            capaddr_t ring, volatile uint32_t *waiting,
+                            const volatile uint32_t *peer_waiting)
 {
     if (core >= ncores || core == my_core || links[core].up) {
         return INIT_ERR_NO_SUCH_CORE;
     }
-    return icm_link_init(&links[core], buf, bytes, side, ring);
+    return icm_link_init(&links[core], buf, bytes, side, ring, waiting, peer_waiting);
 }
 
 static bool is_dead(uint32_t core)
@@ -135,22 +133,12 @@ static bool serve_link(struct icm_link *l, uint32_t from)
     return any;
 }
 
-/*
- * init sleeps in its server loop with messages still waiting for room on
- * its link unless we ring it: it says how many wait (set before it tries
- * a send, so a preemption between its failed send and its queueing is
- * covered), and we ring it when that is not zero after we made room.
- */
 bool intercore_serve(void)
 {
     bool any = false;
 
-    if (init_link.up && serve_link(&init_link, my_core)) {
-        any = true;
-        __atomic_thread_fence(__ATOMIC_ACQUIRE);
-        if (*init_queued != 0) {
-            ipi_notify(init_link.ring);
-        }
+    if (init_link.up) {
+        any |= serve_link(&init_link, my_core);
     }
     for (uint32_t c = 0; c < ncores; c++) {
         if (links[c].up) {
@@ -158,11 +146,6 @@ bool intercore_serve(void)
         }
     }
     return any;
-}
-
-bool intercore_waiting(void)
-{
-    return pool.nfree < ICM_POOL_MAX;
 }
 
 uint32_t intercore_dropped(void)

@@ -10,7 +10,8 @@
  *
  * Nothing here waits or allocates: a message that finds a channel full
  * waits in the link's queue (at most ICM_QUEUE_MAX), whose entries come
- * from one static pool, and goes out on a later intercore_serve. Each
+ * from one static pool, and goes out on a later intercore_serve (the peer
+ * rings us once it made room). Each
  * peer is checked: a message that could not have come over its link (a
  * wrong source, a destination out of range, a bad length) is dropped and
  * counted, and so is one that no link can take any more.
@@ -26,21 +27,18 @@
 /* This monitor runs on core `core` of `ncores`; clears the links and
  * touches the pool (nothing here faults later). */
 void intercore_init(uint32_t core, uint32_t ncores);
-/* Our init is reached over the UMP channel at `buf` (`bytes`, side B),
- * `ring` rings its doorbell; *queued is how many messages init has
- * waiting for room on it (it writes that word, we only read it). */
-errval_t intercore_add_init_link(void *buf, size_t bytes, capaddr_t ring,
-                                 const volatile uint32_t *queued);
+/* Our init is reached over the UMP channel of the frame we share with it
+ * (side B); `ring` rings its doorbell. */
+errval_t intercore_add_init_link(struct monitor_frame *f, capaddr_t ring);
 /* Core `core`'s monitor is reached over the UMP channel at `buf`
- * (`bytes`, our side `side`); `ring` rings its doorbell. */
+ * (`bytes`, our side `side`); `ring` rings its doorbell; the waiting
+ * words are the link's (include/aos/icm.h), in the same frame. */
 errval_t intercore_add_link(uint32_t core, void *buf, size_t bytes, enum ump_side side,
-                            capaddr_t ring);
+                            capaddr_t ring, volatile uint32_t *waiting,
+                            const volatile uint32_t *peer_waiting);
 /* One pass over every link: push out what waits, pass on what came in.
  * True if any message moved. */
 bool intercore_serve(void);
-/* Does a message wait for room on some link? Then the caller polls
- * again soon instead of sleeping: a peer does not ring us when it reads. */
-bool intercore_waiting(void);
 /* Messages dropped because they could not be right or could not go on. */
 uint32_t intercore_dropped(void);
 

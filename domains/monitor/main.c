@@ -81,8 +81,7 @@ static errval_t link_init(struct monitor_frame *f)
         err = kernel_create_ipi(CAP_KERNEL, ring, f->core, f->init_doorbell);
     }
     if (err_is_ok(err)) {
-        err = intercore_add_init_link((char *)f + MONITOR_FRAME_UMP_OFFSET, UMP_CHAN_BYTES,
-                                      ring, &f->init_queued);
+        err = intercore_add_init_link(f, ring);
     }
     if (err_is_ok(err)) {
         f->monitor_doorbell = doorbell;
@@ -132,10 +131,6 @@ int main(int argc, char *argv[])
         if (ch != NULL) {
             cores_answer_ping(ch, ring_core0);
         }
-        if (intercore_waiting()) {
-            sys_yield();            /* a peer reads without ringing us */
-        } else {
-            lmp_wait_fn();          /* a ring of our doorbell */
-        }
+        lmp_wait_fn();              /* a ring of our doorbell: a message, or room */
     }
 }

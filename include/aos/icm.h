@@ -12,6 +12,11 @@
  * Sends never wait: a message that finds the channel full waits in the
  * link's queue (at most ICM_QUEUE_MAX), whose entries come from a pool the
  * link's owner gives (static memory: neither side allocates to send).
+ * A reader does not ring the writer for every message it takes, so each
+ * side publishes how many messages it has waiting for room (a word in the
+ * shared frame only it writes, set before it tries a send); a side that
+ * drained its ring and sees the peer's word not zero rings the peer, which
+ * then sends them. Neither side has to poll for room.
  * What arrives is checked for shape here and for plausibility by the
  * owner, who knows which sources and destinations the link may carry.
  */
@@ -72,22 +77,29 @@ struct icm_link {
     capaddr_t ring;                   /* rings the peer's doorbell */
     struct icm_queued *head, *tail;   /* waiting for room, in order */
     uint32_t queued;
+    bool took;                        /* a message taken since the ring was last empty */
+    volatile uint32_t *waiting;       /* shared, ours: how many we have queued */
+    const volatile uint32_t *peer_waiting;  /* shared, the peer's */
 };
 
 /* The pool's entries are `slots[0..n-1]` (the caller's static memory). */
 void icm_pool_init(struct icm_pool *pool, struct icm_queued *slots, uint32_t n);
 /* `l` carries messages over the UMP channel at `buf` (`bytes`, our side
- * `side`), ringing the peer with `ring` after each send. */
+ * `side`), ringing the peer with `ring` after each send; *waiting is the
+ * shared word we write, *peer_waiting the one the peer writes (both
+ * outside the channel, in the same shared frame). */
 errval_t icm_link_init(struct icm_link *l, void *buf, size_t bytes, enum ump_side side,
-                       capaddr_t ring);
+                       capaddr_t ring, volatile uint32_t *waiting,
+                       const volatile uint32_t *peer_waiting);
 /* Send what waits on `l`, in order, while there is room. */
 void icm_link_flush(struct icm_link *l, struct icm_pool *pool);
 /* Send `m` now, or queue it behind what waits: INIT_ERR_CORE_LINK_FULL
  * when the link already has ICM_QUEUE_MAX waiting or the pool is empty. */
 errval_t icm_link_send(struct icm_link *l, const struct icm *m, struct icm_pool *pool);
 /* The next well-formed message off `l` into *m: true, or false when the
- * channel is empty. *bad counts what was skipped as garbled (a length
- * that does not match, too short, too long). */
+ * channel is empty (having taken messages, we then ring the peer if it
+ * has some waiting for room). *bad counts what was skipped as garbled (a
+ * length that does not match, too short, too long). */
 bool icm_link_recv(struct icm_link *l, struct icm *m, uint32_t *bad);
 /* The peer is gone: what waits goes back to the pool, the link is down. */
 void icm_link_close(struct icm_link *l, struct icm_pool *pool);
@@ -97,9 +109,8 @@ void icm_link_close(struct icm_link *l, struct icm_pool *pool);
  * "The monitor"). init writes its part before it spawns the monitor; the
  * monitor writes its doorbell and its start-up results, then a release
  * barrier, then up = 1; init reads up, then an acquire barrier, then the
- * rest. After up only init_queued is written (by init: how many messages
- * wait on its side for room on the link; the monitor rings init when that
- * is not zero after it read what came).
+ * rest. After up only the two waiting words are written, each by its
+ * side (the link's, above).
  */
 struct monitor_frame {
     volatile uint32_t up;               /* monitor: 1 once started (or failed) */
@@ -109,7 +120,8 @@ struct monitor_frame {
     volatile uint32_t monitor_doorbell; /* monitor */
     volatile uint32_t started;          /* monitor (core 0): cores it started */
     volatile uint32_t start_err_lo, start_err_hi;   /* monitor: its start-up's errval_t */
-    volatile uint32_t init_queued;      /* init: messages waiting for room */
+    volatile uint32_t init_waiting;     /* init: messages waiting for room */
+    volatile uint32_t monitor_waiting;  /* monitor: the same, its side */
 };
 /* The frame: this header in its first page, then the UMP channel between
  * init (side A) and its monitor (side B). */
