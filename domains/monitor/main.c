@@ -24,7 +24,6 @@
 #include <aos/lmp.h>
 #include <aos/paging.h>
 #include <aos/slot_alloc.h>
-#include <aos/syscalls.h>
 #include <autarky/bootinfo.h>
 #include "cores.h"
 #include "intercore.h"
