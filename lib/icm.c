@@ -84,6 +84,11 @@ static void flush_queue(struct icm_link *l, struct icm_pool *pool)
     }
 }
 
+bool icm_link_try_send(struct icm_link *l, const struct icm *m)
+{
+    return m->nwords <= ICM_PAYLOAD_MAX && wire_send(l, m);
+}
+
 void icm_link_flush(struct icm_link *l, struct icm_pool *pool)
 {
     if (l->head != NULL) {

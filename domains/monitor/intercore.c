@@ -79,15 +79,33 @@ static void forward(const struct icm *m)
 }
 
 /* Core `core`'s init is dead (our init saw it in its dispatcher frame and
- * told us): what waits for it is dropped and nothing more goes there. */
+ * told us): what waits for it is dropped and nothing more goes there;
+ * if we link to its monitor (core 0), our last word tells it. */
 static void core_dead(uint32_t core)
 {
+    struct icm notice = { .op = ICM_CORE_DEAD, .src = my_core, .dst = core, .nwords = 1,
+                          .w = { core } };
+
     if (core >= ncores || core == my_core || is_dead(core)) {
         return;
     }
     dead |= 1u << core;
     if (links[core].up) {
         icm_link_close(&links[core], &pool);    /* its channel is not read any more */
+        icm_link_try_send(&links[core], &notice);
+    }
+}
+
+/* Our own init is dead (core 0's monitor says so): we route nothing any
+ * more, for nobody manages this core; every link goes down. */
+static void own_core_dead(void)
+{
+    dead |= 1u << my_core;
+    icm_link_close(&init_link, &pool);
+    for (uint32_t c = 0; c < ncores; c++) {
+        if (links[c].up) {
+            icm_link_close(&links[c], &pool);
+        }
     }
 }
 
@@ -95,7 +113,8 @@ static void core_dead(uint32_t core)
  * Could `m` have come over the link from `from` (our core: our init)?
  * From our init: its source is our core and it goes to another (or is
  * ICM_CORE_DEAD, for us). From another monitor: its source is that core,
- * unless it is core 0 relaying for another core, and it is not ours.
+ * unless it is core 0 relaying for another core, and it is not ours; an
+ * ICM_CORE_DEAD only from core 0, to us.
  */
 static bool plausible(const struct icm *m, uint32_t from)
 {
@@ -105,10 +124,10 @@ static bool plausible(const struct icm *m, uint32_t from)
     if (from == my_core) {
         return m->src == my_core && (m->dst != my_core || m->op == ICM_CORE_DEAD);
     }
-    if (m->src == my_core || m->op == ICM_CORE_DEAD) {
-        return false;
+    if (m->op == ICM_CORE_DEAD) {           /* only core 0's, about us, to us */
+        return from == 0 && m->src == 0 && m->dst == my_core;
     }
-    return m->src == from || (from == 0 && my_core != 0);
+    return m->src != my_core && (m->src == from || (from == 0 && my_core != 0));
 }
 
 /* Take what waits on link `l` (from core `from`) and pass it on. */
@@ -122,7 +141,10 @@ static bool serve_link(struct icm_link *l, uint32_t from)
         any = true;
         if (!plausible(&m, from)) {
             dropped++;
-        } else if (m.op == ICM_CORE_DEAD && m.nwords == 1) {
+        } else if (m.op == ICM_CORE_DEAD && m.nwords == 1 && from != my_core
+                   && m.w[0] == my_core) {
+            own_core_dead();
+        } else if (m.op == ICM_CORE_DEAD && m.nwords == 1 && from == my_core) {
             core_dead(m.w[0]);
         } else if (m.op == ICM_CORE_DEAD) {
             dropped++;

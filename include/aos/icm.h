@@ -45,7 +45,8 @@ enum icm_op {
     ICM_MORE_RAM,       /* {bytes} -> {err, gift, size}: core 0 gives RAM (mem_server_refill) */
     ICM_CHAN_CONNECT,   /* a channel between domains (channels.c) */
     ICM_CHAN_CLOSED,    /* the borrower's side of one is gone, its loan back */
-    ICM_CORE_DEAD = 0x40,   /* init -> its monitor only: {core} whose init died */
+    ICM_CORE_DEAD = 0x40,   /* {core} whose init died: init -> its monitor, and
+                               core 0's monitor -> that core's (its last word) */
 };
 
 /* An inter-core message. op: one of the above, | ICM_REPLY in an answer;
@@ -101,6 +102,9 @@ errval_t icm_link_send(struct icm_link *l, const struct icm *m, struct icm_pool 
  * has some waiting for room). *bad counts what was skipped as garbled (a
  * length that does not match, too short, too long). */
 bool icm_link_recv(struct icm_link *l, struct icm *m, uint32_t *bad);
+/* Put `m` on the wire now, or not at all (no room: false); for a last
+ * word on a link being closed. */
+bool icm_link_try_send(struct icm_link *l, const struct icm *m);
 /* The peer is gone: what waits goes back to the pool, the link is down. */
 void icm_link_close(struct icm_link *l, struct icm_pool *pool);
 
