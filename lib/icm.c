@@ -37,10 +37,11 @@ errval_t icm_link_init(struct icm_link *l, void *buf, size_t bytes, enum ump_sid
 }
 
 /*
- * Publish that we may have `n` messages waiting. Set to at least one
- * before a send that may fail for room, with a full barrier after it: the
- * peer drains, then (full barrier) reads our word; so either our send sees
- * the room it made, or the peer sees our word and rings us.
+ * Publish that we have `n` messages waiting for room, with a full barrier
+ * after it. A send that finds no room publishes first and then looks for
+ * room once more; the peer drains, then (full barrier) reads our word. So
+ * either that second look sees the room the peer made, or the peer sees
+ * our word and rings us. A send that finds room writes nothing here.
  */
 static void publish_waiting(struct icm_link *l, uint32_t n)
 {
@@ -68,7 +69,7 @@ static bool wire_send(struct icm_link *l, const struct icm *m)
 }
 
 /* Send what waits, in order, while there is room (*l->waiting is not
- * zero all along, since something waits). */
+ * zero all along: it is the queue's length since the last change). */
 static void flush_queue(struct icm_link *l, struct icm_pool *pool)
 {
     while (l->head != NULL && wire_send(l, &l->head->m)) {
@@ -104,11 +105,16 @@ errval_t icm_link_send(struct icm_link *l, const struct icm *m, struct icm_pool 
     if (m->nwords > ICM_PAYLOAD_MAX) {
         return INIT_ERR_CORE_UNREACHABLE;
     }
-    publish_waiting(l, l->queued + 1);
-    flush_queue(l, pool);
-    if (l->head == NULL && wire_send(l, m)) {
-        publish_waiting(l, l->queued);
-        return SYS_ERR_OK;
+    icm_link_flush(l, pool);
+    if (l->head == NULL) {
+        if (wire_send(l, m)) {
+            return SYS_ERR_OK;
+        }
+        publish_waiting(l, 1);              /* then look for room once more */
+        if (wire_send(l, m)) {
+            publish_waiting(l, 0);
+            return SYS_ERR_OK;
+        }
     }
     if (l->queued >= ICM_QUEUE_MAX || pool->free == NULL) {
         publish_waiting(l, l->queued);

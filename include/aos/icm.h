@@ -14,9 +14,10 @@
  * link's owner gives (static memory: neither side allocates to send).
  * A reader does not ring the writer for every message it takes, so each
  * side publishes how many messages it has waiting for room (a word in the
- * shared frame only it writes, set before it tries a send); a side that
- * drained its ring and sees the peer's word not zero rings the peer, which
- * then sends them. Neither side has to poll for room.
+ * shared frame only it writes, set when a send finds no room, which then
+ * looks once more before it queues); a side that drained its ring and
+ * sees the peer's word not zero rings the peer, which then sends them.
+ * Neither side has to poll for room.
  * What arrives is checked for shape here and for plausibility by the
  * owner, who knows which sources and destinations the link may carry.
  */

@@ -4,13 +4,20 @@
  * order and never loses one, the queue's limits (ICM_QUEUE_MAX per link,
  * the pool) give INIT_ERR_CORE_LINK_FULL, the waiting words make the
  * reader ring the writer exactly when the writer has messages waiting for
- * room, a garbled message is skipped and counted, and closing a link
- * gives its queue back. The doorbell rings are counted by a fake
- * ipi_notify (the IPI cap's number is the side that is rung).
+ * room (and a send that finds room writes nothing there), a garbled
+ * message is skipped and counted, and closing a link gives its queue
+ * back. Two threads, each sleeping until it is rung as a domain sleeps in
+ * SYS_WAIT, pass 20,000 messages through bursts that fill the ring: a
+ * lost ring-back would leave the writer asleep with a queue. The doorbell
+ * rings are counted by a fake ipi_notify (the IPI cap's number is the
+ * side that is rung).
  */
 #include "host_suite.h"
 #include <aos/icm.h>
+#include <pthread.h>
+#include <sched.h>
 #include <string.h>
+#include <time.h>
 
 #define SMALL_BYTES UMP_CHAN_MIN_BYTES          /* rings of 69 slots */
 #define RING_A 1u                               /* rings side A's owner */
@@ -26,9 +33,26 @@ static uint32_t rings[3];
 errval_t ipi_notify(capaddr_t ipi)
 {
     if (ipi < 3) {
-        rings[ipi]++;
+        __atomic_fetch_add(&rings[ipi], 1, __ATOMIC_SEQ_CST);
     }
     return SYS_ERR_OK;
+}
+
+/* Sleep until side `who` is rung after the ring count `*seen` (a ring
+ * that came meanwhile counts, as a doorbell's notice does); false after
+ * the deadline. */
+static bool wait_rung(uint32_t who, uint32_t *seen, time_t deadline)
+{
+    uint32_t now;
+
+    while ((now = __atomic_load_n(&rings[who], __ATOMIC_SEQ_CST)) == *seen) {
+        if (time(NULL) > deadline) {
+            return false;
+        }
+        sched_yield();
+    }
+    *seen = now;
+    return true;
 }
 
 static void setup(void)
@@ -79,7 +103,10 @@ static void test_message_keeps_its_words(void)
     struct icm m = message(7), got;
     uint32_t bad = 0;
 
+    waiting_a = 77;                         /* a send that finds room leaves it alone */
     CU_ASSERT_EQUAL(icm_link_send(&a, &m, &pool_a), SYS_ERR_OK);
+    CU_ASSERT_EQUAL(waiting_a, 77);
+    waiting_a = 0;
     CU_ASSERT_EQUAL(rings[RING_B], 1);
     CU_ASSERT_TRUE(icm_link_recv(&b, &got, &bad));
     CU_ASSERT_TRUE(is_message(&got, 7));
@@ -168,9 +195,64 @@ static void test_garbled_skipped(void)
     CU_ASSERT_EQUAL(icm_link_send(&a, &m, &pool_a), INIT_ERR_CORE_UNREACHABLE);
 }
 
+#define STREAM_TOTAL 20000u
+#define STREAM_BURST 50u                    /* about three rings full */
+
+static uint32_t stream_fails;
+
+/* Side B: take everything, in order, then sleep until A rings. */
+static void *stream_receiver(void *arg)
+{
+    time_t deadline = time(NULL) + 20;
+    uint32_t next = 0, bad = 0, seen = 0;
+    struct icm got;
+
+    (void)arg;
+    while (next < STREAM_TOTAL) {
+        while (icm_link_recv(&b, &got, &bad)) {
+            stream_fails += !is_message(&got, next);
+            next++;
+        }
+        if (next < STREAM_TOTAL && !wait_rung(RING_B, &seen, deadline)) {
+            stream_fails++;
+            break;
+        }
+    }
+    stream_fails += bad;
+    return NULL;
+}
+
+/* Side A sends in bursts larger than the ring; with a queue left it
+ * sleeps until B rings it back, then flushes. */
+static void test_two_threads_ring_back(void)
+{
+    time_t deadline = time(NULL) + 20;
+    uint32_t id = 0, seen = 0;
+    bool stuck = false;
+    pthread_t t;
+
+    stream_fails = 0;
+    CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, stream_receiver, NULL), 0);
+    while (id < STREAM_TOTAL && !stuck) {
+        for (uint32_t i = 0; i < STREAM_BURST && id < STREAM_TOTAL; i++, id++) {
+            struct icm m = message(id);
+            CU_ASSERT_EQUAL(icm_link_send(&a, &m, &pool_a), SYS_ERR_OK);
+        }
+        while (a.queued > 0 && !stuck) {
+            stuck = !wait_rung(RING_A, &seen, deadline);
+            icm_link_flush(&a, &pool_a);
+        }
+    }
+    pthread_join(t, NULL);
+    CU_ASSERT_FALSE(stuck);                 /* a lost ring-back: asleep with a queue */
+    CU_ASSERT_EQUAL(stream_fails, 0);
+    CU_ASSERT_EQUAL(a.queued, 0);
+}
+
 HOST_SUITE(icm_suite, "icm: inter-core message links, queues and waiting words",
            NULL, NULL, setup,
            HOST_TEST(test_message_keeps_its_words),
            HOST_TEST(test_full_queues_in_order_and_rings_back),
            HOST_TEST(test_queue_limits),
-           HOST_TEST(test_garbled_skipped))
+           HOST_TEST(test_garbled_skipped),
+           HOST_TEST(test_two_threads_ring_back))
