@@ -60,8 +60,11 @@ static errval_t frame_make(capaddr_t *cap, struct monitor_frame **ret)
 
 /* What the monitor gets: the Kernel cap, the frame, and core 0's RAM for
  * each other core (given away: the monitor's copy is the only one) or
- * another core's channel frame. Returns how many grants. */
-static errval_t grants_make(capaddr_t frame, struct proc_grant *g, uint32_t *n)
+ * another core's channel frame; *n = how many. Short of RAM for a core,
+ * it gets none for that core and the ones after it: the monitor's start
+ * of that core then fails (an empty slot) and stops there, and the
+ * monitor still links the cores before it. */
+static void grants_make(capaddr_t frame, struct proc_grant *g, uint32_t *n)
 {
     const struct bootinfo *bi = get_bootinfo();
     errval_t err = SYS_ERR_OK;
@@ -71,7 +74,7 @@ static errval_t grants_make(capaddr_t frame, struct proc_grant *g, uint32_t *n)
     *n = 2;
     if (bi->core_id != 0) {
         g[(*n)++] = (struct proc_grant){ TASKCN_SLOT_CORECHAN, CAP_CORECHAN, false };
-        return SYS_ERR_OK;
+        return;
     }
     for (uint32_t core = 1; core < bi->ncores && err_is_ok(err); core++) {
         capaddr_t ram;
@@ -80,7 +83,6 @@ static errval_t grants_make(capaddr_t frame, struct proc_grant *g, uint32_t *n)
             g[(*n)++] = (struct proc_grant){ MONITOR_SLOT_CORE_RAM + core - 1, ram, true };
         }
     }
-    return err;
 }
 
 /* Serve our clients until the monitor says it is up (it may ask us for
@@ -112,9 +114,7 @@ errval_t monitor_start(uint32_t *started)
 
     *started = 0;
     if (err_is_ok(err)) {
-        err = grants_make(frame, grants, &n);
-    }
-    if (err_is_ok(err)) {
+        grants_make(frame, grants, &n);
         err = proc_spawn_system("monitor", aos_pid_monitor(f->core), grants, n, &mon);
     }
     for (uint32_t i = 0; i < n; i++) {
