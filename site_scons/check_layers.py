@@ -36,7 +36,7 @@ HEADER_OWNER = {
     'args_page.h': 'lib', 'caps.h': 'lib', 'cmdline.h': 'lib', 'core_channel.h': 'lib',
     'debug.h': 'lib', 'dispatch.h': 'lib', 'libc_locks.h': 'lib', 'lmp.h': 'lib', 'mm.h': 'lib',
     'ram_alloc.h': 'lib', 'slab.h': 'lib', 'slot_alloc.h': 'lib', 'syscalls.h': 'lib',
-    'threads.h': 'lib', 'ump.h': 'lib', 'utest.h': 'lib',
+    'threads.h': 'lib', 'ump.h': 'lib', 'utest.h': 'lib', 'icm.h': 'lib',
     # the address space
     'buddy.h': 'vspace', 'paging.h': 'vspace', 'vmmap.h': 'vspace',
     # RPC, spawning

@@ -27,3 +27,8 @@ int spawn_parse_args(char *argv[], int max)
     argv[argc] = NULL;
     return argc;
 }
+
+domainid_t spawn_my_pid(void)
+{
+    return ((const struct spawn_args_page *)USER_ARGS_VADDR)->pid;
+}

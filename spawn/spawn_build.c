@@ -172,6 +172,7 @@ static errval_t load_image(struct spawninfo *si, const struct elf_info *info,
 /* ---- arguments ---- */
 
 struct args_fill {
+    uint32_t pid;
     int argc;
     const char *const *argv;
     uint32_t nlayout;
@@ -189,6 +190,7 @@ static void fill_args(void *buf, size_t bytes, lvaddr_t vaddr, void *ctx)
     page->nlayout = af->nlayout;
     memcpy(page->layout, af->layout, sizeof(page->layout));
     page->argc = (uint32_t)af->argc;
+    page->pid = af->pid;
     for (int i = 0; i < af->argc; i++) {
         size_t n = strlen(af->argv[i]) + 1;
         memcpy(page->strings + used, af->argv[i], n);
@@ -273,6 +275,7 @@ static errval_t build_args(struct spawninfo *si, int argc, const char *const arg
     if (af == NULL) {
         return LIB_ERR_SPAWN_NO_MEMORY;
     }
+    af->pid = si->badge;
     af->argc = argc;
     af->argv = argv;
     err = build_layout(si, af);
@@ -397,21 +400,6 @@ errval_t spawn_load(struct spawninfo *si, const void *elf, size_t size,
         spawn_cleanup(si);
     }
     return err;
-}
-
-/*
- * A copy of `cap` in the child's TASKCN slot `slot`, before it runs. Only
- * the slots above the ones spawn_load fills itself may be given, and each
- * once. Which child may get which capability is the spawner's policy
- * (init: proc_spawn_system, docs/capabilities.md "Who holds the Kernel
- * capability").
- */
-errval_t spawn_give_cap(struct spawninfo *si, cslot_t slot, capaddr_t cap)
-{
-    if (slot != TASKCN_SLOT_KERNELCAP && slot != TASKCN_SLOT_CORECHAN) {
-        return LIB_ERR_SPAWN_ARGS;
-    }
-    return cap_copy(si->taskcn, slot, cap);
 }
 
 errval_t spawn_start(struct spawninfo *si)

@@ -1,7 +1,8 @@
 /*
  * init: the first domain (the kernel's own tests run in a first domain of
  * their own instead, test/kernel). It becomes the system's memory server,
- * process manager and RPC server, starts the other cores, and then hands
+ * process manager and RPC server, starts its core's monitor (on core 0 the
+ * monitor starts the other cores: domains/monitor), and then hands
  * the boot command line to the boot command runner (domains/runner), or
  * "shell" when there is none (`scons run`). It serves every domain until
  * the runner ends and powers off with the runner's verdict.
@@ -9,19 +10,21 @@
 #include <stdio.h>
 #include <aos/dispatch.h>
 #include <aos/debug.h>
+#include <aos/syscalls.h>
 #include <autarky/bootinfo.h>
 #include "mem_server.h"
 #include "procs.h"
 #include "rpc_server.h"
-#include "cores.h"
+#include "monitor_start.h"
 
 /* Start the runner with the boot command line and serve until it ends;
  * its exit status, or 1 if it could not run to its end. */
 static int run_boot_commands(const char *cmdline)
 {
     const char *argv[] = { "runner", cmdline[0] != '\0' ? cmdline : "shell", NULL };
+    const struct proc_grant kernel = { TASKCN_SLOT_KERNELCAP, CAP_KERNEL, false };
     struct proc *runner;
-    errval_t err = proc_spawn_system(2, argv, "runner", &runner);
+    errval_t err = proc_spawn_system(2, argv, PROC_NEXT_PID, &kernel, 1, &runner);
 
     if (err_is_fail(err)) {
         DEBUG_ERR(err, "init: cannot start the boot command runner");
@@ -37,6 +40,46 @@ static int run_boot_commands(const char *cmdline)
         return 1;
     }
     return runner->status;
+}
+
+/*
+ * Core 0: spawn our monitor, which starts every other core, and say how
+ * many came up.
+ */
+static void start_monitor_and_cores(void)
+{
+    uint32_t started;
+    errval_t err = monitor_start(&started);
+
+    if (err_is_fail(err)) {
+        DEBUG_ERR(err, "init: the monitor cannot start core %u", (unsigned)started + 1);
+    }
+    if (get_bootinfo()->ncores > 1) {
+        printf("init: %u cores up, %llu MiB free on core 0\n", (unsigned)started + 1,
+               (unsigned long long)(mem_server_free() >> 20));
+    }
+}
+
+/*
+ * Another core's init: spawn our monitor (which joins core 0's), then
+ * serve this core's domains and, through the monitor, the other cores;
+ * with nothing to do, wait in SYS_WAIT, which returns for a message or a
+ * ring of our doorbell (so the core idles with WFI in between).
+ */
+static void __attribute__((noreturn)) serve_other_core(void)
+{
+    uint32_t started;
+    errval_t err = monitor_start(&started);
+
+    if (err_is_fail(err)) {
+        DEBUG_ERR(err, "init: core %u has no monitor", (unsigned)get_bootinfo()->core_id);
+        domain_exit(1);
+    }
+    for (;;) {
+        while (rpc_server_step(false)) {
+        }
+        sys_wait();
+    }
 }
 
 int main(int argc, char **argv)
@@ -60,18 +103,10 @@ int main(int argc, char **argv)
     if (get_bootinfo()->core_id != 0) {
         printf("init: core %u up, %llu MiB free\n", (unsigned)get_bootinfo()->core_id,
                (unsigned long long)(mem_server_free() >> 20));
-        cores_serve();
+        serve_other_core();
     }
     printf("init: memory server up, %llu MiB free\n",
            (unsigned long long)(mem_server_free() >> 20));
-    if (get_bootinfo()->ncores > 1) {
-        uint32_t started;
-        err = cores_start_all(&started);
-        if (err_is_fail(err)) {
-            DEBUG_ERR(err, "init: cannot start core %u", (unsigned)started + 1);
-        }
-        printf("init: %u cores up, %llu MiB free on core 0\n", (unsigned)started + 1,
-               (unsigned long long)(mem_server_free() >> 20));
-    }
+    start_monitor_and_cores();
     domain_exit(run_boot_commands(get_bootinfo()->cmdline) != 0 ? 1 : 0);
 }

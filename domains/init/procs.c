@@ -92,10 +92,26 @@ static uint32_t count_state(enum proc_state st)
     return n;
 }
 
-/* proc_spawn and proc_spawn_system: a system domain is given the Kernel
- * capability before it runs. */
-static errval_t spawn_proc(int argc, const char *const argv[], const char *cmdline,
-                           bool system, struct proc **ret)
+/* Copy each grant into the child's TASKCN (moving those marked so: ours
+ * is deleted, the child's is then the only one). */
+static errval_t place_grants(struct spawninfo *si, const struct proc_grant *grants,
+                             uint32_t n)
+{
+    errval_t err = SYS_ERR_OK;
+
+    for (uint32_t i = 0; i < n && err_is_ok(err); i++) {
+        err = cap_copy(si->taskcn, grants[i].slot, grants[i].cap);
+        if (err_is_ok(err) && grants[i].move) {
+            err = cap_delete(grants[i].cap);
+        }
+    }
+    return err;
+}
+
+/* Build process `pid` from boot module argv[0], give it `grants`, start it. */
+static errval_t proc_create(int argc, const char *const argv[], const char *cmdline,
+                            domainid_t pid, const struct proc_grant *grants, uint32_t ngrants,
+                            struct proc **ret)
 {
     const void *image;
     size_t size;
@@ -113,20 +129,17 @@ static errval_t spawn_proc(int argc, const char *const argv[], const char *cmdli
     if (err_is_fail(err)) {
         return err;
     }
-    if (next_pid % AOS_PID_CORE_STRIDE == 0) {
-        return INIT_ERR_PIDS_EXHAUSTED;     /* never reused: this core's block is used up */
-    }
     p = calloc(1, sizeof(*p));
     if (p == NULL || (p->cmdline = strdup(cmdline)) == NULL) {
         free(p);
         return LIB_ERR_SPAWN_NO_MEMORY;
     }
-    p->pid = next_pid++;
+    p->pid = pid;
     p->state = PROC_STATE_RUNNING;
-    p->system = system;
+    p->system = ngrants > 0;
     err = spawn_load(&p->si, image, size, frame, argc, argv, server_ep, p->pid);
     if (err_is_ok(err)) {
-        err = system ? spawn_give_cap(&p->si, TASKCN_SLOT_KERNELCAP, CAP_KERNEL) : SYS_ERR_OK;
+        err = place_grants(&p->si, grants, ngrants);
         if (err_is_ok(err)) {
             err = spawn_start(&p->si);
         }
@@ -145,22 +158,55 @@ static errval_t spawn_proc(int argc, const char *const argv[], const char *cmdli
     return SYS_ERR_OK;
 }
 
+/* proc_create as the next pid of this core's block (never reused; the
+ * block's last pid is the monitor's). */
+static errval_t create_next(int argc, const char *const argv[], const char *cmdline,
+                            const struct proc_grant *grants, uint32_t ngrants,
+                            struct proc **ret)
+{
+    errval_t err;
+
+    if (next_pid % AOS_PID_CORE_STRIDE == AOS_PID_MONITOR_OFFSET) {
+        return INIT_ERR_PIDS_EXHAUSTED;     /* this core's block is used up */
+    }
+    err = proc_create(argc, argv, cmdline, next_pid, grants, ngrants, ret);
+    if (err_is_ok(err)) {
+        next_pid++;
+    }
+    return err;
+}
+
 errval_t proc_spawn(int argc, const char *const argv[], const char *cmdline,
                     struct proc **ret)
 {
-    return spawn_proc(argc, argv, cmdline, false, ret);
+    return create_next(argc, argv, cmdline, NULL, 0, ret);
 }
 
-errval_t proc_spawn_system(int argc, const char *const argv[], const char *cmdline,
+/* The services init starts itself: its authority goes to these only. */
+static bool is_system_service(const char *name)
+{
+    return strcmp(name, "monitor") == 0 || strcmp(name, "runner") == 0;
+}
+
+errval_t proc_spawn_system(int argc, const char *const argv[], domainid_t pid,
+                           const struct proc_grant *grants, uint32_t ngrants,
                            struct proc **ret)
 {
-    return spawn_proc(argc, argv, cmdline, true, ret);
+    if (argc < 1 || !is_system_service(argv[0]) || ngrants == 0
+        || (pid != PROC_NEXT_PID && proc_find(pid) != NULL)) {
+        return INIT_ERR_NOT_SPAWNABLE;
+    }
+    if (pid == PROC_NEXT_PID) {
+        return create_next(argc, argv, argv[0], grants, ngrants, ret);
+    }
+    return proc_create(argc, argv, argv[0], pid, grants, ngrants, ret);
 }
 
 /*
  * A command line from a request: at most RPC_NAME_MAX bytes, a module name
- * without a path, a boot module that may be started (init may not: there
- * is one of it per core), this core (remote_procs.c sends the others on).
+ * without a path, a boot module that may be started (not init or the
+ * monitor: there is one of each per core), this core (remote_procs.c sends
+ * the others on). A request for the runner gets an ordinary domain.
  */
 errval_t proc_spawn_cmdline(const char *cmdline, coreid_t core, struct proc **ret)
 {
@@ -181,8 +227,8 @@ errval_t proc_spawn_cmdline(const char *cmdline, coreid_t core, struct proc **re
     argc = cmdline_split(buf, argv, COMMAND_MAX_ARGS);
     if (argc <= 0 || strchr(argv[0], '/') != NULL) {
         err = INIT_ERR_BAD_NAME;
-    } else if (strcmp(argv[0], "init") == 0) {
-        err = INIT_ERR_NOT_SPAWNABLE;
+    } else if (strcmp(argv[0], "init") == 0 || strcmp(argv[0], "monitor") == 0) {
+        err = INIT_ERR_NOT_SPAWNABLE;       /* one of each per core, started by init */
     } else {
         err = proc_spawn(argc, (const char *const *)argv, cmdline, ret);
     }

@@ -56,8 +56,8 @@ struct proc {
     uint32_t outlen;
     bool held;                   /* init waits for it and reaps it itself (the
                                     boot command runner): never dropped by prune_ended */
-    bool system;                 /* started by init itself with the Kernel cap
-                                    (proc_spawn_system): no domain may kill it */
+    bool system;                 /* a system service init starts itself with grants
+                                    (proc_spawn_system): no request may kill it */
     struct proc *next;
 };
 
@@ -78,15 +78,26 @@ errval_t procs_init(void);
  * it runs when this returns OK. */
 errval_t proc_spawn(int argc, const char *const argv[], const char *cmdline,
                     struct proc **ret);
+/* A capability placed into a system service's TASKCN slot `slot` at its
+ * spawn; `move`: ours is deleted (the service's is the only one left). */
+struct proc_grant {
+    cslot_t slot;
+    capaddr_t cap;
+    bool move;
+};
 /*
- * The same for a system domain: it gets a copy of the Kernel capability
- * and is marked `system`, so no domain can kill it (INIT_ERR_KILL_INIT).
- * This is the only way a domain other than init comes to hold the Kernel
- * capability (docs/capabilities.md "Who holds the Kernel capability"):
- * init calls it for the domains it starts itself from the boot
- * configuration, never for a request (PROC_SPAWN uses proc_spawn_cmdline).
+ * Spawn the system service argv[0] with argv as pid `pid` (PROC_NEXT_PID:
+ * the next one), with `grants` (at least one) placed before it runs, and
+ * mark it `system` (proc_kill refuses it). The one function that gives
+ * init's authority away (docs/safety.md rule 13): init calls it only for
+ * the services it starts itself, the monitor (monitor_start.c) and the
+ * boot command runner (main.c); INIT_ERR_NOT_SPAWNABLE for any other name
+ * or a pid in use. Nothing a domain asks for leads here (PROC_SPAWN goes
+ * through proc_spawn_cmdline, which refuses "monitor").
  */
-errval_t proc_spawn_system(int argc, const char *const argv[], const char *cmdline,
+#define PROC_NEXT_PID 0u
+errval_t proc_spawn_system(int argc, const char *const argv[], domainid_t pid,
+                           const struct proc_grant *grants, uint32_t ngrants,
                            struct proc **ret);
 /* Spawn from a command line ("name args..."), checking it like a request. */
 errval_t proc_spawn_cmdline(const char *cmdline, coreid_t core, struct proc **ret);

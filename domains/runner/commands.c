@@ -9,7 +9,7 @@
 #include <aos/cmdline.h>
 #include <aos/caps.h>
 #include <aos/debug.h>
-#include <aos/dispatch.h>
+#include <aos/spawn.h>
 #include <aos/syscalls.h>
 #include <autarky/bootinfo.h>
 #include <stdio.h>
@@ -81,7 +81,7 @@ static errval_t run_and_wait(int argc, char *argv[], struct ending *got)
     if (!join_words(argc, argv, line, sizeof(line))) {
         return INIT_ERR_BAD_NAME;
     }
-    err = aos_rpc_process_spawn(chan, line, aos_pid_core(get_dispatcher()->domain_id), &pid);
+    err = aos_rpc_process_spawn(chan, line, aos_pid_core(spawn_my_pid()), &pid);
     if (err_is_ok(err)) {
         err = aos_rpc_process_wait(chan, pid, &status);
     }

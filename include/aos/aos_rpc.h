@@ -138,6 +138,13 @@ static inline coreid_t aos_pid_core(domainid_t pid)
 {
     return (coreid_t)(pid / AOS_PID_CORE_STRIDE);
 }
+/* Each core's monitor (docs/multikernel.md) has the last pid of its
+ * core's block, outside the sequence init hands out. */
+#define AOS_PID_MONITOR_OFFSET (AOS_PID_CORE_STRIDE - 1)
+static inline domainid_t aos_pid_monitor(coreid_t core)
+{
+    return (domainid_t)core * AOS_PID_CORE_STRIDE + AOS_PID_MONITOR_OFFSET;
+}
 static inline bool aos_pid_is_init(domainid_t pid)
 {
     return pid % AOS_PID_CORE_STRIDE == 0;

@@ -39,13 +39,16 @@ struct spawn_layout_entry {
 };
 
 /* The arguments page at USER_ARGS_VADDR: the layout, then argc, then argc
- * NUL-terminated strings back to back in `strings` (`bytes` in total). */
+ * NUL-terminated strings back to back in `strings` (`bytes` in total);
+ * `pid`: the badge the spawner gave the child's endpoint to it (init: the
+ * child's pid, which the kernel's domain id is not). */
 struct spawn_args_page {
     uint32_t nlayout;
     struct spawn_layout_entry layout[SPAWN_MAX_LAYOUT];
     uint32_t argc;
     uint32_t bytes;
-    char strings[BASE_PAGE_SIZE - 12 - SPAWN_MAX_LAYOUT * 12];
+    uint32_t pid;
+    char strings[BASE_PAGE_SIZE - 16 - SPAWN_MAX_LAYOUT * 12];
 };
 #define SPAWN_ARGS_BYTES   sizeof(((struct spawn_args_page *)0)->strings)
 _Static_assert(sizeof(struct spawn_args_page) == BASE_PAGE_SIZE, "one page");

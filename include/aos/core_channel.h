@@ -27,6 +27,8 @@ struct core_channel {
     volatile uint32_t doorbell_core0;   /* core 0: the doorbell to ring there */
     volatile uint32_t ping;             /* core 0 */
     volatile uint32_t pong;             /* other: the last ping it answered */
+    volatile uint32_t waiting_core0;    /* core 0: messages waiting for room on the link */
+    volatile uint32_t waiting_other;    /* other: the same, its side (include/aos/icm.h) */
 };
 
 /* The frame: this header in its first page, then the UMP channel between

@@ -63,10 +63,6 @@ errval_t spawn_load(struct spawninfo *si, const void *elf, size_t size,
                     capaddr_t elf_frame, int argc, const char *const argv[],
                     capaddr_t parent_ep, uint32_t badge);
 errval_t spawn_start(struct spawninfo *si);
-/* Between spawn_load and spawn_start: a copy of `cap` in the child's
- * TASKCN slot `slot` (TASKCN_SLOT_KERNELCAP or TASKCN_SLOT_CORECHAN;
- * else LIB_ERR_SPAWN_ARGS; a slot already filled: the kernel's error). */
-errval_t spawn_give_cap(struct spawninfo *si, cslot_t slot, capaddr_t cap);
 /* Where spawn gets (and returns) the RAM for children: by default this
  * domain's own source (ram_alloc_aligned / ram_free); init passes its
  * memory server's public pool. `free` must revoke the block first. */
@@ -91,5 +87,8 @@ void spawn_cleanup(struct spawninfo *si);
 /* Arguments of this domain, from its arguments page (the runtime calls it
  * once at start-up). Returns argc; argv points into the page. */
 int spawn_parse_args(char *argv[], int max);
+/* This domain's pid as its spawner gave it (arguments page; init's
+ * children: their pid, not the kernel's domain id). Not for init. */
+domainid_t spawn_my_pid(void);
 
 #endif

@@ -8,6 +8,7 @@
  * its array and the checksum over them, test/domains/bigimage) and leave
  * the memory server's free RAM exactly where it was before the spawn.
  */
+#include <aos/spawn.h>
 #include <aos/aos_rpc.h>
 #include <aos/debug.h>
 #include <aos/dispatch.h>
@@ -169,7 +170,7 @@ static size_t free_and_held(domainid_t pid)
     size_t last = 0;
 
     for (int tries = 0; tries < 100; tries++) {
-        size_t now = server_free() + held_by(pid) + held_by(get_dispatcher()->domain_id);
+        size_t now = server_free() + held_by(pid) + held_by(spawn_my_pid());
         if (now == last) {
             return now;
         }

@@ -46,6 +46,7 @@
  * PROC_FUZZ_LIFE.
  */
 #include "fuzz.h"
+#include <aos/spawn.h>
 #include <aos/aos_rpc.h>
 #include <aos/aos_rpc_wire.h>
 #include <aos/caps.h>
@@ -330,7 +331,7 @@ static void fuzz_rpcs(void)
         RPC_OP_PROC_KILL, RPC_OP_PROC_INFO, RPC_OP_PROC_VMMAP, RPC_OP_PROC_VMBLOCKS,
         RPC_OP_COUNT, 200,
     };
-    domainid_t self = get_dispatcher()->domain_id;
+    domainid_t self = spawn_my_pid();
     struct aos_rpc *chan = aos_rpc_get_init_channel();
     capaddr_t slot;
 

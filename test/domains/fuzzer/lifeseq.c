@@ -29,6 +29,7 @@
  * plus what the fuzzer holds is what it was.
  */
 #include "fuzz.h"
+#include <aos/spawn.h>
 #include <aos/aos_rpc.h>
 #include <aos/syscalls.h>
 #include <aos/dispatch.h>
@@ -102,7 +103,7 @@ static size_t ram_total(void)
     int status;
 
     fz_call(aos_rpc_mem_stats(chan(), &free_bytes, &total), "mem_stats");
-    state_of(get_dispatcher()->domain_id, &status, &mine);
+    state_of(spawn_my_pid(), &status, &mine);
     return free_bytes + mine;
 }
 

@@ -4,6 +4,7 @@
  * memory server accounts to this domain (aos_rpc_process_get_info, as `ps`
  * and `vmmap` show it); free RAM is the server's (`free`).
  */
+#include <aos/spawn.h>
 #include <aos/aos_rpc.h>
 #include <aos/dispatch.h>
 #include <aos/morecore.h>
@@ -27,7 +28,7 @@ static size_t held(void)
     struct aos_proc_info in;
 
     if (err_is_fail(aos_rpc_process_get_info(aos_rpc_get_process_channel(),
-                                             get_dispatcher()->domain_id, &in))) {
+                                             spawn_my_pid(), &in))) {
         return 0;
     }
     free(in.name);

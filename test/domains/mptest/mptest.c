@@ -117,7 +117,7 @@ static void bad_cores_and_pids(void)
     UEXPECT_ERR(aos_rpc_process_spawn(chan(), "nosuchmodule", 2, &pid),
                 INIT_ERR_NO_SUCH_MODULE);
     UEXPECT_ERR(aos_rpc_process_spawn(chan(), "init", 3, &pid), INIT_ERR_NOT_SPAWNABLE);
-    UEXPECT_ERR(aos_rpc_process_get_name(chan(), 2999999, &name), INIT_ERR_NO_SUCH_PID);
+    UEXPECT_ERR(aos_rpc_process_get_name(chan(), 2999998, &name), INIT_ERR_NO_SUCH_PID);
     UEXPECT_ERR(aos_rpc_process_kill(chan(), 1 * AOS_PID_CORE_STRIDE), INIT_ERR_KILL_INIT);
     UEXPECT_ERR(aos_rpc_process_kill(chan(), 7 * AOS_PID_CORE_STRIDE + 1), INIT_ERR_NO_SUCH_PID);
     UEXPECT_ERR(aos_rpc_process_wait(chan(), 3 * AOS_PID_CORE_STRIDE, &status),
@@ -251,13 +251,99 @@ static void ram_moves_to_core_running_short(void)
     UEXPECT_EQ("core 1's free RAM, all back plus what it got", f1b - f1, t1b - t1);
 }
 
+/* Each monitor's RAM and page faults when MP_MONITOR_PER_CORE ran (first),
+ * for MP_MONITOR_NO_RAM_AFTER_START (last): everything between is traffic
+ * across cores that went through the monitors. */
+static struct aos_proc_info monitor_then[CORES];
+static bool monitor_then_taken;
+
+/* Every core has its monitor (docs/multikernel.md "The monitor"): it is
+ * listed, named, running on its core, and holds RAM. */
+static void monitor_per_core(void)
+{
+    domainid_t *all;
+    size_t n;
+
+    UEXPECT_OK(aos_rpc_process_get_all_pids(chan(), &all, &n));
+    for (coreid_t c = 0; c < CORES; c++) {
+        bool found = listed(all, n, aos_pid_monitor(c));
+        if (!found) {
+            free(all);
+        }
+        UEXPECT(found, "core %u's monitor (pid %lu) missing from %zu pids", c,
+                (unsigned long)aos_pid_monitor(c), n);
+    }
+    free(all);
+    for (coreid_t c = 0; c < CORES; c++) {
+        struct aos_proc_info *info = &monitor_then[c];
+        UEXPECT_OK(aos_rpc_process_get_info(chan(), aos_pid_monitor(c), info));
+        bool named = strcmp(info->name, "monitor") == 0;
+        free(info->name);
+        info->name = NULL;
+        UEXPECT(named, "core %u's monitor is not called monitor", c);
+        UEXPECT_EQ("state", info->state, PROC_STATE_RUNNING);
+        UEXPECT_EQ("core", info->core, c);
+        UEXPECT(info->ram_bytes > 0, "core %u's monitor holds no RAM", c);
+    }
+    monitor_then_taken = true;
+}
+
+/* No domain ends or starts a monitor: a kill from here (a local one for
+ * core 0, a forwarded one for the others) is refused like a kill of init,
+ * a spawn of the module like one of init; every monitor still runs. */
+static void monitor_not_killable(void)
+{
+    struct aos_proc_info info;
+    domainid_t pid;
+
+    for (coreid_t c = 0; c < CORES; c++) {
+        UEXPECT_ERR(aos_rpc_process_kill(chan(), aos_pid_monitor(c)), INIT_ERR_KILL_INIT);
+        UEXPECT_ERR(aos_rpc_process_spawn(chan(), "monitor", c, &pid), INIT_ERR_NOT_SPAWNABLE);
+        UEXPECT_OK(aos_rpc_process_get_info(chan(), aos_pid_monitor(c), &info));
+        free(info.name);
+        UEXPECT_EQ("state after the kill", info.state, PROC_STATE_RUNNING);
+    }
+}
+
+/* The monitors never ask their init for RAM once up (the deadlock rule of
+ * docs/multikernel.md): after all the traffic of the cases before, and a
+ * burst of calls across cores now, each holds exactly the RAM and has
+ * taken exactly the page faults it had at MP_MONITOR_PER_CORE. */
+static void monitor_no_ram_after_start(void)
+{
+    domainid_t pids[3 * 16], *all;
+    size_t n, f, t;
+    int status;
+
+    UEXPECT(monitor_then_taken, "MP_MONITOR_PER_CORE took no snapshot");
+    for (uint32_t i = 0; i < 3 * 16; i++) {
+        UEXPECT_OK(aos_rpc_process_spawn(chan(), "hello --exit 0", 1 + i % 3, &pids[i]));
+        UEXPECT_OK(aos_rpc_mem_stats_core(chan(), 1 + (i + 1) % 3, &f, &t));
+    }
+    UEXPECT_OK(aos_rpc_process_get_all_pids(chan(), &all, &n));
+    free(all);
+    for (uint32_t i = 0; i < 3 * 16; i++) {
+        UEXPECT_OK(aos_rpc_process_wait(chan(), pids[i], &status));
+    }
+    for (coreid_t c = 0; c < CORES; c++) {
+        struct aos_proc_info now;
+        UEXPECT_OK(aos_rpc_process_get_info(chan(), aos_pid_monitor(c), &now));
+        free(now.name);
+        UEXPECT_EQ("a monitor's RAM", now.ram_bytes, monitor_then[c].ram_bytes);
+        UEXPECT_EQ("a monitor's page faults", now.page_faults, monitor_then[c].page_faults);
+    }
+}
+
 static const struct utest_case cases[] = {
+    { "MP_MONITOR_PER_CORE", monitor_per_core },
+    { "MP_MONITOR_NOT_KILLABLE", monitor_not_killable },
     { "MP_SPAWN_EACH_CORE", spawn_each_core },
     { "MP_LIST_KILL_WAIT_ACROSS_CORES", list_kill_wait_across },
     { "MP_BAD_CORES_AND_PIDS", bad_cores_and_pids },
     { "MP_DOORBELL_ONLY_FROM_INIT", doorbell_only_from_init },
     { "MP_SPAWN_1000_ROUND_ROBIN", spawn_1000_round_robin },
     { "MP_RAM_MOVES_TO_CORE_RUNNING_SHORT", ram_moves_to_core_running_short },
+    { "MP_MONITOR_NO_RAM_AFTER_START", monitor_no_ram_after_start },
     UTEST_END
 };
 

@@ -2,6 +2,7 @@
  * proctest: the PROC_ cases, written against the process-management
  * interface of include/aos/aos_rpc.h as any program would use it.
  */
+#include <aos/spawn.h>
 #include <aos/aos_rpc.h>
 #include <aos/aos_rpc_wire.h>
 #include <aos/dispatch.h>
@@ -45,7 +46,7 @@ static void spawn_name_wait(void)
     int status = -1;
 
     UEXPECT_OK(aos_rpc_process_spawn(chan(), "hello a \"b c\"", 0, &pid));
-    UEXPECT(pid > get_dispatcher()->domain_id || pid > 0, "pid %lu", (unsigned long)pid);
+    UEXPECT(pid > spawn_my_pid() || pid > 0, "pid %lu", (unsigned long)pid);
     UEXPECT_OK(aos_rpc_process_get_name(chan(), pid, &name));
     UEXPECT(strcmp(name, "hello a \"b c\"") == 0, "name '%s'", name);
     free(name);
@@ -152,10 +153,10 @@ static void bad_input(void)
     UEXPECT_ERR(aos_rpc_process_spawn(chan(), "hello", 8, &pid), INIT_ERR_NO_SUCH_CORE);
     UEXPECT_ERR(aos_rpc_process_spawn(chan(), "hello", 200, &pid), INIT_ERR_NO_SUCH_CORE);
     UEXPECT_ERR(aos_rpc_process_spawn(chan(), "hello \"unclosed", 0, &pid), INIT_ERR_BAD_NAME);
-    UEXPECT_ERR(aos_rpc_process_get_name(chan(), 999999, &name), INIT_ERR_NO_SUCH_PID);
+    UEXPECT_ERR(aos_rpc_process_get_name(chan(), 999998, &name), INIT_ERR_NO_SUCH_PID);
     UEXPECT_ERR(aos_rpc_process_kill(chan(), 0), INIT_ERR_KILL_INIT);
-    UEXPECT_ERR(aos_rpc_process_kill(chan(), 999999), INIT_ERR_NO_SUCH_PID);
-    UEXPECT_ERR(aos_rpc_process_wait(chan(), 999999, &status), INIT_ERR_NO_SUCH_PID);
+    UEXPECT_ERR(aos_rpc_process_kill(chan(), 999998), INIT_ERR_NO_SUCH_PID);
+    UEXPECT_ERR(aos_rpc_process_wait(chan(), 999998, &status), INIT_ERR_NO_SUCH_PID);
     UEXPECT_ERR(aos_rpc_process_wait(chan(), 0, &status), INIT_ERR_KILL_INIT);
     /* raw malformed requests */
     uint32_t w[LMP_MSG_WORDS] = { RPC_HDR(RPC_OP_PROC_KILL, 0) };
@@ -293,7 +294,7 @@ static bool listed(domainid_t pid, lvaddr_t base, size_t size, uint32_t tag)
  * scribbled over is refused, not passed on. */
 static void vm_blocks(void)
 {
-    domainid_t self = get_dispatcher()->domain_id, pid;
+    domainid_t self = spawn_my_pid(), pid;
     struct vmmap_page *page = (struct vmmap_page *)USER_VMMAP_VADDR, saved;
     struct aos_vm_block *b;
     size_t n, unlisted;
@@ -377,7 +378,7 @@ static void vmblocks_many(int extra)
                                                         BASE_PAGE_SIZE))) {
         made++;
     }
-    errval_t listed = vmblocks(get_dispatcher()->domain_id, &b, &n, &unlisted);
+    errval_t listed = vmblocks(spawn_my_pid(), &b, &n, &unlisted);
     for (int i = 0; i < made && err_is_ok(listed); i++) {
         for (size_t k = 0; k < n; k++) {
             found += b[k].base == (lvaddr_t)buf[i] && b[k].size == BASE_PAGE_SIZE;

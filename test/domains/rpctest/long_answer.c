@@ -12,6 +12,7 @@
  * LONG_BLOCKS more HEAP blocks: about 60 fragments, 8 windows.
  */
 #include "long_answer.h"
+#include <aos/spawn.h>
 #include <aos/aos_rpc.h>
 #include <aos/aos_rpc_wire.h>
 #include <aos/dispatch.h>
@@ -34,7 +35,7 @@ static struct aos_rpc *rpc(void)
 
 static domainid_t self(void)
 {
-    return get_dispatcher()->domain_id;
+    return spawn_my_pid();
 }
 
 /* LONG_BLOCKS one-page HEAP blocks (nothing touched: no RAM). */

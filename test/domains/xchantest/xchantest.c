@@ -370,7 +370,7 @@ static void bad_input(void)
     UEXPECT_ERR(aos_rpc_chan_connect(init_chan(), 1, &chan), INIT_ERR_CHAN_SAME_CORE);
     UEXPECT_ERR(aos_rpc_chan_connect(init_chan(), CORES * AOS_PID_CORE_STRIDE + 1, &chan),
                 INIT_ERR_NO_SUCH_PID);
-    UEXPECT_ERR(aos_rpc_chan_connect(init_chan(), 2 * AOS_PID_CORE_STRIDE + 999999, &chan),
+    UEXPECT_ERR(aos_rpc_chan_connect(init_chan(), 2 * AOS_PID_CORE_STRIDE + 999998, &chan),
                 INIT_ERR_NO_SUCH_PID);
     UEXPECT_ERR(aos_rpc_chan_connect(init_chan(), 1 * AOS_PID_CORE_STRIDE, &chan),
                 INIT_ERR_NO_SUCH_PID);

@@ -1,12 +1,10 @@
 /*
- * Starting the other cores, and what another core's init does (cores.h).
+ * Starting the other cores, and joining core 0 from another (cores.h).
  */
 #include "cores.h"
-#include "mem_server.h"
-#include "rpc_server.h"
 #include "intercore.h"
-#include <stdio.h>
 #include <aos/caps.h>
+#include <aos/icm.h>
 #include <aos/debug.h>
 #include <aos/ram_alloc.h>
 #include <aos/slot_alloc.h>
@@ -15,7 +13,7 @@
 #include <aos/syscalls.h>
 #include <autarky/bootinfo.h>
 
-/* Wait until the init of the core behind `ch` says it is up. */
+/* Wait until the monitor of the core behind `ch` says it is up. */
 static errval_t core_wait_up(const struct core_channel *ch)
 {
     uint64_t deadline = counter_read() + CORE_UP_DEADLINE_TICKS;
@@ -30,10 +28,9 @@ static errval_t core_wait_up(const struct core_channel *ch)
     return SYS_ERR_OK;
 }
 
-/* The link to core `core`'s init over the channel `ch` (side `side`),
- * ringing its doorbell `doorbell`. */
-static errval_t core_link(uint32_t core, struct core_channel *ch, enum ump_side side,
-                          uint32_t doorbell)
+/* The link from core 0 to core `core`'s monitor over the channel `ch`
+ * (side A), ringing its doorbell `doorbell`. */
+static errval_t core_link(uint32_t core, struct core_channel *ch, uint32_t doorbell)
 {
     capaddr_t ring;
     errval_t err = slot_alloc(&ring);
@@ -43,23 +40,21 @@ static errval_t core_link(uint32_t core, struct core_channel *ch, enum ump_side 
     }
     if (err_is_ok(err)) {
         err = intercore_add_link(core, (char *)ch + CORE_CHANNEL_UMP_OFFSET, UMP_CHAN_BYTES,
-                                 side, ring);
+                                 UMP_SIDE_A, ring, &ch->waiting_core0, &ch->waiting_other);
     }
     return err;
 }
 
-/* Start core `core`: its RAM and its channel frame, then the kernel. */
+/* Start core `core`: the RAM init gave us for it, a channel frame, then
+ * the kernel. */
 static errval_t core_start_one(uint32_t core, uint32_t my_doorbell)
 {
-    capaddr_t ram, channel;
+    capaddr_t ram = CPTR(ROOTCN_SLOT_TASKCN, MONITOR_SLOT_CORE_RAM + core - 1);
+    capaddr_t channel;
     gensize_t channel_bytes;
     struct core_channel *ch = NULL;
-    errval_t err = mem_server_give_to_core(CORE_RAM_SHARE, &ram);
+    errval_t err = frame_alloc(&channel, CORE_CHANNEL_BYTES, &channel_bytes);
 
-    if (err_is_fail(err)) {
-        return err;
-    }
-    err = frame_alloc(&channel, CORE_CHANNEL_BYTES, &channel_bytes);
     if (err_is_ok(err)) {
         err = paging_map_frame(get_current_paging_state(), (void **)&ch, channel_bytes,
                                channel, VREGION_FLAGS_READ_WRITE);
@@ -70,26 +65,24 @@ static errval_t core_start_one(uint32_t core, uint32_t my_doorbell)
         err = kernel_start_core(CAP_KERNEL, core, ram, channel);
     }
     /* on success the kernel took the RAM cap (its slot is empty) and keeps
-     * a copy of the channel; on failure the RAM stays out of the pool: it
-     * was given away and nothing can take it back */
+     * a copy of the channel; on failure the RAM stays here: init gave it
+     * away and nothing can take it back */
     if (err_is_ok(err)) {
-        slot_free(ram);
         err = core_wait_up(ch);
     }
     if (err_is_ok(err)) {
-        err = core_link(core, ch, UMP_SIDE_A, ch->doorbell);
+        err = core_link(core, ch, ch->doorbell);
     }
     return err;
 }
 
-errval_t cores_start_all(uint32_t *started)
+errval_t cores_start_all(uint32_t ncores, uint32_t *started)
 {
-    const struct bootinfo *bi = get_bootinfo();
     uint32_t doorbell;
     errval_t err = disp_doorbell(CAP_DISPATCHER, &doorbell);
 
     *started = 0;
-    for (uint32_t core = 1; core < bi->ncores && err_is_ok(err); core++) {
+    for (uint32_t core = 1; core < ncores && err_is_ok(err); core++) {
         err = core_start_one(core, doorbell);
         if (err_is_ok(err)) {
             (*started)++;
@@ -98,8 +91,7 @@ errval_t cores_start_all(uint32_t *started)
     return err;
 }
 
-/* Answer a new ping from core 0: write it back, then ring core 0. */
-static void core_answer_ping(struct core_channel *ch, capaddr_t ring_core0)
+void cores_answer_ping(struct core_channel *ch, capaddr_t ring_core0)
 {
     uint32_t ping = ch->ping;
 
@@ -112,9 +104,9 @@ static void core_answer_ping(struct core_channel *ch, capaddr_t ring_core0)
     ipi_notify(ring_core0);
 }
 
-/* Map the channel, make our doorbell, the IPI cap to core 0's init and
- * the link to it, and tell core 0 we are up. */
-static errval_t core_join(struct core_channel **ret, capaddr_t *ring_core0)
+/* Map the channel, make our doorbell, the IPI cap to core 0's monitor
+ * and the link to it, and tell core 0 we are up. */
+errval_t cores_join(uint32_t free_mib, struct core_channel **ret, capaddr_t *ring_core0)
 {
     struct core_channel *ch;
     struct capability_info ci;
@@ -139,39 +131,17 @@ static errval_t core_join(struct core_channel **ret, capaddr_t *ring_core0)
     }
     if (err_is_ok(err)) {
         err = intercore_add_link(0, (char *)ch + CORE_CHANNEL_UMP_OFFSET, UMP_CHAN_BYTES,
-                                 UMP_SIDE_B, *ring_core0);
+                                 UMP_SIDE_B, *ring_core0, &ch->waiting_other,
+                                 &ch->waiting_core0);
     }
     if (err_is_fail(err)) {
         return err;
     }
-    ch->free_mib = (uint32_t)(mem_server_free() >> 20);
+    ch->free_mib = free_mib;
     ch->doorbell = doorbell;
     ch->pong = ch->ping;
     __atomic_thread_fence(__ATOMIC_RELEASE);    /* everything above before `up` */
     ch->up = 1;
     *ret = ch;
     return SYS_ERR_OK;
-}
-
-/*
- * Another core's init: serve its domains' messages and core 0's pings;
- * with nothing to do, wait in SYS_WAIT, which returns for a message or a
- * ring of our doorbell (so the core idles with WFI in between).
- */
-void cores_serve(void)
-{
-    struct core_channel *ch;
-    capaddr_t ring_core0;
-    errval_t err = core_join(&ch, &ring_core0);
-
-    if (err_is_fail(err)) {
-        DEBUG_ERR(err, "init: core %u cannot join core 0", (unsigned)get_bootinfo()->core_id);
-        domain_exit(1);
-    }
-    for (;;) {
-        while (rpc_server_step(false)) {
-        }
-        core_answer_ping(ch, ring_core0);
-        sys_wait();
-    }
 }

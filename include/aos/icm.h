@@ -1,0 +1,142 @@
+/*
+ * Inter-core messages (lib/icm.c, docs/multikernel.md): the one format
+ * every init and monitor speaks, and the link that carries it.
+ *
+ * A message names its source and destination core. init sends every
+ * message for another core to its own core's monitor over a same-core
+ * link; the monitors pass it on over the links between cores (a star
+ * around core 0's monitor), and the destination core's monitor hands it
+ * to its init. A link is one UMP channel (include/aos/ump.h) and the IPI
+ * cap that rings the peer's doorbell after each send.
+ *
+ * Sends never wait: a message that finds the channel full waits in the
+ * link's queue (at most ICM_QUEUE_MAX), whose entries come from a pool the
+ * link's owner gives (static memory: neither side allocates to send).
+ * A reader does not ring the writer for every message it takes, so each
+ * side publishes how many messages it has waiting for room (a word in the
+ * shared frame only it writes, set when a send finds no room, which then
+ * looks once more before it queues); a side that drained its ring and
+ * sees the peer's word not zero rings the peer, which then sends them.
+ * Neither side has to poll for room.
+ * What arrives is checked for shape here and for plausibility by the
+ * owner, who knows which sources and destinations the link may carry.
+ */
+#ifndef AOS_ICM_H
+#define AOS_ICM_H
+
+#include <autarky/types.h>
+#include <autarky/errors.h>
+#include <aos/ump.h>
+#include <stdbool.h>
+
+#define ICM_PAYLOAD_MAX  80u     /* words: a 255-byte command line with its
+                                    header, 64 pids, an info answer */
+#define ICM_QUEUE_MAX    256u    /* messages waiting for room, per link */
+
+/* What one init asks another (payloads: domains/init/remote_procs.c,
+ * mem_server.c, channels.c), and what an init tells its own monitor. */
+enum icm_op {
+    ICM_SPAWN = 1,
+    ICM_KILL,
+    ICM_WAIT,
+    ICM_INFO,
+    ICM_ALL_PIDS,
+    ICM_MEM_STATS,
+    ICM_GETCHAR,        /* {} -> {err, char} once console input comes (core 0) */
+    ICM_MORE_RAM,       /* {bytes} -> {err, gift, size}: core 0 gives RAM (mem_server_refill) */
+    ICM_CHAN_CONNECT,   /* a channel between domains (channels.c) */
+    ICM_CHAN_CLOSED,    /* the borrower's side of one is gone, its loan back */
+    ICM_CORE_DEAD = 0x40,   /* {core} whose init died: init -> its monitor, and
+                               core 0's monitor -> that core's (its last word) */
+};
+
+/* An inter-core message. op: one of the above, | ICM_REPLY in an answer;
+ * tag: chosen by the source, echoed in the answer. */
+struct icm {
+    uint32_t op;
+    uint32_t src, dst;           /* cores */
+    uint32_t tag;
+    uint32_t nwords;             /* payload words used */
+    uint32_t w[ICM_PAYLOAD_MAX];
+};
+#define ICM_HEADER_WORDS 5u
+#define ICM_REPLY        0x100u
+#define ICM_CALL_TAG     0x80000000u   /* tags of intercore_call (others: below) */
+
+/* A message waiting for room, and the pool such entries come from. */
+struct icm_queued {
+    struct icm m;
+    struct icm_queued *next;
+};
+struct icm_pool {
+    struct icm_queued *free;
+    uint32_t nfree;
+};
+
+struct icm_link {
+    bool up;
+    struct ump_chan chan;
+    capaddr_t ring;                   /* rings the peer's doorbell */
+    struct icm_queued *head, *tail;   /* waiting for room, in order */
+    uint32_t queued;
+    bool took;                        /* a message taken since the ring was last empty */
+    volatile uint32_t *waiting;       /* shared, ours: how many we have queued */
+    const volatile uint32_t *peer_waiting;  /* shared, the peer's */
+};
+
+/* The pool's entries are `slots[0..n-1]` (the caller's static memory). */
+void icm_pool_init(struct icm_pool *pool, struct icm_queued *slots, uint32_t n);
+/* `l` carries messages over the UMP channel at `buf` (`bytes`, our side
+ * `side`), ringing the peer with `ring` after each send; *waiting is the
+ * shared word we write, *peer_waiting the one the peer writes (both
+ * outside the channel, in the same shared frame). */
+errval_t icm_link_init(struct icm_link *l, void *buf, size_t bytes, enum ump_side side,
+                       capaddr_t ring, volatile uint32_t *waiting,
+                       const volatile uint32_t *peer_waiting);
+/* Send what waits on `l`, in order, while there is room. */
+void icm_link_flush(struct icm_link *l, struct icm_pool *pool);
+/* Send `m` now, or queue it behind what waits: INIT_ERR_CORE_LINK_FULL
+ * when the link already has ICM_QUEUE_MAX waiting or the pool is empty. */
+errval_t icm_link_send(struct icm_link *l, const struct icm *m, struct icm_pool *pool);
+/* The next well-formed message off `l` into *m: true, or false when the
+ * channel is empty (having taken messages, we then ring the peer if it
+ * has some waiting for room). *bad counts what was skipped as garbled (a
+ * length that does not match, too short, too long). */
+bool icm_link_recv(struct icm_link *l, struct icm *m, uint32_t *bad);
+/* Put `m` on the wire now, or not at all (no room: false); for a last
+ * word on a link being closed. */
+bool icm_link_try_send(struct icm_link *l, const struct icm *m);
+/* The peer is gone: what waits goes back to the pool, the link is down. */
+void icm_link_close(struct icm_link *l, struct icm_pool *pool);
+
+/*
+ * The frame an init shares with its own core's monitor (docs/multikernel.md
+ * "The monitor"). init writes its part before it spawns the monitor; the
+ * monitor writes its doorbell and its start-up results, then a release
+ * barrier, then up = 1; init reads up, then an acquire barrier, then the
+ * rest. After up only the two waiting words are written, each by its
+ * side (the link's, above).
+ */
+struct monitor_frame {
+    volatile uint32_t up;               /* monitor: 1 once started (or failed) */
+    volatile uint32_t core, ncores;     /* init: this core, the machine's cores */
+    volatile uint32_t init_doorbell;    /* init: its doorbell on this core */
+    volatile uint32_t free_mib;         /* init: its free RAM (core 0 prints it) */
+    volatile uint32_t monitor_doorbell; /* monitor */
+    volatile uint32_t started;          /* monitor (core 0): cores it started */
+    volatile uint32_t start_err_lo, start_err_hi;   /* monitor: its start-up's errval_t */
+    volatile uint32_t init_waiting;     /* init: messages waiting for room */
+    volatile uint32_t monitor_waiting;  /* monitor: the same, its side */
+};
+/* The frame: this header in its first page, then the UMP channel between
+ * init (side A) and its monitor (side B). */
+#define MONITOR_FRAME_UMP_OFFSET 4096u
+#define MONITOR_FRAME_BYTES      (MONITOR_FRAME_UMP_OFFSET + UMP_CHAN_BYTES)
+
+/* Where init places the monitor's capabilities in its TASKCN at spawn
+ * (and nowhere else: domains/init/monitor_start.c). The Kernel cap and,
+ * on cores other than 0, the core channel sit where init has them. */
+#define MONITOR_SLOT_FRAME     11     /* the monitor_frame */
+#define MONITOR_SLOT_CORE_RAM  16     /* + core - 1: RAM for core `core` (core 0) */
+
+#endif
