@@ -168,16 +168,8 @@ void doorbell_ring(uint32_t core, uint32_t id)
     }
 }
 
-static uint32_t interrupts;             /* taken by this core since boot */
-
-uint32_t doorbell_interrupts(void)
-{
-    return interrupts;
-}
-
 void doorbell_handle_pending(void)
 {
-    interrupts++;
     volatile uint32_t *mine = pending_of(core_id());
     uint32_t words = __atomic_exchange_n(words_of(core_id()), 0, __ATOMIC_SEQ_CST);
 

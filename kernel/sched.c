@@ -106,11 +106,13 @@ dispatch_upcall(struct dcb *dcb, lvaddr_t entry, uint32_t a1, uint32_t a2,
 }
 
 static uint32_t core_dispatches;    /* of any domain on this core, since boot */
+static uint32_t core_doorbell_irqs; /* doorbell interrupts this core took, since boot */
 
 void sched_doorbell_irq_taken(void)
 {
+    core_doorbell_irqs++;
     if (sched_current != NULL) {
-        dcb_shared(sched_current)->core_doorbell_irqs = doorbell_interrupts();
+        dcb_shared(sched_current)->core_doorbell_irqs = core_doorbell_irqs;
     }
 }
 
@@ -135,8 +137,8 @@ static void dispatch(struct dcb *dcb, bool donated)
     sched_current = dcb;
     disp->timeslices++;
     disp->core_dispatches = ++core_dispatches;
-    disp->core_doorbell_irqs = doorbell_interrupts();  /* fresh at each dispatch too:
-                                                          taken while another ran */
+    disp->core_doorbell_irqs = core_doorbell_irqs;  /* fresh at each dispatch too:
+                                                       taken while another ran */
     arch_set_user_vspace(dcb->ctes[DCB_CTE_VSPACE].cap.base);
     arch_set_user_tls(dcb->user_tls);
     if (!donated) {

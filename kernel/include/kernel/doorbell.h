@@ -37,8 +37,6 @@ void doorbell_dispatcher_destroyed(struct dcb *dcb);
 void doorbell_ring(uint32_t core, uint32_t id);
 /* This core's doorbell interrupt: wake the owner of every pending doorbell. */
 void doorbell_handle_pending(void);
-/* How many doorbell interrupts this core has taken since boot. */
-uint32_t doorbell_interrupts(void);
 /* SYS_WAIT: did a doorbell of `dcb` ring since it last waited (its pending
  * bit, left set by the interrupt that found it running)? Clears it. */
 bool doorbell_take_notified(struct dcb *dcb);

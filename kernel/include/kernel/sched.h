@@ -8,8 +8,9 @@
 #include <kernel/dispatcher.h>
 
 void sched_init(uint32_t slice_us);
-/* A doorbell interrupt was taken: the running domain's frame shows its
- * core's count at once (core_doorbell_irqs), not only at its next dispatch. */
+/* A doorbell interrupt was taken: count it (the core's count is written
+ * into each dispatched domain's frame, core_doorbell_irqs); the running
+ * domain's frame shows it at once, not only at its next dispatch. */
 void sched_doorbell_irq_taken(void);
 /* Store the interrupted/yielding current domain's registers. */
 void sched_save_current(const struct arch_registers *regs);
