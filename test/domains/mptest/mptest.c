@@ -3,12 +3,15 @@
  * "Processes across cores"), run on core 0 against the process interface
  * of include/aos/aos_rpc.h. Needs a machine of 4 cores (the `mp` suite).
  * `mptest dead N`: the cases for a core whose init died (`mp-dead`).
+ * `mptest flood P1 P2 P3`: the client MP_MONITOR_PENDING_FREED_ON_CLIENT_END
+ * starts (flood_pending).
  */
 #include <aos/aos_rpc.h>
 #include <aos/aos_rpc_wire.h>
 #include <aos/dispatch.h>
 #include <aos/syscalls.h>
 #include <aos/caps.h>
+#include <aos/lmp.h>
 #include <autarky/invocations.h>
 #include <aos/utest.h>
 #include <stdio.h>
@@ -334,6 +337,134 @@ static void monitor_no_ram_after_start(void)
     }
 }
 
+/* The monitor's table of pending calls (domains/monitor/remote_calls.h). */
+#define PENDING_MAX    64
+#define FLOOD_TARGETS  8                /* per core 1..3, each waited for <= 3 times */
+
+/*
+ * `mptest flood P1 P2 P3` (a client of MP_MONITOR_PENDING_FREED_ON_CLIENT_END):
+ * by hand, without waiting, PENDING_MAX WAITs for the pids Pc + k (k <
+ * FLOOD_TARGETS) on cores 1..3, which all stay pending, then a mem stats
+ * of core 2, which must be refused with INIT_ERR_TOO_MANY_REMOTE before
+ * any WAIT is answered (the monitor takes our calls in order): the table
+ * was empty and our calls filled it exactly. Then we stop our dispatcher
+ * (get_info says STOPPED) and wait for the kill; any other outcome exits
+ * with a status saying which. Prints nothing: the replies are ours to read.
+ */
+static int flood_pending(char **argv)
+{
+    struct aos_rpc *rpc = chan();
+    uint32_t seq = 0, w[2];
+    struct lmp_msg m;
+
+    for (uint32_t i = 0; i < PENDING_MAX; i++) {
+        domainid_t first = (domainid_t)strtoul(argv[2 + i % 3], NULL, 10);
+        w[0] = RPC_HDR(RPC_OP_PROC_WAIT, 0) | RPC_SEQ(++seq);
+        w[1] = first + (i / 3) % FLOOD_TARGETS;
+        if (err_is_fail(lmp_send(rpc->ep, CPTR_NULL, 0, w, 2))) {
+            return 2;
+        }
+    }
+    w[0] = RPC_HDR_WITH_ARG(RPC_OP_MEM_STATS, 0, 2 + 1) | RPC_SEQ(++seq);
+    if (err_is_fail(lmp_send(rpc->ep, CPTR_NULL, 0, w, 1))) {
+        return 2;
+    }
+    do {
+        lmp_recv(&m);
+    } while (m.nwords == 0 || !(m.words[0] & RPC_FLAG_REPLY));
+    if (RPC_HDR_SEQ(m.words[0]) != seq) {
+        return 3;                       /* a WAIT was answered: the table had no room */
+    }
+    if (m.nwords < 3 || err_no(rpc_get_err(&m.words[1])) != INIT_ERR_TOO_MANY_REMOTE) {
+        return 4;                       /* the table had room for one more */
+    }
+    disp_stop(CAP_DISPATCHER);
+    return 5;
+}
+
+/* Wait (at most 10 s) until client `pid` stopped itself: true; false if it
+ * ended (its status in *status). */
+static bool flooder_stopped(domainid_t pid, int *status)
+{
+    uint64_t deadline = counter_read() + 10ull * 62500000;
+    struct aos_proc_info info;
+
+    for (;;) {
+        memset(&info, 0, sizeof(info));
+        if (err_is_fail(aos_rpc_process_get_info(chan(), pid, &info))) {
+            return false;
+        }
+        free(info.name);
+        *status = info.exit_status;
+        if (info.state == PROC_STATE_STOPPED) {
+            return true;
+        }
+        if (info.state != PROC_STATE_RUNNING || counter_read() > deadline) {
+            return false;
+        }
+        sys_yield();
+    }
+}
+
+/*
+ * The monitor keeps at most PENDING_MAX calls of core 0's clients; a
+ * client killed while its calls wait must give all of them back. Three
+ * rounds: FLOOD_TARGETS `busy wait` domains on each of cores 1..3 (kept
+ * until the end, so their WAITs are never answered), a client that fills
+ * the whole table with WAITs for them (flood_pending), our own call to
+ * another core refused meanwhile, the client killed, our call answered.
+ * A slot kept for a killed client makes the next round's client fail.
+ * Then get_all_pids lists all the 3 * 3 * FLOOD_TARGETS domains (an
+ * answer longer than one inter-core message) and every core's RAM is back.
+ */
+static void monitor_pending_freed_on_client_end(void)
+{
+    domainid_t targets[3][3 * FLOOD_TARGETS], *all;
+    size_t before[CORES], after[CORES], n, f, t;
+    int status;
+
+    UEXPECT(free_per_core(before), "free RAM per core");
+    for (uint32_t round = 0; round < 3; round++) {
+        char line[64];
+        domainid_t flooder;
+        for (uint32_t i = 0; i < 3 * FLOOD_TARGETS; i++) {
+            UEXPECT_OK(aos_rpc_process_spawn(chan(), "busy wait", 1 + i / FLOOD_TARGETS,
+                                             &targets[round][i]));
+        }
+        snprintf(line, sizeof(line), "mptest flood %lu %lu %lu",
+                 (unsigned long)targets[round][0],
+                 (unsigned long)targets[round][FLOOD_TARGETS],
+                 (unsigned long)targets[round][2 * FLOOD_TARGETS]);
+        UEXPECT_OK(aos_rpc_process_spawn(chan(), line, 0, &flooder));
+        bool stopped = flooder_stopped(flooder, &status);
+        UEXPECT(stopped, "round %lu: the client did not fill the table (status %d)", (unsigned long)round,
+                status);
+        UEXPECT_ERR(aos_rpc_mem_stats_core(chan(), 1, &f, &t), INIT_ERR_TOO_MANY_REMOTE);
+        UEXPECT_OK(aos_rpc_process_kill(chan(), flooder));
+        UEXPECT_OK(aos_rpc_process_wait(chan(), flooder, &status));
+        UEXPECT_OK(aos_rpc_mem_stats_core(chan(), 1, &f, &t));
+    }
+    UEXPECT_OK(aos_rpc_process_get_all_pids(chan(), &all, &n));
+    bool every = true;
+    for (uint32_t r = 0; r < 3; r++) {
+        for (uint32_t i = 0; i < 3 * FLOOD_TARGETS; i++) {
+            every &= listed(all, n, targets[r][i]);
+        }
+    }
+    free(all);
+    UEXPECT(every, "a target is missing from the %zu pids", n);
+    for (uint32_t r = 0; r < 3; r++) {
+        for (uint32_t i = 0; i < 3 * FLOOD_TARGETS; i++) {
+            UEXPECT_OK(aos_rpc_process_kill(chan(), targets[r][i]));
+            UEXPECT_OK(aos_rpc_process_wait(chan(), targets[r][i], &status));
+        }
+    }
+    UEXPECT(free_per_core(after), "free RAM per core");
+    for (coreid_t c = 0; c < CORES; c++) {
+        UEXPECT_EQ("free RAM of the core, back", after[c], before[c]);
+    }
+}
+
 static const struct utest_case cases[] = {
     { "MP_MONITOR_PER_CORE", monitor_per_core },
     { "MP_MONITOR_NOT_KILLABLE", monitor_not_killable },
@@ -343,6 +474,7 @@ static const struct utest_case cases[] = {
     { "MP_DOORBELL_ONLY_FROM_INIT", doorbell_only_from_init },
     { "MP_SPAWN_1000_ROUND_ROBIN", spawn_1000_round_robin },
     { "MP_RAM_MOVES_TO_CORE_RUNNING_SHORT", ram_moves_to_core_running_short },
+    { "MP_MONITOR_PENDING_FREED_ON_CLIENT_END", monitor_pending_freed_on_client_end },
     { "MP_MONITOR_NO_RAM_AFTER_START", monitor_no_ram_after_start },
     UTEST_END
 };
@@ -404,6 +536,9 @@ static const struct utest_case dead_cases[] = {
 
 int main(int argc, char **argv)
 {
+    if (argc == 5 && strcmp(argv[1], "flood") == 0) {
+        return flood_pending(argv);
+    }
     if (argc == 3 && strcmp(argv[1], "dead") == 0) {
         dead_core = (coreid_t)atoi(argv[2]);
         utest_run(dead_cases);
