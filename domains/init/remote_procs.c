@@ -137,6 +137,9 @@ void remote_procs_client_ended(struct proc *p)
 static char relay_buf[ICM_ALL_PIDS_MAX * sizeof(domainid_t)];
 static uint32_t relay_have, relay_client, relay_seq;
 
+/* ICM_CLIENT_ANSWER from our monitor (include/aos/icm.h): the client's
+ * reply, or a part of its long answer; a malformed one is dropped (the
+ * monitor never sends one). */
 static void relay(const struct icm *m)
 {
     const uint32_t *w = m->w;

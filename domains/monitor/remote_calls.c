@@ -34,6 +34,7 @@ static struct call calls[REMOTE_PENDING_MAX];
 static struct icm out;           /* static: the loop's stack stays small */
 static uint32_t my_core, ncores, next_tag;
 
+/* Clearing the table touches all its pages: the loop never faults on it. */
 void remote_calls_init(uint32_t core, uint32_t cores)
 {
     memset(calls, 0, sizeof(calls));
@@ -60,6 +61,7 @@ static struct call *call_new(domainid_t client, uint32_t seq, uint32_t rpc_op)
     return NULL;
 }
 
+/* The pending call with tag `tag` (never 0), or NULL. */
 static struct call *call_find(uint32_t tag)
 {
     for (uint32_t i = 0; i < REMOTE_PENDING_MAX; i++) {
@@ -102,6 +104,7 @@ static void answer(domainid_t client, uint32_t seq, uint32_t rpc_op, errval_t er
     } while (data != NULL && off < len);
 }
 
+/* The slot is free again; an answer with its tag still to come is dropped. */
 static void call_free(struct call *c)
 {
     c->tag = 0;
@@ -115,7 +118,7 @@ static void answer_all_pids(struct call *c)
     call_free(c);
 }
 
-/* The request of core `core` that RPC op `rpc_op` asks for, or 0. */
+/* The request to another core's init that RPC op `rpc_op` becomes, or 0. */
 static uint32_t icm_op_of(uint32_t rpc_op)
 {
     switch (rpc_op) {
@@ -130,7 +133,8 @@ static uint32_t icm_op_of(uint32_t rpc_op)
     }
 }
 
-/* get_all_pids: init's own `n` pids, then every other live core's. */
+/* get_all_pids: init's own `n` pids (checked: at most ICM_CORE_PIDS_MAX),
+ * then every other live core's; answered at once if no core can be asked. */
 static void start_all_pids(domainid_t client, uint32_t seq, const struct icm *m)
 {
     struct call *c;

@@ -3,8 +3,8 @@
  * "Processes across cores"), run on core 0 against the process interface
  * of include/aos/aos_rpc.h. Needs a machine of 4 cores (the `mp` suite).
  * `mptest dead N`: the cases for a core whose init died (`mp-dead`).
- * `mptest flood P1 P2 P3`: the client MP_MONITOR_PENDING_FREED_ON_CLIENT_END
- * starts (flood_pending).
+ * `mptest flood P1 P2 P3` and `mptest hammer N`: clients the
+ * MP_MONITOR_PENDING_ cases start (flood_pending, hammer).
  */
 #include <aos/aos_rpc.h>
 #include <aos/aos_rpc_wire.h>
@@ -12,6 +12,7 @@
 #include <aos/syscalls.h>
 #include <aos/caps.h>
 #include <aos/lmp.h>
+#include <aos/spawn.h>
 #include <autarky/invocations.h>
 #include <aos/utest.h>
 #include <stdio.h>
@@ -406,43 +407,68 @@ static bool flooder_stopped(domainid_t pid, int *status)
     }
 }
 
+/* FLOOD_TARGETS `busy wait` domains on each of cores 1..3 into targets[]. */
+static void spawn_targets(domainid_t targets[3 * FLOOD_TARGETS])
+{
+    for (uint32_t i = 0; i < 3 * FLOOD_TARGETS; i++) {
+        UEXPECT_OK(aos_rpc_process_spawn(chan(), "busy wait", 1 + i / FLOOD_TARGETS,
+                                         &targets[i]));
+    }
+}
+
+/*
+ * A client fills the whole table with WAITs for `targets` (flood_pending),
+ * our own call to another core is refused meanwhile, the client is
+ * killed, and our call is answered again. The targets must outlive this:
+ * their WAITs are then never answered, so only the kill can free the slots.
+ */
+static void fill_table_and_kill(const domainid_t targets[3 * FLOOD_TARGETS], uint32_t round)
+{
+    domainid_t flooder;
+    char line[64];
+    int status;
+    size_t f, t;
+
+    snprintf(line, sizeof(line), "mptest flood %lu %lu %lu", (unsigned long)targets[0],
+             (unsigned long)targets[FLOOD_TARGETS], (unsigned long)targets[2 * FLOOD_TARGETS]);
+    UEXPECT_OK(aos_rpc_process_spawn(chan(), line, 0, &flooder));
+    bool stopped = flooder_stopped(flooder, &status);
+    UEXPECT(stopped, "round %lu: the client did not fill the table (status %d)",
+            (unsigned long)round, status);
+    UEXPECT_ERR(aos_rpc_mem_stats_core(chan(), 1, &f, &t), INIT_ERR_TOO_MANY_REMOTE);
+    UEXPECT_OK(aos_rpc_process_kill(chan(), flooder));
+    UEXPECT_OK(aos_rpc_process_wait(chan(), flooder, &status));
+    UEXPECT_OK(aos_rpc_mem_stats_core(chan(), 1, &f, &t));
+}
+
+/* Kill and reap `n` targets. */
+static void end_targets(const domainid_t *targets, uint32_t n)
+{
+    int status;
+
+    for (uint32_t i = 0; i < n; i++) {
+        UEXPECT_OK(aos_rpc_process_kill(chan(), targets[i]));
+        UEXPECT_OK(aos_rpc_process_wait(chan(), targets[i], &status));
+    }
+}
+
 /*
  * The monitor keeps at most PENDING_MAX calls of core 0's clients; a
  * client killed while its calls wait must give all of them back. Three
- * rounds: FLOOD_TARGETS `busy wait` domains on each of cores 1..3 (kept
- * until the end, so their WAITs are never answered), a client that fills
- * the whole table with WAITs for them (flood_pending), our own call to
- * another core refused meanwhile, the client killed, our call answered.
- * A slot kept for a killed client makes the next round's client fail.
- * Then get_all_pids lists all the 3 * 3 * FLOOD_TARGETS domains (an
+ * rounds of fill_table_and_kill, each with targets of its own kept until
+ * the end: a slot kept for a killed client makes the next round's client
+ * fail. Then get_all_pids lists all the 3 * 3 * FLOOD_TARGETS targets (an
  * answer longer than one inter-core message) and every core's RAM is back.
  */
 static void monitor_pending_freed_on_client_end(void)
 {
     domainid_t targets[3][3 * FLOOD_TARGETS], *all;
-    size_t before[CORES], after[CORES], n, f, t;
-    int status;
+    size_t before[CORES], after[CORES], n;
 
     UEXPECT(free_per_core(before), "free RAM per core");
     for (uint32_t round = 0; round < 3; round++) {
-        char line[64];
-        domainid_t flooder;
-        for (uint32_t i = 0; i < 3 * FLOOD_TARGETS; i++) {
-            UEXPECT_OK(aos_rpc_process_spawn(chan(), "busy wait", 1 + i / FLOOD_TARGETS,
-                                             &targets[round][i]));
-        }
-        snprintf(line, sizeof(line), "mptest flood %lu %lu %lu",
-                 (unsigned long)targets[round][0],
-                 (unsigned long)targets[round][FLOOD_TARGETS],
-                 (unsigned long)targets[round][2 * FLOOD_TARGETS]);
-        UEXPECT_OK(aos_rpc_process_spawn(chan(), line, 0, &flooder));
-        bool stopped = flooder_stopped(flooder, &status);
-        UEXPECT(stopped, "round %lu: the client did not fill the table (status %d)", (unsigned long)round,
-                status);
-        UEXPECT_ERR(aos_rpc_mem_stats_core(chan(), 1, &f, &t), INIT_ERR_TOO_MANY_REMOTE);
-        UEXPECT_OK(aos_rpc_process_kill(chan(), flooder));
-        UEXPECT_OK(aos_rpc_process_wait(chan(), flooder, &status));
-        UEXPECT_OK(aos_rpc_mem_stats_core(chan(), 1, &f, &t));
+        spawn_targets(targets[round]);
+        fill_table_and_kill(targets[round], round);
     }
     UEXPECT_OK(aos_rpc_process_get_all_pids(chan(), &all, &n));
     bool every = true;
@@ -453,12 +479,74 @@ static void monitor_pending_freed_on_client_end(void)
     }
     free(all);
     UEXPECT(every, "a target is missing from the %zu pids", n);
-    for (uint32_t r = 0; r < 3; r++) {
-        for (uint32_t i = 0; i < 3 * FLOOD_TARGETS; i++) {
-            UEXPECT_OK(aos_rpc_process_kill(chan(), targets[r][i]));
-            UEXPECT_OK(aos_rpc_process_wait(chan(), targets[r][i], &status));
+    end_targets(&targets[0][0], 3 * 3 * FLOOD_TARGETS);
+    UEXPECT(free_per_core(after), "free RAM per core");
+    for (coreid_t c = 0; c < CORES; c++) {
+        UEXPECT_EQ("free RAM of the core, back", after[c], before[c]);
+    }
+}
+
+#define HAMMERS        6
+#define HAMMER_ROUNDS  40
+
+/*
+ * `mptest hammer N` (a client of MP_MONITOR_PENDING_DRAINS_UNDER_LOAD): N
+ * rounds of calls across cores, each answered: a spawn of nop on core
+ * 1..3, its name, another core's mem stats, its wait, and every tenth
+ * round get_all_pids. Exits 0, or the round (+1) whose call failed.
+ */
+static int hammer(uint32_t rounds)
+{
+    for (uint32_t i = 0; i < rounds; i++) {
+        coreid_t core = (coreid_t)(1 + (i + spawn_my_pid()) % 3);
+        domainid_t pid, *all;
+        size_t f, t, n;
+        char *name;
+        int status;
+        if (err_is_fail(aos_rpc_process_spawn(chan(), "nop", core, &pid))
+            || err_is_fail(aos_rpc_process_get_name(chan(), pid, &name))) {
+            return 1 + (int)i;
+        }
+        free(name);
+        if (err_is_fail(aos_rpc_mem_stats_core(chan(), 1 + core % 3, &f, &t))
+            || err_is_fail(aos_rpc_process_wait(chan(), pid, &status)) || status != 0) {
+            return 1 + (int)i;
+        }
+        if (i % 10 == 0 && err_is_fail(aos_rpc_process_get_all_pids(chan(), &all, &n))) {
+            return 1 + (int)i;
+        }
+        if (i % 10 == 0) {
+            free(all);
         }
     }
+    return 0;
+}
+
+/*
+ * HAMMERS clients on core 0 call across cores at once, HAMMER_ROUNDS
+ * rounds each; every call is answered (a client that got an error exits
+ * with its round). Afterwards the table is empty again: a client can
+ * still fill all of it (fill_table_and_kill), and every core's RAM is back.
+ */
+static void monitor_pending_drains_under_load(void)
+{
+    domainid_t clients[HAMMERS], targets[3 * FLOOD_TARGETS];
+    size_t before[CORES], after[CORES];
+    char line[32];
+
+    UEXPECT(free_per_core(before), "free RAM per core");
+    snprintf(line, sizeof(line), "mptest hammer %u", HAMMER_ROUNDS);
+    for (uint32_t i = 0; i < HAMMERS; i++) {
+        UEXPECT_OK(aos_rpc_process_spawn(chan(), line, 0, &clients[i]));
+    }
+    for (uint32_t i = 0; i < HAMMERS; i++) {
+        int status = -1;
+        UEXPECT_OK(aos_rpc_process_wait(chan(), clients[i], &status));
+        UEXPECT_EQ("a client's exit status (0, or its failed round + 1)", status, 0);
+    }
+    spawn_targets(targets);
+    fill_table_and_kill(targets, 0);
+    end_targets(targets, 3 * FLOOD_TARGETS);
     UEXPECT(free_per_core(after), "free RAM per core");
     for (coreid_t c = 0; c < CORES; c++) {
         UEXPECT_EQ("free RAM of the core, back", after[c], before[c]);
@@ -475,6 +563,7 @@ static const struct utest_case cases[] = {
     { "MP_SPAWN_1000_ROUND_ROBIN", spawn_1000_round_robin },
     { "MP_RAM_MOVES_TO_CORE_RUNNING_SHORT", ram_moves_to_core_running_short },
     { "MP_MONITOR_PENDING_FREED_ON_CLIENT_END", monitor_pending_freed_on_client_end },
+    { "MP_MONITOR_PENDING_DRAINS_UNDER_LOAD", monitor_pending_drains_under_load },
     { "MP_MONITOR_NO_RAM_AFTER_START", monitor_no_ram_after_start },
     UTEST_END
 };
@@ -538,6 +627,9 @@ int main(int argc, char **argv)
 {
     if (argc == 5 && strcmp(argv[1], "flood") == 0) {
         return flood_pending(argv);
+    }
+    if (argc == 3 && strcmp(argv[1], "hammer") == 0) {
+        return hammer((uint32_t)atoi(argv[2]));
     }
     if (argc == 3 && strcmp(argv[1], "dead") == 0) {
         dead_core = (coreid_t)atoi(argv[2]);
