@@ -617,8 +617,68 @@ static void other_cores_live_on(void)
     }
 }
 
+/* Core 1's pids that `mptest deadwait` may have started its waiter as. */
+#define DEADWAIT_SEARCH 32
+
+/*
+ * `mptest deadwait N` (before kill-core-init N): a `busy wait` on core N
+ * and, on core 1, `mptest waitfor PID`, whose wait for it is pending in
+ * core 1's monitor when core N's init dies (we give it 100 ms to get
+ * there). Both stay; MP_DEAD_CORE_ANSWERS_PENDING looks for the waiter.
+ */
+static int deadwait_setup(coreid_t core)
+{
+    domainid_t target, waiter;
+    char line[48];
+    uint64_t until;
+
+    if (err_is_fail(aos_rpc_process_spawn(chan(), "busy wait", core, &target))) {
+        return 1;
+    }
+    snprintf(line, sizeof(line), "mptest waitfor %lu", (unsigned long)target);
+    if (err_is_fail(aos_rpc_process_spawn(chan(), line, 1, &waiter))) {
+        return 1;
+    }
+    until = counter_read() + 62500000 / 10;
+    while (counter_read() < until) {
+        sys_yield();
+    }
+    return 0;
+}
+
+/* `mptest waitfor PID`: 0 if the wait for PID fails with INIT_ERR_CORE_DEAD. */
+static int waitfor(domainid_t pid)
+{
+    int status;
+
+    return err_no(aos_rpc_process_wait(chan(), pid, &status)) == INIT_ERR_CORE_DEAD ? 0 : 1;
+}
+
+/* The wait that was pending on the dead core when it died was answered
+ * with INIT_ERR_CORE_DEAD: its client ended with status 0. */
+static void dead_core_answers_pending(void)
+{
+    domainid_t waiter = 0;
+
+    for (domainid_t pid = AOS_PID_CORE_STRIDE + 1;
+         pid <= AOS_PID_CORE_STRIDE + DEADWAIT_SEARCH && waiter == 0; pid++) {
+        char *name;
+        if (err_is_ok(aos_rpc_process_get_name(chan(), pid, &name))) {
+            if (strncmp(name, "mptest waitfor ", 15) == 0) {
+                waiter = pid;
+            }
+            free(name);
+        }
+    }
+    UEXPECT(waiter != 0, "no `mptest waitfor` among core 1's first %u pids", DEADWAIT_SEARCH);
+    int status = -1;
+    UEXPECT_OK(aos_rpc_process_wait(chan(), waiter, &status));
+    UEXPECT_EQ("the waiter's status (0: its wait got INIT_ERR_CORE_DEAD)", status, 0);
+}
+
 static const struct utest_case dead_cases[] = {
     { "MP_DEAD_CORE_REFUSES", dead_core_refuses },
+    { "MP_DEAD_CORE_ANSWERS_PENDING", dead_core_answers_pending },
     { "MP_OTHER_CORES_LIVE_ON", other_cores_live_on },
     UTEST_END
 };
@@ -627,6 +687,12 @@ int main(int argc, char **argv)
 {
     if (argc == 5 && strcmp(argv[1], "flood") == 0) {
         return flood_pending(argv);
+    }
+    if (argc == 3 && strcmp(argv[1], "deadwait") == 0) {
+        return deadwait_setup((coreid_t)atoi(argv[2]));
+    }
+    if (argc == 3 && strcmp(argv[1], "waitfor") == 0) {
+        return waitfor((domainid_t)strtoul(argv[2], NULL, 10));
     }
     if (argc == 3 && strcmp(argv[1], "hammer") == 0) {
         return hammer((uint32_t)atoi(argv[2]));
