@@ -176,8 +176,10 @@ BOOT_TESTS = [
     # processes across cores (test/domains/mptest)
     ('mp', 'hello; mptest', {'busy'}, 240, {'smp': 4, 'expect': MP_EXPECT}),
     # core 3's init killed (by its kernel, on init's debug request): calls
-    # for core 3 fail with INIT_ERR_CORE_DEAD, the other cores carry on
-    ('mp-dead', 'kill-core-init 3; mptest dead 3; xchantest dead 3', {'init'}, 120,
+    # for core 3 fail with INIT_ERR_CORE_DEAD, also one pending when it died
+    # (mptest deadwait), the other cores carry on
+    ('mp-dead', 'mptest deadwait 3; kill-core-init 3; mptest dead 3; xchantest dead 3',
+     {'init'}, 120,
      {'smp': 4}),
     # channels between domains on different cores, RPC over them
     # (domains/xchantest; the servers and clients it kills are xchantest too)

@@ -1,16 +1,16 @@
 /*
  * Processes on other cores (remote_procs.h).
  *
- *   client (core a)      init a                      init c             domain (core c)
- *   kill(pid on c) ───▶ pending[tag] = (client, seq)
- *                       ICM_KILL{pid} tag ─────────▶ proc_end(pid) ────▶ (gone)
- *                       answer(client, seq) ◀────── ICM_KILL|REPLY{err} tag
- *   ◀── reply ─────────┘
+ *   client (core a)    init a               monitor a              init c
+ *   kill(pid on c) ──▶ ICM_CLIENT_CALL ───▶ pending (remote_calls.c)
+ *                      (nothing kept)       ICM_KILL{pid} tag ───▶ serve_kill
+ *                                           ◀──────────────────── ICM_KILL|REPLY{err}
+ *   ◀── reply ──────── relay ◀───────────── ICM_CLIENT_ANSWER
  *
- * Payloads (words): SPAWN {len, bytes...} -> {err, pid}; KILL {pid} ->
- * {err}; WAIT {pid} -> {err, status, killed} (when it has ended); INFO
- * {pid} -> {err, state, ram, faults, status, len, bytes...}; ALL_PIDS {}
- * -> {err, n, pids...}; MEM_STATS {} -> {err, free, total}.
+ * The client half (pending calls, matching answers, dead cores, merging
+ * get_all_pids) is the monitor's (domains/monitor/remote_calls.c, which
+ * lists the payloads between cores); here are the hand-off, the relay and
+ * the serve half, which answers other cores' requests from our tables.
  */
 #include "remote_procs.h"
 #include "intercore.h"
@@ -20,24 +20,11 @@
 #include <aos/aos_rpc_wire.h>
 #include <aos/dispatch.h>
 #include <autarky/bootinfo.h>
-#include <stdlib.h>
 #include <string.h>
-
-
-struct pending {
-    uint32_t tag;                /* 0: free */
-    domainid_t client;
-    uint32_t seq, rpc_op;
-    uint32_t due;                /* cores yet to answer, a bit each */
-    domainid_t *pids;            /* ALL_PIDS: collected so far (malloc'ed) */
-    uint32_t npids;
-};
 
 static const struct remote_answer_ops *answer;
 static struct { uint32_t core, tag; } getchars[REMOTE_GETCHAR_MAX];
 static uint32_t getchar_first, getchar_count;
-static struct pending pending[REMOTE_PENDING_MAX];
-static uint32_t next_tag;
 
 void remote_procs_init(const struct remote_answer_ops *ops)
 {
@@ -54,64 +41,29 @@ static uint32_t ncores(void)
     return get_bootinfo()->ncores;
 }
 
-static struct pending *pending_new(domainid_t client, uint32_t seq, uint32_t rpc_op)
-{
-    for (uint32_t i = 0; i < REMOTE_PENDING_MAX; i++) {
-        if (pending[i].tag == 0) {
-            next_tag = (next_tag + 1) & ~ICM_CALL_TAG;     /* 1.. below the calls' */
-            if (next_tag == 0) {
-                next_tag = 1;
-            }
-            pending[i] = (struct pending){ .tag = next_tag, .client = client, .seq = seq,
-                                           .rpc_op = rpc_op };
-            return &pending[i];
-        }
-    }
-    return NULL;
-}
+/* ---- the hand-off: a client's call becomes one message to our monitor ---- */
 
-static void pending_free(struct pending *pd)
+/* Hand (client, seq, rpc_op) for core `core` with `args` to our monitor;
+ * the client is marked so that its end is told to the monitor. */
+static errval_t hand_off(domainid_t client, uint32_t seq, uint32_t rpc_op, uint32_t core,
+                         const uint32_t *args, uint32_t nargs)
 {
-    free(pd->pids);
-    memset(pd, 0, sizeof(*pd));
-}
-
-static struct pending *pending_find(uint32_t tag)
-{
-    for (uint32_t i = 0; tag != 0 && i < REMOTE_PENDING_MAX; i++) {
-        if (pending[i].tag == tag) {
-            return &pending[i];
-        }
-    }
-    return NULL;
-}
-
-/* Send request `op` with `words` to `core` for a new pending call. */
-static errval_t request(domainid_t client, uint32_t seq, uint32_t rpc_op, uint32_t core,
-                        uint32_t op, const uint32_t *words, uint32_t nwords)
-{
-    struct pending *pd = pending_new(client, seq, rpc_op);
-    struct icm m = { .op = op, .src = my_core(), .dst = core, .nwords = nwords };
+    struct icm m = { .op = ICM_CLIENT_CALL, .src = my_core(), .dst = my_core(),
+                     .nwords = ICM_CALL_WORDS + nargs, .w = { client, seq, rpc_op, core } };
+    struct proc *p = proc_find(client);
     errval_t err;
 
-    if (pd == NULL) {
-        return INIT_ERR_TOO_MANY_REMOTE;
-    }
-    m.tag = pd->tag;
-    pd->due = 1u << core;
-    memcpy(m.w, words, nwords * sizeof(uint32_t));
-    err = intercore_send(&m);
-    if (err_is_fail(err)) {
-        pending_free(pd);
+    memcpy(&m.w[ICM_CALL_WORDS], args, nargs * sizeof(uint32_t));
+    err = intercore_to_monitor(&m);
+    if (err_is_ok(err) && p != NULL) {
+        p->handed_off = true;
     }
     return err;
 }
 
-/* ---- client side ---- */
-
 errval_t remote_spawn(domainid_t client, uint32_t seq, coreid_t core, const char *cmdline)
 {
-    uint32_t words[ICM_PAYLOAD_MAX];
+    uint32_t words[1 + (RPC_NAME_MAX + 3) / 4];
     size_t len = strlen(cmdline);
 
     if (core >= ncores()) {
@@ -126,49 +78,28 @@ errval_t remote_spawn(domainid_t client, uint32_t seq, coreid_t core, const char
     memset(words, 0, sizeof(words));
     words[0] = (uint32_t)len;
     memcpy(&words[1], cmdline, len);
-    return request(client, seq, RPC_OP_PROC_SPAWN, core, ICM_SPAWN, words,
-                   1 + (uint32_t)(len + 3) / 4);
+    return hand_off(client, seq, RPC_OP_PROC_SPAWN, core, words,
+                    1 + (uint32_t)(len + 3) / 4);
 }
 
 errval_t remote_pid_call(domainid_t client, uint32_t seq, uint32_t rpc_op, domainid_t pid)
 {
-    uint32_t op = rpc_op == RPC_OP_PROC_KILL ? ICM_KILL
-                : rpc_op == RPC_OP_PROC_WAIT ? ICM_WAIT : ICM_INFO;
-
     if (aos_pid_core(pid) >= ncores()) {
         return INIT_ERR_NO_SUCH_PID;
     }
-    return request(client, seq, rpc_op, aos_pid_core(pid), op, &pid, 1);
+    return hand_off(client, seq, rpc_op, aos_pid_core(pid), &pid, 1);
 }
 
 errval_t remote_all_pids(domainid_t client, uint32_t seq, const domainid_t *pids, uint32_t n)
 {
-    struct pending *pd = pending_new(client, seq, RPC_OP_PROC_ALL_PIDS);
-    struct icm m = { .op = ICM_ALL_PIDS, .src = my_core(), .nwords = 0 };
+    uint32_t words[1 + ICM_CORE_PIDS_MAX];
 
-    if (pd == NULL) {
-        return INIT_ERR_TOO_MANY_REMOTE;
+    if (n > ICM_CORE_PIDS_MAX) {
+        return LIB_ERR_RPC_MALFORMED;       /* (PROC_MAX_LIVE + 1 never is) */
     }
-    pd->pids = malloc(((size_t)n + (ncores() - 1) * (PROC_MAX_LIVE + 1)) * sizeof(domainid_t));
-    if (pd->pids == NULL) {
-        pending_free(pd);
-        return LIB_ERR_RPC_NO_MEMORY;
-    }
-    memcpy(pd->pids, pids, n * sizeof(domainid_t));
-    pd->npids = n;
-    m.tag = pd->tag;
-    for (uint32_t c = 0; c < ncores(); c++) {
-        m.dst = c;
-        if (c != my_core() && err_is_ok(intercore_send(&m))) {
-            pd->due |= 1u << c;         /* a dead or unreachable core: not asked */
-        }
-    }
-    if (pd->due == 0) {
-        answer->reply_long(client, seq, RPC_OP_PROC_ALL_PIDS, pd->pids,
-                           pd->npids * (uint32_t)sizeof(domainid_t), &pd->npids, 1);
-        pending_free(pd);
-    }
-    return SYS_ERR_OK;
+    words[0] = n;
+    memcpy(&words[1], pids, n * sizeof(domainid_t));
+    return hand_off(client, seq, RPC_OP_PROC_ALL_PIDS, my_core(), words, 1 + n);
 }
 
 errval_t remote_mem_stats(domainid_t client, uint32_t seq, coreid_t core)
@@ -176,55 +107,71 @@ errval_t remote_mem_stats(domainid_t client, uint32_t seq, coreid_t core)
     if (core >= ncores()) {
         return INIT_ERR_NO_SUCH_CORE;
     }
-    return request(client, seq, RPC_OP_MEM_STATS, core, ICM_MEM_STATS, NULL, 0);
+    return hand_off(client, seq, RPC_OP_MEM_STATS, core, NULL, 0);
 }
 
 errval_t remote_getchar(domainid_t client, uint32_t seq)
 {
-    return request(client, seq, RPC_OP_GETCHAR, 0, ICM_GETCHAR, NULL, 0);
+    return hand_off(client, seq, RPC_OP_GETCHAR, 0, NULL, 0);
 }
 
-/* An answer to pending call `pd`: answer its client (or collect). */
-static void take_answer(struct pending *pd, const struct icm *m)
+void remote_procs_client_ended(struct proc *p)
 {
-    errval_t err = m->nwords >= 1 ? (errval_t)m->w[0] : INIT_ERR_BAD_ANSWER;
-    const uint32_t *w = &m->w[1];
-    uint32_t n = m->nwords >= 1 ? m->nwords - 1 : 0;
+    struct icm m = { .op = ICM_CLIENT_ENDED, .src = my_core(), .dst = my_core(),
+                     .nwords = 1, .w = { p->pid } };
 
-    switch (pd->rpc_op) {
-    case RPC_OP_PROC_ALL_PIDS:
-        if (err_is_ok(err) && n >= 1 && w[0] <= PROC_MAX_LIVE + 1 && n == 1 + w[0]
-            && (pd->due & (1u << m->src))) {
-            memcpy(pd->pids + pd->npids, &w[1], w[0] * sizeof(domainid_t));
-            pd->npids += w[0];
-        }
-        pd->due &= ~(1u << m->src);
-        if (pd->due != 0) {
-            return;
-        }
-        answer->reply_long(pd->client, pd->seq, pd->rpc_op, pd->pids,
-                           pd->npids * (uint32_t)sizeof(domainid_t), &pd->npids, 1);
-        break;
-    case RPC_OP_PROC_INFO:
-    case RPC_OP_PROC_GET_NAME:
-        if (err_is_ok(err) && (n < 5 || w[4] > RPC_NAME_MAX || n != 5 + (w[4] + 3) / 4)) {
-            err = INIT_ERR_BAD_ANSWER;
-        }
-        if (err_is_fail(err)) {
-            answer->reply(pd->client, pd->seq, pd->rpc_op, err, NULL, 0);
-        } else if (pd->rpc_op == RPC_OP_PROC_INFO) {
-            uint32_t info[5] = { w[0], m->src, w[1], w[2], w[3] };
-            answer->reply_long(pd->client, pd->seq, pd->rpc_op, &w[5], w[4], info, 5);
-        } else {
-            answer->reply_long(pd->client, pd->seq, pd->rpc_op, &w[5], w[4], &w[4], 1);
-        }
-        break;
-    default:            /* SPAWN {pid}, KILL {}, WAIT {status, killed}, MEM_STATS {free, total},
-                           GETCHAR {char} */
-        answer->reply(pd->client, pd->seq, pd->rpc_op, err, w, n > 2 ? 2 : n);
-        break;
+    if (p->handed_off) {
+        p->handed_off = false;
+        intercore_to_monitor(&m);       /* a full queue: its calls stay until answered */
     }
-    pending_free(pd);
+}
+
+/* ---- the relay: our monitor's answer becomes the client's reply ---- */
+
+/*
+ * A long answer comes in parts sent back to back (nothing comes between
+ * two on the link, include/aos/icm.h), so one buffer assembles whichever
+ * is arriving; a part that does not follow the one before is dropped, and
+ * so is the rest of its answer.
+ */
+static char relay_buf[ICM_ALL_PIDS_MAX * sizeof(domainid_t)];
+static uint32_t relay_have, relay_client, relay_seq;
+
+/* ICM_CLIENT_ANSWER from our monitor (include/aos/icm.h): the client's
+ * reply, or a part of its long answer; a malformed one is dropped (the
+ * monitor never sends one). */
+static void relay(const struct icm *m)
+{
+    const uint32_t *w = m->w;
+    uint32_t nextra = w[4], len = w[5 + ICM_ANSWER_EXTRA], off = w[6 + ICM_ANSWER_EXTRA];
+    uint32_t part;
+
+    if (m->nwords < ICM_ANSWER_WORDS || nextra > ICM_ANSWER_EXTRA) {
+        return;
+    }
+    if (len == ICM_ANSWER_SHORT) {
+        if (m->nwords == ICM_ANSWER_WORDS) {
+            answer->reply(w[0], w[1], w[2], (errval_t)w[3], &w[5], nextra);
+        }
+        return;
+    }
+    part = len - off < ICM_ANSWER_PART ? len - off : ICM_ANSWER_PART;
+    if (off == 0) {
+        relay_have = 0;
+        relay_client = w[0];
+        relay_seq = w[1];
+    }
+    if (len > sizeof(relay_buf) || off > len || off != relay_have || w[0] != relay_client
+        || w[1] != relay_seq || m->nwords != ICM_ANSWER_WORDS + (part + 3) / 4) {
+        relay_have = ~0u;               /* nothing more of it is taken */
+        return;
+    }
+    memcpy(relay_buf + off, &w[ICM_ANSWER_WORDS], part);
+    relay_have += part;
+    if (relay_have == len) {
+        answer->reply_long(w[0], w[1], w[2], relay_buf, len, &w[5], nextra);
+        relay_have = ~0u;
+    }
 }
 
 /* ---- target side ---- */
@@ -412,31 +359,12 @@ static void serve_request(const struct icm *m)
     }
 }
 
-/*
- * Core `core`'s init died: calls waiting for it fail with
- * INIT_ERR_CORE_DEAD; a get_all_pids answers without its list.
- */
+/* Core `core`'s init died: our monitor learns it (and answers the calls
+ * due from there), the channel broker closes what goes there. */
 static void core_died(uint32_t core)
 {
     intercore_core_dead(core);
     channels_core_dead(core);
-    for (uint32_t i = 0; i < REMOTE_PENDING_MAX; i++) {
-        struct pending *pd = &pending[i];
-        if (pd->tag == 0 || !(pd->due & (1u << core))) {
-            continue;
-        }
-        pd->due &= ~(1u << core);
-        if (pd->rpc_op == RPC_OP_PROC_ALL_PIDS) {
-            if (pd->due == 0) {
-                answer->reply_long(pd->client, pd->seq, pd->rpc_op, pd->pids,
-                                   pd->npids * (uint32_t)sizeof(domainid_t), &pd->npids, 1);
-                pending_free(pd);
-            }
-        } else {
-            answer->reply(pd->client, pd->seq, pd->rpc_op, INIT_ERR_CORE_DEAD, NULL, 0);
-            pending_free(pd);
-        }
-    }
 }
 
 /* The kernel copies the cores found dead into our dispatcher frame on
@@ -465,14 +393,11 @@ bool remote_procs_serve(void)
         if (channels_icm(&m)) {
             continue;
         }
-        if (m.op & ICM_REPLY) {
-            struct pending *pd = pending_find(m.tag);
-            if (pd != NULL) {
-                take_answer(pd, &m);
-            }                           /* else: its client ended */
-        } else {
+        if (m.op == ICM_CLIENT_ANSWER) {
+            relay(&m);
+        } else if (!(m.op & ICM_REPLY)) {
             serve_request(&m);
-        }
+        }                               /* (an answer nobody waits for) */
     }
     return any;
 }
@@ -483,13 +408,4 @@ void remote_procs_proc_ended(struct proc *p)
         answer_wait(p->rwaiters[i].core, p->rwaiters[i].tag, p);
     }
     p->nrwaiters = 0;
-}
-
-void remote_procs_client_ended(domainid_t pid)
-{
-    for (uint32_t i = 0; i < REMOTE_PENDING_MAX; i++) {
-        if (pending[i].tag != 0 && pending[i].client == pid) {
-            pending_free(&pending[i]);
-        }
-    }
 }

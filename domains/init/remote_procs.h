@@ -2,14 +2,16 @@
  * Processes on other cores (remote_procs.c, docs/multikernel.md
  * "Processes across cores").
  *
- * A request of a domain that names another core (spawn on core N) or a
- * pid of another core (kill, wait, get_info, get_name) goes to that
- * core's init as an inter-core message (intercore.h); get_all_pids asks
- * every other core and adds their lists to ours. The answer comes back
- * later: until then the request is pending here (at most
- * REMOTE_PENDING_MAX at once) and init goes on serving. The client's call
- * is answered through the ops the RPC server installs, so this file never
- * calls the server (no circle: rpc_server.c uses remote_procs.h).
+ * A request of a domain that names another core (spawn on core N, mem
+ * stats of core N, GETCHAR on a core other than 0) or a pid of another
+ * core (kill, wait, get_info, get_name), and get_all_pids on more than
+ * one core, is handed to our monitor as one message (ICM_CLIENT_CALL,
+ * include/aos/icm.h) and nothing of it stays here: the monitor keeps it
+ * pending (domains/monitor/remote_calls.c) and hands back the answer
+ * (ICM_CLIENT_ANSWER), which is relayed to the client through the ops the
+ * RPC server installs, so this file never calls the server (no circle:
+ * rpc_server.c uses remote_procs.h). An answer for a client that ended is
+ * dropped; the monitor forgets such a client's calls when told.
  *
  * The other half runs on the target core: remote_procs_serve answers
  * requests from other cores with the local process table (procs.h).
@@ -20,8 +22,6 @@
 #include <autarky/types.h>
 #include <autarky/errors.h>
 #include <stdbool.h>
-
-#define REMOTE_PENDING_MAX 64
 
 struct proc;
 
@@ -35,8 +35,8 @@ struct remote_answer_ops {
 };
 void remote_procs_init(const struct remote_answer_ops *ops);
 
-/* Client side: start the call; on an error nothing is pending and the
- * caller answers with it. rpc_op: the RPC op to answer (PROC_KILL,
+/* Client side: hand the call to our monitor; on an error nothing went
+ * and the caller answers with it. rpc_op: the RPC op to answer (PROC_KILL,
  * PROC_WAIT, PROC_INFO, PROC_GET_NAME for remote_pid_call). */
 errval_t remote_spawn(domainid_t client, uint32_t seq, coreid_t core, const char *cmdline);
 errval_t remote_pid_call(domainid_t client, uint32_t seq, uint32_t rpc_op, domainid_t pid);
@@ -52,12 +52,13 @@ errval_t remote_getchar(domainid_t client, uint32_t seq);
 bool remote_procs_console_waiting(void);
 void remote_procs_console_give(char c);
 
-/* Serve what other cores sent: requests, and answers to our pending
- * calls. True if there was anything. */
+/* Serve what came from our monitor: other cores' requests, and answers
+ * to relay. True if there was anything. */
 bool remote_procs_serve(void);
 /* Process `p` of this core ended: answer the other cores waiting on it. */
 void remote_procs_proc_ended(struct proc *p);
-/* Client `pid` ended: forget its pending calls (their answers are dropped). */
-void remote_procs_client_ended(domainid_t pid);
+/* Client `p` ended: if it handed calls off, our monitor forgets them
+ * (ICM_CLIENT_ENDED); an answer already on its way is dropped. */
+void remote_procs_client_ended(struct proc *p);
 
 #endif

@@ -660,7 +660,7 @@ static void proc_ended(struct proc *p)
     rpc_string_rx_reset(&p->rx);
     rpc_string_tx_reset(&p->tx);
     remote_procs_proc_ended(p);
-    remote_procs_client_ended(p->pid);
+    remote_procs_client_ended(p);
     channels_proc_ended(p);
     for (uint32_t i = 0; i < p->nwaiters; i++) {
         struct proc *w = proc_find(p->waiters[i]);

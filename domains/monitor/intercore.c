@@ -11,6 +11,7 @@
  * polls. The monitor is one thread: no locks.
  */
 #include "intercore.h"
+#include "remote_calls.h"
 #include <autarky/bootinfo.h>
 #include <string.h>
 
@@ -46,7 +47,7 @@ errval_t intercore_add_link(uint32_t core, void *buf, size_t bytes, enum ump_sid
     return icm_link_init(&links[core], buf, bytes, side, ring, waiting, peer_waiting);
 }
 
-static bool is_dead(uint32_t core)
+bool intercore_is_dead(uint32_t core)
 {
     return core < BOOTINFO_MAX_CORES && (dead & (1u << core)) != 0;
 }
@@ -61,19 +62,37 @@ static struct icm_link *route(uint32_t dst)
     if (dst < ncores && links[dst].up) {
         return &links[dst];
     }
-    if (my_core != 0 && dst < ncores && links[0].up && !is_dead(0)) {
+    if (my_core != 0 && dst < ncores && links[0].up && !intercore_is_dead(0)) {
         return &links[0];
     }
     return NULL;
+}
+
+errval_t intercore_send(const struct icm *m)
+{
+    struct icm_link *l = route(m->dst);
+
+    if (intercore_is_dead(m->dst)) {
+        return INIT_ERR_CORE_DEAD;
+    }
+    if (l == NULL) {
+        return INIT_ERR_CORE_UNREACHABLE;
+    }
+    return icm_link_send(l, m, &pool);
+}
+
+void intercore_to_init(const struct icm *m)
+{
+    if (!init_link.up || err_is_fail(icm_link_send(&init_link, m, &pool))) {
+        dropped++;
+    }
 }
 
 /* Pass `m` on towards m->dst; a message for a dead core, or that no link
  * can take, is dropped and counted. */
 static void forward(const struct icm *m)
 {
-    struct icm_link *l = route(m->dst);
-
-    if (l == NULL || is_dead(m->dst) || err_is_fail(icm_link_send(l, m, &pool))) {
+    if (err_is_fail(intercore_send(m))) {
         dropped++;
     }
 }
@@ -86,7 +105,7 @@ static void core_dead(uint32_t core)
     struct icm notice = { .op = ICM_CORE_DEAD, .src = my_core, .dst = core, .nwords = 1,
                           .w = { core } };
 
-    if (core >= ncores || core == my_core || is_dead(core)) {
+    if (core >= ncores || core == my_core || intercore_is_dead(core)) {
         return;
     }
     dead |= 1u << core;
@@ -122,7 +141,11 @@ static bool plausible(const struct icm *m, uint32_t from)
         return false;
     }
     if (from == my_core) {
-        return m->src == my_core && (m->dst != my_core || m->op == ICM_CORE_DEAD);
+        return m->src == my_core && (m->dst != my_core || m->op == ICM_CORE_DEAD
+                                     || m->op == ICM_CLIENT_CALL || m->op == ICM_CLIENT_ENDED);
+    }
+    if (m->op == ICM_CLIENT_CALL || m->op == ICM_CLIENT_ENDED || m->op == ICM_CLIENT_ANSWER) {
+        return false;                       /* only between a monitor and its init */
     }
     if (m->op == ICM_CORE_DEAD) {           /* only core 0's, about us, to us */
         return from == 0 && m->src == 0 && m->dst == my_core;
@@ -146,8 +169,17 @@ static bool serve_link(struct icm_link *l, uint32_t from)
             own_core_dead();
         } else if (m.op == ICM_CORE_DEAD && m.nwords == 1 && from == my_core) {
             core_dead(m.w[0]);
+            remote_calls_core_dead(m.w[0]);
         } else if (m.op == ICM_CORE_DEAD) {
             dropped++;
+        } else if (m.op == ICM_CLIENT_CALL) {
+            remote_calls_start(&m);
+        } else if (m.op == ICM_CLIENT_ENDED && m.nwords == 1) {
+            remote_calls_client_ended(m.w[0]);
+        } else if (m.op == ICM_CLIENT_ENDED) {
+            dropped++;
+        } else if (m.dst == my_core && remote_calls_answer(&m)) {
+            continue;                       /* an answer to one of our calls */
         } else {
             forward(&m);
         }

@@ -6,7 +6,8 @@
  * its start; the monitor of another core has one, to core 0's. A message
  * names its source and destination core (include/aos/icm.h); a monitor
  * hands what is for its core to its init and passes the rest on, core 0's
- * relaying between two other cores.
+ * relaying between two other cores. Calls of its init's clients and their
+ * answers go to remote_calls.h instead.
  *
  * Nothing here waits or allocates: a message that finds a channel full
  * waits in the link's queue (at most ICM_QUEUE_MAX), whose entries come
@@ -39,6 +40,14 @@ errval_t intercore_add_link(uint32_t core, void *buf, size_t bytes, enum ump_sid
 /* One pass over every link: push out what waits, pass on what came in.
  * True if any message moved. */
 bool intercore_serve(void);
+/* Send `m` (from us) towards m->dst: INIT_ERR_CORE_DEAD for a core whose
+ * init died, INIT_ERR_CORE_UNREACHABLE when no link leads there,
+ * INIT_ERR_CORE_LINK_FULL when its queue is full. */
+errval_t intercore_send(const struct icm *m);
+/* Hand `m` to our init (dropped and counted if its link cannot take it). */
+void intercore_to_init(const struct icm *m);
+/* Our init told us core `core`'s init died. */
+bool intercore_is_dead(uint32_t core);
 /* Messages dropped because they could not be right or could not go on. */
 uint32_t intercore_dropped(void);
 

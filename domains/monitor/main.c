@@ -1,8 +1,10 @@
 /*
  * monitor: one per core, spawned by that core's init (docs/multikernel.md
  * "The monitor"). It owns everything between cores: core 0's monitor
- * starts the other cores, and the monitors carry every inter-core
- * message between the inits (intercore.h) over a star of UMP links.
+ * starts the other cores, the monitors carry every inter-core
+ * message between the inits (intercore.h) over a star of UMP links, and
+ * each keeps its init's clients' calls to other cores pending until they
+ * are answered (remote_calls.h).
  *
  * What it gets, and only from its init's spawn of it (include/aos/icm.h,
  * domains/init/monitor_start.c): a copy of the Kernel capability, the
@@ -27,6 +29,7 @@
 #include <autarky/bootinfo.h>
 #include "cores.h"
 #include "intercore.h"
+#include "remote_calls.h"
 
 /* Stack the loop may use, touched once at start-up. */
 #define MONITOR_STACK_TOUCH (32u << 10)
@@ -113,6 +116,7 @@ int main(int argc, char *argv[])
         return 1;
     }
     intercore_init(f->core, f->ncores);
+    remote_calls_init(f->core, f->ncores);
     err = link_init(f);
     if (err_is_ok(err) && f->core == 0) {
         err = cores_start_all(f->ncores, &started);

@@ -27,6 +27,7 @@
 #include <autarky/types.h>
 #include <autarky/errors.h>
 #include <aos/ump.h>
+#include <autarky/bootinfo.h>
 #include <stdbool.h>
 
 #define ICM_PAYLOAD_MAX  80u     /* words: a 255-byte command line with its
@@ -48,7 +49,30 @@ enum icm_op {
     ICM_CHAN_CLOSED,    /* the borrower's side of one is gone, its loan back */
     ICM_CORE_DEAD = 0x40,   /* {core} whose init died: init -> its monitor, and
                                core 0's monitor -> that core's (its last word) */
+    /* A client's call for another core, handed by init to its own monitor,
+     * which keeps it pending (domains/monitor/remote_calls.c):
+     * {client, seq, rpc_op, core, args...}; args by rpc_op: PROC_SPAWN
+     * {len, bytes...}, PROC_KILL/WAIT/INFO/GET_NAME {pid}, MEM_STATS {},
+     * GETCHAR {} (core 0), PROC_ALL_PIDS {n, pids...} (init's own; core
+     * unused: every other core is asked). */
+    ICM_CLIENT_CALL,
+    /* monitor -> its init: the answer to (client, seq, rpc_op), which init
+     * relays if the client still runs: {client, seq, rpc_op, err, nextra,
+     * extra[ICM_ANSWER_EXTRA], len, offset, bytes...}; len ICM_ANSWER_SHORT:
+     * a one-message reply, else `len` bytes of a long answer, in parts
+     * (offset 0, then on) sent back to back, each at most ICM_ANSWER_PART. */
+    ICM_CLIENT_ANSWER,
+    ICM_CLIENT_ENDED,       /* init -> its monitor: {client}: forget its calls */
 };
+#define ICM_CALL_WORDS     4u           /* client, seq, rpc_op, core */
+#define ICM_ANSWER_EXTRA   5u
+#define ICM_ANSWER_WORDS   (7u + ICM_ANSWER_EXTRA)   /* before the bytes */
+#define ICM_ANSWER_SHORT   0xffffffffu
+#define ICM_ANSWER_PART    ((ICM_PAYLOAD_MAX - ICM_ANSWER_WORDS) * 4u)
+/* Running pids a core lists at most (init's PROC_MAX_LIVE + itself), and
+ * so the longest merged get_all_pids answer. */
+#define ICM_CORE_PIDS_MAX  65u
+#define ICM_ALL_PIDS_MAX   (BOOTINFO_MAX_CORES * ICM_CORE_PIDS_MAX)
 
 /* An inter-core message. op: one of the above, | ICM_REPLY in an answer;
  * tag: chosen by the source, echoed in the answer. */
@@ -62,6 +86,7 @@ struct icm {
 #define ICM_HEADER_WORDS 5u
 #define ICM_REPLY        0x100u
 #define ICM_CALL_TAG     0x80000000u   /* tags of intercore_call (others: below) */
+#define ICM_MONITOR_TAG  0x40000000u   /* tags of the monitor's pending calls */
 
 /* A message waiting for room, and the pool such entries come from. */
 struct icm_queued {

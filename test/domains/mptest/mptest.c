@@ -3,12 +3,16 @@
  * "Processes across cores"), run on core 0 against the process interface
  * of include/aos/aos_rpc.h. Needs a machine of 4 cores (the `mp` suite).
  * `mptest dead N`: the cases for a core whose init died (`mp-dead`).
+ * `mptest flood P1 P2 P3` and `mptest hammer N`: clients the
+ * MP_MONITOR_PENDING_ cases start (flood_pending, hammer).
  */
 #include <aos/aos_rpc.h>
 #include <aos/aos_rpc_wire.h>
 #include <aos/dispatch.h>
 #include <aos/syscalls.h>
 #include <aos/caps.h>
+#include <aos/lmp.h>
+#include <aos/spawn.h>
 #include <autarky/invocations.h>
 #include <aos/utest.h>
 #include <stdio.h>
@@ -334,6 +338,221 @@ static void monitor_no_ram_after_start(void)
     }
 }
 
+/* The monitor's table of pending calls (domains/monitor/remote_calls.h). */
+#define PENDING_MAX    64
+#define FLOOD_TARGETS  8                /* per core 1..3, each waited for <= 3 times */
+
+/*
+ * `mptest flood P1 P2 P3` (a client of MP_MONITOR_PENDING_FREED_ON_CLIENT_END):
+ * by hand, without waiting, PENDING_MAX WAITs for the pids Pc + k (k <
+ * FLOOD_TARGETS) on cores 1..3, which all stay pending, then a mem stats
+ * of core 2, which must be refused with INIT_ERR_TOO_MANY_REMOTE before
+ * any WAIT is answered (the monitor takes our calls in order): the table
+ * was empty and our calls filled it exactly. Then we stop our dispatcher
+ * (get_info says STOPPED) and wait for the kill; any other outcome exits
+ * with a status saying which. Prints nothing: the replies are ours to read.
+ */
+static int flood_pending(char **argv)
+{
+    struct aos_rpc *rpc = chan();
+    uint32_t seq = 0, w[2];
+    struct lmp_msg m;
+
+    for (uint32_t i = 0; i < PENDING_MAX; i++) {
+        domainid_t first = (domainid_t)strtoul(argv[2 + i % 3], NULL, 10);
+        w[0] = RPC_HDR(RPC_OP_PROC_WAIT, 0) | RPC_SEQ(++seq);
+        w[1] = first + (i / 3) % FLOOD_TARGETS;
+        if (err_is_fail(lmp_send(rpc->ep, CPTR_NULL, 0, w, 2))) {
+            return 2;
+        }
+    }
+    w[0] = RPC_HDR_WITH_ARG(RPC_OP_MEM_STATS, 0, 2 + 1) | RPC_SEQ(++seq);
+    if (err_is_fail(lmp_send(rpc->ep, CPTR_NULL, 0, w, 1))) {
+        return 2;
+    }
+    do {
+        lmp_recv(&m);
+    } while (m.nwords == 0 || !(m.words[0] & RPC_FLAG_REPLY));
+    if (RPC_HDR_SEQ(m.words[0]) != seq) {
+        return 3;                       /* a WAIT was answered: the table had no room */
+    }
+    if (m.nwords < 3 || err_no(rpc_get_err(&m.words[1])) != INIT_ERR_TOO_MANY_REMOTE) {
+        return 4;                       /* the table had room for one more */
+    }
+    disp_stop(CAP_DISPATCHER);
+    return 5;
+}
+
+/* Wait (at most 10 s) until client `pid` stopped itself: true; false if it
+ * ended (its status in *status). */
+static bool flooder_stopped(domainid_t pid, int *status)
+{
+    uint64_t deadline = counter_read() + 10ull * 62500000;
+    struct aos_proc_info info;
+
+    for (;;) {
+        memset(&info, 0, sizeof(info));
+        if (err_is_fail(aos_rpc_process_get_info(chan(), pid, &info))) {
+            return false;
+        }
+        free(info.name);
+        *status = info.exit_status;
+        if (info.state == PROC_STATE_STOPPED) {
+            return true;
+        }
+        if (info.state != PROC_STATE_RUNNING || counter_read() > deadline) {
+            return false;
+        }
+        sys_yield();
+    }
+}
+
+/* FLOOD_TARGETS `busy wait` domains on each of cores 1..3 into targets[]. */
+static void spawn_targets(domainid_t targets[3 * FLOOD_TARGETS])
+{
+    for (uint32_t i = 0; i < 3 * FLOOD_TARGETS; i++) {
+        UEXPECT_OK(aos_rpc_process_spawn(chan(), "busy wait", 1 + i / FLOOD_TARGETS,
+                                         &targets[i]));
+    }
+}
+
+/*
+ * A client fills the whole table with WAITs for `targets` (flood_pending),
+ * our own call to another core is refused meanwhile, the client is
+ * killed, and our call is answered again. The targets must outlive this:
+ * their WAITs are then never answered, so only the kill can free the slots.
+ */
+static void fill_table_and_kill(const domainid_t targets[3 * FLOOD_TARGETS], uint32_t round)
+{
+    domainid_t flooder;
+    char line[64];
+    int status;
+    size_t f, t;
+
+    snprintf(line, sizeof(line), "mptest flood %lu %lu %lu", (unsigned long)targets[0],
+             (unsigned long)targets[FLOOD_TARGETS], (unsigned long)targets[2 * FLOOD_TARGETS]);
+    UEXPECT_OK(aos_rpc_process_spawn(chan(), line, 0, &flooder));
+    bool stopped = flooder_stopped(flooder, &status);
+    UEXPECT(stopped, "round %lu: the client did not fill the table (status %d)",
+            (unsigned long)round, status);
+    UEXPECT_ERR(aos_rpc_mem_stats_core(chan(), 1, &f, &t), INIT_ERR_TOO_MANY_REMOTE);
+    UEXPECT_OK(aos_rpc_process_kill(chan(), flooder));
+    UEXPECT_OK(aos_rpc_process_wait(chan(), flooder, &status));
+    UEXPECT_OK(aos_rpc_mem_stats_core(chan(), 1, &f, &t));
+}
+
+/* Kill and reap `n` targets. */
+static void end_targets(const domainid_t *targets, uint32_t n)
+{
+    int status;
+
+    for (uint32_t i = 0; i < n; i++) {
+        UEXPECT_OK(aos_rpc_process_kill(chan(), targets[i]));
+        UEXPECT_OK(aos_rpc_process_wait(chan(), targets[i], &status));
+    }
+}
+
+/*
+ * The monitor keeps at most PENDING_MAX calls of core 0's clients; a
+ * client killed while its calls wait must give all of them back. Three
+ * rounds of fill_table_and_kill, each with targets of its own kept until
+ * the end: a slot kept for a killed client makes the next round's client
+ * fail. Then get_all_pids lists all the 3 * 3 * FLOOD_TARGETS targets (an
+ * answer longer than one inter-core message) and every core's RAM is back.
+ */
+static void monitor_pending_freed_on_client_end(void)
+{
+    domainid_t targets[3][3 * FLOOD_TARGETS], *all;
+    size_t before[CORES], after[CORES], n;
+
+    UEXPECT(free_per_core(before), "free RAM per core");
+    for (uint32_t round = 0; round < 3; round++) {
+        spawn_targets(targets[round]);
+        fill_table_and_kill(targets[round], round);
+    }
+    UEXPECT_OK(aos_rpc_process_get_all_pids(chan(), &all, &n));
+    bool every = true;
+    for (uint32_t r = 0; r < 3; r++) {
+        for (uint32_t i = 0; i < 3 * FLOOD_TARGETS; i++) {
+            every &= listed(all, n, targets[r][i]);
+        }
+    }
+    free(all);
+    UEXPECT(every, "a target is missing from the %zu pids", n);
+    end_targets(&targets[0][0], 3 * 3 * FLOOD_TARGETS);
+    UEXPECT(free_per_core(after), "free RAM per core");
+    for (coreid_t c = 0; c < CORES; c++) {
+        UEXPECT_EQ("free RAM of the core, back", after[c], before[c]);
+    }
+}
+
+#define HAMMERS        6
+#define HAMMER_ROUNDS  40
+
+/*
+ * `mptest hammer N` (a client of MP_MONITOR_PENDING_DRAINS_UNDER_LOAD): N
+ * rounds of calls across cores, each answered: a spawn of nop on core
+ * 1..3, its name, another core's mem stats, its wait, and every tenth
+ * round get_all_pids. Exits 0, or the round (+1) whose call failed.
+ */
+static int hammer(uint32_t rounds)
+{
+    for (uint32_t i = 0; i < rounds; i++) {
+        coreid_t core = (coreid_t)(1 + (i + spawn_my_pid()) % 3);
+        domainid_t pid, *all;
+        size_t f, t, n;
+        char *name;
+        int status;
+        if (err_is_fail(aos_rpc_process_spawn(chan(), "nop", core, &pid))
+            || err_is_fail(aos_rpc_process_get_name(chan(), pid, &name))) {
+            return 1 + (int)i;
+        }
+        free(name);
+        if (err_is_fail(aos_rpc_mem_stats_core(chan(), 1 + core % 3, &f, &t))
+            || err_is_fail(aos_rpc_process_wait(chan(), pid, &status)) || status != 0) {
+            return 1 + (int)i;
+        }
+        if (i % 10 == 0 && err_is_fail(aos_rpc_process_get_all_pids(chan(), &all, &n))) {
+            return 1 + (int)i;
+        }
+        if (i % 10 == 0) {
+            free(all);
+        }
+    }
+    return 0;
+}
+
+/*
+ * HAMMERS clients on core 0 call across cores at once, HAMMER_ROUNDS
+ * rounds each; every call is answered (a client that got an error exits
+ * with its round). Afterwards the table is empty again: a client can
+ * still fill all of it (fill_table_and_kill), and every core's RAM is back.
+ */
+static void monitor_pending_drains_under_load(void)
+{
+    domainid_t clients[HAMMERS], targets[3 * FLOOD_TARGETS];
+    size_t before[CORES], after[CORES];
+    char line[32];
+
+    UEXPECT(free_per_core(before), "free RAM per core");
+    snprintf(line, sizeof(line), "mptest hammer %u", HAMMER_ROUNDS);
+    for (uint32_t i = 0; i < HAMMERS; i++) {
+        UEXPECT_OK(aos_rpc_process_spawn(chan(), line, 0, &clients[i]));
+    }
+    for (uint32_t i = 0; i < HAMMERS; i++) {
+        int status = -1;
+        UEXPECT_OK(aos_rpc_process_wait(chan(), clients[i], &status));
+        UEXPECT_EQ("a client's exit status (0, or its failed round + 1)", status, 0);
+    }
+    spawn_targets(targets);
+    fill_table_and_kill(targets, 0);
+    end_targets(targets, 3 * FLOOD_TARGETS);
+    UEXPECT(free_per_core(after), "free RAM per core");
+    for (coreid_t c = 0; c < CORES; c++) {
+        UEXPECT_EQ("free RAM of the core, back", after[c], before[c]);
+    }
+}
+
 static const struct utest_case cases[] = {
     { "MP_MONITOR_PER_CORE", monitor_per_core },
     { "MP_MONITOR_NOT_KILLABLE", monitor_not_killable },
@@ -343,6 +562,8 @@ static const struct utest_case cases[] = {
     { "MP_DOORBELL_ONLY_FROM_INIT", doorbell_only_from_init },
     { "MP_SPAWN_1000_ROUND_ROBIN", spawn_1000_round_robin },
     { "MP_RAM_MOVES_TO_CORE_RUNNING_SHORT", ram_moves_to_core_running_short },
+    { "MP_MONITOR_PENDING_FREED_ON_CLIENT_END", monitor_pending_freed_on_client_end },
+    { "MP_MONITOR_PENDING_DRAINS_UNDER_LOAD", monitor_pending_drains_under_load },
     { "MP_MONITOR_NO_RAM_AFTER_START", monitor_no_ram_after_start },
     UTEST_END
 };
@@ -396,14 +617,86 @@ static void other_cores_live_on(void)
     }
 }
 
+/* Core 1's pids that `mptest deadwait` may have started its waiter as. */
+#define DEADWAIT_SEARCH 32
+
+/*
+ * `mptest deadwait N` (before kill-core-init N): a `busy wait` on core N
+ * and, on core 1, `mptest waitfor PID`, whose wait for it is pending in
+ * core 1's monitor when core N's init dies (we give it 100 ms to get
+ * there). Both stay; MP_DEAD_CORE_ANSWERS_PENDING looks for the waiter.
+ */
+static int deadwait_setup(coreid_t core)
+{
+    domainid_t target, waiter;
+    char line[48];
+    uint64_t until;
+
+    if (err_is_fail(aos_rpc_process_spawn(chan(), "busy wait", core, &target))) {
+        return 1;
+    }
+    snprintf(line, sizeof(line), "mptest waitfor %lu", (unsigned long)target);
+    if (err_is_fail(aos_rpc_process_spawn(chan(), line, 1, &waiter))) {
+        return 1;
+    }
+    until = counter_read() + 62500000 / 10;
+    while (counter_read() < until) {
+        sys_yield();
+    }
+    return 0;
+}
+
+/* `mptest waitfor PID`: 0 if the wait for PID fails with INIT_ERR_CORE_DEAD. */
+static int waitfor(domainid_t pid)
+{
+    int status;
+
+    return err_no(aos_rpc_process_wait(chan(), pid, &status)) == INIT_ERR_CORE_DEAD ? 0 : 1;
+}
+
+/* The wait that was pending on the dead core when it died was answered
+ * with INIT_ERR_CORE_DEAD: its client ended with status 0. */
+static void dead_core_answers_pending(void)
+{
+    domainid_t waiter = 0;
+
+    for (domainid_t pid = AOS_PID_CORE_STRIDE + 1;
+         pid <= AOS_PID_CORE_STRIDE + DEADWAIT_SEARCH && waiter == 0; pid++) {
+        char *name;
+        if (err_is_ok(aos_rpc_process_get_name(chan(), pid, &name))) {
+            if (strncmp(name, "mptest waitfor ", 15) == 0) {
+                waiter = pid;
+            }
+            free(name);
+        }
+    }
+    UEXPECT(waiter != 0, "no `mptest waitfor` among core 1's first %u pids", DEADWAIT_SEARCH);
+    int status = -1;
+    UEXPECT_OK(aos_rpc_process_wait(chan(), waiter, &status));
+    UEXPECT_EQ("the waiter's status (0: its wait got INIT_ERR_CORE_DEAD)", status, 0);
+}
+
 static const struct utest_case dead_cases[] = {
     { "MP_DEAD_CORE_REFUSES", dead_core_refuses },
+    { "MP_DEAD_CORE_ANSWERS_PENDING", dead_core_answers_pending },
     { "MP_OTHER_CORES_LIVE_ON", other_cores_live_on },
     UTEST_END
 };
 
 int main(int argc, char **argv)
 {
+    if (argc == 5 && strcmp(argv[1], "flood") == 0) {
+        return flood_pending(argv);
+    }
+    if (argc == 3 && strcmp(argv[1], "deadwait") == 0) {
+        return deadwait_setup((coreid_t)atoi(argv[2]));
+    }
+    if (argc == 3 && strcmp(argv[1], "waitfor") == 0) {
+        return waitfor((domainid_t)strtoul(argv[2], NULL, 10));
+    }
+    if (argc == 3 && strcmp(argv[1], "hammer") == 0) {
+        return hammer((uint32_t)atoi(argv[2]));
+    }
     if (argc == 3 && strcmp(argv[1], "dead") == 0) {
         dead_core = (coreid_t)atoi(argv[2]);
         utest_run(dead_cases);

@@ -1,0 +1,291 @@
+/*
+ * Calls of init's clients to other cores (remote_calls.h).
+ *
+ *   client (core a)   init a              monitor a                  init c
+ *   kill(pid on c) ─▶ ICM_CLIENT_CALL ──▶ calls[i] = (client, seq)
+ *                     (nothing pending)   ICM_KILL{pid} tag ───────▶ proc_kill(pid)
+ *                                         ◀───────── ICM_KILL|REPLY{err} tag
+ *   ◀── reply ─────── relay ◀──────────── ICM_CLIENT_ANSWER{client, seq, err}
+ *
+ * Requests and answers between cores (words): SPAWN {len, bytes...} ->
+ * {err, pid}; KILL {pid} -> {err}; WAIT {pid} -> {err, status, killed}
+ * (when it has ended); INFO {pid} -> {err, state, ram, faults, status,
+ * len, bytes...}; ALL_PIDS {} -> {err, n, pids...}; MEM_STATS {} -> {err,
+ * free, total}; GETCHAR {} -> {err, char} (core 0, once input comes).
+ * The monitor is one thread: no locks.
+ */
+#include "remote_calls.h"
+#include "intercore.h"
+#include <aos/aos_rpc.h>
+#include <aos/aos_rpc_wire.h>
+#include <string.h>
+
+/* One pending call; tag 0: the slot is free. */
+struct call {
+    uint32_t tag;
+    domainid_t client;
+    uint32_t seq, rpc_op;
+    uint32_t due;                /* cores yet to answer, a bit each */
+    uint32_t npids;              /* ALL_PIDS: collected so far */
+    domainid_t pids[ICM_ALL_PIDS_MAX];
+};
+
+static struct call calls[REMOTE_PENDING_MAX];
+static struct icm out;           /* static: the loop's stack stays small */
+static uint32_t my_core, ncores, next_tag;
+
+/* Clearing the table touches all its pages: the loop never faults on it. */
+void remote_calls_init(uint32_t core, uint32_t cores)
+{
+    memset(calls, 0, sizeof(calls));
+    my_core = core;
+    ncores = cores;
+}
+
+/* A free slot for (client, seq, rpc_op) with a new tag, or NULL. */
+static struct call *call_new(domainid_t client, uint32_t seq, uint32_t rpc_op)
+{
+    for (uint32_t i = 0; i < REMOTE_PENDING_MAX; i++) {
+        struct call *c = &calls[i];
+        if (c->tag == 0) {
+            next_tag = (next_tag + 1) & ~(ICM_CALL_TAG | ICM_MONITOR_TAG);
+            c->tag = ICM_MONITOR_TAG | next_tag;
+            c->client = client;
+            c->seq = seq;
+            c->rpc_op = rpc_op;
+            c->due = 0;
+            c->npids = 0;
+            return c;
+        }
+    }
+    return NULL;
+}
+
+/* The pending call with tag `tag` (never 0), or NULL. */
+static struct call *call_find(uint32_t tag)
+{
+    for (uint32_t i = 0; i < REMOTE_PENDING_MAX; i++) {
+        if (calls[i].tag == tag) {
+            return &calls[i];
+        }
+    }
+    return NULL;
+}
+
+/* Hand init the answer to (client, seq, rpc_op): a one-message reply with
+ * err and `nextra` (<= ICM_ANSWER_EXTRA) words, or, with data != NULL, a
+ * long answer of `len` bytes in parts sent back to back (init assembles
+ * them; nothing can come between two parts on the link). */
+static void answer(domainid_t client, uint32_t seq, uint32_t rpc_op, errval_t err,
+                   const uint32_t *extra, uint32_t nextra, const void *data, uint32_t len)
+{
+    uint32_t off = 0;
+
+    do {
+        uint32_t part = data == NULL ? 0 : len - off < ICM_ANSWER_PART ? len - off
+                                                                       : ICM_ANSWER_PART;
+        memset(&out, 0, sizeof(out));
+        out.op = ICM_CLIENT_ANSWER;
+        out.src = out.dst = my_core;
+        out.w[0] = client;
+        out.w[1] = seq;
+        out.w[2] = rpc_op;
+        out.w[3] = (uint32_t)err;
+        out.w[4] = nextra;
+        memcpy(&out.w[5], extra, nextra * sizeof(uint32_t));
+        out.w[5 + ICM_ANSWER_EXTRA] = data == NULL ? ICM_ANSWER_SHORT : len;
+        out.w[6 + ICM_ANSWER_EXTRA] = off;
+        if (part > 0) {
+            memcpy(&out.w[ICM_ANSWER_WORDS], (const char *)data + off, part);
+        }
+        out.nwords = ICM_ANSWER_WORDS + (part + 3) / 4;
+        intercore_to_init(&out);
+        off += part;
+    } while (data != NULL && off < len);
+}
+
+/* The slot is free again; an answer with its tag still to come is dropped. */
+static void call_free(struct call *c)
+{
+    c->tag = 0;
+}
+
+/* Answer call `c` with the pids collected, and free it. */
+static void answer_all_pids(struct call *c)
+{
+    answer(c->client, c->seq, c->rpc_op, SYS_ERR_OK, &c->npids, 1, c->pids,
+           c->npids * (uint32_t)sizeof(domainid_t));
+    call_free(c);
+}
+
+/* The request to another core's init that RPC op `rpc_op` becomes, or 0. */
+static uint32_t icm_op_of(uint32_t rpc_op)
+{
+    switch (rpc_op) {
+    case RPC_OP_PROC_SPAWN:    return ICM_SPAWN;
+    case RPC_OP_PROC_KILL:     return ICM_KILL;
+    case RPC_OP_PROC_WAIT:     return ICM_WAIT;
+    case RPC_OP_PROC_INFO:
+    case RPC_OP_PROC_GET_NAME: return ICM_INFO;
+    case RPC_OP_MEM_STATS:     return ICM_MEM_STATS;
+    case RPC_OP_GETCHAR:       return ICM_GETCHAR;
+    default:                   return 0;
+    }
+}
+
+/* get_all_pids: init's own `n` pids (checked: at most ICM_CORE_PIDS_MAX),
+ * then every other live core's; answered at once if no core can be asked. */
+static void start_all_pids(domainid_t client, uint32_t seq, const struct icm *m)
+{
+    struct call *c;
+    uint32_t n = m->nwords > ICM_CALL_WORDS ? m->w[ICM_CALL_WORDS] : ICM_CORE_PIDS_MAX + 1;
+
+    if (n > ICM_CORE_PIDS_MAX || m->nwords != ICM_CALL_WORDS + 1 + n) {
+        answer(client, seq, RPC_OP_PROC_ALL_PIDS, LIB_ERR_RPC_MALFORMED, NULL, 0, NULL, 0);
+        return;
+    }
+    c = call_new(client, seq, RPC_OP_PROC_ALL_PIDS);
+    if (c == NULL) {
+        answer(client, seq, RPC_OP_PROC_ALL_PIDS, INIT_ERR_TOO_MANY_REMOTE, NULL, 0, NULL, 0);
+        return;
+    }
+    memcpy(c->pids, &m->w[ICM_CALL_WORDS + 1], n * sizeof(domainid_t));
+    c->npids = n;
+    memset(&out, 0, sizeof(out));
+    out.op = ICM_ALL_PIDS;
+    out.src = my_core;
+    out.tag = c->tag;
+    for (uint32_t core = 0; core < ncores; core++) {
+        out.dst = core;
+        if (core != my_core && err_is_ok(intercore_send(&out))) {
+            c->due |= 1u << core;       /* a dead or unreachable core: not asked */
+        }
+    }
+    if (c->due == 0) {
+        answer_all_pids(c);
+    }
+}
+
+void remote_calls_start(const struct icm *m)
+{
+    domainid_t client = m->w[0];
+    uint32_t seq = m->w[1], rpc_op = m->w[2], core = m->w[3], op = icm_op_of(rpc_op);
+    uint32_t zero = 0;
+    struct call *c = NULL;
+    errval_t err = SYS_ERR_OK;
+
+    if (m->nwords < ICM_CALL_WORDS) {
+        return;                          /* (init never sends this) */
+    }
+    if (rpc_op == RPC_OP_PROC_ALL_PIDS) {
+        start_all_pids(client, seq, m);
+        return;
+    }
+    if (op == 0 || core >= ncores || core == my_core) {
+        err = LIB_ERR_RPC_MALFORMED;
+    } else if (intercore_is_dead(core) || (my_core != 0 && intercore_is_dead(0))) {
+        err = INIT_ERR_CORE_DEAD;        /* it, or the relay, is gone */
+    } else if ((c = call_new(client, seq, rpc_op)) == NULL) {
+        err = INIT_ERR_TOO_MANY_REMOTE;
+    }
+    if (err_is_ok(err)) {
+        memset(&out, 0, sizeof(out));
+        out.op = op;
+        out.src = my_core;
+        out.dst = core;
+        out.tag = c->tag;
+        out.nwords = m->nwords - ICM_CALL_WORDS;
+        memcpy(out.w, &m->w[ICM_CALL_WORDS], out.nwords * sizeof(uint32_t));
+        c->due = 1u << core;
+        err = intercore_send(&out);
+        if (err_is_fail(err)) {
+            call_free(c);
+        }
+    }
+    if (err_is_fail(err)) {             /* a spawn's reply carries a pid word */
+        answer(client, seq, rpc_op, err, &zero, rpc_op == RPC_OP_PROC_SPAWN, NULL, 0);
+    }
+}
+
+/* Answer call `c` with what core m->src answered (or collect it). */
+static void take_answer(struct call *c, const struct icm *m)
+{
+    errval_t err = m->nwords >= 1 ? (errval_t)m->w[0] : INIT_ERR_BAD_ANSWER;
+    const uint32_t *w = &m->w[1];
+    uint32_t n = m->nwords >= 1 ? m->nwords - 1 : 0;
+
+    switch (c->rpc_op) {
+    case RPC_OP_PROC_ALL_PIDS:
+        if (err_is_ok(err) && n >= 1 && w[0] <= ICM_CORE_PIDS_MAX && n == 1 + w[0]
+            && c->npids + w[0] <= ICM_ALL_PIDS_MAX) {
+            memcpy(c->pids + c->npids, &w[1], w[0] * sizeof(domainid_t));
+            c->npids += w[0];
+        }
+        c->due &= ~(1u << m->src);
+        if (c->due == 0) {
+            answer_all_pids(c);
+        }
+        return;
+    case RPC_OP_PROC_INFO:
+    case RPC_OP_PROC_GET_NAME:
+        if (err_is_ok(err) && (n < 5 || w[4] > RPC_NAME_MAX || n != 5 + (w[4] + 3) / 4)) {
+            err = INIT_ERR_BAD_ANSWER;
+        }
+        if (err_is_fail(err)) {
+            answer(c->client, c->seq, c->rpc_op, err, NULL, 0, NULL, 0);
+        } else if (c->rpc_op == RPC_OP_PROC_INFO) {
+            uint32_t info[5] = { w[0], m->src, w[1], w[2], w[3] };
+            answer(c->client, c->seq, c->rpc_op, err, info, 5, &w[5], w[4]);
+        } else {
+            answer(c->client, c->seq, c->rpc_op, err, &w[4], 1, &w[5], w[4]);
+        }
+        break;
+    default:            /* SPAWN {pid}, KILL {}, WAIT {status, killed}, MEM_STATS {free, total},
+                           GETCHAR {char} */
+        answer(c->client, c->seq, c->rpc_op, err, w, n > 2 ? 2 : n, NULL, 0);
+        break;
+    }
+    call_free(c);
+}
+
+bool remote_calls_answer(const struct icm *m)
+{
+    uint32_t op = m->op & ~ICM_REPLY;
+    struct call *c;
+
+    if (!(m->op & ICM_REPLY) || op < ICM_SPAWN || op > ICM_GETCHAR
+        || (m->tag & (ICM_CALL_TAG | ICM_MONITOR_TAG)) != ICM_MONITOR_TAG) {
+        return false;                   /* init's own (a refill, a channel) */
+    }
+    c = call_find(m->tag);
+    if (c != NULL && (c->due & (1u << m->src))) {
+        take_answer(c, m);
+    }                                   /* else: its client ended, or a stray */
+    return true;
+}
+
+void remote_calls_client_ended(domainid_t client)
+{
+    for (uint32_t i = 0; i < REMOTE_PENDING_MAX; i++) {
+        if (calls[i].tag != 0 && calls[i].client == client) {
+            call_free(&calls[i]);
+        }
+    }
+}
+
+void remote_calls_core_dead(uint32_t core)
+{
+    for (uint32_t i = 0; i < REMOTE_PENDING_MAX; i++) {
+        struct call *c = &calls[i];
+        if (c->tag == 0 || !(c->due & (1u << core))) {
+            continue;
+        }
+        c->due &= ~(1u << core);
+        if (c->rpc_op != RPC_OP_PROC_ALL_PIDS) {
+            answer(c->client, c->seq, c->rpc_op, INIT_ERR_CORE_DEAD, NULL, 0, NULL, 0);
+            call_free(c);
+        } else if (c->due == 0) {
+            answer_all_pids(c);
+        }
+    }
+}
