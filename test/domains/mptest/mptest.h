@@ -1,0 +1,30 @@
+/*
+ * What mptest's files share (mptest.c: the cases of processes across
+ * cores and of a dead core; monitor_cases.c: the MP_MONITOR_ cases).
+ */
+#ifndef MPTEST_H
+#define MPTEST_H
+
+#include <aos/aos_rpc.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CORES 4
+
+struct aos_rpc *chan(void);
+/* Free RAM of every core's memory server. */
+bool free_per_core(size_t out[CORES]);
+/* Is `pid` among pids[0..n)? */
+bool listed(const domainid_t *pids, size_t n, domainid_t pid);
+
+/* The MP_MONITOR_ cases (monitor_cases.c). */
+void monitor_per_core(void);
+void monitor_not_killable(void);
+void monitor_no_ram_after_start(void);
+void monitor_pending_freed_on_client_end(void);
+void monitor_pending_drains_under_load(void);
+/* The clients they start: `mptest flood P1 P2 P3`, `mptest hammer N`. */
+int flood_pending(char **argv);
+int hammer(uint32_t rounds);
+
+#endif
