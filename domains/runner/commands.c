@@ -118,7 +118,7 @@ static bool run_program_expect(int argc, char *argv[], struct ending expect,
         describe_ending(expect, w, sizeof(w));
         n = snprintf(why, whylen, "'%s' ended with %s, expected %s", argv[0], g, w);
     }
-    if (after != before && n < whylen) {
+    if ((after != before || after == 0) && n < whylen) {
         snprintf(why + n, whylen - n, "%sfree RAM %llu bytes before, %llu after",
                  n ? "; " : "", (unsigned long long)before, (unsigned long long)after);
     }
@@ -179,7 +179,7 @@ static bool run_repeat(int argc, char *argv[], char *why, size_t whylen)
             return false;
         }
     }
-    if (ram_kept() != before) {
+    if (ram_kept() != before || before == 0) {
         snprintf(why, whylen, "free RAM changed over %ld runs", n);
         return false;
     }
