@@ -12,7 +12,7 @@
  *                                                            sched_wake
  *                                                   running? leave the bit
  *   core B: SYS_WAIT
- *     take_bit(pending[B], its id)? return at once   else block
+ *     its bit set? take it, return at once   else block
  *
  * A ring whose bit is already set sends nothing. The bit is set either
  * because an interrupt for it is on its way (the handler takes the bit
@@ -63,12 +63,19 @@ static volatile uint32_t *words_of(uint32_t core)
     return &kernel_shared()->doorbell_words[core];
 }
 
-/* Clear doorbell `id`'s bit in `words`; was it set? */
-static bool take_bit(volatile uint32_t *words, uint32_t id)
+/* Clear the bits of `mask` in `*word`; which of them were set. */
+static uint32_t take_bits(volatile uint32_t *word, uint32_t mask)
 {
-    uint32_t bit = 1u << (id % 32);
+    return __atomic_fetch_and(word, ~mask, __ATOMIC_SEQ_CST) & mask;
+}
 
-    return (__atomic_fetch_and(&words[id / 32], ~bit, __ATOMIC_SEQ_CST) & bit) != 0;
+/* The first domain learns which cores are down whenever it is looked at
+ * for a ring (a ring about a dead core may be among them). */
+static void root_learns_dead_cores(struct dcb *dcb)
+{
+    if (core_is_root(dcb)) {
+        dcb_shared(dcb)->cores_down = kernel_shared()->cores_down;
+    }
 }
 
 /* Find a free number: at most one pass over the table (bounded, rule 9). */
@@ -86,8 +93,8 @@ errval_t doorbell_create(struct dcb *dcb, uint32_t *id)
             if (core_is_root(dcb)) {
                 core_root_doorbell(i);
             }
-            take_bit(pending_of(core_id()), i);     /* left by its last owner */
             dcb->doorbell_word = &pending_of(core_id())[i / 32];
+            take_bits(dcb->doorbell_word, 1u << (i % 32));  /* left by its last owner */
             search_from = i % (DOORBELL_MAX - 1);   /* numbers are not reused soon */
             *id = i;
             return SYS_ERR_OK;
@@ -124,9 +131,7 @@ static bool doorbell_takes(uint32_t id)
     if (id == 0 || dcb == NULL) {
         return true;
     }
-    if (core_is_root(dcb)) {
-        dcb_shared(dcb)->cores_down = kernel_shared()->cores_down;
-    }
+    root_learns_dead_cores(dcb);
     return dcb->state == DCB_WAITING;
 }
 
@@ -144,7 +149,7 @@ static void doorbell_look(volatile uint32_t *mine, uint32_t w, uint32_t bits)
     if (take == 0) {
         return;
     }
-    __atomic_fetch_and(&mine[w], ~take, __ATOMIC_SEQ_CST);
+    take_bits(&mine[w], take);
     for (; take != 0; take &= take - 1) {
         uint32_t id = w * 32 + (uint32_t)__builtin_ctz(take);
         if (id == 0) {
@@ -187,18 +192,15 @@ void doorbell_handle_pending(void)
  * so a take that sees its ring sees the mask). */
 bool doorbell_take_notified(struct dcb *dcb)
 {
-    uint32_t id = dcb->doorbell;
-    bool rung = false;
+    uint32_t bit = 1u << (dcb->doorbell % 32);
+    bool rung;
 
     /* a plain look first, the atomic take only for a set bit: a ring
      * after the look finds the bit clear and interrupts us once we block */
-    if (id != 0 && (*dcb->doorbell_word & (1u << (id % 32))) != 0) {
-        rung = (__atomic_fetch_and(dcb->doorbell_word, ~(1u << (id % 32)), __ATOMIC_SEQ_CST)
-                & (1u << (id % 32))) != 0;
-    }
-
-    if (rung && core_is_root(dcb)) {
-        dcb_shared(dcb)->cores_down = kernel_shared()->cores_down;
+    rung = dcb->doorbell != 0 && (*dcb->doorbell_word & bit) != 0
+           && take_bits(dcb->doorbell_word, bit) != 0;
+    if (rung) {
+        root_learns_dead_cores(dcb);
     }
     return rung;
 }
