@@ -5,6 +5,7 @@
  */
 #include <aos/caps.h>
 #include <aos/syscalls.h>
+#include <aos/slot_alloc.h>
 
 static errval_t invoke(capaddr_t cap, uint32_t cmd, uint32_t a1, uint32_t a2,
                        uint32_t a3, uint32_t a4, uint32_t a5)
@@ -193,6 +194,20 @@ errval_t kernel_create_ipi(capaddr_t kernel_cap, capaddr_t dest, uint32_t core,
                            uint32_t doorbell)
 {
     return invoke(kernel_cap, KERNELCMD_CREATE_IPI, dest, core, doorbell, 0, 0);
+}
+
+errval_t kernel_new_ipi(capaddr_t kernel_cap, uint32_t core, uint32_t doorbell, capaddr_t *ret)
+{
+    errval_t err = slot_alloc(ret);
+
+    if (err_is_ok(err)) {
+        err = kernel_create_ipi(kernel_cap, *ret, core, doorbell);
+        if (err_is_fail(err)) {
+            slot_free(*ret);
+            *ret = CPTR_NULL;
+        }
+    }
+    return err;
 }
 
 errval_t disp_set_exit_ep(capaddr_t disp, capaddr_t ep)

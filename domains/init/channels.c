@@ -127,21 +127,6 @@ static void drop_slot(capaddr_t *slot)
     }
 }
 
-/* A new IPI cap ringing doorbell `doorbell` of `core`, in *ret. */
-static errval_t make_ring(uint32_t core, uint32_t doorbell, capaddr_t *ret)
-{
-    errval_t err = slot_alloc(ret);
-
-    if (err_is_ok(err)) {
-        err = kernel_create_ipi(CAP_KERNEL, *ret, core, doorbell);
-        if (err_is_fail(err)) {
-            slot_free(*ret);
-            *ret = 0;
-        }
-    }
-    return err;
-}
-
 /* Map a copy of c->frame for ourselves (to write our closed flag). */
 static errval_t map_view(struct chan *c)
 {
@@ -278,7 +263,7 @@ static void chan_peer_gone(struct chan *c, bool core_dead)
     capaddr_t ring;
     if (p != NULL && p->state == PROC_STATE_RUNNING
         && err_is_ok(disp_doorbell(p->si.dispatcher, &db))
-        && err_is_ok(make_ring(my_core(), db, &ring))) {
+        && err_is_ok(kernel_new_ipi(CAP_KERNEL, my_core(), db, &ring))) {
         ipi_notify(ring);
         drop_slot(&ring);
     }
@@ -360,7 +345,7 @@ static void lender_answer(struct chan *c, const struct icm *m)
 
     if (err_is_ok(err)) {
         c->peer_id = m->w[2];
-        err = make_ring(c->peer_core, m->w[1], &c->ring_peer);
+        err = kernel_new_ipi(CAP_KERNEL, c->peer_core, m->w[1], &c->ring_peer);
     }
     if (err_is_ok(err) && (p == NULL || p->state != PROC_STATE_RUNNING)) {
         c->state = CHAN_OPEN;
@@ -415,7 +400,7 @@ static errval_t borrower_setup(struct chan *c, struct proc *t, const struct icm 
         err = disp_doorbell(t->si.dispatcher, db);
     }
     if (err_is_ok(err)) {
-        err = make_ring(m->src, m->w[3], &c->ring_peer);
+        err = kernel_new_ipi(CAP_KERNEL, m->src, m->w[3], &c->ring_peer);
     }
     return err;
 }

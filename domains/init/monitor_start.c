@@ -128,10 +128,7 @@ errval_t monitor_start(uint32_t *started)
         err = wait_up(f, mon);
     }
     if (err_is_ok(err)) {
-        err = slot_alloc(&ring);
-    }
-    if (err_is_ok(err)) {
-        err = kernel_create_ipi(CAP_KERNEL, ring, f->core, f->monitor_doorbell);
+        err = kernel_new_ipi(CAP_KERNEL, f->core, f->monitor_doorbell, &ring);
     }
     if (err_is_ok(err)) {
         err = intercore_connect_monitor(f, ring);

@@ -7,7 +7,6 @@
 #include <aos/icm.h>
 #include <aos/debug.h>
 #include <aos/ram_alloc.h>
-#include <aos/slot_alloc.h>
 #include <aos/dispatch.h>
 #include <aos/paging.h>
 #include <aos/syscalls.h>
@@ -33,11 +32,8 @@ static errval_t core_wait_up(const struct core_channel *ch)
 static errval_t core_link(uint32_t core, struct core_channel *ch, uint32_t doorbell)
 {
     capaddr_t ring;
-    errval_t err = slot_alloc(&ring);
+    errval_t err = kernel_new_ipi(CAP_KERNEL, core, doorbell, &ring);
 
-    if (err_is_ok(err)) {
-        err = kernel_create_ipi(CAP_KERNEL, ring, core, doorbell);
-    }
     if (err_is_ok(err)) {
         err = intercore_add_link(core, (char *)ch + CORE_CHANNEL_UMP_OFFSET, UMP_CHAN_BYTES,
                                  UMP_SIDE_A, ring, &ch->waiting_core0, &ch->waiting_other);
@@ -124,10 +120,7 @@ errval_t cores_join(uint32_t free_mib, struct core_channel **ret, capaddr_t *rin
         err = disp_doorbell(CAP_DISPATCHER, &doorbell);
     }
     if (err_is_ok(err)) {
-        err = slot_alloc(ring_core0);
-    }
-    if (err_is_ok(err)) {
-        err = kernel_create_ipi(CAP_KERNEL, *ring_core0, 0, ch->doorbell_core0);
+        err = kernel_new_ipi(CAP_KERNEL, 0, ch->doorbell_core0, ring_core0);
     }
     if (err_is_ok(err)) {
         err = intercore_add_link(0, (char *)ch + CORE_CHANNEL_UMP_OFFSET, UMP_CHAN_BYTES,

@@ -25,7 +25,6 @@
 #include <aos/debug.h>
 #include <aos/lmp.h>
 #include <aos/paging.h>
-#include <aos/slot_alloc.h>
 #include <autarky/bootinfo.h>
 #include "cores.h"
 #include "intercore.h"
@@ -77,10 +76,7 @@ static errval_t link_init(struct monitor_frame *f)
     errval_t err = disp_doorbell(CAP_DISPATCHER, &doorbell);
 
     if (err_is_ok(err)) {
-        err = slot_alloc(&ring);
-    }
-    if (err_is_ok(err)) {
-        err = kernel_create_ipi(CAP_KERNEL, ring, f->core, f->init_doorbell);
+        err = kernel_new_ipi(CAP_KERNEL, f->core, f->init_doorbell, &ring);
     }
     if (err_is_ok(err)) {
         err = intercore_add_init_link(f, ring);

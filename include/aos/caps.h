@@ -92,6 +92,8 @@ errval_t kernel_debug_kill_core_root(capaddr_t kernel_cap, uint32_t core);
  * (Kernel cap). */
 errval_t kernel_create_ipi(capaddr_t kernel_cap, capaddr_t dest, uint32_t core,
                            uint32_t doorbell);
+/* The same in a fresh slot, *ret (on failure the slot is freed again). */
+errval_t kernel_new_ipi(capaddr_t kernel_cap, uint32_t core, uint32_t doorbell, capaddr_t *ret);
 
 /* Bind Endpoint `ep` to Dispatcher `disp`: messages through any copy of
  * `ep` go to that dispatcher's ring (include/autarky/lmp.h). */
