@@ -103,12 +103,6 @@ errval_t spawn_account_ram(struct spawninfo *si, capaddr_t ram, gensize_t bytes)
     return err;
 }
 
-errval_t spawn_read_frame(capaddr_t frame, size_t bytes,
-                          void (*read)(void *buf, size_t bytes, void *ctx), void *ctx)
-{
-    return spawn_fill_frame(frame, bytes, read, ctx);
-}
-
 errval_t spawn_unaccount_ram(struct spawninfo *si, lpaddr_t base, gensize_t size,
                              capaddr_t *ret)
 {

@@ -1,21 +1,16 @@
 /*
  * Starting boot modules as processes, finding them by pid, tearing them
- * down. See procs.h.
- *
- * Boot modules are mapped read-only into init once, at first use, and
- * stay mapped: building a child reads its ELF from there.
+ * down. See procs.h. Building a child from its boot module, and reading
+ * back what it publishes, is the spawn library's (include/aos/spawn.h).
  */
 #include "procs.h"
 #include "mem_server.h"
 #include <aos/cmdline.h>
 #include <aos/caps.h>
 #include <aos/slot_alloc.h>
-#include <aos/paging.h>
 #include <aos/ram_alloc.h>
 #include <aos/dispatch.h>
 #include <autarky/bootinfo.h>
-#include <autarky/layout.h>
-#include <aos/buddy.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,7 +18,6 @@ static capaddr_t server_ep;
 static const struct proc_hooks *hooks;
 static struct proc *procs;
 static domainid_t next_pid;       /* procs_init: this core's first */
-static const void *module_image[BOOTINFO_MAX_MODULES];
 
 domainid_t procs_my_init_pid(void)
 {
@@ -52,35 +46,6 @@ errval_t procs_init(void)
         err = ep_bind(server_ep, CAP_DISPATCHER);
     }
     return err;
-}
-
-/* The ELF of boot module `name`, mapped into init. */
-static errval_t find_module(const char *name, const void **image, size_t *size,
-                           capaddr_t *frame)
-{
-    const struct bootinfo *bi = get_bootinfo();
-
-    for (uint32_t i = 0; i < bi->n_modules; i++) {
-        const struct boot_module_info *m = &bi->modules[i];
-        if (strncmp(m->name, name, BOOTINFO_NAME_LEN) != 0) {
-            continue;
-        }
-        if (module_image[i] == NULL) {
-            void *buf;
-            size_t bytes = (m->size + BASE_PAGE_SIZE - 1) & ~(size_t)(BASE_PAGE_SIZE - 1);
-            errval_t err = paging_map_frame(get_current_paging_state(), &buf, bytes,
-                                            m->cap, VREGION_FLAGS_READ);
-            if (err_is_fail(err)) {
-                return err;
-            }
-            module_image[i] = buf;
-        }
-        *image = module_image[i];
-        *size = m->size;
-        *frame = m->cap;
-        return SYS_ERR_OK;
-    }
-    return INIT_ERR_NO_SUCH_MODULE;
 }
 
 static uint32_t count_state(enum proc_state st)
@@ -113,9 +78,6 @@ static errval_t proc_create(int argc, const char *const argv[], const char *cmdl
                             domainid_t pid, const struct proc_grant *grants, uint32_t ngrants,
                             struct proc **ret)
 {
-    const void *image;
-    size_t size;
-    capaddr_t frame;
     struct proc *p;
     errval_t err;
 
@@ -125,10 +87,6 @@ static errval_t proc_create(int argc, const char *const argv[], const char *cmdl
     if (count_state(PROC_STATE_RUNNING) >= PROC_MAX_LIVE) {
         return INIT_ERR_TOO_MANY_PROCS;
     }
-    err = find_module(argv[0], &image, &size, &frame);
-    if (err_is_fail(err)) {
-        return err;
-    }
     p = calloc(1, sizeof(*p));
     if (p == NULL || (p->cmdline = strdup(cmdline)) == NULL) {
         free(p);
@@ -137,7 +95,7 @@ static errval_t proc_create(int argc, const char *const argv[], const char *cmdl
     p->pid = pid;
     p->state = PROC_STATE_RUNNING;
     p->system = ngrants > 0;
-    err = spawn_load(&p->si, image, size, frame, argc, argv, server_ep, p->pid);
+    err = spawn_load_module(&p->si, argc, argv, server_ep, p->pid);
     if (err_is_ok(err)) {
         err = place_grants(&p->si, grants, ngrants);
         if (err_is_ok(err)) {
@@ -349,50 +307,23 @@ uint32_t proc_running_pids(domainid_t *pids, uint32_t max)
     return n;
 }
 
-static void read_faults(void *buf, size_t bytes, void *ctx)
+/* The child's vmmap page, checked (spawn_read_vmmap). */
+static errval_t proc_vm_read(struct proc *p, struct vmmap_copy *copy)
 {
-    (void)bytes;
-    *(uint32_t *)ctx = ((struct dispatcher_shared *)buf)->page_faults;
-}
-
-/* A copy of the child's vmmap page, checked by vmmap_read: the child
- * writes it, so nothing in it is trusted. */
-struct vm_read {
-    struct vmmap_copy copy;
-    errval_t err;
-};
-
-static void read_vm(void *buf, size_t bytes, void *ctx)
-{
-    struct vm_read *r = ctx;
-
-    (void)bytes;
-    r->err = vmmap_read((const struct vmmap_page *)((char *)buf + (USER_VMMAP_VADDR
-                                                                   - USER_DISP_VADDR)),
-                        &r->copy);
-}
-
-static errval_t proc_vm_read(struct proc *p, struct vm_read *r)
-{
-    errval_t err;
-
-    if (p->state != PROC_STATE_RUNNING) {
-        return INIT_ERR_ALREADY_ENDED;
-    }
-    err = spawn_read_frame(p->si.dispframe, USER_DISP_FRAME_SIZE, read_vm, r);
-    return err_is_fail(err) ? err : r->err;
+    return p->state == PROC_STATE_RUNNING ? spawn_read_vmmap(&p->si, copy)
+                                          : INIT_ERR_ALREADY_ENDED;
 }
 
 errval_t proc_vm_summary(struct proc *p, struct aos_vm_summary *vm)
 {
-    struct vm_read r = { .copy.entries = NULL };
-    errval_t err = proc_vm_read(p, &r);
+    struct vmmap_copy c = { .entries = NULL };
+    errval_t err = proc_vm_read(p, &c);
 
-    _Static_assert(sizeof(vm->bytes) == sizeof(r.copy.tag_bytes), "a total per tag");
+    _Static_assert(sizeof(vm->bytes) == sizeof(c.tag_bytes), "a total per tag");
     memset(vm, 0, sizeof(*vm));
     if (err_is_ok(err)) {
-        memcpy(vm->bytes, r.copy.tag_bytes, sizeof(vm->bytes));
-        memcpy(vm->blocks, r.copy.tag_blocks, sizeof(vm->blocks));
+        memcpy(vm->bytes, c.tag_bytes, sizeof(vm->bytes));
+        memcpy(vm->blocks, c.tag_blocks, sizeof(vm->blocks));
     }
     return err;
 }
@@ -400,21 +331,18 @@ errval_t proc_vm_summary(struct proc *p, struct aos_vm_summary *vm)
 errval_t proc_vm_blocks(struct proc *p, struct vmmap_entry *out, uint32_t *count,
                         uint32_t *unlisted)
 {
-    struct vm_read r = { .copy.entries = out };
-    errval_t err = proc_vm_read(p, &r);
+    struct vmmap_copy c = { .entries = out };
+    errval_t err = proc_vm_read(p, &c);
 
-    *count = err_is_ok(err) ? r.copy.count : 0;
-    *unlisted = err_is_ok(err) ? r.copy.unlisted : 0;
+    *count = err_is_ok(err) ? c.count : 0;
+    *unlisted = err_is_ok(err) ? c.unlisted : 0;
     return err;
 }
 
 void proc_usage(struct proc *p, size_t *ram_bytes, uint32_t *faults)
 {
     *ram_bytes = p->state == PROC_STATE_RUNNING ? p->si.ram_bytes : 0;
-    *faults = 0;
-    if (p->state == PROC_STATE_RUNNING) {
-        spawn_read_frame(p->si.dispframe, BASE_PAGE_SIZE, read_faults, faults);
-    }
+    *faults = p->state == PROC_STATE_RUNNING ? spawn_page_faults(&p->si) : 0;
 }
 
 struct proc *proc_getchar_waiter(void)

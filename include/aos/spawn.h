@@ -72,10 +72,18 @@ void spawn_set_ram_source(errval_t (*alloc)(capaddr_t *ret, gensize_t size,
 /* Record a RAM block given to the child later (e.g. by RPC), so that
  * spawn_cleanup reclaims it too. */
 errval_t spawn_account_ram(struct spawninfo *si, capaddr_t ram, gensize_t bytes);
-/* Call read(buf, bytes, ctx) with `frame` (one of the child's frames,
- * <= 1 MiB) mapped into our address space for the duration. */
-errval_t spawn_read_frame(capaddr_t frame, size_t bytes,
-                          void (*read)(void *buf, size_t bytes, void *ctx), void *ctx);
+/* What a running child publishes, read back (spawn/spawn_inspect.c; the
+ * child writes both, so neither is trusted): the page faults it has
+ * taken, and its vmmap page checked by vmmap_read (its errors:
+ * INIT_ERR_VMMAP_NOT_YET, _BUSY, _GARBLED). */
+struct vmmap_copy;
+uint32_t spawn_page_faults(struct spawninfo *si);
+errval_t spawn_read_vmmap(struct spawninfo *si, struct vmmap_copy *copy);
+/* spawn_load of boot module argv[0] (spawn/spawn_module.c): only a core's
+ * first domain holds the modules. INIT_ERR_NO_SUCH_MODULE if there is
+ * none of that name. */
+errval_t spawn_load_module(struct spawninfo *si, int argc, const char *const argv[],
+                           capaddr_t parent_ep, uint32_t badge);
 /* Take the block [base, base + size) out of the child's accounting: *ret =
  * our cap to it (the caller returns it). LIB_ERR_SPAWN_NOT_ACCOUNTED if the
  * child was never given exactly that block (its spawn arenas never were). */
