@@ -17,19 +17,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "../../include/server_free.h"
 
 #define ROUNDS 10
 
 static struct aos_rpc *chan(void)
 {
     return aos_rpc_get_process_channel();
-}
-
-static size_t server_free(void)
-{
-    size_t f = 0, t;
-    aos_rpc_mem_stats(chan(), &f, &t);
-    return f;
 }
 
 /* Spawn `cmd`, wait for it: status 0 and free RAM exactly as before. */

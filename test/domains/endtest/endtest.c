@@ -10,17 +10,11 @@
 #include <aos/utest.h>
 #include <stdlib.h>
 #include <string.h>
+#include "../../include/server_free.h"
 
 static struct aos_rpc *chan(void)
 {
     return aos_rpc_get_process_channel();
-}
-
-static size_t server_free(void)
-{
-    size_t f = 0, t;
-    aos_rpc_mem_stats(chan(), &f, &t);
-    return f;
 }
 
 /* The state get_info reports for `pid` (0 if the call fails). */

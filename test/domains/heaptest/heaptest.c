@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "../../include/server_free.h"
 
 #define MIB (1u << 20)
 #define MAX_OBJECTS 8192
@@ -33,15 +34,6 @@ static size_t held(void)
     }
     free(in.name);
     return in.ram_bytes;
-}
-
-/* The memory server's free RAM (`free`). */
-static size_t server_free(void)
-{
-    size_t free_bytes = 0, total;
-
-    aos_rpc_mem_stats(aos_rpc_get_init_channel(), &free_bytes, &total);
-    return free_bytes;
 }
 
 static uint32_t lazy_frames(void)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "../../include/server_free.h"
 
 #define CALLERS     3
 #define HOGS        2
@@ -17,13 +18,6 @@
 static struct aos_rpc *chan(void)
 {
     return aos_rpc_get_process_channel();
-}
-
-static size_t server_free(void)
-{
-    size_t f = 0, t;
-    aos_rpc_mem_stats(chan(), &f, &t);
-    return f;
 }
 
 static void kill_all(const domainid_t *pids, int n)

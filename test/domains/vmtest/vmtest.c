@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <malloc.h>
 #include <string.h>
+#include "../../include/server_free.h"
 
 #define PAGE BASE_PAGE_SIZE
 
@@ -29,13 +30,6 @@ static struct paging_info info(void)
     struct paging_info i;
     paging_get_info(me(), &i);
     return i;
-}
-
-static size_t server_free(void)
-{
-    size_t free_bytes = 0, total;
-    aos_rpc_mem_stats(aos_rpc_get_init_channel(), &free_bytes, &total);
-    return free_bytes;
 }
 
 /* RAM follows pages touched, not bytes reserved. */
