@@ -40,7 +40,7 @@ HEADER_OWNER = {
     # the address space
     'buddy.h': 'vspace', 'paging.h': 'vspace', 'vmmap.h': 'vspace',
     # RPC, spawning
-    'aos_rpc.h': 'rpc', 'aos_rpc_wire.h': 'rpc', 'xchan.h': 'rpc',
+    'aos_rpc.h': 'rpc', 'aos_rpc_wire.h': 'rpc', 'xchan.h': 'rpc', 'rpc_serve.h': 'rpc',
     'spawn.h': 'spawn', 'elf.h': 'spawn',
     # the heap
     'morecore.h': 'morecore',

@@ -4,7 +4,7 @@
  */
 #include "console.h"
 #include "procs.h"
-#include "replies.h"
+#include <aos/rpc_serve.h>
 #include "remote_procs.h"
 #include <aos/dispatch.h>
 #include <aos/aos_rpc_wire.h>
@@ -38,16 +38,16 @@ void console_out(struct proc *p, const char *s, uint32_t len)
     }
 }
 
-/* GETCHAR of `p` (request p->req_seq): answered by console_serve when a
+/* GETCHAR of `p` (request p->cl.req_seq): answered by console_serve when a
  * byte is there; on another core, by core 0, which owns the UART. An
  * error means: answer it now with that. */
 errval_t console_getchar(struct proc *p)
 {
     if (get_bootinfo()->core_id != 0) {
-        return remote_getchar(p->pid, p->req_seq);
+        return remote_getchar(p->pid, p->cl.req_seq);
     }
     p->getchar_pending = true;
-    p->getchar_seq = p->req_seq;
+    p->getchar_seq = p->cl.req_seq;
     return SYS_ERR_OK;
 }
 
@@ -64,7 +64,7 @@ bool console_serve(void)
         }
         p->getchar_pending = false;
         uint32_t ch = (uint32_t)c;
-        reply_seq(p, p->getchar_seq, RPC_OP_GETCHAR, SYS_ERR_OK, &ch, 1, CPTR_NULL);
+        rpc_reply_seq(&p->cl, p->getchar_seq, RPC_OP_GETCHAR, SYS_ERR_OK, &ch, 1, CPTR_NULL);
     }
     while (remote_procs_console_waiting()) {   /* then domains of other cores */
         int c = sys_getchar();

@@ -2,8 +2,9 @@
  * init's console service (console.c). Only core 0's init owns the UART;
  * every init prints through SYS_PRINT under the kernels' console lock, a
  * whole line of a process at a time, so lines of domains on different
- * cores never interleave. Uses the process table (procs.h), the replies
- * (replies.h) and, on other cores, core 0 (remote_procs.h).
+ * cores never interleave. Uses the process table (procs.h), the server
+ * half of the wire protocol (aos/rpc_serve.h) and, on other cores, core 0
+ * (remote_procs.h).
  */
 #ifndef INIT_CONSOLE_H
 #define INIT_CONSOLE_H

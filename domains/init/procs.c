@@ -110,6 +110,7 @@ static errval_t proc_create(int argc, const char *const argv[], const char *cmdl
         free(p);
         return err;
     }
+    p->cl.ep = p->si.child_ep;
     p->next = procs;
     procs = p;
     *ret = p;

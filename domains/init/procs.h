@@ -16,6 +16,7 @@
 
 #include <aos/spawn.h>
 #include <aos/aos_rpc_wire.h>
+#include <aos/rpc_serve.h>
 
 #include <aos/aos_rpc.h>
 #include <aos/vmmap.h>
@@ -39,11 +40,11 @@ struct proc {
     struct spawninfo si;         /* valid while RUNNING */
     struct rpc_string_rx rx;     /* a string being received */
     uint32_t rx_op, rx_arg;      /* the op (and its header argument) rx is for */
-    struct rpc_string_tx tx;     /* a long answer going out in windows */
+    struct rpc_client cl;        /* how the server answers it (its endpoint,
+                                    the request's seq, a long answer going out) */
     bool getchar_pending;        /* a GETCHAR waits for console input */
     bool chan_accepting;         /* a CHAN_ACCEPT waits for a connect (channels.c) */
     uint32_t chan_accept_seq;
-    uint32_t req_seq;            /* sequence number of the request being handled */
     uint32_t wait_seq, getchar_seq;   /* those of its deferred WAIT and GETCHAR */
     domainid_t waiters[PROC_MAX_WAITERS];   /* pids in PROC_WAIT on us */
     uint32_t nwaiters;

@@ -7,7 +7,7 @@
  * deleted, and a reply that cannot be delivered (the client's ring is
  * full or it armed no slot) is dropped rather than waited for — a client
  * can only hurt itself. Answers longer than half a client's ring go out in
- * windows the client pulls for (reply_window, replies.c), so they never fill it.
+ * windows the client pulls for (rpc/rpc_serve.c), so they never fill it.
  * Replies are sent with a directed yield so the client runs at once.
  */
 #include "procs.h"
@@ -16,7 +16,7 @@
 #include "remote_procs.h"
 #include "channels.h"
 #include "console.h"
-#include "replies.h"
+#include <aos/rpc_serve.h>
 #include <aos/dispatch.h>
 #include <autarky/bootinfo.h>
 #include <aos/lmp.h>
@@ -39,11 +39,11 @@ static uint32_t my_core(void)
 static void handle_number(struct proc *p, const struct lmp_msg *m)
 {
     if (m->nwords != 2) {
-        reply(p, RPC_OP_NUMBER, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
+        rpc_reply(&p->cl, RPC_OP_NUMBER, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
         return;
     }
     p->numbers++;
-    reply(p, RPC_OP_NUMBER, SYS_ERR_OK, NULL, 0, CPTR_NULL);
+    rpc_reply(&p->cl, RPC_OP_NUMBER, SYS_ERR_OK, NULL, 0, CPTR_NULL);
 }
 
 static void handle_spawn(struct proc *p, errval_t err, char *cmdline, uint32_t len);
@@ -81,7 +81,7 @@ static void handle_string(struct proc *p, const struct lmp_msg *m)
         sum[1] = rpc_fnv1a(s, len);
         free(s);
     }
-    reply(p, RPC_OP_STRING, err, sum, 2, CPTR_NULL);
+    rpc_reply(&p->cl, RPC_OP_STRING, err, sum, 2, CPTR_NULL);
 }
 
 /*
@@ -124,7 +124,7 @@ static void handle_get_ram(struct proc *p, const struct lmp_msg *m)
     errval_t err;
 
     if (m->nwords != 3) {
-        reply(p, RPC_OP_GET_RAM, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
+        rpc_reply(&p->cl, RPC_OP_GET_RAM, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
         return;
     }
     err = mem_server_alloc(&ram, m->words[1], m->words[2], &got);
@@ -149,11 +149,11 @@ static void handle_get_ram(struct proc *p, const struct lmp_msg *m)
         }
     }
     if (err_is_fail(err)) {
-        reply(p, RPC_OP_GET_RAM, err, NULL, 0, CPTR_NULL);
+        rpc_reply(&p->cl, RPC_OP_GET_RAM, err, NULL, 0, CPTR_NULL);
         return;
     }
     uint32_t size = (uint32_t)got;
-    reply(p, RPC_OP_GET_RAM, SYS_ERR_OK, &size, 1, ram);
+    rpc_reply(&p->cl, RPC_OP_GET_RAM, SYS_ERR_OK, &size, 1, ram);
 }
 
 /* FREE_RAM: the client gives a block back; it must be one it was given. */
@@ -176,7 +176,7 @@ static void handle_free_ram(struct proc *p, const struct lmp_msg *m)
     }
     slot_free(m->cap);
     slots_armed = false;
-    reply(p, RPC_OP_FREE_RAM, err, NULL, 0, CPTR_NULL);
+    rpc_reply(&p->cl, RPC_OP_FREE_RAM, err, NULL, 0, CPTR_NULL);
 }
 
 static void handle_mem_stats(struct proc *p, const struct lmp_msg *m)
@@ -185,13 +185,13 @@ static void handle_mem_stats(struct proc *p, const struct lmp_msg *m)
     uint32_t words[4], core_plus_one = RPC_HDR_ARG(m->words[0]);
 
     if (m->nwords != 1) {
-        reply(p, RPC_OP_MEM_STATS, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
+        rpc_reply(&p->cl, RPC_OP_MEM_STATS, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
         return;
     }
     if (core_plus_one != 0 && core_plus_one - 1 != my_core()) {   /* another core's */
-        errval_t err = remote_mem_stats(p->pid, p->req_seq, (coreid_t)(core_plus_one - 1));
+        errval_t err = remote_mem_stats(p->pid, p->cl.req_seq, (coreid_t)(core_plus_one - 1));
         if (err_is_fail(err)) {
-            reply(p, RPC_OP_MEM_STATS, err, NULL, 0, CPTR_NULL);
+            rpc_reply(&p->cl, RPC_OP_MEM_STATS, err, NULL, 0, CPTR_NULL);
         }
         return;
     }
@@ -200,7 +200,7 @@ static void handle_mem_stats(struct proc *p, const struct lmp_msg *m)
     words[1] = (uint32_t)total;
     words[2] = (uint32_t)(mem_server_kept() - free_bytes);   /* given to other cores */
     words[3] = (uint32_t)p->si.ram_bytes;
-    reply(p, RPC_OP_MEM_STATS, SYS_ERR_OK, words, 4, CPTR_NULL);
+    rpc_reply(&p->cl, RPC_OP_MEM_STATS, SYS_ERR_OK, words, 4, CPTR_NULL);
 }
 
 static void handle_putchar(struct proc *p, const struct lmp_msg *m)
@@ -208,12 +208,12 @@ static void handle_putchar(struct proc *p, const struct lmp_msg *m)
     char c;
 
     if (m->nwords != 2) {
-        reply(p, RPC_OP_PUTCHAR, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
+        rpc_reply(&p->cl, RPC_OP_PUTCHAR, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
         return;
     }
     c = (char)m->words[1];
     console_out(p, &c, 1);
-    reply(p, RPC_OP_PUTCHAR, SYS_ERR_OK, NULL, 0, CPTR_NULL);
+    rpc_reply(&p->cl, RPC_OP_PUTCHAR, SYS_ERR_OK, NULL, 0, CPTR_NULL);
 }
 
 static void handle_puts(struct proc *p, const struct lmp_msg *m)
@@ -221,23 +221,23 @@ static void handle_puts(struct proc *p, const struct lmp_msg *m)
     uint32_t len = m->nwords >= 2 ? m->words[1] : 0;
 
     if (m->nwords < 2 || len > RPC_PUTS_MAX || m->nwords != 2 + (len + 3) / 4) {
-        reply(p, RPC_OP_PUTS, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
+        rpc_reply(&p->cl, RPC_OP_PUTS, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
         return;
     }
     console_out(p, (const char *)&m->words[2], len);
-    reply(p, RPC_OP_PUTS, SYS_ERR_OK, NULL, 0, CPTR_NULL);
+    rpc_reply(&p->cl, RPC_OP_PUTS, SYS_ERR_OK, NULL, 0, CPTR_NULL);
 }
 
 /* GETCHAR: answer now if a byte waits, else when one arrives. */
 static void handle_getchar(struct proc *p, const struct lmp_msg *m)
 {
     if (m->nwords != 1) {
-        reply(p, RPC_OP_GETCHAR, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
+        rpc_reply(&p->cl, RPC_OP_GETCHAR, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
         return;
     }
     errval_t err = console_getchar(p);
     if (err_is_fail(err)) {
-        reply(p, RPC_OP_GETCHAR, err, NULL, 0, CPTR_NULL);
+        rpc_reply(&p->cl, RPC_OP_GETCHAR, err, NULL, 0, CPTR_NULL);
     }
 }
 
@@ -263,7 +263,7 @@ static void remote_reply(domainid_t client, uint32_t seq, uint32_t op, errval_t 
     struct proc *p = client_alive(client);
 
     if (p != NULL) {
-        reply_seq(p, seq, op, err, extra, nextra, CPTR_NULL);
+        rpc_reply_seq(&p->cl, seq, op, err, extra, nextra, CPTR_NULL);
     }
 }
 
@@ -273,7 +273,7 @@ static void chan_reply(domainid_t client, uint32_t seq, uint32_t op, errval_t er
     struct proc *p = client_alive(client);
 
     if (p != NULL) {
-        reply_seq(p, seq, op, err, extra, nextra, cap);
+        rpc_reply_seq(&p->cl, seq, op, err, extra, nextra, cap);
     }
 }
 
@@ -283,7 +283,7 @@ static void remote_reply_long(domainid_t client, uint32_t seq, uint32_t op, cons
     struct proc *p = client_alive(client);
 
     if (p != NULL) {
-        answer_long_seq(p, seq, op, data, len, extra, nextra);
+        rpc_answer_long_seq(&p->cl, seq, op, data, len, extra, nextra);
     }
 }
 
@@ -296,29 +296,11 @@ static bool forward_pid_call(struct proc *p, const struct lmp_msg *m, uint32_t o
     if (m->nwords != 2 || aos_pid_core(m->words[1]) == my_core()) {
         return false;
     }
-    err = remote_pid_call(p->pid, p->req_seq, op, m->words[1]);
+    err = remote_pid_call(p->pid, p->cl.req_seq, op, m->words[1]);
     if (err_is_fail(err)) {
-        reply(p, op, err, NULL, 0, CPTR_NULL);
+        rpc_reply(&p->cl, op, err, NULL, 0, CPTR_NULL);
     }
     return true;
-}
-
-/* A pull (RPC_FLAG_MORE): the next window of the answer to the call with
- * this op and sequence number, if that answer is still going out. */
-static void handle_pull(struct proc *p, const struct lmp_msg *m)
-{
-    uint32_t op = RPC_HDR_OP(m->words[0]);
-    struct rpc_string_tx *tx = &p->tx;
-
-    if (m->nwords != 1) {
-        rpc_string_tx_reset(tx);
-        reply(p, op, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
-    } else if (!tx->active || tx->op != op || tx->seq != p->req_seq) {
-        rpc_string_tx_reset(tx);            /* (a pull of another answer) */
-        reply(p, op, LIB_ERR_RPC_NO_ANSWER, NULL, 0, CPTR_NULL);
-    } else {
-        reply_window(p);
-    }
 }
 
 static void handle_spawn(struct proc *p, errval_t err, char *cmdline, uint32_t len)
@@ -333,10 +315,10 @@ static void handle_spawn(struct proc *p, errval_t err, char *cmdline, uint32_t l
         err = INIT_ERR_BAD_NAME;
     }
     if (err_is_ok(err) && p->rx_arg != my_core()) {
-        err = remote_spawn(p->pid, p->req_seq, (coreid_t)p->rx_arg, cmdline);
+        err = remote_spawn(p->pid, p->cl.req_seq, (coreid_t)p->rx_arg, cmdline);
         free(cmdline);
         if (err_is_fail(err)) {
-            reply(p, RPC_OP_PROC_SPAWN, err, &pid, 1, CPTR_NULL);
+            rpc_reply(&p->cl, RPC_OP_PROC_SPAWN, err, &pid, 1, CPTR_NULL);
         }
         return;                             /* answered when core rx_arg has */
     }
@@ -347,7 +329,7 @@ static void handle_spawn(struct proc *p, errval_t err, char *cmdline, uint32_t l
         pid = child->pid;
     }
     free(cmdline);
-    reply(p, RPC_OP_PROC_SPAWN, err, &pid, 1, CPTR_NULL);
+    rpc_reply(&p->cl, RPC_OP_PROC_SPAWN, err, &pid, 1, CPTR_NULL);
 }
 
 /* The pid a request names: an error if it was never issued. */
@@ -374,7 +356,7 @@ static void handle_name_or_info(struct proc *p, const struct lmp_msg *m)
         return;
     }
     if (err_is_fail(err)) {
-        reply(p, op, err, NULL, 0, CPTR_NULL);
+        rpc_reply(&p->cl, op, err, NULL, 0, CPTR_NULL);
         return;
     }
     w[0] = len;
@@ -390,7 +372,7 @@ static void handle_name_or_info(struct proc *p, const struct lmp_msg *m)
         w[3] = faults;
         w[4] = t != NULL ? (uint32_t)t->status : 0;
     }
-    answer_long(p, op, name, len, w, op == RPC_OP_PROC_INFO ? 5 : 1);
+    rpc_answer_long(&p->cl, op, name, len, w, op == RPC_OP_PROC_INFO ? 5 : 1);
 }
 
 static void handle_all_pids(struct proc *p, const struct lmp_msg *m)
@@ -399,18 +381,18 @@ static void handle_all_pids(struct proc *p, const struct lmp_msg *m)
     uint32_t n;
 
     if (m->nwords != 1) {
-        reply(p, RPC_OP_PROC_ALL_PIDS, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
+        rpc_reply(&p->cl, RPC_OP_PROC_ALL_PIDS, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
         return;
     }
     n = proc_running_pids(pids, PROC_MAX_LIVE + 1);
     if (get_bootinfo()->ncores > 1) {       /* and every other core's */
-        errval_t err = remote_all_pids(p->pid, p->req_seq, pids, n);
+        errval_t err = remote_all_pids(p->pid, p->cl.req_seq, pids, n);
         if (err_is_fail(err)) {
-            reply(p, RPC_OP_PROC_ALL_PIDS, err, NULL, 0, CPTR_NULL);
+            rpc_reply(&p->cl, RPC_OP_PROC_ALL_PIDS, err, NULL, 0, CPTR_NULL);
         }
         return;
     }
-    answer_long(p, RPC_OP_PROC_ALL_PIDS, pids, n * sizeof(domainid_t), &n, 1);
+    rpc_answer_long(&p->cl, RPC_OP_PROC_ALL_PIDS, pids, n * sizeof(domainid_t), &n, 1);
 }
 
 static void handle_kill(struct proc *p, const struct lmp_msg *m)
@@ -425,7 +407,7 @@ static void handle_kill(struct proc *p, const struct lmp_msg *m)
         err = t != NULL ? proc_kill(t) : INIT_ERR_KILL_INIT;
     }
     if (t != p || err_is_fail(err)) {     /* a domain that killed itself is gone */
-        reply(p, RPC_OP_PROC_KILL, err, NULL, 0, CPTR_NULL);
+        rpc_reply(&p->cl, RPC_OP_PROC_KILL, err, NULL, 0, CPTR_NULL);
     }
 }
 
@@ -442,9 +424,9 @@ static void handle_vmmap(struct proc *p, const struct lmp_msg *m)
         err = proc_vm_summary(t, &vm);
     }
     if (err_is_fail(err)) {
-        reply(p, RPC_OP_PROC_VMMAP, err, NULL, 0, CPTR_NULL);
+        rpc_reply(&p->cl, RPC_OP_PROC_VMMAP, err, NULL, 0, CPTR_NULL);
     } else {
-        answer_long(p, RPC_OP_PROC_VMMAP, &vm, sizeof(vm), NULL, 0);
+        rpc_answer_long(&p->cl, RPC_OP_PROC_VMMAP, &vm, sizeof(vm), NULL, 0);
     }
 }
 
@@ -465,16 +447,16 @@ static void handle_vmblocks(struct proc *p, const struct lmp_msg *m)
         err = proc_vm_blocks(t, blocks, &w[0], &w[1]);
     }
     if (err_is_fail(err)) {
-        reply(p, RPC_OP_PROC_VMBLOCKS, err, NULL, 0, CPTR_NULL);
+        rpc_reply(&p->cl, RPC_OP_PROC_VMBLOCKS, err, NULL, 0, CPTR_NULL);
     } else {
-        answer_long(p, RPC_OP_PROC_VMBLOCKS, blocks, w[0] * (uint32_t)sizeof(blocks[0]), w, 2);
+        rpc_answer_long(&p->cl, RPC_OP_PROC_VMBLOCKS, blocks, w[0] * (uint32_t)sizeof(blocks[0]), w, 2);
     }
 }
 
 static void rpc_reply_wait(struct proc *waiter, struct proc *ended)
 {
     uint32_t w[2] = { (uint32_t)ended->status, ended->state == PROC_STATE_KILLED };
-    reply_seq(waiter, waiter->wait_seq, RPC_OP_PROC_WAIT, SYS_ERR_OK, w, 2, CPTR_NULL);
+    rpc_reply_seq(&waiter->cl, waiter->wait_seq, RPC_OP_PROC_WAIT, SYS_ERR_OK, w, 2, CPTR_NULL);
 }
 
 /* WAIT: answer now if it ended, else when it does (proc_end). */
@@ -490,7 +472,7 @@ static void handle_wait(struct proc *p, const struct lmp_msg *m)
         err = INIT_ERR_KILL_INIT;           /* init and oneself never end for us */
     }
     if (err_is_ok(err) && t->state != PROC_STATE_RUNNING) {
-        p->wait_seq = p->req_seq;
+        p->wait_seq = p->cl.req_seq;
         rpc_reply_wait(p, t);
         return;
     }
@@ -498,11 +480,11 @@ static void handle_wait(struct proc *p, const struct lmp_msg *m)
         err = INIT_ERR_TOO_MANY_WAITERS;
     }
     if (err_is_fail(err)) {
-        reply(p, RPC_OP_PROC_WAIT, err, NULL, 0, CPTR_NULL);
+        rpc_reply(&p->cl, RPC_OP_PROC_WAIT, err, NULL, 0, CPTR_NULL);
         return;
     }
     t->waiters[t->nwaiters++] = p->pid;
-    p->wait_seq = p->req_seq;
+    p->wait_seq = p->cl.req_seq;
 }
 
 /* The channel calls (channels.c): CONNECT, IPI and CLOSE take 2 words,
@@ -510,32 +492,32 @@ static void handle_wait(struct proc *p, const struct lmp_msg *m)
 static void handle_chan(struct proc *p, const struct lmp_msg *m, uint32_t op)
 {
     if (m->nwords != (op == RPC_OP_CHAN_ACCEPT ? 1u : 2u)) {
-        reply(p, op, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
+        rpc_reply(&p->cl, op, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
     } else if (op == RPC_OP_CHAN_CONNECT) {
-        chan_connect(p, p->req_seq, m->words[1]);
+        chan_connect(p, p->cl.req_seq, m->words[1]);
     } else if (op == RPC_OP_CHAN_ACCEPT) {
-        chan_accept(p, p->req_seq);
+        chan_accept(p, p->cl.req_seq);
     } else if (op == RPC_OP_CHAN_IPI) {
-        chan_give_ipi(p, p->req_seq, m->words[1]);
+        chan_give_ipi(p, p->cl.req_seq, m->words[1]);
     } else {
-        chan_close(p, p->req_seq, m->words[1]);
+        chan_close(p, p->cl.req_seq, m->words[1]);
     }
 }
 
 /*
- * A message with header flags (or none at all): a pull goes to
- * handle_pull; string fragments (STRING, PROC_SPAWN) go on; anything else
+ * A message with header flags (or none at all): a pull is served
+ * (rpc_serve_pull); string fragments (STRING, PROC_SPAWN) go on; anything else
  * is malformed. Returns true if dispatch_message should go on.
  */
 static bool check_flags(struct proc *p, const struct lmp_msg *m, uint32_t op, uint32_t flags)
 {
     if (m->nwords > 0 && flags == RPC_FLAG_MORE) {
-        handle_pull(p, m);
+        rpc_serve_pull(&p->cl, op, m->nwords);
         return false;
     }
     if (m->nwords == 0 || (flags & (RPC_FLAG_REPLY | RPC_FLAG_MORE))
         || (op != RPC_OP_STRING && op != RPC_OP_PROC_SPAWN)) {
-        reply(p, op, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
+        rpc_reply(&p->cl, op, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
         return false;
     }
     return true;
@@ -575,7 +557,7 @@ static void dispatch_message(struct proc *p, const struct lmp_msg *m)
     case RPC_OP_CHAN_IPI:
     case RPC_OP_CHAN_CLOSE: handle_chan(p, m, op); break;
     default:
-        reply(p, op, LIB_ERR_RPC_BAD_OP, NULL, 0, CPTR_NULL);
+        rpc_reply(&p->cl, op, LIB_ERR_RPC_BAD_OP, NULL, 0, CPTR_NULL);
         break;
     }
 }
@@ -623,7 +605,7 @@ bool rpc_server_step(bool block)
     }
     p = proc_find(m.badge);
     if (p != NULL && m.nwords > 0) {
-        p->req_seq = RPC_HDR_SEQ(m.words[0]);
+        p->cl.req_seq = RPC_HDR_SEQ(m.words[0]);
     }
     if (m.cap != CPTR_NULL && p != NULL && p->state == PROC_STATE_RUNNING
         && (m.words[0] & 0xffffu) == RPC_HDR(RPC_OP_FREE_RAM, 0)) {
@@ -635,7 +617,7 @@ bool rpc_server_step(bool block)
         slot_free(m.cap);
         slots_armed = false;
         if (p != NULL) {
-            reply(p, RPC_HDR_OP(m.words[0]), LIB_ERR_RPC_UNEXPECTED_CAP, NULL, 0, CPTR_NULL);
+            rpc_reply(&p->cl, RPC_HDR_OP(m.words[0]), LIB_ERR_RPC_UNEXPECTED_CAP, NULL, 0, CPTR_NULL);
         }
         return true;
     }
@@ -658,7 +640,7 @@ static void proc_ended(struct proc *p)
 {
     console_flush(p);
     rpc_string_rx_reset(&p->rx);
-    rpc_string_tx_reset(&p->tx);
+    rpc_client_reset(&p->cl);
     remote_procs_proc_ended(p);
     remote_procs_client_ended(p);
     channels_proc_ended(p);
@@ -673,7 +655,7 @@ static void proc_ended(struct proc *p)
 static void proc_forgotten(struct proc *p)
 {
     rpc_string_rx_reset(&p->rx);
-    rpc_string_tx_reset(&p->tx);
+    rpc_client_reset(&p->cl);
 }
 
 void rpc_server_init(void)
