@@ -41,6 +41,7 @@ struct child {
     capaddr_t vspace;          /* its VNode L1 */
     capaddr_t frame;           /* its dispatcher frame (init maps this cap) */
     struct dispatcher_shared *shared;   /* init's view of that frame */
+    capaddr_t window;          /* the L2 table mapping init's view (CHILD_WINDOW) */
 };
 
 /*
@@ -57,6 +58,7 @@ static errval_t build_child(struct child *c, const uint32_t *code, size_t words,
 
     /* init's window onto the child's pages */
     err = scratch_l2_table(CHILD_WINDOW, &init_table);
+    c->window = init_table;
     if (err_is_ok(err)) {
         err = scratch_mapped_frame(init_table, 0, 1, VREGION_FLAGS_READ_WRITE, &code_frame);
     }
@@ -518,6 +520,9 @@ static void get_state_follows_life(void)
     int yields;
 
     for (int tries = 0; tries < 3 && err_no(err) == SYS_ERR_DISP_NOT_RUNNABLE; tries++) {
+        if (tries > 0) {
+            EXPECT_OK(cap_delete(c.window));    /* the next child's view goes there */
+        }
         start_then_stop(&c, &no_rights, &err);
     }
     EXPECT_OK(err);
