@@ -97,3 +97,25 @@ bool clients_serve(void)
     frame->serving++;
     return true;
 }
+
+/* The same bracket as clients_serve's around one answer to a call init
+ * handed us: looked up and sent while `serving` is odd. */
+bool clients_reply(domainid_t pid, uint32_t seq, uint32_t op, errval_t err,
+                   const uint32_t *extra, uint32_t nextra)
+{
+    struct rpc_client c = { .ep = CPTR_NULL, .req_seq = seq };
+    bool bound;
+
+    if (frame == NULL) {
+        return false;
+    }
+    frame->serving++;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);        /* odd before we look */
+    bound = find_client(pid, &c);
+    if (bound) {
+        rpc_reply_seq(&c, seq, op, err, extra, nextra, CPTR_NULL);
+    }
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    frame->serving++;
+    return bound;
+}

@@ -6,7 +6,8 @@
  * table at the domain's spawn (domains/init/bindings.c).
  *
  * Served now: NUMBER (a ping; the reply's word 3 is the caller's pid as
- * the monitor knows it). Every message is checked as init's server checks
+ * the monitor knows it); and the short answers to the calls init handed
+ * the monitor (remote_calls.c) go to their clients from here too. Every message is checked as init's server checks
  * them: the badge names the sender (an unknown one is dropped: nobody to
  * answer), word counts and flags (LIB_ERR_RPC_MALFORMED), unknown ops
  * (LIB_ERR_RPC_BAD_OP), capabilities (deleted, LIB_ERR_RPC_UNEXPECTED_CAP);
@@ -25,5 +26,10 @@
 errval_t clients_init(struct monitor_frame *f);
 /* Answer one message waiting in our ring: true, or false if none. */
 bool clients_serve(void);
+/* Reply to request `seq` (op `op`) of the client `pid` on its own endpoint
+ * with `err` and `nextra` (<= 5) words: false if init lists no such client
+ * (it has ended, or has no binding). An undeliverable reply is dropped. */
+bool clients_reply(domainid_t pid, uint32_t seq, uint32_t op, errval_t err,
+                   const uint32_t *extra, uint32_t nextra);
 
 #endif
