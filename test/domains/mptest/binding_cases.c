@@ -207,6 +207,32 @@ void binding_bad_messages(void)
     UEXPECT_EQ("a ping afterwards", ping(monitor_ep(), 9, &r), spawn_my_pid());
 }
 
+/* A client that sends more pings than its ring holds and reads none
+ * only loses replies: the monitor drops what does not fit (it never waits
+ * for a client), and answers the next ping once the client has emptied
+ * its ring. */
+void binding_unread_replies_dropped(void)
+{
+    uint32_t w[2] = { 0, 0 }, got = 0, seq;
+    struct lmp_msg m;
+    enum raw_result r;
+    capaddr_t ep = monitor_ep();
+
+    for (seq = 10; seq < 10 + 3 * LMP_RING_SLOTS; seq++) {
+        w[0] = RPC_HDR(RPC_OP_NUMBER, 0) | RPC_SEQ(seq);
+        UEXPECT_OK(lmp_send(ep, CPTR_NULL, 0, w, 2));   /* waits for room in its ring */
+    }
+    for (uint32_t i = 0; i < 1000; i++) {
+        sys_yield();                        /* let it answer everything */
+    }
+    while (lmp_poll(&m)) {
+        got++;
+    }
+    UEXPECT(got > 0 && got <= LMP_RING_SLOTS, "%lu replies in a ring of %u",
+            (unsigned long)got, LMP_RING_SLOTS);
+    UEXPECT_EQ("a ping afterwards", ping(ep, 100, &r), spawn_my_pid());
+}
+
 /* More domains than the monitor has places, one after another, each with
  * a binding that answers it: a place is free again when its domain ends. */
 void binding_places_come_back(void)

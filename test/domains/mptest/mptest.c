@@ -264,6 +264,7 @@ static const struct utest_case cases[] = {
     { "MP_BINDING_BADGE_IS_SENDER", binding_badge_is_sender },
     { "MP_BINDING_BAD_MESSAGES", binding_bad_messages },
     { "MP_BINDING_PLACES_COME_BACK", binding_places_come_back },
+    { "MP_BINDING_UNREAD_REPLIES_DROPPED", binding_unread_replies_dropped },
     { "MP_SPAWN_EACH_CORE", spawn_each_core },
     { "MP_LIST_KILL_WAIT_ACROSS_CORES", list_kill_wait_across },
     { "MP_BAD_CORES_AND_PIDS", bad_cores_and_pids },

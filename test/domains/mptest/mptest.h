@@ -29,6 +29,7 @@ void binding_answers_own_endpoint(void);
 void binding_badge_is_sender(void);
 void binding_bad_messages(void);
 void binding_places_come_back(void);
+void binding_unread_replies_dropped(void);
 /* The clients they start: `mptest flood P1 P2 P3`, `mptest hammer N`,
  * `mptest bindpeer N`. */
 int bind_peer(uint32_t n);
