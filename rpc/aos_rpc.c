@@ -2,8 +2,11 @@
  * The client side of the RPC protocol (include/aos/aos_rpc.h).
  *
  * Invariant: outside aos_rpc_call no reply is outstanding, so the next
- * message in our ring after a request is its reply (init is the only
- * holder of our endpoint). Anything else is dropped, its cap deleted.
+ * message in our ring after a request is its reply (init and our core's
+ * monitor are the only holders of our endpoint, and calls to both are
+ * serialised by the init channel's lock, with one sequence number count).
+ * Anything else (a reply to a call we no longer wait for) is dropped, its
+ * cap deleted.
  */
 #include <aos/aos_rpc.h>
 #include <aos/aos_rpc_wire.h>
@@ -13,8 +16,8 @@
 #include <autarky/bootinfo.h>
 #include <string.h>
 
-static struct aos_rpc init_channel;
-static bool init_channel_ready;
+static struct aos_rpc init_channel, monitor_channel;
+static bool init_channel_ready, monitor_channel_ready;
 
 /* ---- the LMP transport ---- */
 
@@ -62,6 +65,7 @@ errval_t aos_rpc_init(struct aos_rpc *rpc, capaddr_t ep)
     rpc->t = &rpc_transport_lmp;
     rpc->x = NULL;
     rpc->calls = 0;
+    rpc->line = rpc;
     thread_mutex_init(&rpc->lock);
     if (ep == CPTR(ROOTCN_SLOT_TASKCN, TASKCN_SLOT_INITEP) && rpc == &init_channel) {
         init_channel_ready = true;
@@ -80,6 +84,39 @@ struct aos_rpc *aos_rpc_get_init_channel(void)
         aos_rpc_init(&init_channel, ep);
     }
     return &init_channel;
+}
+
+/* An endpoint in our TASKCN slot, or CPTR_NULL. */
+static capaddr_t endpoint_in(cslot_t slot)
+{
+    struct capability_info ci;
+    capaddr_t ep = CPTR(ROOTCN_SLOT_TASKCN, slot);
+
+    return err_is_ok(cap_identify(ep, &ci)) && ci.type == ObjType_Endpoint ? ep : CPTR_NULL;
+}
+
+/* Set up once, in the first call (the domain's first thread, or under the
+ * init channel's lock: replies of both come into one ring, so they share
+ * its lock and sequence numbers, and a reply to either is never taken for
+ * one of the other). */
+struct aos_rpc *aos_rpc_get_monitor_channel(void)
+{
+    struct aos_rpc *init = aos_rpc_get_init_channel();
+
+    if (!monitor_channel_ready) {
+        capaddr_t ep = endpoint_in(TASKCN_SLOT_MONITOREP);
+        if (init == NULL || ep == CPTR_NULL) {
+            return NULL;
+        }
+        thread_mutex_lock(&init->lock);
+        if (!monitor_channel_ready) {
+            aos_rpc_init(&monitor_channel, ep);
+            monitor_channel.line = init;
+            monitor_channel_ready = true;
+        }
+        thread_mutex_unlock(&init->lock);
+    }
+    return &monitor_channel;
 }
 
 /* Drop a message that is not the reply we wait for. */
@@ -114,7 +151,7 @@ static errval_t call_locked_flags(struct aos_rpc *rpc, const uint32_t *req,
                                   uint32_t nwords, capaddr_t send_cap, uint32_t flags,
                                   capaddr_t recv_slot, struct lmp_msg *reply)
 {
-    uint32_t op = RPC_HDR_OP(req[0]), msg[LMP_MSG_WORDS], seq = ++rpc->seq;
+    uint32_t op = RPC_HDR_OP(req[0]), msg[LMP_MSG_WORDS], seq = ++rpc->line->seq;
     errval_t err;
 
     for (uint32_t i = 0; i < LMP_MSG_WORDS; i++) {
@@ -173,9 +210,9 @@ errval_t aos_rpc_call(struct aos_rpc *rpc, const uint32_t *req, uint32_t nwords,
     if (rpc == NULL) {
         return LIB_ERR_RPC_NO_CHANNEL;
     }
-    thread_mutex_lock(&rpc->lock);
+    thread_mutex_lock(&rpc->line->lock);
     err = call_locked(rpc, msg, nwords, send_cap, recv_slot, reply);
-    thread_mutex_unlock(&rpc->lock);
+    thread_mutex_unlock(&rpc->line->lock);
     return err;
 }
 
@@ -196,9 +233,9 @@ errval_t aos_rpc_send_number(struct aos_rpc *rpc, uintptr_t num)
     if (rpc == NULL) {
         return LIB_ERR_RPC_NO_CHANNEL;
     }
-    thread_mutex_lock(&rpc->lock);
+    thread_mutex_lock(&rpc->line->lock);
     err = call_locked(rpc, req, 2, CPTR_NULL, CPTR_NULL, &reply);
-    thread_mutex_unlock(&rpc->lock);
+    thread_mutex_unlock(&rpc->line->lock);
     return err;
 }
 
@@ -214,19 +251,19 @@ errval_t aos_rpc_send_bytes(struct aos_rpc *rpc, const char *buf, uint32_t len)
     if (rpc == NULL) {
         return LIB_ERR_RPC_NO_CHANNEL;
     }
-    thread_mutex_lock(&rpc->lock);
+    thread_mutex_lock(&rpc->line->lock);
     for (uint32_t i = 0; i + 1 < nfrag; i++) {
         n = rpc_pack_string_fragment(buf, len, i, words);
         err = transport_send(rpc, words, n, CPTR_NULL, 0);
         if (err_is_fail(err)) {
-            thread_mutex_unlock(&rpc->lock);
+            thread_mutex_unlock(&rpc->line->lock);
             return err_no(err) == LIB_ERR_XCHAN_CLOSED ? err : err_push(err, LIB_ERR_RPC_SEND);
         }
     }
     struct lmp_msg reply;
     n = rpc_pack_string_fragment(buf, len, nfrag - 1, words);
     err = call_locked(rpc, words, n, CPTR_NULL, CPTR_NULL, &reply);
-    thread_mutex_unlock(&rpc->lock);
+    thread_mutex_unlock(&rpc->line->lock);
     if (err_is_ok(err) && (reply.nwords < 5 || reply.words[3] != len
                            || reply.words[4] != rpc_fnv1a(buf, len))) {
         err = LIB_ERR_RPC_BAD_REPLY;    /* the server got something else */
@@ -278,9 +315,9 @@ errval_t aos_rpc_free_ram_cap(struct aos_rpc *rpc, capaddr_t ram)
     if (rpc == NULL) {
         return LIB_ERR_RPC_NO_CHANNEL;
     }
-    thread_mutex_lock(&rpc->lock);
+    thread_mutex_lock(&rpc->line->lock);
     err = call_locked_give(rpc, req, 1, ram, &reply);
-    thread_mutex_unlock(&rpc->lock);
+    thread_mutex_unlock(&rpc->line->lock);
     cap_delete(ram);            /* still here if the send failed */
     slot_free(ram);
     return err;
@@ -376,10 +413,10 @@ errval_t aos_rpc_exit(struct aos_rpc *rpc, int status)
     if (rpc == NULL) {
         return LIB_ERR_RPC_NO_CHANNEL;
     }
-    thread_mutex_lock(&rpc->lock);      /* not in the middle of another call */
+    thread_mutex_lock(&rpc->line->lock);      /* not in the middle of another call */
     err = rpc->x == NULL ? lmp_send(rpc->ep, CPTR_NULL, LMP_FLAG_YIELD, req, 2)
                          : LIB_ERR_RPC_BAD_OP;      /* init is the one to tell */
-    thread_mutex_unlock(&rpc->lock);
+    thread_mutex_unlock(&rpc->line->lock);
     return err;
 }
 

@@ -48,7 +48,7 @@ static errval_t call_with_blob(struct aos_rpc *rpc, uint32_t op, uint32_t arg,
                                uint32_t nwords, struct lmp_msg *reply,
                                char **data, uint32_t *len)
 {
-    uint32_t seq = ++rpc->seq;
+    uint32_t seq = ++rpc->line->seq;
     uint32_t req[LMP_MSG_WORDS] = { RPC_HDR(op, 0) | RPC_SEQ(seq), arg };
     uint32_t pull[1] = { RPC_HDR(op, RPC_FLAG_MORE) | RPC_SEQ(seq) };
     struct rpc_string_rx rx;
@@ -106,9 +106,9 @@ static errval_t blob_call(struct aos_rpc *chan, uint32_t op, uint32_t arg, uint3
     if (chan == NULL) {
         return LIB_ERR_RPC_NO_CHANNEL;
     }
-    thread_mutex_lock(&chan->lock);
+    thread_mutex_lock(&chan->line->lock);
     err = call_with_blob(chan, op, arg, nwords, reply, data, len);
-    thread_mutex_unlock(&chan->lock);
+    thread_mutex_unlock(&chan->line->lock);
     return err;
 }
 
@@ -130,7 +130,7 @@ errval_t aos_rpc_process_spawn(struct aos_rpc *chan, char *name, coreid_t core,
         return INIT_ERR_BAD_NAME;
     }
     nfrag = rpc_string_fragments(len);
-    thread_mutex_lock(&chan->lock);
+    thread_mutex_lock(&chan->line->lock);
     for (uint32_t i = 0; i < nfrag && err_is_ok(err); i++) {
         n = rpc_pack_string_fragment(name, len, i, words);
         words[0] = RPC_HDR_WITH_ARG(RPC_OP_PROC_SPAWN, RPC_HDR_FLAGS(words[0]), core);
@@ -140,7 +140,7 @@ errval_t aos_rpc_process_spawn(struct aos_rpc *chan, char *name, coreid_t core,
             err = aos_rpc_call_locked(chan, words, n, &reply);
         }
     }
-    thread_mutex_unlock(&chan->lock);
+    thread_mutex_unlock(&chan->line->lock);
     if (err_is_ok(err)) {
         *newpid = reply.nwords >= 4 ? reply.words[3] : 0;
     }

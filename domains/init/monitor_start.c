@@ -15,6 +15,7 @@
 #include "intercore.h"
 #include "mem_server.h"
 #include "procs.h"
+#include "bindings.h"
 #include "rpc_server.h"
 #include <aos/caps.h>
 #include <aos/core_channel.h>
@@ -126,6 +127,9 @@ errval_t monitor_start(uint32_t *started)
     }
     if (err_is_ok(err)) {
         err = wait_up(f, mon);
+    }
+    if (err_is_ok(err)) {
+        bindings_init(mon, f);      /* every domain spawned from now on */
     }
     if (err_is_ok(err)) {
         err = kernel_new_ipi(CAP_KERNEL, f->core, f->monitor_doorbell, &ring);

@@ -5,6 +5,7 @@
  */
 #include "procs.h"
 #include "mem_server.h"
+#include "bindings.h"
 #include <aos/cmdline.h>
 #include <aos/caps.h>
 #include <aos/slot_alloc.h>
@@ -73,6 +74,14 @@ static errval_t place_grants(struct spawninfo *si, const struct proc_grant *gran
     return err;
 }
 
+/* Take p's domain down: its binding first (the monitor stops answering
+ * it), then everything it held (spawn_cleanup revokes: it stops at once). */
+static void proc_teardown(struct proc *p)
+{
+    binding_take(p);
+    spawn_cleanup(&p->si);
+}
+
 /* Build process `pid` from boot module argv[0], give it `grants`, start it. */
 static errval_t proc_create(int argc, const char *const argv[], const char *cmdline,
                             domainid_t pid, const struct proc_grant *grants, uint32_t ngrants,
@@ -95,14 +104,18 @@ static errval_t proc_create(int argc, const char *const argv[], const char *cmdl
     p->pid = pid;
     p->state = PROC_STATE_RUNNING;
     p->system = ngrants > 0;
+    p->mon_place = -1;
     err = spawn_load_module(&p->si, argc, argv, server_ep, p->pid);
     if (err_is_ok(err)) {
         err = place_grants(&p->si, grants, ngrants);
         if (err_is_ok(err)) {
+            err = binding_give(p);
+        }
+        if (err_is_ok(err)) {
             err = spawn_start(&p->si);
         }
         if (err_is_fail(err)) {
-            spawn_cleanup(&p->si);
+            proc_teardown(p);
         }
     }
     if (err_is_fail(err)) {
@@ -242,7 +255,7 @@ void proc_end(struct proc *p, bool killed, int status)
     p->state = killed ? PROC_STATE_KILLED : PROC_STATE_EXITED;
     p->status = killed ? AOS_RPC_STATUS_KILLED : status;
     p->getchar_pending = false;
-    spawn_cleanup(&p->si);          /* revokes: the domain stops at once */
+    proc_teardown(p);
     if (hooks != NULL) {
         hooks->ended(p);            /* the server: its state, p's waiters */
     }
@@ -273,7 +286,7 @@ void proc_reap(struct proc *p)
         *pp = p->next;
     }
     if (p->state == PROC_STATE_RUNNING) {
-        spawn_cleanup(&p->si);
+        proc_teardown(p);
     }
     if (hooks != NULL) {
         hooks->forgotten(p);

@@ -60,6 +60,7 @@ struct proc {
                                     boot command runner): never dropped by prune_ended */
     bool system;                 /* a system service init starts itself with grants
                                     (proc_spawn_system): no request may kill it */
+    int mon_place;               /* its place in the monitor's table (bindings.c), or -1 */
     struct proc *next;
 };
 

@@ -7,8 +7,10 @@
  * core (kill, wait, get_info, get_name), and get_all_pids on more than
  * one core, is handed to our monitor as one message (ICM_CLIENT_CALL,
  * include/aos/icm.h) and nothing of it stays here: the monitor keeps it
- * pending (domains/monitor/remote_calls.c) and hands back the answer
- * (ICM_CLIENT_ANSWER), which is relayed to the client through the ops the
+ * pending (domains/monitor/remote_calls.c) and sends a one-message answer
+ * to the client itself over its binding (domains/monitor/clients.c); a
+ * long answer (a name, a pid list) it hands back (ICM_CLIENT_ANSWER), and
+ * that is relayed to the client through the ops the
  * RPC server installs, so this file never calls the server (no circle:
  * rpc_server.c uses remote_procs.h). An answer for a client that ended is
  * dropped; the monitor forgets such a client's calls when told.

@@ -4,7 +4,8 @@
  * starts the other cores, the monitors carry every inter-core
  * message between the inits (intercore.h) over a star of UMP links, and
  * each keeps its init's clients' calls to other cores pending until they
- * are answered (remote_calls.h).
+ * are answered (remote_calls.h), and answers the domains of its core
+ * that call it over their binding (clients.h).
  *
  * What it gets, and only from its init's spawn of it (include/aos/icm.h,
  * domains/init/monitor_start.c): a copy of the Kernel capability, the
@@ -29,6 +30,7 @@
 #include "cores.h"
 #include "intercore.h"
 #include "remote_calls.h"
+#include "clients.h"
 
 /* Stack the loop may use, touched once at start-up. */
 #define MONITOR_STACK_TOUCH (32u << 10)
@@ -119,13 +121,17 @@ int main(int argc, char *argv[])
     } else if (err_is_ok(err)) {
         err = cores_join(f->free_mib, &ch, &ring_core0);
     }
+    if (err_is_ok(err)) {
+        err = clients_init(f);      /* after start-up's calls to init: its receive
+                                       slot would take the RAM they ask for */
+    }
     touch_stack();
     report(f, err, started);
     if (err_is_fail(err) && f->core != 0) {
         return 1;                   /* init reports it: core 0 cannot reach us */
     }
     for (;;) {
-        while (intercore_serve()) {
+        while (intercore_serve() || clients_serve()) {
         }
         if (ch != NULL) {
             cores_answer_ping(ch, ring_core0);

@@ -5,7 +5,9 @@
  *   kill(pid on c) ─▶ ICM_CLIENT_CALL ──▶ calls[i] = (client, seq)
  *                     (nothing pending)   ICM_KILL{pid} tag ───────▶ proc_kill(pid)
  *                                         ◀───────── ICM_KILL|REPLY{err} tag
- *   ◀── reply ─────── relay ◀──────────── ICM_CLIENT_ANSWER{client, seq, err}
+ *   ◀── reply ──────────────────────────  over the client's binding (clients.c);
+ *                                         a long answer (a name, pids) still
+ *   ◀── reply ─────── relay ◀──────────── as ICM_CLIENT_ANSWER{client, seq, ...}
  *
  * Requests and answers between cores (words): SPAWN {len, bytes...} ->
  * {err, pid}; KILL {pid} -> {err}; WAIT {pid} -> {err, status, killed}
@@ -16,6 +18,7 @@
  */
 #include "remote_calls.h"
 #include "intercore.h"
+#include "clients.h"
 #include <aos/aos_rpc.h>
 #include <aos/aos_rpc_wire.h>
 #include <string.h>
@@ -72,15 +75,21 @@ static struct call *call_find(uint32_t tag)
     return NULL;
 }
 
-/* Hand init the answer to (client, seq, rpc_op): a one-message reply with
- * err and `nextra` (<= ICM_ANSWER_EXTRA) words, or, with data != NULL, a
- * long answer of `len` bytes in parts sent back to back (init assembles
- * them; nothing can come between two parts on the link). */
+/* The answer to (client, seq, rpc_op): a one-message reply with err and
+ * `nextra` (<= ICM_ANSWER_EXTRA) words goes to the client itself, over its
+ * binding (clients.c); a long one (data != NULL: `len` bytes), or a reply
+ * to a client we have no binding to, goes to init to relay, in parts sent
+ * back to back (init assembles them; nothing can come between two parts
+ * on the link). A long answer cannot come from here yet: the client pulls
+ * for its windows on the channel it called, init's. */
 static void answer(domainid_t client, uint32_t seq, uint32_t rpc_op, errval_t err,
                    const uint32_t *extra, uint32_t nextra, const void *data, uint32_t len)
 {
     uint32_t off = 0;
 
+    if (data == NULL && clients_reply(client, seq, rpc_op, err, extra, nextra)) {
+        return;
+    }
     do {
         uint32_t part = data == NULL ? 0 : len - off < ICM_ANSWER_PART ? len - off
                                                                        : ICM_ANSWER_PART;

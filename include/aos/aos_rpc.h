@@ -4,7 +4,7 @@
  *
  * Every call sends its request (with a directed yield, so init runs at
  * once) and waits for exactly one reply. Calls on one channel are
- * serialised (rpc->lock), so threads may share a channel; a waiting
+ * serialised (rpc->line->lock), so threads may share a channel; a waiting
  * thread lets the others run (lmp_wait_fn).
  */
 #ifndef AOS_AOS_RPC_H
@@ -25,7 +25,7 @@ struct rpc_transport;
 struct aos_xchan;
 
 /*
- * Lock order: rpc->lock is taken by every call for its whole duration
+ * Lock order: rpc->line->lock is taken by every call for its whole duration
  * (all fragments of a string, the request and its reply) and nothing
  * else is locked inside it, except picolibc's malloc lock.
  */
@@ -36,11 +36,20 @@ struct aos_rpc {
     uint32_t calls;            /* completed calls (statistics) */
     uint8_t seq;               /* sequence number of the last call */
     struct thread_mutex lock;  /* one request outstanding at a time */
+    struct aos_rpc *line;      /* the channel whose lock and seq serialise our
+                                  calls: ourselves, except the monitor channel,
+                                  which uses the init channel's (both answer
+                                  into our one LMP ring) */
 };
 
 errval_t aos_rpc_init(struct aos_rpc *rpc, capaddr_t ep);
 /* The channel to init, or NULL in init itself. */
 struct aos_rpc *aos_rpc_get_init_channel(void);
+/* The binding to this core's monitor (docs/multikernel.md "The binding"),
+ * or NULL in a domain without one (init, the monitor). Its calls and the
+ * init channel's are serialised by one lock: both answer into the
+ * domain's one LMP ring. */
+struct aos_rpc *aos_rpc_get_monitor_channel(void);
 
 errval_t aos_rpc_send_number(struct aos_rpc *rpc, uintptr_t num);
 errval_t aos_rpc_send_string(struct aos_rpc *rpc, const char *string);
@@ -74,7 +83,7 @@ errval_t aos_rpc_serial_getchar(struct aos_rpc *rpc, char *retc);
  * tears the domain down). */
 errval_t aos_rpc_exit(struct aos_rpc *rpc, int status);
 
-/* aos_rpc_call for callers that hold rpc->lock already (multi-message
+/* aos_rpc_call for callers that hold rpc->line->lock already (multi-message
  * requests); `words` is a whole message buffer. */
 errval_t aos_rpc_call_locked(struct aos_rpc *rpc, const uint32_t words[LMP_MSG_WORDS],
                              uint32_t nwords, struct lmp_msg *reply);

@@ -134,6 +134,8 @@ bool icm_link_try_send(struct icm_link *l, const struct icm *m);
 /* The peer is gone: what waits goes back to the pool, the link is down. */
 void icm_link_close(struct icm_link *l, struct icm_pool *pool);
 
+#define MONITOR_CLIENTS 64u     /* bindings a monitor answers (init's PROC_MAX_LIVE) */
+
 /*
  * The frame an init shares with its own core's monitor (docs/multikernel.md
  * "The monitor"). init writes its part before it spawns the monitor; the
@@ -152,6 +154,19 @@ struct monitor_frame {
     volatile uint32_t start_err_lo, start_err_hi;   /* monitor: its start-up's errval_t */
     volatile uint32_t init_waiting;     /* init: messages waiting for room */
     volatile uint32_t monitor_waiting;  /* monitor: the same, its side */
+    /*
+     * The bindings (docs/multikernel.md "The binding"): client_pid[i] is
+     * the pid whose endpoint init placed in the monitor's TASKCN slot
+     * MONITOR_SLOT_CLIENT + i (0: none). init writes the endpoint, then
+     * (release) the pid; it clears the pid before the endpoint goes. The
+     * monitor makes `serving` odd while it answers a client (from looking
+     * the pid up to its reply), even otherwise; a slot whose pid init
+     * cleared while `serving` was odd is not reused before it changes, so
+     * an answer the monitor looked up before never reaches the slot's next
+     * client.
+     */
+    volatile uint32_t serving;          /* monitor */
+    volatile uint32_t client_pid[MONITOR_CLIENTS];  /* init */
 };
 /* The frame: this header in its first page, then the UMP channel between
  * init (side A) and its monitor (side B). */
@@ -163,5 +178,7 @@ struct monitor_frame {
  * on cores other than 0, the core channel sit where init has them. */
 #define MONITOR_SLOT_FRAME     11     /* the monitor_frame */
 #define MONITOR_SLOT_CORE_RAM  16     /* + core - 1: RAM for core `core` (core 0) */
+#define MONITOR_SLOT_CLIENT    32     /* + i: the endpoint of client_pid[i] (init
+                                         copies it there at the client's spawn) */
 
 #endif

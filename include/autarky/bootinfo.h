@@ -38,6 +38,9 @@
 #define TASKCN_SLOT_INITEP       9   /* endpoint to init (issue 3) */
 #define TASKCN_SLOT_CORECHAN     10  /* init of a core other than 0: the frame it
                                         shares with core 0's init */
+#define TASKCN_SLOT_MONITOREP    12  /* every domain but the monitor: endpoint to
+                                        its core's monitor, badged with its pid
+                                        (docs/multikernel.md "The binding") */
 #define TASKCN_SLOTS_FREE        16
 
 #define CAP_TASKCN      CPTR(ROOTCN_SLOT_TASKCN, TASKCN_SLOT_TASKCN)

@@ -4,7 +4,8 @@
  * of include/aos/aos_rpc.h. Needs a machine of 4 cores (the `mp` suite).
  * `mptest dead N`: the cases for a core whose init died (`mp-dead`).
  * `mptest flood P1 P2 P3` and `mptest hammer N`: clients the
- * MP_MONITOR_PENDING_ cases start (flood_pending, hammer).
+ * MP_MONITOR_PENDING_ cases start (flood_pending, hammer); `mptest
+ * bindpeer N`: the one the MP_BINDING_ cases start (binding_cases.c).
  */
 #include <aos/aos_rpc.h>
 #include <aos/aos_rpc_wire.h>
@@ -258,6 +259,12 @@ static void ram_moves_to_core_running_short(void)
 static const struct utest_case cases[] = {
     { "MP_MONITOR_PER_CORE", monitor_per_core },
     { "MP_MONITOR_NOT_KILLABLE", monitor_not_killable },
+    { "MP_BINDING_PING_OWN_PID", binding_ping_own_pid },
+    { "MP_BINDING_ANSWERS_OWN_ENDPOINT", binding_answers_own_endpoint },
+    { "MP_BINDING_BADGE_IS_SENDER", binding_badge_is_sender },
+    { "MP_BINDING_BAD_MESSAGES", binding_bad_messages },
+    { "MP_BINDING_PLACES_COME_BACK", binding_places_come_back },
+    { "MP_BINDING_UNREAD_REPLIES_DROPPED", binding_unread_replies_dropped },
     { "MP_SPAWN_EACH_CORE", spawn_each_core },
     { "MP_LIST_KILL_WAIT_ACROSS_CORES", list_kill_wait_across },
     { "MP_BAD_CORES_AND_PIDS", bad_cores_and_pids },
@@ -395,6 +402,9 @@ int main(int argc, char **argv)
     }
     if (argc == 3 && strcmp(argv[1], "waitfor") == 0) {
         return waitfor((domainid_t)strtoul(argv[2], NULL, 10));
+    }
+    if (argc == 3 && strcmp(argv[1], "bindpeer") == 0) {
+        return bind_peer((uint32_t)atoi(argv[2]));
     }
     if (argc == 3 && strcmp(argv[1], "hammer") == 0) {
         return hammer((uint32_t)atoi(argv[2]));

@@ -23,7 +23,16 @@ void monitor_not_killable(void);
 void monitor_no_ram_after_start(void);
 void monitor_pending_freed_on_client_end(void);
 void monitor_pending_drains_under_load(void);
-/* The clients they start: `mptest flood P1 P2 P3`, `mptest hammer N`. */
+/* The MP_BINDING_ cases (binding_cases.c). */
+void binding_ping_own_pid(void);
+void binding_answers_own_endpoint(void);
+void binding_badge_is_sender(void);
+void binding_bad_messages(void);
+void binding_places_come_back(void);
+void binding_unread_replies_dropped(void);
+/* The clients they start: `mptest flood P1 P2 P3`, `mptest hammer N`,
+ * `mptest bindpeer N`. */
+int bind_peer(uint32_t n);
 int flood_pending(char **argv);
 int hammer(uint32_t rounds);
 

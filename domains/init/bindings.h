@@ -1,0 +1,29 @@
+/*
+ * Every domain's binding to its core's monitor (bindings.c,
+ * docs/multikernel.md "The binding"): at its spawn init gives it an
+ * endpoint to the monitor badged with its pid, and gives the monitor a
+ * copy of the domain's own endpoint (in the monitor's client table, the
+ * frame init shares with it), so the monitor answers each domain on that
+ * domain's endpoint only. Called by procs.c; calls nothing of init's.
+ */
+#ifndef INIT_BINDINGS_H
+#define INIT_BINDINGS_H
+
+#include <autarky/errors.h>
+#include <aos/icm.h>
+
+struct proc;
+
+/* From now on every process spawned gets a binding to `monitor`, whose
+ * frame is `f` (monitor_start.c, once the monitor is up). */
+void bindings_init(struct proc *monitor, struct monitor_frame *f);
+/* Bind `p` (built, not yet started): its TASKCN_SLOT_MONITOREP and its
+ * place in the monitor's table. OK without a monitor (none yet, or p is
+ * the monitor); INIT_ERR_TOO_MANY_PROCS if the table is full. */
+errval_t binding_give(struct proc *p);
+/* p is about to end: the monitor no longer answers it, and p's place in
+ * the table is not given to anyone while the monitor may still be
+ * answering p (its endpoint copy goes with p's RAM, spawn_cleanup). */
+void binding_take(struct proc *p);
+
+#endif

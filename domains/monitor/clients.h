@@ -1,0 +1,35 @@
+/*
+ * The monitor's LMP server for the domains of its core (clients.c,
+ * docs/multikernel.md "The binding"): every domain holds an endpoint to
+ * its core's monitor badged with its pid, and the monitor answers each on
+ * that domain's own endpoint, which init placed in the monitor's client
+ * table at the domain's spawn (domains/init/bindings.c).
+ *
+ * Served now: NUMBER (a ping; the reply's word 3 is the caller's pid as
+ * the monitor knows it); and the short answers to the calls init handed
+ * the monitor (remote_calls.c) go to their clients from here too. Every message is checked as init's server checks
+ * them: the badge names the sender (an unknown one is dropped: nobody to
+ * answer), word counts and flags (LIB_ERR_RPC_MALFORMED), unknown ops
+ * (LIB_ERR_RPC_BAD_OP), capabilities (deleted, LIB_ERR_RPC_UNEXPECTED_CAP);
+ * a reply that cannot be delivered is dropped.
+ *
+ * Nothing here waits or allocates (the deadlock rule of main.c): the one
+ * receive slot is allocated by clients_init and armed again after a
+ * capability in it was deleted.
+ */
+#ifndef MONITOR_CLIENTS_H
+#define MONITOR_CLIENTS_H
+
+#include <aos/icm.h>
+
+/* Serve the clients init lists in `f`. */
+errval_t clients_init(struct monitor_frame *f);
+/* Answer one message waiting in our ring: true, or false if none. */
+bool clients_serve(void);
+/* Reply to request `seq` (op `op`) of the client `pid` on its own endpoint
+ * with `err` and `nextra` (<= 5) words: false if init lists no such client
+ * (it has ended, or has no binding). An undeliverable reply is dropped. */
+bool clients_reply(domainid_t pid, uint32_t seq, uint32_t op, errval_t err,
+                   const uint32_t *extra, uint32_t nextra);
+
+#endif

@@ -1,0 +1,247 @@
+/*
+ * mptest's MP_BINDING_ cases (docs/multikernel.md "The binding"): every
+ * domain holds an endpoint to its core's monitor badged with its pid, and
+ * the monitor answers each domain on that domain's own endpoint only, as
+ * strictly as init's server (badge = sender, word counts, flags, caps,
+ * distinct errors). The client they start is mptest itself
+ * (`mptest bindpeer N`).
+ *
+ * The calls here are made by hand (lmp_try_send_msg / lmp_poll, nothing
+ * else outstanding in our ring) so that a reply meant for someone else,
+ * or none at all, shows as such instead of being dropped by the library.
+ */
+#include <aos/aos_rpc.h>
+#include <aos/aos_rpc_wire.h>
+#include <aos/caps.h>
+#include <aos/lmp.h>
+#include <aos/slot_alloc.h>
+#include <aos/spawn.h>
+#include <aos/syscalls.h>
+#include <aos/utest.h>
+#include <autarky/bootinfo.h>
+#include <stdio.h>
+#include <string.h>
+#include "mptest.h"
+
+#define PEER_CALLS   200
+#define PEER_ROUNDS  80          /* more than the monitor's MONITOR_CLIENTS places */
+#define REPLY_TICKS  (62500000ull / 2)   /* 0.5 s for one reply */
+
+enum raw_result { RAW_OK, RAW_FOREIGN, RAW_TIMEOUT, RAW_SEND };
+
+/* Send `n` words (and `cap`) to `ep`, then take the next message of our
+ * ring into *reply: RAW_FOREIGN if it is not the reply to this op and
+ * sequence number (header word 0 of `w`), RAW_TIMEOUT if none came. */
+static enum raw_result raw_call(capaddr_t ep, const uint32_t *w, uint32_t n, capaddr_t cap,
+                                struct lmp_msg *reply)
+{
+    uint32_t msg[LMP_MSG_WORDS] = { 0 };
+    uint64_t deadline;
+
+    memcpy(msg, w, n * sizeof(uint32_t));
+    if (err_is_fail(lmp_try_send_msg(ep, cap, LMP_FLAG_YIELD, msg, n))) {
+        return RAW_SEND;
+    }
+    deadline = counter_read() + REPLY_TICKS;
+    while (!lmp_poll(reply)) {
+        if (counter_read() > deadline) {
+            return RAW_TIMEOUT;
+        }
+        sys_yield();
+    }
+    uint32_t want = n > 0 ? (w[0] & 0xff0000ffu) | RPC_FLAG_REPLY : RPC_FLAG_REPLY;
+    return reply->nwords >= 3 && reply->words[0] == want ? RAW_OK : RAW_FOREIGN;
+}
+
+static capaddr_t monitor_ep(void)
+{
+    struct aos_rpc *m = aos_rpc_get_monitor_channel();
+
+    return m != NULL ? m->ep : CPTR_NULL;
+}
+
+/* NUMBER to the monitor through `ep` with sequence number `seq`: the pid
+ * the monitor answered for (word 3), or 0 on any failure. */
+static domainid_t ping(capaddr_t ep, uint32_t seq, enum raw_result *r)
+{
+    uint32_t w[2] = { RPC_HDR(RPC_OP_NUMBER, 0) | RPC_SEQ(seq), seq };
+    struct lmp_msg m;
+
+    *r = raw_call(ep, w, 2, CPTR_NULL, &m);
+    if (*r != RAW_OK || err_is_fail(rpc_get_err(&m.words[1])) || m.nwords < 4) {
+        return 0;
+    }
+    return m.words[3];
+}
+
+/*
+ * `mptest bindpeer N`: N pings of our monitor, each of whose replies must
+ * be ours (sequence numbers 128.. : mptest's own use 1..127). 0 if all
+ * were; 1 no binding, 2 a foreign message, 3 no reply, 4 a wrong pid.
+ */
+int bind_peer(uint32_t n)
+{
+    capaddr_t ep = monitor_ep();
+    enum raw_result r = RAW_SEND;
+
+    if (ep == CPTR_NULL) {
+        return 1;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        domainid_t pid = ping(ep, 128 + i % 128, &r);
+        if (r == RAW_FOREIGN || r == RAW_TIMEOUT || r == RAW_SEND) {
+            return r == RAW_FOREIGN ? 2 : 3;
+        }
+        if (pid != spawn_my_pid()) {
+            return 4;
+        }
+    }
+    return 0;
+}
+
+/* We have a binding: the monitor answers our NUMBER on our endpoint and
+ * names us by the badge it saw, our pid. */
+void binding_ping_own_pid(void)
+{
+    enum raw_result r;
+    capaddr_t ep = monitor_ep();
+
+    UEXPECT(ep != CPTR_NULL, "no endpoint to our monitor in TASKCN slot %u",
+            TASKCN_SLOT_MONITOREP);
+    domainid_t pid = ping(ep, 1, &r);
+    UEXPECT_EQ("the call's outcome (0 a reply of ours, 1 foreign, 2 none)", r, RAW_OK);
+    UEXPECT_EQ("the pid the monitor answered for", pid, spawn_my_pid());
+}
+
+/* Two domains call the monitor at once, PEER_CALLS times each: every
+ * reply each takes from its ring is its own (the peer checks its own and
+ * tells us by its status). */
+void binding_answers_own_endpoint(void)
+{
+    capaddr_t ep = monitor_ep();
+    enum raw_result r = RAW_OK;
+    domainid_t peer, pid = 0;
+    char line[32];
+    int status = -1;
+    uint32_t i;
+
+    snprintf(line, sizeof(line), "mptest bindpeer %u", PEER_CALLS);
+    UEXPECT_OK(aos_rpc_process_spawn(chan(), line, 0, &peer));
+    for (i = 0; i < PEER_CALLS && r == RAW_OK; i++) {
+        pid = ping(ep, 1 + i % 127, &r);
+        if (pid != spawn_my_pid()) {
+            break;
+        }
+    }
+    UEXPECT_OK(aos_rpc_process_wait(chan(), peer, &status));
+    UEXPECT_EQ("our calls answered with our pid", i, PEER_CALLS);
+    UEXPECT_EQ("the peer's status (0: all its replies were its own)", status, 0);
+}
+
+/* The badge is ours alone: our endpoint cannot be minted with another
+ * pid, and a copy of it still speaks for us. */
+void binding_badge_is_sender(void)
+{
+    capaddr_t ep = monitor_ep(), other, copy;
+    enum raw_result r;
+
+    UEXPECT_OK(slot_alloc(&other));
+    UEXPECT(err_is_fail(cap_mint(cptr_cnode(other), cptr_slot(other), ep, CAP_RIGHTS_ALL,
+                                 aos_pid_monitor(0))),
+            "our endpoint to the monitor was minted with the monitor's pid");
+    slot_free(other);
+    UEXPECT_OK(slot_alloc(&copy));
+    UEXPECT_OK(cap_copy_to(copy, ep));
+    domainid_t pid = ping(copy, 2, &r);
+    cap_delete(copy);
+    slot_free(copy);
+    UEXPECT_EQ("the pid through a copy", pid, spawn_my_pid());
+}
+
+/* One malformed message: the error the monitor answered it with. */
+static errval_t bad_call(const uint32_t *w, uint32_t n, capaddr_t cap, uint32_t want_hdr)
+{
+    struct lmp_msg m;
+    uint32_t hdr[1] = { want_hdr };
+    enum raw_result r = raw_call(monitor_ep(), n > 0 ? w : hdr, n, cap, &m);
+
+    if (r != RAW_OK) {
+        return r == RAW_TIMEOUT ? LIB_ERR_RPC_NO_CHANNEL
+             : r == RAW_SEND ? LIB_ERR_RPC_SEND : LIB_ERR_RPC_BAD_REPLY;
+    }
+    return rpc_get_err(&m.words[1]);
+}
+
+/* Every kind of bad message gets its own error, and the monitor goes on
+ * serving (twice a cap, a copy of our arguments page: its one receive
+ * slot is armed again). */
+void binding_bad_messages(void)
+{
+    uint32_t unknown[1] = { RPC_HDR(RPC_OP_COUNT + 7, 0) | RPC_SEQ(3) };
+    uint32_t init_op[3] = { RPC_HDR(RPC_OP_GET_RAM, 0) | RPC_SEQ(4), 4096, 4096 };
+    uint32_t long_number[3] = { RPC_HDR(RPC_OP_NUMBER, 0) | RPC_SEQ(5), 1, 2 };
+    uint32_t as_reply[2] = { RPC_HDR(RPC_OP_NUMBER, RPC_FLAG_REPLY) | RPC_SEQ(6), 1 };
+    uint32_t pull[1] = { RPC_HDR(RPC_OP_PROC_ALL_PIDS, RPC_FLAG_MORE) | RPC_SEQ(7) };
+    uint32_t with_cap[2] = { RPC_HDR(RPC_OP_NUMBER, 0) | RPC_SEQ(8), 1 };
+    enum raw_result r;
+    capaddr_t copy;
+
+    UEXPECT_ERR(bad_call(unknown, 1, CPTR_NULL, 0), LIB_ERR_RPC_BAD_OP);
+    UEXPECT_ERR(bad_call(init_op, 3, CPTR_NULL, 0), LIB_ERR_RPC_BAD_OP);
+    UEXPECT_ERR(bad_call(long_number, 3, CPTR_NULL, 0), LIB_ERR_RPC_MALFORMED);
+    UEXPECT_ERR(bad_call(as_reply, 2, CPTR_NULL, 0), LIB_ERR_RPC_MALFORMED);
+    UEXPECT_ERR(bad_call(NULL, 0, CPTR_NULL, 0), LIB_ERR_RPC_MALFORMED);
+    UEXPECT_ERR(bad_call(pull, 1, CPTR_NULL, 0), LIB_ERR_RPC_NO_ANSWER);
+    UEXPECT_OK(slot_alloc(&copy));
+    UEXPECT_OK(cap_copy_to(copy, CPTR(ROOTCN_SLOT_TASKCN, TASKCN_SLOT_ARGSPAGE)));
+    for (uint32_t i = 0; i < 2; i++) {
+        errval_t err = bad_call(with_cap, 2, copy, 0);
+        if (err_no(err) != LIB_ERR_RPC_UNEXPECTED_CAP) {
+            cap_delete(copy);
+            slot_free(copy);
+        }
+        UEXPECT_ERR(err, LIB_ERR_RPC_UNEXPECTED_CAP);
+    }
+    cap_delete(copy);
+    slot_free(copy);
+    UEXPECT_EQ("a ping afterwards", ping(monitor_ep(), 9, &r), spawn_my_pid());
+}
+
+/* A client that sends more pings than its ring holds and reads none
+ * only loses replies: the monitor drops what does not fit (it never waits
+ * for a client), and answers the next ping once the client has emptied
+ * its ring. */
+void binding_unread_replies_dropped(void)
+{
+    uint32_t w[2] = { 0, 0 }, got = 0, seq;
+    struct lmp_msg m;
+    enum raw_result r;
+    capaddr_t ep = monitor_ep();
+
+    for (seq = 10; seq < 10 + 3 * LMP_RING_SLOTS; seq++) {
+        w[0] = RPC_HDR(RPC_OP_NUMBER, 0) | RPC_SEQ(seq);
+        UEXPECT_OK(lmp_send(ep, CPTR_NULL, 0, w, 2));   /* waits for room in its ring */
+    }
+    for (uint32_t i = 0; i < 1000; i++) {
+        sys_yield();                        /* let it answer everything */
+    }
+    while (lmp_poll(&m)) {
+        got++;
+    }
+    UEXPECT(got > 0 && got <= LMP_RING_SLOTS, "%lu replies in a ring of %u",
+            (unsigned long)got, LMP_RING_SLOTS);
+    UEXPECT_EQ("a ping afterwards", ping(ep, 100, &r), spawn_my_pid());
+}
+
+/* More domains than the monitor has places, one after another, each with
+ * a binding that answers it: a place is free again when its domain ends. */
+void binding_places_come_back(void)
+{
+    for (uint32_t i = 0; i < PEER_ROUNDS; i++) {
+        domainid_t peer;
+        int status = -1;
+        UEXPECT_OK(aos_rpc_process_spawn(chan(), "mptest bindpeer 2", 0, &peer));
+        UEXPECT_OK(aos_rpc_process_wait(chan(), peer, &status));
+        UEXPECT_EQ("a peer's status (0: answered, 1: no binding)", status, 0);
+    }
+}
