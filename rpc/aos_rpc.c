@@ -95,28 +95,46 @@ static capaddr_t endpoint_in(cslot_t slot)
     return err_is_ok(cap_identify(ep, &ci)) && ci.type == ObjType_Endpoint ? ep : CPTR_NULL;
 }
 
-/* Set up once, in the first call (the domain's first thread, or under the
- * init channel's lock: replies of both come into one ring, so they share
- * its lock and sequence numbers, and a reply to either is never taken for
- * one of the other). */
+static errval_t call_locked(struct aos_rpc *rpc, const uint32_t *req, uint32_t nwords,
+                            capaddr_t send_cap, capaddr_t recv_slot,
+                            struct lmp_msg *reply);
+
+/*
+ * Set up once, in the first call. Our binding is made when we first ask
+ * for it (RPC_OP_MONITOR_BIND: init places the endpoint in our TASKCN and
+ * the monitor's copy of ours; a domain that never calls its monitor costs
+ * the spawn path nothing). Under the init channel's lock: replies of both
+ * come into one ring, so they share its lock and sequence numbers, and a
+ * reply to either is never taken for one of the other.
+ */
 struct aos_rpc *aos_rpc_get_monitor_channel(void)
 {
-    struct aos_rpc *init = aos_rpc_get_init_channel();
+    struct aos_rpc *init;
+    struct lmp_msg reply;
 
+    if (__atomic_load_n(&monitor_channel_ready, __ATOMIC_ACQUIRE)) {
+        return &monitor_channel;
+    }
+    init = aos_rpc_get_init_channel();
+    if (init == NULL) {
+        return NULL;
+    }
+    thread_mutex_lock(&init->lock);
     if (!monitor_channel_ready) {
         capaddr_t ep = endpoint_in(TASKCN_SLOT_MONITOREP);
-        if (init == NULL || ep == CPTR_NULL) {
-            return NULL;
+        uint32_t req[LMP_MSG_WORDS] = { RPC_HDR(RPC_OP_MONITOR_BIND, 0) };
+        if (ep == CPTR_NULL && err_is_ok(call_locked(init, req, 1, CPTR_NULL, CPTR_NULL,
+                                                     &reply))) {
+            ep = endpoint_in(TASKCN_SLOT_MONITOREP);
         }
-        thread_mutex_lock(&init->lock);
-        if (!monitor_channel_ready) {
+        if (ep != CPTR_NULL) {
             aos_rpc_init(&monitor_channel, ep);
             monitor_channel.line = init;
-            monitor_channel_ready = true;
+            __atomic_store_n(&monitor_channel_ready, true, __ATOMIC_RELEASE);
         }
-        thread_mutex_unlock(&init->lock);
     }
-    return &monitor_channel;
+    thread_mutex_unlock(&init->lock);
+    return monitor_channel_ready ? &monitor_channel : NULL;
 }
 
 /* Drop a message that is not the reply we wait for. */

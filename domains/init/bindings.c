@@ -3,7 +3,9 @@
  *
  * The monitor never allocates or receives capabilities in its loop
  * (domains/monitor/main.c), so init places everything it needs to answer
- * a domain before the domain runs: a copy of the domain's endpoint (bound
+ * a domain before the domain can call it: when the domain first asks for
+ * its binding (RPC_OP_MONITOR_BIND; most domains never talk to the monitor
+ * and so cost the spawn path nothing), a copy of its endpoint (bound
  * to the domain's dispatcher) in the monitor's TASKCN slot
  * MONITOR_SLOT_CLIENT + i, and then the domain's pid at client_pid[i] of
  * the frame they share. The monitor answers a message badged `pid` on the
@@ -52,34 +54,45 @@ static int free_place(void)
     return -1;
 }
 
-/* The endpoint to the monitor first (p needs it before it runs), then
- * p's endpoint into the monitor's slot, then the pid that names it. */
-errval_t binding_give(struct proc *p)
+/* p's endpoint into a free slot of the monitor's, then the pid that
+ * names it: from then on the monitor may answer p. */
+static errval_t place(struct proc *p, struct proc *monitor)
 {
-    struct proc *monitor = monitor_running();
-    int i;
+    int i = free_place();
     errval_t err;
 
-    p->mon_place = -1;
-    if (monitor == NULL || p == monitor) {
-        return SYS_ERR_OK;
-    }
-    i = free_place();
     if (i < 0) {
         return INIT_ERR_TOO_MANY_PROCS;
     }
-    err = cap_mint(p->si.taskcn, TASKCN_SLOT_MONITOREP, monitor->si.child_ep,
-                   CAP_RIGHTS_GIVEN, p->pid);
-    if (err_is_ok(err)) {
-        err = cap_copy(monitor->si.taskcn, MONITOR_SLOT_CLIENT + (uint32_t)i, p->si.child_ep);
-    }
+    err = cap_copy(monitor->si.taskcn, MONITOR_SLOT_CLIENT + (uint32_t)i, p->si.child_ep);
     if (err_is_fail(err)) {
-        return err;                 /* the mint goes with p's cspace */
+        return err;
     }
     __atomic_thread_fence(__ATOMIC_RELEASE);        /* the endpoint before the pid */
     frame->client_pid[i] = p->pid;
     p->mon_place = i;
     return SYS_ERR_OK;
+}
+
+/* The monitor's side first (so it can answer p's first call), then the
+ * endpoint p calls it through. A second call finds p placed and fails
+ * only on the mint (SYS_ERR_SLOT_IN_USE: p has its endpoint already). */
+errval_t binding_give(struct proc *p)
+{
+    struct proc *monitor = monitor_running();
+    errval_t err = SYS_ERR_OK;
+
+    if (monitor == NULL || p == monitor) {
+        return INIT_ERR_NO_MONITOR;
+    }
+    if (p->mon_place < 0) {
+        err = place(p, monitor);
+    }
+    if (err_is_ok(err)) {
+        err = cap_mint(p->si.taskcn, TASKCN_SLOT_MONITOREP, monitor->si.child_ep,
+                       CAP_RIGHTS_GIVEN, p->pid);
+    }
+    return err;
 }
 
 void binding_take(struct proc *p)

@@ -109,9 +109,6 @@ static errval_t proc_create(int argc, const char *const argv[], const char *cmdl
     if (err_is_ok(err)) {
         err = place_grants(&p->si, grants, ngrants);
         if (err_is_ok(err)) {
-            err = binding_give(p);
-        }
-        if (err_is_ok(err)) {
             err = spawn_start(&p->si);
         }
         if (err_is_fail(err)) {

@@ -11,6 +11,7 @@
  * Replies are sent with a directed yield so the client runs at once.
  */
 #include "procs.h"
+#include "bindings.h"
 #include "rpc_server.h"
 #include "mem_server.h"
 #include "remote_procs.h"
@@ -44,6 +45,14 @@ static void handle_number(struct proc *p, const struct lmp_msg *m)
     }
     p->numbers++;
     rpc_reply(&p->cl, RPC_OP_NUMBER, SYS_ERR_OK, NULL, 0, CPTR_NULL);
+}
+
+/* MONITOR_BIND: the caller's binding to this core's monitor (bindings.c). */
+static void handle_monitor_bind(struct proc *p, const struct lmp_msg *m)
+{
+    errval_t err = m->nwords == 1 ? binding_give(p) : LIB_ERR_RPC_MALFORMED;
+
+    rpc_reply(&p->cl, RPC_OP_MONITOR_BIND, err, NULL, 0, CPTR_NULL);
 }
 
 static void handle_spawn(struct proc *p, errval_t err, char *cmdline, uint32_t len);
@@ -556,6 +565,7 @@ static void dispatch_message(struct proc *p, const struct lmp_msg *m)
     case RPC_OP_CHAN_ACCEPT:
     case RPC_OP_CHAN_IPI:
     case RPC_OP_CHAN_CLOSE: handle_chan(p, m, op); break;
+    case RPC_OP_MONITOR_BIND: handle_monitor_bind(p, m); break;
     default:
         rpc_reply(&p->cl, op, LIB_ERR_RPC_BAD_OP, NULL, 0, CPTR_NULL);
         break;

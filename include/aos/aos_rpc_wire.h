@@ -86,6 +86,9 @@ enum rpc_op {
     RPC_OP_CHAN_IPI,        /* 1: channel id. Reply cap: IPI ringing the peer */
     RPC_OP_CHAN_CLOSE,      /* 1: channel id. Our end is gone (init takes the
                                frame back) */
+    RPC_OP_MONITOR_BIND,    /* -. init binds the caller to its core's monitor
+                               (docs/multikernel.md "The binding"): the endpoint
+                               is then in its TASKCN_SLOT_MONITOREP */
     RPC_OP_COUNT            /* one past the last */
 };
 

@@ -191,6 +191,7 @@ typedef uint64_t errval_t;
     X(INIT_ERR_BAD_COMMAND,           "command cannot be parsed (unclosed quote or too many words)") \
     X(INIT_ERR_NO_SUCH_PID,           "no domain with that pid was ever started") \
     X(INIT_ERR_NOT_SPAWNABLE,         "that module is a system service and runs once (init)") \
+    X(INIT_ERR_NO_MONITOR,            "no monitor runs on this core to bind to (or the caller is it)") \
     X(INIT_ERR_NO_SUCH_CORE,          "no such core (the machine has fewer)") \
     X(INIT_ERR_PIDS_EXHAUSTED,        "this core has handed out all its 999,999 pids (they are never reused)") \
     X(INIT_ERR_CORE_UNREACHABLE,      "no link leads to that core's init") \

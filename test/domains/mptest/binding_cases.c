@@ -1,6 +1,7 @@
 /*
- * mptest's MP_BINDING_ cases (docs/multikernel.md "The binding"): every
- * domain holds an endpoint to its core's monitor badged with its pid, and
+ * mptest's MP_BINDING_ cases (docs/multikernel.md "The binding"): a
+ * domain that asks init for it (the library does, at its first call to the
+ * monitor) holds an endpoint to its core's monitor badged with its pid, and
  * the monitor answers each domain on that domain's own endpoint only, as
  * strictly as init's server (badge = sender, word counts, flags, caps,
  * distinct errors). The client they start is mptest itself
@@ -244,4 +245,67 @@ void binding_places_come_back(void)
         UEXPECT_OK(aos_rpc_process_wait(chan(), peer, &status));
         UEXPECT_EQ("a peer's status (0: answered, 1: no binding)", status, 0);
     }
+}
+
+/* An endpoint in our TASKCN_SLOT_MONITOREP? */
+static bool holds_binding(void)
+{
+    struct capability_info ci;
+
+    return err_is_ok(cap_identify(CPTR(ROOTCN_SLOT_TASKCN, TASKCN_SLOT_MONITOREP), &ci))
+           && ci.type == ObjType_Endpoint;
+}
+
+/* MONITOR_BIND to init by hand, `n` words: the error it answered. */
+static errval_t bind_by_hand(uint32_t n, uint32_t seq)
+{
+    uint32_t w[2] = { RPC_HDR(RPC_OP_MONITOR_BIND, 0) | RPC_SEQ(seq), 0 };
+    struct lmp_msg m;
+
+    if (raw_call(aos_rpc_get_init_channel()->ep, w, n, CPTR_NULL, &m) != RAW_OK) {
+        return LIB_ERR_RPC_NO_ANSWER;
+    }
+    return rpc_get_err(&m.words[1]);
+}
+
+/*
+ * `mptest bindlazy`: a new domain holds no binding until it asks; a
+ * malformed ask is refused and binds nothing; the library's first call
+ * binds it; a second ask is refused (the slot is taken) and the binding
+ * still answers. 0 if so, else the step (1..6) that went wrong.
+ */
+int bind_lazy_peer(void)
+{
+    enum raw_result r;
+
+    if (holds_binding()) {
+        return 1;                       /* bound at spawn */
+    }
+    if (err_no(bind_by_hand(2, 140)) != LIB_ERR_RPC_MALFORMED || holds_binding()) {
+        return 2;
+    }
+    if (monitor_ep() == CPTR_NULL || !holds_binding()) {
+        return 3;
+    }
+    if (err_no(bind_by_hand(1, 141)) != SYS_ERR_SLOT_IN_USE) {
+        return 4;
+    }
+    if (ping(monitor_ep(), 142, &r) != spawn_my_pid()) {
+        return 5;
+    }
+    return 0;
+}
+
+/* A domain is bound when it first asks, not at its spawn (which a domain
+ * that never calls its monitor would pay for), and asking is checked. */
+void binding_made_on_first_use(void)
+{
+    domainid_t peer;
+    int status = -1;
+
+    UEXPECT_OK(aos_rpc_process_spawn(chan(), "mptest bindlazy", 0, &peer));
+    UEXPECT_OK(aos_rpc_process_wait(chan(), peer, &status));
+    UEXPECT_EQ("the step that failed (0: none; 1 bound at spawn, 2 a malformed ask "
+               "accepted, 3 no binding after the first call, 4 a second ask not refused, "
+               "5 no answer after it)", status, 0);
 }

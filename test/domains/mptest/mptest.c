@@ -265,6 +265,7 @@ static const struct utest_case cases[] = {
     { "MP_BINDING_BAD_MESSAGES", binding_bad_messages },
     { "MP_BINDING_PLACES_COME_BACK", binding_places_come_back },
     { "MP_BINDING_UNREAD_REPLIES_DROPPED", binding_unread_replies_dropped },
+    { "MP_BINDING_MADE_ON_FIRST_USE", binding_made_on_first_use },
     { "MP_SPAWN_EACH_CORE", spawn_each_core },
     { "MP_LIST_KILL_WAIT_ACROSS_CORES", list_kill_wait_across },
     { "MP_BAD_CORES_AND_PIDS", bad_cores_and_pids },
@@ -405,6 +406,9 @@ int main(int argc, char **argv)
     }
     if (argc == 3 && strcmp(argv[1], "bindpeer") == 0) {
         return bind_peer((uint32_t)atoi(argv[2]));
+    }
+    if (argc == 2 && strcmp(argv[1], "bindlazy") == 0) {
+        return bind_lazy_peer();
     }
     if (argc == 3 && strcmp(argv[1], "hammer") == 0) {
         return hammer((uint32_t)atoi(argv[2]));

@@ -30,9 +30,11 @@ void binding_badge_is_sender(void);
 void binding_bad_messages(void);
 void binding_places_come_back(void);
 void binding_unread_replies_dropped(void);
+void binding_made_on_first_use(void);
 /* The clients they start: `mptest flood P1 P2 P3`, `mptest hammer N`,
- * `mptest bindpeer N`. */
+ * `mptest bindpeer N`, `mptest bindlazy`. */
 int bind_peer(uint32_t n);
+int bind_lazy_peer(void);
 int flood_pending(char **argv);
 int hammer(uint32_t rounds);
 
