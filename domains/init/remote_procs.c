@@ -102,14 +102,6 @@ errval_t remote_all_pids(domainid_t client, uint32_t seq, const domainid_t *pids
     return hand_off(client, seq, RPC_OP_PROC_ALL_PIDS, my_core(), words, 1 + n);
 }
 
-errval_t remote_mem_stats(domainid_t client, uint32_t seq, coreid_t core)
-{
-    if (core >= ncores()) {
-        return INIT_ERR_NO_SUCH_CORE;
-    }
-    return hand_off(client, seq, RPC_OP_MEM_STATS, core, NULL, 0);
-}
-
 errval_t remote_getchar(domainid_t client, uint32_t seq)
 {
     return hand_off(client, seq, RPC_OP_GETCHAR, 0, NULL, 0);

@@ -2,6 +2,8 @@
  * The monitor's server for the domains of its core (clients.h).
  */
 #include "clients.h"
+#include "remote_calls.h"
+#include <aos/aos_rpc.h>
 #include <aos/caps.h>
 #include <aos/lmp.h>
 #include <aos/rpc_serve.h>
@@ -10,6 +12,8 @@
 
 static struct monitor_frame *frame;
 static capaddr_t recv_slot;         /* armed for a cap a client should not send */
+static uint32_t depth;              /* answers in progress: `serving` is odd while > 0 */
+static struct icm call;             /* static: the loop's stack stays small */
 
 errval_t clients_init(struct monitor_frame *f)
 {
@@ -22,9 +26,9 @@ errval_t clients_init(struct monitor_frame *f)
     return err;
 }
 
-/* The client whose pid is `badge`, with its endpoint: false if init lists
- * no such client (then nobody is answered). */
-static bool find_client(uint32_t badge, struct rpc_client *c)
+/* The client whose pid is `badge`, with its endpoint (*place: its index),
+ * false if init lists no such client (then nobody is answered). */
+static bool find_client(uint32_t badge, struct rpc_client *c, uint32_t *place)
 {
     if (badge == 0) {
         return false;
@@ -33,10 +37,63 @@ static bool find_client(uint32_t badge, struct rpc_client *c)
         if (frame->client_pid[i] == badge) {
             __atomic_thread_fence(__ATOMIC_ACQUIRE);    /* its endpoint is there */
             c->ep = CPTR(ROOTCN_SLOT_TASKCN, MONITOR_SLOT_CLIENT + i);
+            *place = i;
             return true;
         }
     }
     return false;
+}
+
+/* `serving` odd from the first look-up of a client to the last send to it
+ * (nested: an answer sent while a request is being handled), so init does
+ * not give a client's place to another meanwhile (domains/init/bindings.c). */
+static void answer_begin(void)
+{
+    if (depth++ == 0) {
+        frame->serving++;
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);    /* odd before we look */
+    }
+}
+
+static void answer_end(void)
+{
+    if (--depth == 0) {
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        frame->serving++;
+    }
+}
+
+/*
+ * A call for another core (remote_calls.c keeps it pending and answers it
+ * through clients_reply): KILL or WAIT of a pid there (`arg`), or the mem
+ * stats of core `arg`. One of this core is init's to answer.
+ */
+static void start_remote(struct rpc_client *c, uint32_t place, uint32_t badge, uint32_t op,
+                         uint32_t core, const uint32_t *args, uint32_t nargs)
+{
+    errval_t err = SYS_ERR_OK;
+
+    if (core == frame->core) {
+        err = INIT_ERR_ASK_INIT;
+    } else if (core >= frame->ncores) {
+        err = op == RPC_OP_MEM_STATS ? INIT_ERR_NO_SUCH_CORE : INIT_ERR_NO_SUCH_PID;
+    }
+    if (err_is_fail(err)) {
+        rpc_reply(c, op, err, NULL, 0, CPTR_NULL);
+        return;
+    }
+    call.op = ICM_CLIENT_CALL;
+    call.src = call.dst = frame->core;
+    call.nwords = ICM_CALL_WORDS + nargs;
+    call.w[0] = badge;
+    call.w[1] = c->req_seq;
+    call.w[2] = op;
+    call.w[3] = core;
+    for (uint32_t i = 0; i < nargs; i++) {
+        call.w[ICM_CALL_WORDS + i] = args[i];
+    }
+    frame->called[place] = 1;       /* init tells us when it ends */
+    remote_calls_start(&call);
 }
 
 /* Delete a capability that came with a message and arm its slot again. */
@@ -46,8 +103,9 @@ static void drop_cap(capaddr_t cap)
     lmp_arm_recv_slot(cap);
 }
 
-/* One request of client `c` (badge `badge`). */
-static void dispatch(struct rpc_client *c, const struct lmp_msg *m, uint32_t badge)
+/* One request of client `c` (badge `badge`, at `place`). */
+static void dispatch(struct rpc_client *c, const struct lmp_msg *m, uint32_t badge,
+                     uint32_t place)
 {
     uint32_t op = m->nwords > 0 ? RPC_HDR_OP(m->words[0]) : 0;
     uint32_t flags = m->nwords > 0 ? RPC_HDR_FLAGS(m->words[0]) : 0;
@@ -56,6 +114,14 @@ static void dispatch(struct rpc_client *c, const struct lmp_msg *m, uint32_t bad
         rpc_serve_pull(c, op, m->nwords);   /* no long answers yet: NO_ANSWER */
     } else if (m->nwords == 0 || flags != 0) {
         rpc_reply(c, op, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
+    } else if ((op == RPC_OP_PROC_KILL || op == RPC_OP_PROC_WAIT) && m->nwords == 2) {
+        start_remote(c, place, badge, op, aos_pid_core(m->words[1]), &m->words[1], 1);
+    } else if (op == RPC_OP_MEM_STATS && m->nwords == 1 && RPC_HDR_ARG(m->words[0]) != 0) {
+        start_remote(c, place, badge, op, RPC_HDR_ARG(m->words[0]) - 1, NULL, 0);
+    } else if (op == RPC_OP_PROC_KILL || op == RPC_OP_PROC_WAIT || op == RPC_OP_MEM_STATS) {
+        rpc_reply(c, op, op == RPC_OP_MEM_STATS && m->nwords == 1 ? INIT_ERR_ASK_INIT
+                                                                : LIB_ERR_RPC_MALFORMED,
+                  NULL, 0, CPTR_NULL);
     } else if (op != RPC_OP_NUMBER) {
         rpc_reply(c, op, LIB_ERR_RPC_BAD_OP, NULL, 0, CPTR_NULL);
     } else if (m->nwords != 2) {
@@ -65,15 +131,13 @@ static void dispatch(struct rpc_client *c, const struct lmp_msg *m, uint32_t bad
     }
 }
 
-/*
- * `serving` is odd from the lookup of the client to the last send to it,
- * so init does not give the client's slot to another meanwhile
- * (domains/init/bindings.c).
- */
+/* One message: a capability in it goes first (its slot armed again before
+ * any reply), then the request, answered while `serving` is odd. */
 bool clients_serve(void)
 {
     struct rpc_client c = { .ep = CPTR_NULL };
     struct lmp_msg m;
+    uint32_t place;
 
     if (frame == NULL || !lmp_poll(&m)) {
         return false;
@@ -82,40 +146,37 @@ bool clients_serve(void)
         drop_cap(m.cap);            /* before the reply: the client may send
                                        the next cap the moment it has it */
     }
-    frame->serving++;
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);        /* odd before we look */
-    if (find_client(m.badge, &c)) {
+    answer_begin();
+    if (find_client(m.badge, &c, &place)) {
         c.req_seq = m.nwords > 0 ? RPC_HDR_SEQ(m.words[0]) : 0;
         if (m.cap != CPTR_NULL) {
             rpc_reply(&c, m.nwords > 0 ? RPC_HDR_OP(m.words[0]) : 0,
                       LIB_ERR_RPC_UNEXPECTED_CAP, NULL, 0, CPTR_NULL);
         } else {
-            dispatch(&c, &m, m.badge);
+            dispatch(&c, &m, m.badge, place);
         }
     }
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    frame->serving++;
+    answer_end();
     return true;
 }
 
-/* The same bracket as clients_serve's around one answer to a call init
- * handed us: looked up and sent while `serving` is odd. */
+/* One answer to a call pending in remote_calls.c, looked up and sent
+ * while `serving` is odd. */
 bool clients_reply(domainid_t pid, uint32_t seq, uint32_t op, errval_t err,
                    const uint32_t *extra, uint32_t nextra)
 {
     struct rpc_client c = { .ep = CPTR_NULL, .req_seq = seq };
+    uint32_t place;
     bool bound;
 
     if (frame == NULL) {
         return false;
     }
-    frame->serving++;
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);        /* odd before we look */
-    bound = find_client(pid, &c);
+    answer_begin();
+    bound = find_client(pid, &c, &place);
     if (bound) {
         rpc_reply_seq(&c, seq, op, err, extra, nextra, CPTR_NULL);
     }
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    frame->serving++;
+    answer_end();
     return bound;
 }

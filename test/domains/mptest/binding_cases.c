@@ -207,6 +207,42 @@ void binding_bad_messages(void)
     UEXPECT_EQ("a ping afterwards", ping(monitor_ep(), 9, &r), spawn_my_pid());
 }
 
+/* The answer to one request made by hand to `ep`: its error. */
+static errval_t call_err(capaddr_t ep, const uint32_t *w, uint32_t n)
+{
+    struct lmp_msg m;
+    enum raw_result r = raw_call(ep, w, n, CPTR_NULL, &m);
+
+    return r == RAW_OK ? rpc_get_err(&m.words[1]) : LIB_ERR_RPC_BAD_REPLY;
+}
+
+/* Each call goes to one server: a kill, wait or mem stats naming another
+ * core is the monitor's (init refuses it, INIT_ERR_ASK_MONITOR), one
+ * naming our own core is init's (the monitor refuses it, INIT_ERR_ASK_INIT). */
+void binding_calls_go_to_one_server(void)
+{
+    capaddr_t init = aos_rpc_get_init_channel()->ep, mon = monitor_ep();
+    domainid_t there = AOS_PID_CORE_STRIDE * 2 + 1, here = spawn_my_pid();
+    uint32_t kill_there[2] = { RPC_HDR(RPC_OP_PROC_KILL, 0) | RPC_SEQ(20), there };
+    uint32_t wait_there[2] = { RPC_HDR(RPC_OP_PROC_WAIT, 0) | RPC_SEQ(21), there };
+    uint32_t stats_there[1] = { RPC_HDR_WITH_ARG(RPC_OP_MEM_STATS, 0, 2 + 1) | RPC_SEQ(22) };
+    uint32_t kill_here[2] = { RPC_HDR(RPC_OP_PROC_KILL, 0) | RPC_SEQ(23), here };
+    uint32_t wait_here[2] = { RPC_HDR(RPC_OP_PROC_WAIT, 0) | RPC_SEQ(24), here };
+    uint32_t stats_here[1] = { RPC_HDR(RPC_OP_MEM_STATS, 0) | RPC_SEQ(25) };
+    uint32_t stats_far[1] = { RPC_HDR_WITH_ARG(RPC_OP_MEM_STATS, 0, 99 + 1) | RPC_SEQ(26) };
+    uint32_t kill_short[1] = { RPC_HDR(RPC_OP_PROC_KILL, 0) | RPC_SEQ(27) };
+
+    UEXPECT_ERR(call_err(init, kill_there, 2), INIT_ERR_ASK_MONITOR);
+    UEXPECT_ERR(call_err(init, wait_there, 2), INIT_ERR_ASK_MONITOR);
+    UEXPECT_ERR(call_err(init, stats_there, 1), INIT_ERR_ASK_MONITOR);
+    UEXPECT_ERR(call_err(mon, kill_here, 2), INIT_ERR_ASK_INIT);
+    UEXPECT_ERR(call_err(mon, wait_here, 2), INIT_ERR_ASK_INIT);
+    UEXPECT_ERR(call_err(mon, stats_here, 1), INIT_ERR_ASK_INIT);
+    UEXPECT_ERR(call_err(mon, stats_far, 1), INIT_ERR_NO_SUCH_CORE);
+    UEXPECT_ERR(call_err(mon, kill_short, 1), LIB_ERR_RPC_MALFORMED);
+    UEXPECT_OK(call_err(mon, stats_there, 1));          /* and the real thing */
+}
+
 /* A client that sends more pings than its ring holds and reads none
  * only loses replies: the monitor drops what does not fit (it never waits
  * for a client), and answers the next ping once the client has emptied
