@@ -130,6 +130,7 @@ errval_t aos_rpc_process_spawn(struct aos_rpc *chan, char *name, coreid_t core,
     if (len == 0 || len > RPC_NAME_MAX) {
         return INIT_ERR_BAD_NAME;
     }
+    chan = rpc_route(chan, core);           /* another core's: to our monitor */
     nfrag = rpc_string_fragments(len);
     thread_mutex_lock(&chan->line->lock);
     for (uint32_t i = 0; i < nfrag && err_is_ok(err); i++) {

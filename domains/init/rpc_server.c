@@ -314,12 +314,7 @@ static void handle_spawn(struct proc *p, errval_t err, char *cmdline, uint32_t l
         err = INIT_ERR_BAD_NAME;
     }
     if (err_is_ok(err) && p->rx_arg != my_core()) {
-        err = remote_spawn(p->pid, p->cl.req_seq, (coreid_t)p->rx_arg, cmdline);
-        free(cmdline);
-        if (err_is_fail(err)) {
-            rpc_reply(&p->cl, RPC_OP_PROC_SPAWN, err, &pid, 1, CPTR_NULL);
-        }
-        return;                             /* answered when core rx_arg has */
+        err = INIT_ERR_ASK_MONITOR;         /* the library sends those to the monitor */
     }
     if (err_is_ok(err)) {
         err = proc_spawn_cmdline(cmdline, (coreid_t)p->rx_arg, &child);

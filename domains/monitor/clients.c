@@ -9,15 +9,32 @@
 #include <aos/rpc_serve.h>
 #include <aos/slot_alloc.h>
 #include <autarky/bootinfo.h>
+#include <string.h>
 
 static struct monitor_frame *frame;
 static capaddr_t recv_slot;         /* armed for a cap a client should not send */
 static uint32_t depth;              /* answers in progress: `serving` is odd while > 0 */
 static struct icm call;             /* static: the loop's stack stays small */
+/* A spawn's command line being received from the client at each place
+ * (static: nothing in the loop allocates; pid: whose it is, so a new
+ * client at the place never continues its predecessor's). */
+static struct {
+    struct rpc_string_rx rx;
+    domainid_t pid;
+    uint32_t core;
+    char line[RPC_NAME_MAX + 1];
+} spawns[MONITOR_CLIENTS];
+static uint32_t spawn_args[1 + (RPC_NAME_MAX + 3) / 4];
 
 errval_t clients_init(struct monitor_frame *f)
 {
     errval_t err = slot_alloc(&recv_slot);
+
+    memset(spawns, 0, sizeof(spawns));      /* touches its pages now */
+    for (uint32_t i = 0; i < MONITOR_CLIENTS; i++) {
+        spawns[i].rx.fixed = spawns[i].line;
+        spawns[i].rx.fixed_max = RPC_NAME_MAX;
+    }
 
     if (err_is_ok(err)) {
         err = lmp_arm_recv_slot(recv_slot);
@@ -65,8 +82,8 @@ static void answer_end(void)
 
 /*
  * A call for another core (remote_calls.c keeps it pending and answers it
- * through clients_reply): KILL or WAIT of a pid there (`arg`), or the mem
- * stats of core `arg`. One of this core is init's to answer.
+ * through clients_reply): KILL or WAIT of a pid there, the mem stats of
+ * core `core`, a spawn there ({len, bytes}). One of this core is init's.
  */
 static void start_remote(struct rpc_client *c, uint32_t place, uint32_t badge, uint32_t op,
                          uint32_t core, const uint32_t *args, uint32_t nargs)
@@ -76,7 +93,8 @@ static void start_remote(struct rpc_client *c, uint32_t place, uint32_t badge, u
     if (core == frame->core) {
         err = INIT_ERR_ASK_INIT;
     } else if (core >= frame->ncores) {
-        err = op == RPC_OP_MEM_STATS ? INIT_ERR_NO_SUCH_CORE : INIT_ERR_NO_SUCH_PID;
+        err = op == RPC_OP_PROC_KILL || op == RPC_OP_PROC_WAIT ? INIT_ERR_NO_SUCH_PID
+                                                               : INIT_ERR_NO_SUCH_CORE;
     }
     if (err_is_fail(err)) {
         rpc_reply(c, op, err, NULL, 0, CPTR_NULL);
@@ -103,6 +121,43 @@ static void drop_cap(capaddr_t cap)
     lmp_arm_recv_slot(cap);
 }
 
+/* A fragment of a PROC_SPAWN's command line: at the last one, the spawn
+ * goes to its core (checked as init checks it: a NUL inside or a line
+ * longer than RPC_NAME_MAX is INIT_ERR_BAD_NAME). */
+static void spawn_fragment(struct rpc_client *c, uint32_t place, uint32_t badge,
+                           const struct lmp_msg *m)
+{
+    uint32_t len = 0;
+    char *line;
+    errval_t err;
+
+    if (spawns[place].pid != badge) {
+        rpc_string_rx_reset(&spawns[place].rx);
+        spawns[place].pid = badge;
+    }
+    if (RPC_HDR_FLAGS(m->words[0]) & RPC_FLAG_FIRST) {
+        spawns[place].core = RPC_HDR_ARG(m->words[0]);
+    }
+    if (rpc_string_rx_feed(&spawns[place].rx, m->words, m->nwords) == RPC_RX_MORE) {
+        return;
+    }
+    err = spawns[place].rx.err;
+    line = rpc_string_rx_take(&spawns[place].rx, &len);
+    if (err_no(err) == LIB_ERR_RPC_STRING_TOO_LONG
+        || (err_is_ok(err) && (line == NULL || len == 0 || memchr(line, 0, len) != NULL))) {
+        err = INIT_ERR_BAD_NAME;
+    }
+    if (err_is_fail(err)) {
+        rpc_reply(c, RPC_OP_PROC_SPAWN, err, NULL, 0, CPTR_NULL);
+        return;
+    }
+    memset(spawn_args, 0, sizeof(spawn_args));
+    spawn_args[0] = len;
+    memcpy(&spawn_args[1], line, len);
+    start_remote(c, place, badge, RPC_OP_PROC_SPAWN, spawns[place].core, spawn_args,
+                 1 + (len + 3) / 4);
+}
+
 /* One request of client `c` (badge `badge`, at `place`). */
 static void dispatch(struct rpc_client *c, const struct lmp_msg *m, uint32_t badge,
                      uint32_t place)
@@ -112,6 +167,9 @@ static void dispatch(struct rpc_client *c, const struct lmp_msg *m, uint32_t bad
 
     if (m->nwords > 0 && flags == RPC_FLAG_MORE) {
         rpc_serve_pull(c, op, m->nwords);   /* no long answers yet: NO_ANSWER */
+    } else if (m->nwords > 0 && op == RPC_OP_PROC_SPAWN
+               && (flags & ~(RPC_FLAG_FIRST | RPC_FLAG_LAST)) == 0) {
+        spawn_fragment(c, place, badge, m);
     } else if (m->nwords == 0 || flags != 0) {
         rpc_reply(c, op, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
     } else if ((op == RPC_OP_PROC_KILL || op == RPC_OP_PROC_WAIT) && m->nwords == 2) {

@@ -243,6 +243,33 @@ void binding_calls_go_to_one_server(void)
     UEXPECT_OK(call_err(mon, stats_there, 1));          /* and the real thing */
 }
 
+/* A one-fragment PROC_SPAWN of `line` (`len` bytes) for `core`, by hand. */
+static errval_t spawn_err(capaddr_t ep, const char *line, uint32_t len, coreid_t core,
+                          uint32_t flags, uint32_t seq)
+{
+    uint32_t w[LMP_MSG_WORDS] = { RPC_HDR_WITH_ARG(RPC_OP_PROC_SPAWN, flags, core)
+                                  | RPC_SEQ(seq), len };
+
+    memcpy(&w[2], line, len);
+    return call_err(ep, w, 2 + (len + 3) / 4);
+}
+
+/* A spawn on another core is the monitor's too, checked there as init
+ * checks it: its own core's is init's, a NUL inside the line or a fragment
+ * without FIRST each refused with their own error, a far core too. */
+void binding_spawn_checked_by_monitor(void)
+{
+    capaddr_t init = aos_rpc_get_init_channel()->ep, mon = monitor_ep();
+    const uint32_t both = RPC_FLAG_FIRST | RPC_FLAG_LAST;
+
+    UEXPECT_ERR(spawn_err(init, "hello", 5, 2, both, 30), INIT_ERR_ASK_MONITOR);
+    UEXPECT_ERR(spawn_err(mon, "hello", 5, 0, both, 31), INIT_ERR_ASK_INIT);
+    UEXPECT_ERR(spawn_err(mon, "hel\0lo", 6, 2, both, 32), INIT_ERR_BAD_NAME);
+    UEXPECT_ERR(spawn_err(mon, "hello", 5, 2, RPC_FLAG_LAST, 33), LIB_ERR_RPC_NO_FIRST);
+    UEXPECT_ERR(spawn_err(mon, "hello", 5, 99, both, 34), INIT_ERR_NO_SUCH_CORE);
+    UEXPECT_ERR(spawn_err(mon, "nosuchmodule", 12, 2, both, 35), INIT_ERR_NO_SUCH_MODULE);
+}
+
 /* A client that sends more pings than its ring holds and reads none
  * only loses replies: the monitor drops what does not fit (it never waits
  * for a client), and answers the next ping once the client has emptied
