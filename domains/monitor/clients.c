@@ -1,5 +1,9 @@
 /*
- * The monitor's server for the domains of its core (clients.h).
+ * The monitor's server for the domains of its core (clients.h): each
+ * message is looked up by its badge in the client table init keeps in
+ * the shared frame, checked, and answered on that client's endpoint; calls
+ * for other cores go on to remote_calls.c, whose one-message answers come
+ * back through clients_reply.
  */
 #include "clients.h"
 #include "remote_calls.h"
@@ -35,7 +39,6 @@ errval_t clients_init(struct monitor_frame *f)
         spawns[i].rx.fixed = spawns[i].line;
         spawns[i].rx.fixed_max = RPC_NAME_MAX;
     }
-
     if (err_is_ok(err)) {
         err = lmp_arm_recv_slot(recv_slot);
     }
