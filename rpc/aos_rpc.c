@@ -13,7 +13,9 @@
 #include "rpc_transport.h"
 #include <aos/slot_alloc.h>
 #include <aos/caps.h>
+#include <aos/args_page.h>
 #include <autarky/bootinfo.h>
+#include <autarky/layout.h>
 #include <string.h>
 
 static struct aos_rpc init_channel, monitor_channel;
@@ -135,6 +137,26 @@ struct aos_rpc *aos_rpc_get_monitor_channel(void)
     }
     thread_mutex_unlock(&init->lock);
     return monitor_channel_ready ? &monitor_channel : NULL;
+}
+
+/*
+ * The channel a call that names core `core` goes on (docs/multikernel.md
+ * "The binding"): one for another core than ours, made on the init
+ * channel, goes to our monitor instead; anything else stays where it was
+ * made. Our core is our pid's (the arguments page: a domain with an init
+ * channel was spawned by init, so it has one). Only a call for another
+ * core asks for the monitor channel, and so binds us (at the first one).
+ */
+struct aos_rpc *rpc_route(struct aos_rpc *rpc, coreid_t core)
+{
+    struct aos_rpc *monitor;
+
+    if (rpc == NULL || rpc != &init_channel
+        || aos_pid_core(((const struct spawn_args_page *)USER_ARGS_VADDR)->pid) == core) {
+        return rpc;                 /* (a call for our own core never binds us) */
+    }
+    monitor = aos_rpc_get_monitor_channel();
+    return monitor != NULL ? monitor : rpc;
 }
 
 /* Drop a message that is not the reply we wait for. */
@@ -352,7 +374,12 @@ errval_t aos_rpc_mem_stats_core(struct aos_rpc *rpc, coreid_t core, size_t *free
     uint32_t arg = core == AOS_RPC_MY_CORE ? 0 : (uint32_t)core + 1;
     uint32_t req[1] = { RPC_HDR_WITH_ARG(RPC_OP_MEM_STATS, 0, arg) };
     struct lmp_msg reply;
-    errval_t err = aos_rpc_call(rpc, req, 1, CPTR_NULL, CPTR_NULL, &reply);
+    errval_t err;
+
+    if (core != AOS_RPC_MY_CORE) {
+        rpc = rpc_route(rpc, core);     /* another core's: its monitor asks */
+    }
+    err = aos_rpc_call(rpc, req, 1, CPTR_NULL, CPTR_NULL, &reply);
 
     if (err_is_ok(err)) {
         if (reply.nwords < 5) {

@@ -7,6 +7,7 @@
  */
 #include <aos/aos_rpc.h>
 #include <aos/aos_rpc_wire.h>
+#include "rpc_transport.h"
 #include <aos/caps.h>
 #include <aos/vmmap.h>
 #include <stdlib.h>
@@ -129,6 +130,7 @@ errval_t aos_rpc_process_spawn(struct aos_rpc *chan, char *name, coreid_t core,
     if (len == 0 || len > RPC_NAME_MAX) {
         return INIT_ERR_BAD_NAME;
     }
+    chan = rpc_route(chan, core);           /* another core's: to our monitor */
     nfrag = rpc_string_fragments(len);
     thread_mutex_lock(&chan->line->lock);
     for (uint32_t i = 0; i < nfrag && err_is_ok(err); i++) {
@@ -185,14 +187,16 @@ errval_t aos_rpc_process_kill(struct aos_rpc *chan, domainid_t pid)
 {
     uint32_t req[2] = { RPC_HDR(RPC_OP_PROC_KILL, 0), pid };
     struct lmp_msg reply;
-    return aos_rpc_call(chan, req, 2, CPTR_NULL, CPTR_NULL, &reply);
+    return aos_rpc_call(rpc_route(chan, aos_pid_core(pid)), req, 2, CPTR_NULL, CPTR_NULL,
+                        &reply);
 }
 
 errval_t aos_rpc_process_wait(struct aos_rpc *chan, domainid_t pid, int *status)
 {
     uint32_t req[2] = { RPC_HDR(RPC_OP_PROC_WAIT, 0), pid };
     struct lmp_msg reply;
-    errval_t err = aos_rpc_call(chan, req, 2, CPTR_NULL, CPTR_NULL, &reply);
+    errval_t err = aos_rpc_call(rpc_route(chan, aos_pid_core(pid)), req, 2, CPTR_NULL,
+                                CPTR_NULL, &reply);
 
     if (err_is_ok(err) && status != NULL) {
         *status = reply.nwords >= 5 && reply.words[4] ? AOS_RPC_STATUS_KILLED

@@ -41,8 +41,15 @@ uint32_t rpc_pack_string_fragment(const char *s, uint32_t len, uint32_t index,
 
 void rpc_string_rx_reset(struct rpc_string_rx *rx)
 {
-    free(rx->buf);
+    char *fixed = rx->fixed;
+    uint32_t fixed_max = rx->fixed_max;
+
+    if (rx->buf != fixed) {
+        free(rx->buf);
+    }
     memset(rx, 0, sizeof(*rx));
+    rx->fixed = fixed;              /* the caller's buffer stays ours to use */
+    rx->fixed_max = fixed_max;
 }
 
 /* Append up to `n` bytes; more than declared is an overrun. */
@@ -98,7 +105,12 @@ static void rx_first(struct rpc_string_rx *rx, const uint32_t *words, uint32_t n
         rx->len = 0;
         return;
     }
-    rx->buf = malloc(rx->len + 1);
+    if (rx->fixed != NULL && rx->len > rx->fixed_max) {
+        rx->err = LIB_ERR_RPC_STRING_TOO_LONG;
+        rx->len = 0;
+        return;
+    }
+    rx->buf = rx->fixed != NULL ? rx->fixed : malloc(rx->len + 1);
     if (rx->buf == NULL) {
         rx->err = LIB_ERR_RPC_NO_MEMORY;
         rx->len = 0;

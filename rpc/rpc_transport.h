@@ -23,6 +23,9 @@ struct rpc_transport {
 };
 
 extern const struct rpc_transport rpc_transport_lmp;
+/* The channel a call naming core `core` goes on: our monitor binding for
+ * another core, when `rpc` is the init channel (rpc/aos_rpc.c). */
+struct aos_rpc *rpc_route(struct aos_rpc *rpc, coreid_t core);
 extern const struct rpc_transport rpc_transport_ump;
 
 #endif

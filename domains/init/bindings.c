@@ -103,10 +103,14 @@ void binding_take(struct proc *p)
         return;
     }
     frame->client_pid[p->mon_place] = 0;
-    p->mon_place = -1;
     __atomic_thread_fence(__ATOMIC_SEQ_CST);        /* cleared before we look */
     seen = frame->serving;
     while ((seen & 1) != 0 && frame->serving == seen && monitor_running() != NULL) {
         sys_yield();                /* it may be answering p: let it finish */
     }
+    if (frame->called[p->mon_place]) {              /* it has calls pending there, */
+        frame->called[p->mon_place] = 0;            /* or had: the monitor is told */
+        p->handed_off = true;                       /* (remote_procs_client_ended) */
+    }
+    p->mon_place = -1;
 }

@@ -26,7 +26,9 @@ void bindings_init(struct proc *monitor, struct monitor_frame *f);
 errval_t binding_give(struct proc *p);
 /* p is about to end: the monitor no longer answers it, and p's place in
  * the table is not given to anyone while the monitor may still be
- * answering p (its endpoint copy goes with p's RAM, spawn_cleanup). */
+ * answering p (its endpoint copy goes with p's RAM, spawn_cleanup). If p
+ * called the monitor for another core, it is marked handed_off, so the
+ * monitor is told of its end (ICM_CLIENT_ENDED) and forgets its calls. */
 void binding_take(struct proc *p);
 
 #endif

@@ -61,27 +61,6 @@ static errval_t hand_off(domainid_t client, uint32_t seq, uint32_t rpc_op, uint3
     return err;
 }
 
-errval_t remote_spawn(domainid_t client, uint32_t seq, coreid_t core, const char *cmdline)
-{
-    uint32_t words[1 + (RPC_NAME_MAX + 3) / 4];
-    size_t len = strlen(cmdline);
-
-    if (core >= ncores()) {
-        return INIT_ERR_NO_SUCH_CORE;
-    }
-    if (intercore_is_dead(core)) {
-        return INIT_ERR_CORE_DEAD;
-    }
-    if (len > RPC_NAME_MAX) {
-        return INIT_ERR_BAD_NAME;
-    }
-    memset(words, 0, sizeof(words));
-    words[0] = (uint32_t)len;
-    memcpy(&words[1], cmdline, len);
-    return hand_off(client, seq, RPC_OP_PROC_SPAWN, core, words,
-                    1 + (uint32_t)(len + 3) / 4);
-}
-
 errval_t remote_pid_call(domainid_t client, uint32_t seq, uint32_t rpc_op, domainid_t pid)
 {
     if (aos_pid_core(pid) >= ncores()) {
@@ -100,14 +79,6 @@ errval_t remote_all_pids(domainid_t client, uint32_t seq, const domainid_t *pids
     words[0] = n;
     memcpy(&words[1], pids, n * sizeof(domainid_t));
     return hand_off(client, seq, RPC_OP_PROC_ALL_PIDS, my_core(), words, 1 + n);
-}
-
-errval_t remote_mem_stats(domainid_t client, uint32_t seq, coreid_t core)
-{
-    if (core >= ncores()) {
-        return INIT_ERR_NO_SUCH_CORE;
-    }
-    return hand_off(client, seq, RPC_OP_MEM_STATS, core, NULL, 0);
 }
 
 errval_t remote_getchar(domainid_t client, uint32_t seq)

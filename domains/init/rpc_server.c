@@ -198,10 +198,7 @@ static void handle_mem_stats(struct proc *p, const struct lmp_msg *m)
         return;
     }
     if (core_plus_one != 0 && core_plus_one - 1 != my_core()) {   /* another core's */
-        errval_t err = remote_mem_stats(p->pid, p->cl.req_seq, (coreid_t)(core_plus_one - 1));
-        if (err_is_fail(err)) {
-            rpc_reply(&p->cl, RPC_OP_MEM_STATS, err, NULL, 0, CPTR_NULL);
-        }
+        rpc_reply(&p->cl, RPC_OP_MEM_STATS, INIT_ERR_ASK_MONITOR, NULL, 0, CPTR_NULL);
         return;
     }
     mem_server_stats(&free_bytes, &total);
@@ -296,8 +293,9 @@ static void remote_reply_long(domainid_t client, uint32_t seq, uint32_t op, cons
     }
 }
 
-/* A call naming a pid of another core goes there (remote_procs.c): true
- * if it went, or was answered with why it could not. */
+/* A call naming a pid of another core: get_info and get_name go there
+ * (remote_procs.c), a kill or wait is the monitor's (the client library
+ * sends it there: INIT_ERR_ASK_MONITOR). True if it was answered or went. */
 static bool forward_pid_call(struct proc *p, const struct lmp_msg *m, uint32_t op)
 {
     errval_t err;
@@ -305,7 +303,8 @@ static bool forward_pid_call(struct proc *p, const struct lmp_msg *m, uint32_t o
     if (m->nwords != 2 || aos_pid_core(m->words[1]) == my_core()) {
         return false;
     }
-    err = remote_pid_call(p->pid, p->cl.req_seq, op, m->words[1]);
+    err = op == RPC_OP_PROC_KILL || op == RPC_OP_PROC_WAIT
+        ? INIT_ERR_ASK_MONITOR : remote_pid_call(p->pid, p->cl.req_seq, op, m->words[1]);
     if (err_is_fail(err)) {
         rpc_reply(&p->cl, op, err, NULL, 0, CPTR_NULL);
     }
@@ -324,12 +323,7 @@ static void handle_spawn(struct proc *p, errval_t err, char *cmdline, uint32_t l
         err = INIT_ERR_BAD_NAME;
     }
     if (err_is_ok(err) && p->rx_arg != my_core()) {
-        err = remote_spawn(p->pid, p->cl.req_seq, (coreid_t)p->rx_arg, cmdline);
-        free(cmdline);
-        if (err_is_fail(err)) {
-            rpc_reply(&p->cl, RPC_OP_PROC_SPAWN, err, &pid, 1, CPTR_NULL);
-        }
-        return;                             /* answered when core rx_arg has */
+        err = INIT_ERR_ASK_MONITOR;         /* the library sends those to the monitor */
     }
     if (err_is_ok(err)) {
         err = proc_spawn_cmdline(cmdline, (coreid_t)p->rx_arg, &child);

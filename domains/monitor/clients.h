@@ -6,7 +6,9 @@
  * table at the domain's spawn (domains/init/bindings.c).
  *
  * Served now: NUMBER (a ping; the reply's word 3 is the caller's pid as
- * the monitor knows it); and the short answers to the calls init handed
+ * the monitor knows it); KILL and WAIT of another core's pid, MEM_STATS
+ * of another core and PROC_SPAWN there, kept pending in remote_calls.c (one naming our own
+ * core: INIT_ERR_ASK_INIT); and the short answers to the calls init handed
  * the monitor (remote_calls.c) go to their clients from here too. Every message is checked as init's server checks
  * them: the badge names the sender (an unknown one is dropped: nobody to
  * answer), word counts and flags (LIB_ERR_RPC_MALFORMED), unknown ops
@@ -15,7 +17,8 @@
  *
  * Nothing here waits or allocates (the deadlock rule of main.c): the one
  * receive slot is allocated by clients_init and armed again after a
- * capability in it was deleted.
+ * capability in it was deleted; a spawn's command line is reassembled in
+ * a static buffer per place, cleared (touched) by clients_init.
  */
 #ifndef MONITOR_CLIENTS_H
 #define MONITOR_CLIENTS_H

@@ -132,9 +132,15 @@ static inline uint32_t rpc_string_fragments(uint32_t len)
 uint32_t rpc_pack_string_fragment(const char *s, uint32_t len, uint32_t index,
                                   uint32_t words[LMP_MSG_WORDS]);
 
-/* Server-side reassembly of one client's string (rpc/rpc_string.c). */
+/* Server-side reassembly of one client's string (rpc/rpc_string.c). A
+ * server that must not allocate sets `fixed` (fixed_max + 1 bytes) once:
+ * strings then go there (longer ones: LIB_ERR_RPC_STRING_TOO_LONG), and
+ * rpc_string_rx_take returns `fixed`, valid until the next feed, not to
+ * be freed. */
 struct rpc_string_rx {
-    char *buf;              /* malloc'd, len + 1 bytes, NUL-terminated */
+    char *buf;              /* malloc'd (or `fixed`), len + 1 bytes, NUL-terminated */
+    char *fixed;            /* the caller's buffer, or NULL: malloc */
+    uint32_t fixed_max;     /* the longest string it holds */
     uint32_t len;           /* declared total length */
     uint32_t got;           /* bytes received so far */
     errval_t err;           /* first error seen in this transfer */
@@ -154,7 +160,8 @@ enum rpc_rx_result {
  */
 enum rpc_rx_result rpc_string_rx_feed(struct rpc_string_rx *rx,
                                       const uint32_t *words, uint32_t nwords);
-/* The finished string (caller frees), or NULL; resets rx. */
+/* The finished string (caller frees, unless it is rx->fixed), or NULL;
+ * resets rx. */
 char *rpc_string_rx_take(struct rpc_string_rx *rx, uint32_t *len);
 /* Drop any partial transfer. */
 void rpc_string_rx_reset(struct rpc_string_rx *rx);

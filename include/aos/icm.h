@@ -167,6 +167,10 @@ struct monitor_frame {
      */
     volatile uint32_t serving;          /* monitor */
     volatile uint32_t client_pid[MONITOR_CLIENTS];  /* init */
+    /* monitor: client i has called it for another core (while listed);
+     * init reads and clears it when the client ends, and then tells the
+     * monitor to forget its calls (ICM_CLIENT_ENDED) */
+    volatile uint8_t called[MONITOR_CLIENTS];
 };
 /* The frame: this header in its first page, then the UMP channel between
  * init (side A) and its monitor (side B). */

@@ -208,6 +208,69 @@ void binding_bad_messages(void)
     UEXPECT_EQ("a ping afterwards", ping(monitor_ep(), 9, &r), spawn_my_pid());
 }
 
+/* The answer to one request made by hand to `ep`: its error. */
+static errval_t call_err(capaddr_t ep, const uint32_t *w, uint32_t n)
+{
+    struct lmp_msg m;
+    enum raw_result r = raw_call(ep, w, n, CPTR_NULL, &m);
+
+    return r == RAW_OK ? rpc_get_err(&m.words[1]) : LIB_ERR_RPC_BAD_REPLY;
+}
+
+/* Each call goes to one server: a kill, wait or mem stats naming another
+ * core is the monitor's (init refuses it, INIT_ERR_ASK_MONITOR), one
+ * naming our own core is init's (the monitor refuses it, INIT_ERR_ASK_INIT). */
+void binding_calls_go_to_one_server(void)
+{
+    capaddr_t init = aos_rpc_get_init_channel()->ep, mon = monitor_ep();
+    domainid_t there = AOS_PID_CORE_STRIDE * 2 + 1, here = spawn_my_pid();
+    uint32_t kill_there[2] = { RPC_HDR(RPC_OP_PROC_KILL, 0) | RPC_SEQ(20), there };
+    uint32_t wait_there[2] = { RPC_HDR(RPC_OP_PROC_WAIT, 0) | RPC_SEQ(21), there };
+    uint32_t stats_there[1] = { RPC_HDR_WITH_ARG(RPC_OP_MEM_STATS, 0, 2 + 1) | RPC_SEQ(22) };
+    uint32_t kill_here[2] = { RPC_HDR(RPC_OP_PROC_KILL, 0) | RPC_SEQ(23), here };
+    uint32_t wait_here[2] = { RPC_HDR(RPC_OP_PROC_WAIT, 0) | RPC_SEQ(24), here };
+    uint32_t stats_here[1] = { RPC_HDR(RPC_OP_MEM_STATS, 0) | RPC_SEQ(25) };
+    uint32_t stats_far[1] = { RPC_HDR_WITH_ARG(RPC_OP_MEM_STATS, 0, 99 + 1) | RPC_SEQ(26) };
+    uint32_t kill_short[1] = { RPC_HDR(RPC_OP_PROC_KILL, 0) | RPC_SEQ(27) };
+
+    UEXPECT_ERR(call_err(init, kill_there, 2), INIT_ERR_ASK_MONITOR);
+    UEXPECT_ERR(call_err(init, wait_there, 2), INIT_ERR_ASK_MONITOR);
+    UEXPECT_ERR(call_err(init, stats_there, 1), INIT_ERR_ASK_MONITOR);
+    UEXPECT_ERR(call_err(mon, kill_here, 2), INIT_ERR_ASK_INIT);
+    UEXPECT_ERR(call_err(mon, wait_here, 2), INIT_ERR_ASK_INIT);
+    UEXPECT_ERR(call_err(mon, stats_here, 1), INIT_ERR_ASK_INIT);
+    UEXPECT_ERR(call_err(mon, stats_far, 1), INIT_ERR_NO_SUCH_CORE);
+    UEXPECT_ERR(call_err(mon, kill_short, 1), LIB_ERR_RPC_MALFORMED);
+    UEXPECT_OK(call_err(mon, stats_there, 1));          /* and the real thing */
+}
+
+/* A one-fragment PROC_SPAWN of `line` (`len` bytes) for `core`, by hand. */
+static errval_t spawn_err(capaddr_t ep, const char *line, uint32_t len, coreid_t core,
+                          uint32_t flags, uint32_t seq)
+{
+    uint32_t w[LMP_MSG_WORDS] = { RPC_HDR_WITH_ARG(RPC_OP_PROC_SPAWN, flags, core)
+                                  | RPC_SEQ(seq), len };
+
+    memcpy(&w[2], line, len);
+    return call_err(ep, w, 2 + (len + 3) / 4);
+}
+
+/* A spawn on another core is the monitor's too, checked there as init
+ * checks it: its own core's is init's, a NUL inside the line or a fragment
+ * without FIRST each refused with their own error, a far core too. */
+void binding_spawn_checked_by_monitor(void)
+{
+    capaddr_t init = aos_rpc_get_init_channel()->ep, mon = monitor_ep();
+    const uint32_t both = RPC_FLAG_FIRST | RPC_FLAG_LAST;
+
+    UEXPECT_ERR(spawn_err(init, "hello", 5, 2, both, 30), INIT_ERR_ASK_MONITOR);
+    UEXPECT_ERR(spawn_err(mon, "hello", 5, 0, both, 31), INIT_ERR_ASK_INIT);
+    UEXPECT_ERR(spawn_err(mon, "hel\0lo", 6, 2, both, 32), INIT_ERR_BAD_NAME);
+    UEXPECT_ERR(spawn_err(mon, "hello", 5, 2, RPC_FLAG_LAST, 33), LIB_ERR_RPC_NO_FIRST);
+    UEXPECT_ERR(spawn_err(mon, "hello", 5, 99, both, 34), INIT_ERR_NO_SUCH_CORE);
+    UEXPECT_ERR(spawn_err(mon, "nosuchmodule", 12, 2, both, 35), INIT_ERR_NO_SUCH_MODULE);
+}
+
 /* A client that sends more pings than its ring holds and reads none
  * only loses replies: the monitor drops what does not fit (it never waits
  * for a client), and answers the next ping once the client has emptied

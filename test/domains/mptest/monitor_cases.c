@@ -108,7 +108,7 @@ void monitor_no_ram_after_start(void)
 
 /*
  * `mptest flood P1 P2 P3` (a client of MP_MONITOR_PENDING_FREED_ON_CLIENT_END):
- * by hand, without waiting, PENDING_MAX WAITs for the pids Pc + k (k <
+ * by hand, to our monitor (its binding, where such calls go), without waiting, PENDING_MAX WAITs for the pids Pc + k (k <
  * FLOOD_TARGETS) on cores 1..3, which all stay pending, then a mem stats
  * of core 2, which must be refused with INIT_ERR_TOO_MANY_REMOTE before
  * any WAIT is answered (the monitor takes our calls in order): the table
@@ -118,10 +118,13 @@ void monitor_no_ram_after_start(void)
  */
 int flood_pending(char **argv)
 {
-    struct aos_rpc *rpc = chan();
+    struct aos_rpc *rpc = aos_rpc_get_monitor_channel();  /* calls for other cores */
     uint32_t seq = 0, w[2];
     struct lmp_msg m;
 
+    if (rpc == NULL) {
+        return 6;                       /* no binding to our monitor */
+    }
     for (uint32_t i = 0; i < PENDING_MAX; i++) {
         domainid_t first = (domainid_t)strtoul(argv[2 + i % 3], NULL, 10);
         w[0] = RPC_HDR(RPC_OP_PROC_WAIT, 0) | RPC_SEQ(++seq);

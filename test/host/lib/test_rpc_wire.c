@@ -451,6 +451,35 @@ static void test_padding_limits(void)
 /* A declared length over RPC_STRING_MAX is refused without allocating it,
  * and the following fragments (which do not fit the refused transfer) do
  * not turn the answer into an overrun. */
+/* A server that must not allocate (a monitor) gives rx its own buffer:
+ * a string that fits goes there, nothing on the heap, take returns that
+ * buffer and the buffer stays set; one byte more is too long. */
+static void test_fixed_buffer(void)
+{
+    static char fixed[61];
+    struct rpc_string_rx rx = { .fixed = fixed, .fixed_max = 60 };
+    char *s = make_bytes(61, 7);
+    size_t before = heap_bytes();
+    uint32_t len = 0;
+    char *got;
+
+    CU_ASSERT_TRUE(send_string(&rx, s, 60));
+    CU_ASSERT_PTR_EQUAL(rx.buf, fixed);
+    got = rpc_string_rx_take(&rx, &len);
+    CU_ASSERT_PTR_EQUAL(got, fixed);
+    CU_ASSERT_EQUAL(len, 60);
+    CU_ASSERT_TRUE(memcmp(got, s, 60) == 0 && got[60] == '\0');
+    CU_ASSERT_PTR_EQUAL(rx.fixed, fixed);
+    CU_ASSERT_EQUAL(rx.fixed_max, 60);
+    CU_ASSERT_EQUAL(heap_bytes(), before);
+    CU_ASSERT_FALSE(send_string(&rx, s, 61));
+    CU_ASSERT_EQUAL(done_code(&rx), LIB_ERR_RPC_STRING_TOO_LONG);
+    CU_ASSERT_PTR_NULL(rpc_string_rx_take(&rx, &len));
+    CU_ASSERT_PTR_EQUAL(rx.fixed, fixed);
+    CU_ASSERT_EQUAL(heap_bytes(), before);
+    free(s);
+}
+
 static void test_too_long(void)
 {
     static const uint32_t lens[] = { RPC_STRING_MAX + 1, RPC_STRING_MAX + 4,
@@ -654,6 +683,7 @@ HOST_SUITE(rpc_wire_suite, "rpc wire: string fragments, reassembly, errors in re
            HOST_TEST(test_overrun),
            HOST_TEST(test_padding_limits),
            HOST_TEST(test_too_long),
+           HOST_TEST(test_fixed_buffer),
            HOST_TEST(test_first_too_short),
            HOST_TEST(test_bad_word_count),
            HOST_TEST(test_new_first_restarts),
