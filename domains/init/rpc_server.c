@@ -188,6 +188,11 @@ static void handle_free_ram(struct proc *p, const struct lmp_msg *m)
     rpc_reply(&p->cl, RPC_OP_FREE_RAM, err, NULL, 0, CPTR_NULL);
 }
 
+/*
+ * MEM_STATS of this core: free, total, given to other cores, held by the
+ * caller. Answered after every inter-core message already here is
+ * handled, so that the account is as of the moment of the request.
+ */
 static void handle_mem_stats(struct proc *p, const struct lmp_msg *m)
 {
     gensize_t free_bytes, total;
@@ -200,6 +205,14 @@ static void handle_mem_stats(struct proc *p, const struct lmp_msg *m)
     if (core_plus_one != 0 && core_plus_one - 1 != my_core()) {   /* another core's */
         rpc_reply(&p->cl, RPC_OP_MEM_STATS, INIT_ERR_ASK_MONITOR, NULL, 0, CPTR_NULL);
         return;
+    }
+    while (remote_procs_serve()) {
+        /* first what other cores already sent us: a channel's RAM that came
+           back (its loan returned) before the caller learnt of the ends
+           it waited for is counted free, as a leak check needs */
+    }
+    if (p->state != PROC_STATE_RUNNING) {
+        return;                     /* (a kill from another core among them) */
     }
     mem_server_stats(&free_bytes, &total);
     words[0] = (uint32_t)free_bytes;
@@ -645,9 +658,10 @@ static void proc_ended(struct proc *p)
     console_flush(p);
     rpc_string_rx_reset(&p->rx);
     rpc_client_reset(&p->cl);
+    channels_proc_ended(p);     /* first: a waiter told of p's end (below, or on
+                                   another core) finds p's loans returned */
     remote_procs_proc_ended(p);
     remote_procs_client_ended(p);
-    channels_proc_ended(p);
     for (uint32_t i = 0; i < p->nwaiters; i++) {
         struct proc *w = proc_find(p->waiters[i]);
         if (w != NULL && w->state == PROC_STATE_RUNNING) {
