@@ -45,23 +45,33 @@ void remote_calls_init(uint32_t core, uint32_t cores)
     ncores = cores;
 }
 
-/* A free slot for (client, seq, rpc_op) with a new tag, or NULL. */
-static struct call *call_new(domainid_t client, uint32_t seq, uint32_t rpc_op)
+/*
+ * A free slot for (client, seq, rpc_op) with a new tag: *err says why
+ * there is none. A client may hold REMOTE_PER_CLIENT slots at most, so one
+ * domain that sends calls without waiting for their answers (the library
+ * never does: it makes one call at a time) cannot take the whole table
+ * from the others: the quota is checked first, the table's room after.
+ */
+static struct call *call_new(domainid_t client, uint32_t seq, uint32_t rpc_op, errval_t *err)
 {
+    struct call *free_slot = NULL;
+    uint32_t held = 0;
+
     for (uint32_t i = 0; i < REMOTE_PENDING_MAX; i++) {
-        struct call *c = &calls[i];
-        if (c->tag == 0) {
-            next_tag = (next_tag + 1) & ~(ICM_CALL_TAG | ICM_MONITOR_TAG);
-            c->tag = ICM_MONITOR_TAG | next_tag;
-            c->client = client;
-            c->seq = seq;
-            c->rpc_op = rpc_op;
-            c->due = 0;
-            c->npids = 0;
-            return c;
+        held += calls[i].tag != 0 && calls[i].client == client;
+        if (calls[i].tag == 0 && free_slot == NULL) {
+            free_slot = &calls[i];
         }
     }
-    return NULL;
+    *err = held >= REMOTE_PER_CLIENT ? INIT_ERR_REMOTE_QUOTA
+         : free_slot == NULL         ? INIT_ERR_TOO_MANY_REMOTE : SYS_ERR_OK;
+    if (err_is_fail(*err)) {
+        return NULL;
+    }
+    next_tag = (next_tag + 1) & ~(ICM_CALL_TAG | ICM_MONITOR_TAG);
+    *free_slot = (struct call){ .tag = ICM_MONITOR_TAG | next_tag, .client = client,
+                                .seq = seq, .rpc_op = rpc_op };
+    return free_slot;
 }
 
 /* The pending call with tag `tag` (never 0), or NULL. */
@@ -147,15 +157,16 @@ static uint32_t icm_op_of(uint32_t rpc_op)
 static void start_all_pids(domainid_t client, uint32_t seq, const struct icm *m)
 {
     struct call *c;
+    errval_t err;
     uint32_t n = m->nwords > ICM_CALL_WORDS ? m->w[ICM_CALL_WORDS] : ICM_CORE_PIDS_MAX + 1;
 
     if (n > ICM_CORE_PIDS_MAX || m->nwords != ICM_CALL_WORDS + 1 + n) {
         answer(client, seq, RPC_OP_PROC_ALL_PIDS, LIB_ERR_RPC_MALFORMED, NULL, 0, NULL, 0);
         return;
     }
-    c = call_new(client, seq, RPC_OP_PROC_ALL_PIDS);
+    c = call_new(client, seq, RPC_OP_PROC_ALL_PIDS, &err);
     if (c == NULL) {
-        answer(client, seq, RPC_OP_PROC_ALL_PIDS, INIT_ERR_TOO_MANY_REMOTE, NULL, 0, NULL, 0);
+        answer(client, seq, RPC_OP_PROC_ALL_PIDS, err, NULL, 0, NULL, 0);
         return;
     }
     memcpy(c->pids, &m->w[ICM_CALL_WORDS + 1], n * sizeof(domainid_t));
@@ -194,8 +205,8 @@ void remote_calls_start(const struct icm *m)
         err = LIB_ERR_RPC_MALFORMED;
     } else if (intercore_is_dead(core) || (my_core != 0 && intercore_is_dead(0))) {
         err = INIT_ERR_CORE_DEAD;        /* it, or the relay, is gone */
-    } else if ((c = call_new(client, seq, rpc_op)) == NULL) {
-        err = INIT_ERR_TOO_MANY_REMOTE;
+    } else {
+        c = call_new(client, seq, rpc_op, &err);
     }
     if (err_is_ok(err)) {
         memset(&out, 0, sizeof(out));

@@ -21,6 +21,7 @@
 #include <aos/icm.h>
 
 #define REMOTE_PENDING_MAX 64
+#define REMOTE_PER_CLIENT  8     /* of them one client may hold (INIT_ERR_REMOTE_QUOTA) */
 
 /* This monitor runs on core `core` of `ncores`; clears (and so touches)
  * the table. */

@@ -197,6 +197,7 @@ typedef uint64_t errval_t;
     X(INIT_ERR_CORE_UNREACHABLE,      "no link leads to that core's init") \
     X(INIT_ERR_CORE_LINK_FULL,        "too many messages wait for room on the link to that core") \
     X(INIT_ERR_TOO_MANY_REMOTE,       "too many calls to other cores are waiting for their answers") \
+    X(INIT_ERR_REMOTE_QUOTA,          "this domain has the most calls pending on other cores one domain may (REMOTE_PER_CLIENT, 8)") \
     X(INIT_ERR_BAD_ANSWER,            "another core's init answered with a malformed message") \
     X(INIT_ERR_CORE_DEAD,             "that core's init has died: nothing runs or starts there any more") \
     X(INIT_ERR_CORE_NO_ANSWER,        "another core's init did not answer within 2 s") \

@@ -104,47 +104,46 @@ void monitor_no_ram_after_start(void)
 
 /* The monitor's table of pending calls (domains/monitor/remote_calls.h). */
 #define PENDING_MAX    64
+#define PER_CLIENT     8                /* REMOTE_PER_CLIENT */
+#define FLOODERS       (PENDING_MAX / PER_CLIENT)
 #define FLOOD_TARGETS  8                /* per core 1..3, each waited for <= 3 times */
 
 /*
- * `mptest flood P1 P2 P3` (a client of MP_MONITOR_PENDING_FREED_ON_CLIENT_END):
- * by hand, to our monitor (its binding, where such calls go), without waiting, PENDING_MAX WAITs for the pids Pc + k (k <
- * FLOOD_TARGETS) on cores 1..3, which all stay pending, then a mem stats
- * of core 2, which must be refused with INIT_ERR_TOO_MANY_REMOTE before
- * any WAIT is answered (the monitor takes our calls in order): the table
- * was empty and our calls filled it exactly. Then we stop our dispatcher
+ * `mptest flood P1 P2 P3 K` (the K-th client of a round of
+ * MP_MONITOR_PENDING_FREED_ON_CLIENT_END): by hand, to our monitor (its
+ * binding, where such calls go), without waiting, PER_CLIENT WAITs for
+ * the pids Pc + k (k < FLOOD_TARGETS, spread over the round's clients) on
+ * cores 1..3, which all stay pending, then one more, which must be
+ * refused with INIT_ERR_REMOTE_QUOTA before any WAIT is answered (the
+ * monitor takes our calls in order). Then we stop our dispatcher
  * (get_info says STOPPED) and wait for the kill; any other outcome exits
  * with a status saying which. Prints nothing: the replies are ours to read.
  */
 int flood_pending(char **argv)
 {
     struct aos_rpc *rpc = aos_rpc_get_monitor_channel();  /* calls for other cores */
-    uint32_t seq = 0, w[2];
+    uint32_t seq = 0, w[2], k = (uint32_t)atoi(argv[5]);
     struct lmp_msg m;
 
     if (rpc == NULL) {
         return 6;                       /* no binding to our monitor */
     }
-    for (uint32_t i = 0; i < PENDING_MAX; i++) {
+    for (uint32_t i = 0; i <= PER_CLIENT; i++) {
         domainid_t first = (domainid_t)strtoul(argv[2 + i % 3], NULL, 10);
         w[0] = RPC_HDR(RPC_OP_PROC_WAIT, 0) | RPC_SEQ(++seq);
-        w[1] = first + (i / 3) % FLOOD_TARGETS;
+        w[1] = first + ((k * PER_CLIENT + i) / 3) % FLOOD_TARGETS;
         if (err_is_fail(lmp_send(rpc->ep, CPTR_NULL, 0, w, 2))) {
             return 2;
         }
-    }
-    w[0] = RPC_HDR_WITH_ARG(RPC_OP_MEM_STATS, 0, 2 + 1) | RPC_SEQ(++seq);
-    if (err_is_fail(lmp_send(rpc->ep, CPTR_NULL, 0, w, 1))) {
-        return 2;
     }
     do {
         lmp_recv(&m);
     } while (m.nwords == 0 || !(m.words[0] & RPC_FLAG_REPLY));
     if (RPC_HDR_SEQ(m.words[0]) != seq) {
-        return 3;                       /* a WAIT was answered: the table had no room */
+        return 3;                       /* a WAIT was answered: not kept pending */
     }
-    if (m.nwords < 3 || err_no(rpc_get_err(&m.words[1])) != INIT_ERR_TOO_MANY_REMOTE) {
-        return 4;                       /* the table had room for one more */
+    if (m.nwords < 3 || err_no(rpc_get_err(&m.words[1])) != INIT_ERR_REMOTE_QUOTA) {
+        return 4;                       /* one more than our quota was taken */
     }
     disp_stop(CAP_DISPATCHER);
     return 5;
@@ -184,27 +183,37 @@ static void spawn_targets(domainid_t targets[3 * FLOOD_TARGETS])
 }
 
 /*
- * A client fills the whole table with WAITs for `targets` (flood_pending),
- * our own call to another core is refused meanwhile, the client is
- * killed, and our call is answered again. The targets must outlive this:
- * their WAITs are then never answered, so only the kill can free the slots.
+ * FLOODERS clients each fill their quota with WAITs for `targets`
+ * (flood_pending): after the first our own call to another core still
+ * goes (one domain cannot take the table), after the last the table is
+ * full and our call is refused; the clients are killed, and our call is
+ * answered again. The targets must outlive this: their WAITs are then
+ * never answered, so only the kills can free the slots.
  */
 static void fill_table_and_kill(const domainid_t targets[3 * FLOOD_TARGETS], uint32_t round)
 {
-    domainid_t flooder;
-    char line[64];
+    domainid_t flooders[FLOODERS];
+    char line[80];
     int status;
     size_t f, t;
 
-    snprintf(line, sizeof(line), "mptest flood %lu %lu %lu", (unsigned long)targets[0],
-             (unsigned long)targets[FLOOD_TARGETS], (unsigned long)targets[2 * FLOOD_TARGETS]);
-    UEXPECT_OK(aos_rpc_process_spawn(chan(), line, 0, &flooder));
-    bool stopped = flooder_stopped(flooder, &status);
-    UEXPECT(stopped, "round %lu: the client did not fill the table (status %d)",
-            (unsigned long)round, status);
+    for (uint32_t k = 0; k < FLOODERS; k++) {
+        snprintf(line, sizeof(line), "mptest flood %lu %lu %lu %lu", (unsigned long)targets[0],
+                 (unsigned long)targets[FLOOD_TARGETS],
+                 (unsigned long)targets[2 * FLOOD_TARGETS], (unsigned long)k);
+        UEXPECT_OK(aos_rpc_process_spawn(chan(), line, 0, &flooders[k]));
+        bool stopped = flooder_stopped(flooders[k], &status);
+        UEXPECT(stopped, "round %lu: client %lu did not fill its quota (status %d)",
+                (unsigned long)round, (unsigned long)k, status);
+        if (k == 0) {
+            UEXPECT_OK(aos_rpc_mem_stats_core(chan(), 1, &f, &t));
+        }
+    }
     UEXPECT_ERR(aos_rpc_mem_stats_core(chan(), 1, &f, &t), INIT_ERR_TOO_MANY_REMOTE);
-    UEXPECT_OK(aos_rpc_process_kill(chan(), flooder));
-    UEXPECT_OK(aos_rpc_process_wait(chan(), flooder, &status));
+    for (uint32_t k = 0; k < FLOODERS; k++) {
+        UEXPECT_OK(aos_rpc_process_kill(chan(), flooders[k]));
+        UEXPECT_OK(aos_rpc_process_wait(chan(), flooders[k], &status));
+    }
     UEXPECT_OK(aos_rpc_mem_stats_core(chan(), 1, &f, &t));
 }
 
@@ -220,8 +229,9 @@ static void end_targets(const domainid_t *targets, uint32_t n)
 }
 
 /*
- * The monitor keeps at most PENDING_MAX calls of core 0's clients; a
- * client killed while its calls wait must give all of them back. Three
+ * The monitor keeps at most PENDING_MAX calls of core 0's clients, at most
+ * PER_CLIENT of one client; a client killed while its calls wait must
+ * give all of them back. Three
  * rounds of fill_table_and_kill, each with targets of its own kept until
  * the end: a slot kept for a killed client makes the next round's client
  * fail. Then get_all_pids lists all the 3 * 3 * FLOOD_TARGETS targets (an

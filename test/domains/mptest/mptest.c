@@ -3,7 +3,7 @@
  * "Processes across cores"), run on core 0 against the process interface
  * of include/aos/aos_rpc.h. Needs a machine of 4 cores (the `mp` suite).
  * `mptest dead N`: the cases for a core whose init died (`mp-dead`).
- * `mptest flood P1 P2 P3` and `mptest hammer N`: clients the
+ * `mptest flood P1 P2 P3 K` and `mptest hammer N`: clients the
  * MP_MONITOR_PENDING_ cases start (flood_pending, hammer); `mptest
  * bindpeer N`: the one the MP_BINDING_ cases start (binding_cases.c).
  */
@@ -397,7 +397,7 @@ static const struct utest_case dead_cases[] = {
 
 int main(int argc, char **argv)
 {
-    if (argc == 5 && strcmp(argv[1], "flood") == 0) {
+    if (argc == 6 && strcmp(argv[1], "flood") == 0) {
         return flood_pending(argv);
     }
     if (argc == 3 && strcmp(argv[1], "deadwait") == 0) {

@@ -33,7 +33,7 @@ void binding_unread_replies_dropped(void);
 void binding_made_on_first_use(void);
 void binding_calls_go_to_one_server(void);
 void binding_spawn_checked_by_monitor(void);
-/* The clients they start: `mptest flood P1 P2 P3`, `mptest hammer N`,
+/* The clients they start: `mptest flood P1 P2 P3 K`, `mptest hammer N`,
  * `mptest bindpeer N`, `mptest bindlazy`. */
 int bind_peer(uint32_t n);
 int bind_lazy_peer(void);
