@@ -113,6 +113,9 @@ enum rpc_op {
 #define RPC_STRING_FIRST_BYTES (6 * 4)
 #define RPC_STRING_NEXT_BYTES  (7 * 4)
 #define RPC_PUTS_MAX           (6 * 4)
+/* In a PUTS's length word: print the line held so far now (sent, with no
+ * bytes, before a call that goes to the monitor; docs/multikernel.md). */
+#define RPC_PUTS_FLUSH         (1u << 31)
 #define RPC_STRING_MAX         (1u << 20)   /* server's limit, 1 MiB */
 
 /* Number of LMP messages a string of `len` bytes takes. */
