@@ -139,13 +139,45 @@ struct aos_rpc *aos_rpc_get_monitor_channel(void)
     return monitor_channel_ready ? &monitor_channel : NULL;
 }
 
+static errval_t simple_call(struct aos_rpc *rpc, const uint32_t *req, uint32_t n);
+
+/* Whether init may hold a partial output line of ours: the last byte we
+ * printed through it was not a newline. */
+static bool init_line_open;
+
+/* Note what we printed through `rpc` (see init_line_open). */
+static void note_printed(struct aos_rpc *rpc, char last)
+{
+    if (rpc == &init_channel) {
+        init_line_open = last != '\n';
+    }
+}
+
+/*
+ * init prints a domain's partial line before it handles any other call of
+ * it (a prompt before GETCHAR), but a call that goes to the monitor never
+ * reaches init: so before one, if init may hold a partial line of ours,
+ * ask it to print that line (a PUTS of no bytes with RPC_PUTS_FLUSH). A
+ * round trip, paid only after printing without a newline.
+ */
+static void flush_init_line(void)
+{
+    uint32_t req[2] = { RPC_HDR(RPC_OP_PUTS, 0), RPC_PUTS_FLUSH };
+
+    if (init_line_open) {
+        init_line_open = false;
+        simple_call(&init_channel, req, 2);
+    }
+}
+
 /*
  * The channel a call that names core `core` goes on (docs/multikernel.md
  * "The binding"): one for another core than ours, made on the init
- * channel, goes to our monitor instead; anything else stays where it was
- * made. Our core is our pid's (the arguments page: a domain with an init
- * channel was spawned by init, so it has one). Only a call for another
- * core asks for the monitor channel, and so binds us (at the first one).
+ * channel, goes to our monitor instead, after our partial output line
+ * (flush_init_line); anything else stays where it was made. Our core is
+ * our pid's (the arguments page: a domain with an init channel was
+ * spawned by init, so it has one). Only a call for another core asks for
+ * the monitor channel, and so binds us (at the first one).
  */
 struct aos_rpc *rpc_route(struct aos_rpc *rpc, coreid_t core)
 {
@@ -156,7 +188,11 @@ struct aos_rpc *rpc_route(struct aos_rpc *rpc, coreid_t core)
         return rpc;                 /* (a call for our own core never binds us) */
     }
     monitor = aos_rpc_get_monitor_channel();
-    return monitor != NULL ? monitor : rpc;
+    if (monitor == NULL) {
+        return rpc;
+    }
+    flush_init_line();
+    return monitor;
 }
 
 /* Drop a message that is not the reply we wait for. */
@@ -410,6 +446,7 @@ errval_t aos_rpc_mem_account(struct aos_rpc *rpc, struct aos_mem_account *acct)
 errval_t aos_rpc_serial_putchar(struct aos_rpc *rpc, char c)
 {
     uint32_t req[2] = { RPC_HDR(RPC_OP_PUTCHAR, 0), (uint8_t)c };
+    note_printed(rpc, c);
     return simple_call(rpc, req, 2);
 }
 
@@ -417,6 +454,9 @@ errval_t aos_rpc_serial_write(struct aos_rpc *rpc, const char *buf, size_t len)
 {
     uint32_t req[LMP_MSG_WORDS];
 
+    if (len > 0) {
+        note_printed(rpc, buf[len - 1]);
+    }
     while (len > 0) {
         uint32_t n = len < RPC_PUTS_MAX ? (uint32_t)len : RPC_PUTS_MAX;
         errval_t err;

@@ -8,8 +8,9 @@
  * nothing until the client, having read them, pulls for the next. The
  * client's ring is empty when it pulls (only the server sends to it, and
  * it sent nothing since the window), so every send of a window finds room.
- * Pure functions over words and one malloc'd buffer: host-tested in
- * test/host/lib/test_rpc_window.c; the sending is domains/init/rpc_server.c.
+ * Pure functions over words and one buffer (malloc'd, or the caller's):
+ * host-tested in test/host/lib/test_rpc_window.c; the sending is
+ * rpc/rpc_serve.c.
  */
 #include <aos/aos_rpc_wire.h>
 #include <stdlib.h>
@@ -17,10 +18,36 @@
 
 void rpc_string_tx_reset(struct rpc_string_tx *tx)
 {
+    char *fixed = tx->fixed;
+    uint32_t fixed_max = tx->fixed_max;
+
     if (tx->owned) {
         free((void *)tx->buf);
     }
     memset(tx, 0, sizeof(*tx));
+    tx->fixed = fixed;              /* the caller's buffer stays ours to use */
+    tx->fixed_max = fixed_max;
+}
+
+/* Copy `len` bytes of `data` for an answer spanning windows: into the
+ * caller's fixed buffer if it set one, else into a malloc'd (owned) one. */
+static errval_t tx_copy(struct rpc_string_tx *tx, const void *data, uint32_t len)
+{
+    char *copy = tx->fixed;
+
+    if (copy != NULL && len > tx->fixed_max) {
+        return LIB_ERR_RPC_STRING_TOO_LONG;
+    }
+    if (copy == NULL) {
+        copy = malloc(len ? len : 1);
+        if (copy == NULL) {
+            return LIB_ERR_RPC_NO_MEMORY;
+        }
+        tx->owned = true;
+    }
+    memcpy(copy, data, len);
+    tx->buf = copy;
+    return SYS_ERR_OK;
 }
 
 errval_t rpc_string_tx_start(struct rpc_string_tx *tx, uint32_t op, uint32_t seq,
@@ -33,13 +60,10 @@ errval_t rpc_string_tx_start(struct rpc_string_tx *tx, uint32_t op, uint32_t seq
     }
     tx->buf = data;
     if (rpc_string_fragments(len) >= RPC_WINDOW) {   /* fragments + reply > one window */
-        char *copy = malloc(len ? len : 1);
-        if (copy == NULL) {
-            return LIB_ERR_RPC_NO_MEMORY;
+        errval_t err = tx_copy(tx, data, len);
+        if (err_is_fail(err)) {
+            return err;
         }
-        memcpy(copy, data, len);
-        tx->buf = copy;
-        tx->owned = true;
     }
     tx->len = len;
     tx->op = op;

@@ -167,6 +167,10 @@ MP_EXPECT = [
      r'\d+ MiB free on core 0\n(?:.*\n)*?^hello: \[hello\]'),
     ('MP_EVERY_CPU_DRIVER_UP',
      r'(?:^autarky: core [123] up: CPU driver at 0x[0-9a-f]{8}, \d+ MiB of RAM\n(?:.*\n)*?){3}'),
+    # a prompt (no newline) before a call routed to the monitor is printed
+    # before that call's child on core 1 prints (mptest binding_cases.c)
+    ('MP_PROMPT_BEFORE_ROUTED_CALL',
+     r'mptest: prompt before a routed call> (?:.*\n)*?.*hello: \[hello\] \[routed-prompt-check\]'),
 ]
 
 BOOT_TESTS = [

@@ -237,13 +237,16 @@ static void handle_putchar(struct proc *p, const struct lmp_msg *m)
 
 static void handle_puts(struct proc *p, const struct lmp_msg *m)
 {
-    uint32_t len = m->nwords >= 2 ? m->words[1] : 0;
+    uint32_t len = m->nwords >= 2 ? m->words[1] & ~RPC_PUTS_FLUSH : 0;
 
     if (m->nwords < 2 || len > RPC_PUTS_MAX || m->nwords != 2 + (len + 3) / 4) {
         rpc_reply(&p->cl, RPC_OP_PUTS, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
         return;
     }
     console_out(p, (const char *)&m->words[2], len);
+    if (m->words[1] & RPC_PUTS_FLUSH) {
+        console_flush(p);           /* it goes on to ask its monitor */
+    }
     rpc_reply(&p->cl, RPC_OP_PUTS, SYS_ERR_OK, NULL, 0, CPTR_NULL);
 }
 

@@ -113,6 +113,9 @@ enum rpc_op {
 #define RPC_STRING_FIRST_BYTES (6 * 4)
 #define RPC_STRING_NEXT_BYTES  (7 * 4)
 #define RPC_PUTS_MAX           (6 * 4)
+/* In a PUTS's length word: print the line held so far now (sent, with no
+ * bytes, before a call that goes to the monitor; docs/multikernel.md). */
+#define RPC_PUTS_FLUSH         (1u << 31)
 #define RPC_STRING_MAX         (1u << 20)   /* server's limit, 1 MiB */
 
 /* Number of LMP messages a string of `len` bytes takes. */
@@ -171,15 +174,20 @@ void rpc_string_rx_reset(struct rpc_string_rx *rx);
  * bytes as fragments of `op` with sequence number `seq`, in windows, and
  * then the reply (OK, words 3.. = extra[0 .. nextra)).
  * Invariant: active <=> the reply has not been sent; next is the index of
- * the next message (== the number of fragments: the reply is next). buf is
- * malloc'd (owned) when the answer spans windows, else it borrows the
- * caller's bytes and the whole answer goes out before they go away.
+ * the next message (== the number of fragments: the reply is next). When
+ * the answer spans windows buf is a copy: malloc'd (owned), or, for a
+ * server that must not allocate, in `fixed` (fixed_max bytes, set once
+ * and kept across resets; longer answers: LIB_ERR_RPC_STRING_TOO_LONG).
+ * Else it borrows the caller's bytes and the whole answer goes out before
+ * they go away.
  */
 #define RPC_WINDOW        (LMP_RING_SLOTS / 2)   /* messages per window */
 #define RPC_ANSWER_EXTRA  5                      /* reply words 3..7 */
 
 struct rpc_string_tx {
     const char *buf;
+    char *fixed;                /* the caller's copy buffer, or NULL: malloc */
+    uint32_t fixed_max;         /* its size in bytes */
     bool owned;                 /* buf is a malloc'd copy */
     bool active;
     uint32_t len, next;
@@ -188,8 +196,9 @@ struct rpc_string_tx {
 };
 
 /* Start an answer; copies `data` if it spans more than one window
- * (LIB_ERR_RPC_NO_MEMORY if that fails, or if nextra is too large:
- * LIB_ERR_RPC_MALFORMED). An earlier answer in tx is dropped. */
+ * (LIB_ERR_RPC_NO_MEMORY if that fails, LIB_ERR_RPC_STRING_TOO_LONG if it
+ * does not fit `fixed`; if nextra is too large: LIB_ERR_RPC_MALFORMED).
+ * An earlier answer in tx is dropped. */
 errval_t rpc_string_tx_start(struct rpc_string_tx *tx, uint32_t op, uint32_t seq,
                              const void *data, uint32_t len,
                              const uint32_t *extra, uint32_t nextra);
@@ -197,7 +206,8 @@ errval_t rpc_string_tx_start(struct rpc_string_tx *tx, uint32_t op, uint32_t seq
  * header has op, seq, FIRST/LAST and MORE at a window's end); 0 when the
  * fragments are done and the reply is next (tx->extra, tx->nextra). */
 uint32_t rpc_string_tx_next(struct rpc_string_tx *tx, uint32_t words[LMP_MSG_WORDS]);
-/* Drop the answer (free the copy); tx is inactive afterwards. */
+/* Drop the answer (free a malloc'd copy); tx is inactive afterwards and
+ * keeps `fixed`. */
 void rpc_string_tx_reset(struct rpc_string_tx *tx);
 
 /* 32-bit FNV-1a of a byte string: the STRING reply's checksum. */

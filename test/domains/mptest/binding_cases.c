@@ -372,3 +372,24 @@ void binding_made_on_first_use(void)
                "accepted, 3 no binding after the first call, 4 a second ask not refused, "
                "5 no answer after it)", status, 0);
 }
+
+/*
+ * A partial line printed before a call that goes to the monitor comes out
+ * before that call's effects: the prompt, then the output of the child it
+ * spawns on core 1 (judged on the console by run_tests.py's
+ * MP_PROMPT_BEFORE_ROUTED_CALL; without the library's flush init holds the
+ * prompt until our next call of it, after the child's line). mptest runs
+ * on core 0.
+ */
+void binding_prompt_before_routed_call(void)
+{
+    domainid_t child;
+    int status = -1;
+
+    printf("mptest: prompt before a routed call> ");
+    fflush(stdout);
+    UEXPECT_OK(aos_rpc_process_spawn(chan(), "hello routed-prompt-check", 1, &child));
+    UEXPECT_OK(aos_rpc_process_wait(chan(), child, &status));
+    printf("\n");
+    UEXPECT_EQ("hello's exit status", status, 0);
+}

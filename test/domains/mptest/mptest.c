@@ -266,6 +266,7 @@ static const struct utest_case cases[] = {
     { "MP_BINDING_PLACES_COME_BACK", binding_places_come_back },
     { "MP_BINDING_UNREAD_REPLIES_DROPPED", binding_unread_replies_dropped },
     { "MP_BINDING_MADE_ON_FIRST_USE", binding_made_on_first_use },
+    { "MP_BINDING_PROMPT_BEFORE_ROUTED_CALL", binding_prompt_before_routed_call },
     { "MP_BINDING_CALLS_GO_TO_ONE_SERVER", binding_calls_go_to_one_server },
     { "MP_BINDING_SPAWN_CHECKED_BY_MONITOR", binding_spawn_checked_by_monitor },
     { "MP_SPAWN_EACH_CORE", spawn_each_core },

@@ -31,6 +31,7 @@ void binding_bad_messages(void);
 void binding_places_come_back(void);
 void binding_unread_replies_dropped(void);
 void binding_made_on_first_use(void);
+void binding_prompt_before_routed_call(void);
 void binding_calls_go_to_one_server(void);
 void binding_spawn_checked_by_monitor(void);
 /* The clients they start: `mptest flood P1 P2 P3 K`, `mptest hammer N`,

@@ -209,6 +209,13 @@ static void bad_requests(void)
     w[0] = RPC_HDR(RPC_OP_PUTS, 0);
     w[1] = 25;                                                      /* > RPC_PUTS_MAX */
     UEXPECT_ERR(raw(w, 8, CPTR_NULL), LIB_ERR_RPC_MALFORMED);
+    w[1] = RPC_PUTS_FLUSH | 25;                                     /* the flag hides nothing */
+    UEXPECT_ERR(raw(w, 8, CPTR_NULL), LIB_ERR_RPC_MALFORMED);
+    w[1] = 0xffffffffu;
+    UEXPECT_ERR(raw(w, 8, CPTR_NULL), LIB_ERR_RPC_MALFORMED);
+    w[1] = RPC_PUTS_FLUSH;                                          /* no bytes: 2 words only */
+    UEXPECT_ERR(raw(w, 3, CPTR_NULL), LIB_ERR_RPC_MALFORMED);
+    UEXPECT_OK(raw(w, 2, CPTR_NULL));                               /* a flush of nothing */
     /* a capability where none belongs: deleted by the server */
     UEXPECT_OK(slot_alloc(&copy));
     UEXPECT_OK(cap_copy_to(copy, CPTR(ROOTCN_SLOT_TASKCN, TASKCN_SLOT_ARGSPAGE)));

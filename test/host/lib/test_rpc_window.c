@@ -142,7 +142,51 @@ static void test_errors_and_restart(void)
     CU_ASSERT_EQUAL(heap_bytes(), before);
 }
 
+/*
+ * A server that must not allocate gives tx a fixed buffer: an answer
+ * spanning windows is copied there (no heap, the caller's bytes may go
+ * at once) and arrives whole; one longer than the buffer is refused
+ * with LIB_ERR_RPC_STRING_TOO_LONG; resets keep the buffer.
+ */
+static void test_fixed_copy_buffer(void)
+{
+    static char fixed[600], src[700], expect[700];
+    struct rpc_string_tx tx = { .fixed = fixed, .fixed_max = sizeof(fixed) };
+    struct rpc_string_rx rx = { 0 };
+    uint32_t words[LMP_MSG_WORDS], nw, got_len = 0;
+    size_t before = heap_bytes();
+    char *got;
+
+    for (uint32_t i = 0; i < sizeof(src); i++) {
+        src[i] = expect[i] = (char)('a' + i % 26);
+    }
+    CU_ASSERT_EQUAL(rpc_string_tx_start(&tx, RPC_OP_PROC_INFO, 3, src, sizeof(src), NULL, 0),
+                    LIB_ERR_RPC_STRING_TOO_LONG);
+    CU_ASSERT_FALSE(tx.active);
+    CU_ASSERT_PTR_EQUAL(tx.fixed, fixed);
+    CU_ASSERT_EQUAL(rpc_string_tx_start(&tx, RPC_OP_PROC_INFO, 3, src, sizeof(fixed), NULL, 0),
+                    SYS_ERR_OK);
+    CU_ASSERT_FALSE(tx.owned);
+    CU_ASSERT_PTR_EQUAL(tx.buf, fixed);
+    CU_ASSERT_EQUAL(heap_bytes(), before);
+    memset(src, 0, sizeof(src));            /* the caller's buffer is gone */
+    while ((nw = rpc_string_tx_next(&tx, words)) != 0) {
+        rpc_string_rx_feed(&rx, words, nw);
+    }
+    got = rpc_string_rx_take(&rx, &got_len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+    CU_ASSERT_EQUAL(got_len, sizeof(fixed));
+    CU_ASSERT_EQUAL(memcmp(got, expect, sizeof(fixed)), 0);
+    free(got);
+    rpc_string_tx_reset(&tx);
+    CU_ASSERT_PTR_EQUAL(tx.fixed, fixed);
+    CU_ASSERT_EQUAL(tx.fixed_max, sizeof(fixed));
+    CU_ASSERT_FALSE(tx.active);
+    CU_ASSERT_EQUAL(heap_bytes(), before);
+}
+
 HOST_SUITE(rpc_window_suite, "rpc long answers in windows", NULL, NULL, NULL,
            HOST_TEST(test_answers_of_every_size),
            HOST_TEST(test_window_boundary),
-           HOST_TEST(test_errors_and_restart))
+           HOST_TEST(test_errors_and_restart),
+           HOST_TEST(test_fixed_copy_buffer))
