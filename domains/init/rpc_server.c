@@ -206,11 +206,11 @@ static void handle_mem_stats(struct proc *p, const struct lmp_msg *m)
         rpc_reply(&p->cl, RPC_OP_MEM_STATS, INIT_ERR_ASK_MONITOR, NULL, 0, CPTR_NULL);
         return;
     }
-    while (remote_procs_serve()) {
-        /* first what other cores already sent us: a channel's RAM that came
-           back (its loan returned) before the caller learnt of the ends
-           it waited for is counted free, as a leak check needs */
-    }
+    remote_procs_serve();   /* first what other cores already sent us (it takes
+                               all that is there): a channel's RAM that came back
+                               (its loan returned) before the caller learnt of the
+                               ends it waited for is counted free, as a leak check
+                               needs */
     if (p->state != PROC_STATE_RUNNING) {
         return;                     /* (a kill from another core among them) */
     }
