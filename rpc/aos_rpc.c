@@ -474,11 +474,12 @@ errval_t aos_rpc_serial_write(struct aos_rpc *rpc, const char *buf, size_t len)
     return SYS_ERR_OK;
 }
 
+/* Core 0's init owns the console: on another core, our monitor asks it. */
 errval_t aos_rpc_serial_getchar(struct aos_rpc *rpc, char *retc)
 {
     uint32_t req[1] = { RPC_HDR(RPC_OP_GETCHAR, 0) };
     struct lmp_msg reply;
-    errval_t err = aos_rpc_call(rpc, req, 1, CPTR_NULL, CPTR_NULL, &reply);
+    errval_t err = aos_rpc_call(rpc_route(rpc, 0), req, 1, CPTR_NULL, CPTR_NULL, &reply);
 
     if (err_is_ok(err)) {
         if (reply.nwords < 4) {

@@ -153,8 +153,13 @@ MP_SHELL_EXPECT = [
     ('SHELL_RUN_NO_CORE', shell_output('run -c 4 hello',
                                        r"run: cannot start 'hello': INIT_ERR_NO_SUCH_CORE .*")),
     ('SHELL_RUN_BAD_CORE', shell_output('run -c x hello', r'run: -c wants a core number.*')),
-    # a shell on core 1 reads the console through core 0's init
+    # a shell on core 1 reads the console through its monitor and core 0's
+    # init: the lines reach *it*, so it ends only at the `exit` typed after
+    # `run hello inner` (had its GETCHAR failed it would have ended at once,
+    # and the outer shell would have run the line)
     ('SHELL_INPUT_ON_OTHER_CORE', shell_output('run hello inner', r'hello: \[hello\] \[inner\]')),
+    ('SHELL_INPUT_READ_BY_OTHER_CORE',
+     r'^hello: \[hello\] \[inner\]\n(?:.*\n)*?^shell: bye\n\[1000001\] exited with status 0$'),
     ('SHELL_OTHER_CORE_SHELL_EXITS', r'^shell: bye\n(?:.*\n)*?\[1000001\] exited with status 0$'),
 ]
 

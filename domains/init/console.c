@@ -39,12 +39,12 @@ void console_out(struct proc *p, const char *s, uint32_t len)
 }
 
 /* GETCHAR of `p` (request p->cl.req_seq): answered by console_serve when a
- * byte is there; on another core, by core 0, which owns the UART. An
- * error means: answer it now with that. */
+ * byte is there. On another core the domain asks its monitor, which asks
+ * core 0 (it owns the UART). An error means: answer it now with that. */
 errval_t console_getchar(struct proc *p)
 {
     if (get_bootinfo()->core_id != 0) {
-        return remote_getchar(p->pid, p->cl.req_seq);
+        return INIT_ERR_ASK_MONITOR;
     }
     p->getchar_pending = true;
     p->getchar_seq = p->cl.req_seq;

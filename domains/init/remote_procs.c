@@ -81,11 +81,6 @@ errval_t remote_all_pids(domainid_t client, uint32_t seq, const domainid_t *pids
     return hand_off(client, seq, RPC_OP_PROC_ALL_PIDS, my_core(), words, 1 + n);
 }
 
-errval_t remote_getchar(domainid_t client, uint32_t seq)
-{
-    return hand_off(client, seq, RPC_OP_GETCHAR, 0, NULL, 0);
-}
-
 void remote_procs_client_ended(struct proc *p)
 {
     struct icm m = { .op = ICM_CLIENT_ENDED, .src = my_core(), .dst = my_core(),

@@ -2,12 +2,13 @@
  * Processes on other cores (remote_procs.c, docs/multikernel.md
  * "Processes across cores").
  *
- * A request of a domain that names another core (GETCHAR on a core other
- * than 0) or a pid of another core (get_info, get_name), and
+ * A request of a domain that names a pid of another core (get_info,
+ * get_name), and
  * get_all_pids on more than one core, is handed to our monitor (a spawn
  * on another core, a kill or wait of such a pid and mem stats of another
  * core the client library sends to the monitor itself, over the domain's
- * binding; init answers them INIT_ERR_ASK_MONITOR) as one message (ICM_CLIENT_CALL,
+ * binding, and so a GETCHAR on a core other than 0; init answers them
+ * INIT_ERR_ASK_MONITOR) as one message (ICM_CLIENT_CALL,
  * include/aos/icm.h) and nothing of it stays here: the monitor keeps it
  * pending (domains/monitor/remote_calls.c) and sends a one-message answer
  * to the client itself over its binding (domains/monitor/clients.c); a
@@ -45,8 +46,6 @@ void remote_procs_init(const struct remote_answer_ops *ops);
 errval_t remote_pid_call(domainid_t client, uint32_t seq, uint32_t rpc_op, domainid_t pid);
 /* Our `n` running pids, and then every other core's. */
 errval_t remote_all_pids(domainid_t client, uint32_t seq, const domainid_t *pids, uint32_t n);
-/* GETCHAR of a domain on another core than 0: core 0 owns the console. */
-errval_t remote_getchar(domainid_t client, uint32_t seq);
 
 /* Core 0: GETCHARs of other cores' domains wait here in order (at most
  * REMOTE_GETCHAR_MAX); the server loop hands them console input. */

@@ -86,7 +86,8 @@ static void answer_end(void)
 /*
  * A call for another core (remote_calls.c keeps it pending and answers it
  * through clients_reply): KILL or WAIT of a pid there, the mem stats of
- * core `core`, a spawn there ({len, bytes}). One of this core is init's.
+ * core `core`, a spawn there ({len, bytes}), a GETCHAR (core 0's). One of
+ * this core is init's.
  */
 static void start_remote(struct rpc_client *c, uint32_t place, uint32_t badge, uint32_t op,
                          uint32_t core, const uint32_t *args, uint32_t nargs)
@@ -179,6 +180,8 @@ static void dispatch(struct rpc_client *c, const struct lmp_msg *m, uint32_t bad
         start_remote(c, place, badge, op, aos_pid_core(m->words[1]), &m->words[1], 1);
     } else if (op == RPC_OP_MEM_STATS && m->nwords == 1 && RPC_HDR_ARG(m->words[0]) != 0) {
         start_remote(c, place, badge, op, RPC_HDR_ARG(m->words[0]) - 1, NULL, 0);
+    } else if (op == RPC_OP_GETCHAR && m->nwords == 1) {
+        start_remote(c, place, badge, op, 0, NULL, 0);     /* core 0 owns the console */
     } else if (op == RPC_OP_PROC_KILL || op == RPC_OP_PROC_WAIT || op == RPC_OP_MEM_STATS) {
         rpc_reply(c, op, op == RPC_OP_MEM_STATS && m->nwords == 1 ? INIT_ERR_ASK_INIT
                                                                 : LIB_ERR_RPC_MALFORMED,
