@@ -75,19 +75,6 @@ errval_t aos_rpc_init(struct aos_rpc *rpc, capaddr_t ep)
     return SYS_ERR_OK;
 }
 
-struct aos_rpc *aos_rpc_get_init_channel(void)
-{
-    if (!init_channel_ready) {
-        struct capability_info ci;
-        capaddr_t ep = CPTR(ROOTCN_SLOT_TASKCN, TASKCN_SLOT_INITEP);
-        if (err_is_fail(cap_identify(ep, &ci)) || ci.type != ObjType_Endpoint) {
-            return NULL;
-        }
-        aos_rpc_init(&init_channel, ep);
-    }
-    return &init_channel;
-}
-
 /* An endpoint in our TASKCN slot, or CPTR_NULL. */
 static capaddr_t endpoint_in(cslot_t slot)
 {
@@ -95,6 +82,18 @@ static capaddr_t endpoint_in(cslot_t slot)
     capaddr_t ep = CPTR(ROOTCN_SLOT_TASKCN, slot);
 
     return err_is_ok(cap_identify(ep, &ci)) && ci.type == ObjType_Endpoint ? ep : CPTR_NULL;
+}
+
+struct aos_rpc *aos_rpc_get_init_channel(void)
+{
+    if (!init_channel_ready) {
+        capaddr_t ep = endpoint_in(TASKCN_SLOT_INITEP);
+        if (ep == CPTR_NULL) {
+            return NULL;
+        }
+        aos_rpc_init(&init_channel, ep);
+    }
+    return &init_channel;
 }
 
 static errval_t call_locked(struct aos_rpc *rpc, const uint32_t *req, uint32_t nwords,
