@@ -7,6 +7,7 @@
  */
 #include "clients.h"
 #include "remote_calls.h"
+#include "channels.h"
 #include <aos/aos_rpc.h>
 #include <aos/caps.h>
 #include <aos/lmp.h>
@@ -186,6 +187,9 @@ static void dispatch(struct rpc_client *c, const struct lmp_msg *m, uint32_t bad
         rpc_reply(c, op, op == RPC_OP_MEM_STATS && m->nwords == 1 ? INIT_ERR_ASK_INIT
                                                                 : LIB_ERR_RPC_MALFORMED,
                   NULL, 0, CPTR_NULL);
+    } else if ((op >= RPC_OP_CHAN_CONNECT && op <= RPC_OP_CHAN_CLOSE)
+               || op == RPC_OP_CHAN_LIVE) {
+        channels_request(badge, place, c->req_seq, m);
     } else if (op != RPC_OP_NUMBER) {
         rpc_reply(c, op, LIB_ERR_RPC_BAD_OP, NULL, 0, CPTR_NULL);
     } else if (m->nwords != 2) {
@@ -224,10 +228,16 @@ bool clients_serve(void)
     return true;
 }
 
-/* One answer to a call pending in remote_calls.c, looked up and sent
- * while `serving` is odd. */
+/* One answer to a call pending in remote_calls.c or channels.c, looked up
+ * and sent while `serving` is odd. */
 bool clients_reply(domainid_t pid, uint32_t seq, uint32_t op, errval_t err,
                    const uint32_t *extra, uint32_t nextra)
+{
+    return clients_reply_cap(pid, seq, op, err, extra, nextra, CPTR_NULL);
+}
+
+bool clients_reply_cap(domainid_t pid, uint32_t seq, uint32_t op, errval_t err,
+                       const uint32_t *extra, uint32_t nextra, capaddr_t cap)
 {
     struct rpc_client c = { .ep = CPTR_NULL, .req_seq = seq };
     uint32_t place;
@@ -239,7 +249,7 @@ bool clients_reply(domainid_t pid, uint32_t seq, uint32_t op, errval_t err,
     answer_begin();
     bound = find_client(pid, &c, &place);
     if (bound) {
-        rpc_reply_seq(&c, seq, op, err, extra, nextra, CPTR_NULL);
+        rpc_reply_seq(&c, seq, op, err, extra, nextra, cap);
     }
     answer_end();
     return bound;

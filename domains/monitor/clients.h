@@ -8,7 +8,7 @@
  * Served now: NUMBER (a ping; the reply's word 3 is the caller's pid as
  * the monitor knows it); KILL and WAIT of another core's pid, MEM_STATS
  * of another core and PROC_SPAWN there, kept pending in remote_calls.c (one naming our own
- * core: INIT_ERR_ASK_INIT); and the short answers to the calls init handed
+ * core: INIT_ERR_ASK_INIT); the CHAN_* calls (channels.h); and the short answers to the calls init handed
  * the monitor (remote_calls.c) go to their clients from here too. Every message is checked as init's server checks
  * them: the badge names the sender (an unknown one is dropped: nobody to
  * answer), word counts and flags (LIB_ERR_RPC_MALFORMED), unknown ops
@@ -34,5 +34,9 @@ bool clients_serve(void);
  * (it has ended, or has no binding). An undeliverable reply is dropped. */
 bool clients_reply(domainid_t pid, uint32_t seq, uint32_t op, errval_t err,
                    const uint32_t *extra, uint32_t nextra);
+/* The same with capability `cap` (CPTR_NULL: none), which the client gets
+ * a copy of (ours stays: the caller deletes it). */
+bool clients_reply_cap(domainid_t pid, uint32_t seq, uint32_t op, errval_t err,
+                       const uint32_t *extra, uint32_t nextra, capaddr_t cap);
 
 #endif
