@@ -12,7 +12,12 @@
  *   xchantest holder P..  connect to each pid P (up to 8) and wait to be killed
  *   xchantest live N      exit 0 once this core's monitor keeps N channel
  *                         ends (within 5 s), else 1
- *   xchantest dead N      the case for a dead core N (the `mp-dead` suite)
+ *   xchantest watch PID   connect to PID, make one call, exit 0 iff it fails
+ *                         with LIB_ERR_XCHAN_CLOSED (its core died)
+ *   xchantest deadchan N  before core N's init is killed: channels to it
+ *                         from core 1, one each way, their ends on core 1
+ *                         left to see the close
+ *   xchantest dead N      the cases for a dead core N (the `mp-dead` suite)
  */
 #include <aos/aos_rpc.h>
 #include <aos/aos_rpc_wire.h>
@@ -243,6 +248,55 @@ static errval_t spawn_on(const char *line, coreid_t core, domainid_t *pid)
         UEXPECT(free_back((core), (before), &now_),                          \
                 "core %u: %zu bytes free, %zu before", (unsigned)(core), now_, (before)); \
     } while (0)
+
+/* `xchantest watch PID`: one call on a channel to PID (which never reads:
+ * the call waits for its answer) must end with LIB_ERR_XCHAN_CLOSED once
+ * PID's core dies. */
+static int watch(domainid_t pid)
+{
+    struct aos_rpc chan;
+    errval_t err;
+
+    if (err_is_fail(connect_when_ready(pid, &chan))) {
+        return 2;
+    }
+    err = aos_rpc_send_number(&chan, 1);
+    aos_rpc_chan_close(init_chan(), &chan);
+    return err_no(err) == LIB_ERR_XCHAN_CLOSED ? 0 : 1;
+}
+
+/*
+ * `xchantest deadchan N` (before kill-core-init N): two channels between
+ * core 1 and core N. Core 1 lends one: `xchantest watch R` there, to a
+ * `noread` R on core N. Core N lends the other: `xchantest client S`
+ * there streams to `xchantest serve -1 0` S on core 1 (whose monitor
+ * maps the borrowed frame in its window). Both ends on core 1 must see
+ * the channel closed when core N dies (MP_XCHAN_DEAD_CORE_CLOSES).
+ */
+static int deadchan_setup(coreid_t core)
+{
+    domainid_t reader, watcher, server, streamer;
+    char line[48];
+    uint64_t until;
+
+    if (err_is_fail(spawn_on("xchantest noread", core, &reader))
+        || err_is_fail(spawn_on("xchantest serve -1 0", 1, &server))) {
+        return 1;
+    }
+    snprintf(line, sizeof(line), "xchantest watch %lu", (unsigned long)reader);
+    if (err_is_fail(spawn_on(line, 1, &watcher))) {
+        return 1;
+    }
+    snprintf(line, sizeof(line), "xchantest client %lu", (unsigned long)server);
+    if (err_is_fail(spawn_on(line, core, &streamer))) {
+        return 1;
+    }
+    until = counter_read() + TICKS_PER_S / 2;      /* both connected and calling */
+    while (counter_read() < until) {
+        sys_yield();
+    }
+    return 0;
+}
 
 /* ---- the cases ---- */
 
@@ -667,8 +721,64 @@ static void connect_to_dead_core(void)
                 INIT_ERR_CORE_DEAD);
 }
 
+/* The pid on core 1 whose command line starts with `prefix`, or 0. */
+static domainid_t find_on_core1(const char *prefix)
+{
+    for (domainid_t pid = AOS_PID_CORE_STRIDE + 1; pid <= AOS_PID_CORE_STRIDE + 64; pid++) {
+        char *name;
+        if (err_is_ok(aos_rpc_process_get_name(init_chan(), pid, &name))) {
+            bool match = strncmp(name, prefix, strlen(prefix)) == 0;
+            free(name);
+            if (match) {
+                return pid;
+            }
+        }
+    }
+    return 0;
+}
+
+/* `pid` ended within 5 s (polled: a hang must fail, not stop the suite);
+ * *status its exit status. */
+static bool ended_within(domainid_t pid, int *status)
+{
+    uint64_t deadline = counter_read() + 5 * TICKS_PER_S;
+    struct aos_proc_info info;
+
+    do {
+        if (err_is_fail(aos_rpc_process_get_info(init_chan(), pid, &info))) {
+            return false;
+        }
+        free(info.name);
+        if (info.state == PROC_STATE_EXITED) {
+            *status = info.exit_status;
+            return true;
+        }
+        sys_yield();
+    } while (counter_read() < deadline);
+    return false;
+}
+
+/* A dead core closes every channel to it (`xchantest deadchan` made one
+ * each way before the kill): core 1's lender end (its call waiting for an
+ * answer fails LIB_ERR_XCHAN_CLOSED) and its borrower end (the server sees
+ * the close: its monitor set the flag in its window) both end, status 0. */
+static void dead_core_closes(void)
+{
+    static const char *const ends[] = { "xchantest watch ", "xchantest serve " };
+
+    for (int i = 0; i < 2; i++) {
+        domainid_t pid = find_on_core1(ends[i]);
+        int status = -1;
+        UEXPECT(pid != 0, "no `%s...` on core 1", ends[i]);
+        UEXPECT(ended_within(pid, &status), "`%s...` (pid %lu) still runs", ends[i],
+                (unsigned long)pid);
+        UEXPECT(status == 0, "`%s...` ended with status %d", ends[i], status);
+    }
+}
+
 static const struct utest_case dead_cases[] = {
     { "MP_XCHAN_DEAD_CORE_REFUSED", connect_to_dead_core },
+    { "MP_XCHAN_DEAD_CORE_CLOSES", dead_core_closes },
     UTEST_END
 };
 
@@ -688,6 +798,12 @@ int main(int argc, char **argv)
     }
     if (argc >= 3 && strcmp(argv[1], "holder") == 0) {
         return holder(argc - 2, &argv[2]);
+    }
+    if (argc == 3 && strcmp(argv[1], "watch") == 0) {
+        return watch((domainid_t)strtoul(argv[2], NULL, 10));
+    }
+    if (argc == 3 && strcmp(argv[1], "deadchan") == 0) {
+        return deadchan_setup((coreid_t)atoi(argv[2]));
     }
     if (argc == 3 && strcmp(argv[1], "live") == 0) {
         return live((uint32_t)atoi(argv[2]));
