@@ -52,7 +52,6 @@ struct proc {
         uint32_t core, tag;      /* whom to answer; with waiters, at most */
     } rwaiters[PROC_MAX_WAITERS];/* PROC_MAX_WAITERS in all */
     uint32_t nrwaiters;
-    bool handed_off;             /* a call of it went to the monitor (remote_procs.c) */
     uint32_t strings, numbers;   /* what it sent (tests, statistics) */
     char out[PROC_OUT_MAX];      /* its console output since its last newline */
     uint32_t outlen;

@@ -1,16 +1,14 @@
 /*
- * Processes on other cores (remote_procs.h).
+ * Requests from other cores (remote_procs.h).
  *
- *   client (core a)    init a               monitor a              init c
- *   kill(pid on c) ──▶ ICM_CLIENT_CALL ───▶ pending (remote_calls.c)
- *                      (nothing kept)       ICM_KILL{pid} tag ───▶ serve_kill
- *                                           ◀──────────────────── ICM_KILL|REPLY{err}
- *   ◀── reply ──────── relay ◀───────────── ICM_CLIENT_ANSWER
+ *   client (core a)   monitor a (remote_calls.c)          init c
+ *   kill(pid on c) ─▶ ICM_KILL{pid} tag ────────────────▶ serve_kill
+ *                     ◀──────────────────────────────── ICM_KILL|REPLY{err} tag
+ *   ◀── reply ─────── (over the client's binding)
  *
- * The client half (pending calls, matching answers, dead cores, merging
- * get_all_pids) is the monitor's (domains/monitor/remote_calls.c, which
- * lists the payloads between cores); here are the hand-off, the relay and
- * the serve half, which answers other cores' requests from our tables.
+ * The calling half (pending calls, matching answers, dead cores, merging
+ * get_all_pids) is the monitor's, which lists the payloads between cores;
+ * here each request is answered from our own tables.
  */
 #include "remote_procs.h"
 #include "intercore.h"
@@ -22,14 +20,8 @@
 #include <autarky/bootinfo.h>
 #include <string.h>
 
-static const struct remote_answer_ops *answer;
 static struct { uint32_t core, tag; } getchars[REMOTE_GETCHAR_MAX];
 static uint32_t getchar_first, getchar_count;
-
-void remote_procs_init(const struct remote_answer_ops *ops)
-{
-    answer = ops;
-}
 
 static uint32_t my_core(void)
 {
@@ -40,107 +32,6 @@ static uint32_t ncores(void)
 {
     return get_bootinfo()->ncores;
 }
-
-/* ---- the hand-off: a client's call becomes one message to our monitor ---- */
-
-/* Hand (client, seq, rpc_op) for core `core` with `args` to our monitor;
- * the client is marked so that its end is told to the monitor. */
-static errval_t hand_off(domainid_t client, uint32_t seq, uint32_t rpc_op, uint32_t core,
-                         const uint32_t *args, uint32_t nargs)
-{
-    struct icm m = { .op = ICM_CLIENT_CALL, .src = my_core(), .dst = my_core(),
-                     .nwords = ICM_CALL_WORDS + nargs, .w = { client, seq, rpc_op, core } };
-    struct proc *p = proc_find(client);
-    errval_t err;
-
-    memcpy(&m.w[ICM_CALL_WORDS], args, nargs * sizeof(uint32_t));
-    err = intercore_to_monitor(&m);
-    if (err_is_ok(err) && p != NULL) {
-        p->handed_off = true;
-    }
-    return err;
-}
-
-errval_t remote_pid_call(domainid_t client, uint32_t seq, uint32_t rpc_op, domainid_t pid)
-{
-    if (aos_pid_core(pid) >= ncores()) {
-        return INIT_ERR_NO_SUCH_PID;
-    }
-    return hand_off(client, seq, rpc_op, aos_pid_core(pid), &pid, 1);
-}
-
-errval_t remote_all_pids(domainid_t client, uint32_t seq, const domainid_t *pids, uint32_t n)
-{
-    uint32_t words[1 + ICM_CORE_PIDS_MAX];
-
-    if (n > ICM_CORE_PIDS_MAX) {
-        return LIB_ERR_RPC_MALFORMED;       /* (PROC_MAX_LIVE + 1 never is) */
-    }
-    words[0] = n;
-    memcpy(&words[1], pids, n * sizeof(domainid_t));
-    return hand_off(client, seq, RPC_OP_PROC_ALL_PIDS, my_core(), words, 1 + n);
-}
-
-void remote_procs_client_ended(struct proc *p)
-{
-    struct icm m = { .op = ICM_CLIENT_ENDED, .src = my_core(), .dst = my_core(),
-                     .nwords = 1, .w = { p->pid } };
-
-    if (p->handed_off) {
-        p->handed_off = false;
-        intercore_to_monitor(&m);       /* a full queue: its calls stay until answered */
-    }
-}
-
-/* ---- the relay: our monitor's answer becomes the client's reply ---- */
-
-/*
- * A long answer comes in parts sent back to back (nothing comes between
- * two on the link, include/aos/icm.h), so one buffer assembles whichever
- * is arriving; a part that does not follow the one before is dropped, and
- * so is the rest of its answer.
- */
-static char relay_buf[ICM_ALL_PIDS_MAX * sizeof(domainid_t)];
-static uint32_t relay_have, relay_client, relay_seq;
-
-/* ICM_CLIENT_ANSWER from our monitor (include/aos/icm.h): the client's
- * reply, or a part of its long answer; a malformed one is dropped (the
- * monitor never sends one). */
-static void relay(const struct icm *m)
-{
-    const uint32_t *w = m->w;
-    uint32_t nextra = w[4], len = w[5 + ICM_ANSWER_EXTRA], off = w[6 + ICM_ANSWER_EXTRA];
-    uint32_t part;
-
-    if (m->nwords < ICM_ANSWER_WORDS || nextra > ICM_ANSWER_EXTRA) {
-        return;
-    }
-    if (len == ICM_ANSWER_SHORT) {
-        if (m->nwords == ICM_ANSWER_WORDS) {
-            answer->reply(w[0], w[1], w[2], (errval_t)w[3], &w[5], nextra);
-        }
-        return;
-    }
-    part = len - off < ICM_ANSWER_PART ? len - off : ICM_ANSWER_PART;
-    if (off == 0) {
-        relay_have = 0;
-        relay_client = w[0];
-        relay_seq = w[1];
-    }
-    if (len > sizeof(relay_buf) || off > len || off != relay_have || w[0] != relay_client
-        || w[1] != relay_seq || m->nwords != ICM_ANSWER_WORDS + (part + 3) / 4) {
-        relay_have = ~0u;               /* nothing more of it is taken */
-        return;
-    }
-    memcpy(relay_buf + off, &w[ICM_ANSWER_WORDS], part);
-    relay_have += part;
-    if (relay_have == len) {
-        answer->reply_long(w[0], w[1], w[2], relay_buf, len, &w[5], nextra);
-        relay_have = ~0u;
-    }
-}
-
-/* ---- target side ---- */
 
 static void answer_core(const struct icm *req, errval_t err, const uint32_t *w, uint32_t n)
 {
@@ -359,9 +250,7 @@ bool remote_procs_serve(void)
         if (channels_icm(&m)) {
             continue;
         }
-        if (m.op == ICM_CLIENT_ANSWER) {
-            relay(&m);
-        } else if (!(m.op & ICM_REPLY)) {
+        if (!(m.op & ICM_REPLY)) {
             serve_request(&m);
         }                               /* (an answer nobody waits for) */
     }

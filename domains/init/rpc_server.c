@@ -270,23 +270,13 @@ static void handle_exit(struct proc *p, const struct lmp_msg *m)
 
 /* ---- process management ---- */
 
-/* ---- answers from other cores (remote_procs.h), to a client still here ---- */
+/* ---- answers to a channel call (channels.h), to a client still here ---- */
 
 static struct proc *client_alive(domainid_t pid)
 {
     struct proc *p = proc_find(pid);
 
     return p != NULL && p->state == PROC_STATE_RUNNING ? p : NULL;
-}
-
-static void remote_reply(domainid_t client, uint32_t seq, uint32_t op, errval_t err,
-                         const uint32_t *extra, uint32_t nextra)
-{
-    struct proc *p = client_alive(client);
-
-    if (p != NULL) {
-        rpc_reply_seq(&p->cl, seq, op, err, extra, nextra, CPTR_NULL);
-    }
 }
 
 static void chan_reply(domainid_t client, uint32_t seq, uint32_t op, errval_t err,
@@ -299,31 +289,19 @@ static void chan_reply(domainid_t client, uint32_t seq, uint32_t op, errval_t er
     }
 }
 
-static void remote_reply_long(domainid_t client, uint32_t seq, uint32_t op, const void *data,
-                              uint32_t len, const uint32_t *extra, uint32_t nextra)
+/* A call naming a pid of another core is the monitor's (the client
+ * library sends it there; docs/multikernel.md "The binding"); one of a
+ * core that does not exist names no process. True if it was answered. */
+static bool other_core_pid(struct proc *p, const struct lmp_msg *m, uint32_t op)
 {
-    struct proc *p = client_alive(client);
+    uint32_t core = m->nwords == 2 ? aos_pid_core(m->words[1]) : my_core();
 
-    if (p != NULL) {
-        rpc_answer_long_seq(&p->cl, seq, op, data, len, extra, nextra);
-    }
-}
-
-/* A call naming a pid of another core: get_info and get_name go there
- * (remote_procs.c), a kill or wait is the monitor's (the client library
- * sends it there: INIT_ERR_ASK_MONITOR). True if it was answered or went. */
-static bool forward_pid_call(struct proc *p, const struct lmp_msg *m, uint32_t op)
-{
-    errval_t err;
-
-    if (m->nwords != 2 || aos_pid_core(m->words[1]) == my_core()) {
+    if (core == my_core()) {
         return false;
     }
-    err = op == RPC_OP_PROC_KILL || op == RPC_OP_PROC_WAIT
-        ? INIT_ERR_ASK_MONITOR : remote_pid_call(p->pid, p->cl.req_seq, op, m->words[1]);
-    if (err_is_fail(err)) {
-        rpc_reply(&p->cl, op, err, NULL, 0, CPTR_NULL);
-    }
+    rpc_reply(&p->cl, op, core < get_bootinfo()->ncores ? INIT_ERR_ASK_MONITOR
+                                                       : INIT_ERR_NO_SUCH_PID,
+              NULL, 0, CPTR_NULL);
     return true;
 }
 
@@ -371,7 +349,7 @@ static void handle_name_or_info(struct proc *p, const struct lmp_msg *m)
     const char *name = t != NULL ? t->cmdline : "init";
     uint32_t len = (uint32_t)strlen(name);
 
-    if (forward_pid_call(p, m, op)) {
+    if (other_core_pid(p, m, op)) {
         return;
     }
     if (err_is_fail(err)) {
@@ -394,24 +372,19 @@ static void handle_name_or_info(struct proc *p, const struct lmp_msg *m)
     rpc_answer_long(&p->cl, op, name, len, w, op == RPC_OP_PROC_INFO ? 5 : 1);
 }
 
+/* ALL_PIDS: this core's running pids, and (word 4) how many cores there
+ * are: the client library asks its monitor for the other cores' pids. */
 static void handle_all_pids(struct proc *p, const struct lmp_msg *m)
 {
     domainid_t pids[PROC_MAX_LIVE + 1];
-    uint32_t n;
+    uint32_t w[2] = { 0, get_bootinfo()->ncores };
 
     if (m->nwords != 1) {
         rpc_reply(&p->cl, RPC_OP_PROC_ALL_PIDS, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
         return;
     }
-    n = proc_running_pids(pids, PROC_MAX_LIVE + 1);
-    if (get_bootinfo()->ncores > 1) {       /* and every other core's */
-        errval_t err = remote_all_pids(p->pid, p->cl.req_seq, pids, n);
-        if (err_is_fail(err)) {
-            rpc_reply(&p->cl, RPC_OP_PROC_ALL_PIDS, err, NULL, 0, CPTR_NULL);
-        }
-        return;
-    }
-    rpc_answer_long(&p->cl, RPC_OP_PROC_ALL_PIDS, pids, n * sizeof(domainid_t), &n, 1);
+    w[0] = proc_running_pids(pids, PROC_MAX_LIVE + 1);
+    rpc_answer_long(&p->cl, RPC_OP_PROC_ALL_PIDS, pids, w[0] * sizeof(domainid_t), w, 2);
 }
 
 static void handle_kill(struct proc *p, const struct lmp_msg *m)
@@ -419,7 +392,7 @@ static void handle_kill(struct proc *p, const struct lmp_msg *m)
     struct proc *t = NULL;
     errval_t err = request_pid(m, &t);
 
-    if (forward_pid_call(p, m, RPC_OP_PROC_KILL)) {
+    if (other_core_pid(p, m, RPC_OP_PROC_KILL)) {
         return;
     }
     if (err_is_ok(err)) {
@@ -484,7 +457,7 @@ static void handle_wait(struct proc *p, const struct lmp_msg *m)
     struct proc *t = NULL;
     errval_t err = request_pid(m, &t);
 
-    if (forward_pid_call(p, m, RPC_OP_PROC_WAIT)) {
+    if (other_core_pid(p, m, RPC_OP_PROC_WAIT)) {
         return;
     }
     if (err_is_ok(err) && (t == NULL || t == p)) {
@@ -664,7 +637,6 @@ static void proc_ended(struct proc *p)
     channels_proc_ended(p);     /* first: a waiter told of p's end (below, or on
                                    another core) finds p's loans returned */
     remote_procs_proc_ended(p);
-    remote_procs_client_ended(p);
     for (uint32_t i = 0; i < p->nwaiters; i++) {
         struct proc *w = proc_find(p->waiters[i]);
         if (w != NULL && w->state == PROC_STATE_RUNNING) {
@@ -682,8 +654,6 @@ static void proc_forgotten(struct proc *p)
 void rpc_server_init(void)
 {
     static const struct proc_hooks hooks = { proc_ended, proc_forgotten };
-    static const struct remote_answer_ops answers = { remote_reply, remote_reply_long };
     procs_set_hooks(&hooks);
-    remote_procs_init(&answers);
     channels_init(chan_reply);
 }
