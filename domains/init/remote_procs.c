@@ -16,6 +16,7 @@
 #include "mem_server.h"
 #include "channels.h"
 #include <aos/aos_rpc_wire.h>
+#include <aos/rpc_serve.h>
 #include <aos/dispatch.h>
 #include <autarky/bootinfo.h>
 #include <string.h>
@@ -51,10 +52,12 @@ static void serve_spawn(const struct icm *m)
     errval_t err = INIT_ERR_BAD_NAME;
 
     if (m->nwords >= 1 && m->w[0] <= RPC_NAME_MAX && m->nwords == 1 + (m->w[0] + 3) / 4) {
+        err = rpc_spawn_line_check(SYS_ERR_OK, (const char *)&m->w[1], m->w[0]);
+    }
+    if (err_is_ok(err)) {
         memcpy(line, &m->w[1], m->w[0]);
         line[m->w[0]] = '\0';
-        err = strlen(line) == m->w[0] ? proc_spawn_cmdline(line, my_core(), &child)
-                                      : INIT_ERR_BAD_NAME;
+        err = proc_spawn_cmdline(line, my_core(), &child);
     }
     if (err_is_ok(err)) {
         pid = child->pid;

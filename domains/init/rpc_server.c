@@ -310,12 +310,7 @@ static void handle_spawn(struct proc *p, errval_t err, char *cmdline, uint32_t l
     struct proc *child = NULL;
     uint32_t pid = 0;
 
-    if (err_is_ok(err) && (cmdline == NULL || strlen(cmdline) != len)) {
-        err = INIT_ERR_BAD_NAME;            /* a NUL inside the line */
-    }
-    if (err_no(err) == LIB_ERR_RPC_STRING_TOO_LONG) {
-        err = INIT_ERR_BAD_NAME;
-    }
+    err = rpc_spawn_line_check(err, cmdline, len);
     if (err_is_ok(err) && p->rx_arg != my_core()) {
         err = INIT_ERR_ASK_MONITOR;         /* the library sends those to the monitor */
     }

@@ -131,8 +131,7 @@ static void drop_cap(capaddr_t cap)
 }
 
 /* A fragment of a PROC_SPAWN's command line: at the last one, the spawn
- * goes to its core (checked as init checks it: a NUL inside or a line
- * longer than RPC_NAME_MAX is INIT_ERR_BAD_NAME). */
+ * goes to its core (checked by rpc_spawn_line_check, as init checks it). */
 static void spawn_fragment(struct place *pl, const struct lmp_msg *m)
 {
     uint32_t len = 0;
@@ -145,12 +144,9 @@ static void spawn_fragment(struct place *pl, const struct lmp_msg *m)
     if (rpc_string_rx_feed(&pl->rx, m->words, m->nwords) == RPC_RX_MORE) {
         return;
     }
-    err = pl->rx.err;
+    err = pl->rx.err;                       /* (take resets it) */
     line = rpc_string_rx_take(&pl->rx, &len);
-    if (err_no(err) == LIB_ERR_RPC_STRING_TOO_LONG
-        || (err_is_ok(err) && (line == NULL || len == 0 || memchr(line, 0, len) != NULL))) {
-        err = INIT_ERR_BAD_NAME;
-    }
+    err = rpc_spawn_line_check(err, line, len);
     if (err_is_fail(err)) {
         rpc_reply(&pl->cl, RPC_OP_PROC_SPAWN, err, NULL, 0, CPTR_NULL);
         return;
