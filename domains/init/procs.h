@@ -113,13 +113,16 @@ void proc_end(struct proc *p, bool killed, int status);
 errval_t proc_kill(struct proc *t);
 /* Forget an ended process (its status is no longer waited for). */
 void proc_reap(struct proc *p);
-/* What get_info and ps show: the table's state, except that a running
- * process whose dispatcher is stopped (it stopped itself) shows STOPPED. */
-enum proc_state proc_visible_state(struct proc *p);
 /* Running pids (this init's first) into pids[max]; returns how many. */
 uint32_t proc_running_pids(domainid_t *pids, uint32_t max);
-/* RAM held and page faults taken by a running process. */
-void proc_usage(struct proc *p, size_t *ram_bytes, uint32_t *faults);
+/* What get_info tells of `t` (NULL: this core's init), for a request
+ * from this core or another: w = {state, core, RAM bytes, page faults,
+ * exit status}, the reply's words (include/aos/aos_rpc_wire.h); returns
+ * its name. The state is the table's, except that a running process whose
+ * dispatcher is stopped (it stopped itself) shows STOPPED; RAM and faults
+ * are 0 once it ended. */
+#define PROC_INFO_WORDS 5
+const char *proc_info(struct proc *t, uint32_t w[PROC_INFO_WORDS]);
 /* Its address space by tag, from its vmmap page (same errors as below). */
 errval_t proc_vm_summary(struct proc *p, struct aos_vm_summary *vm);
 /* The blocks p lists in its vmmap page (include/aos/vmmap.h), checked:

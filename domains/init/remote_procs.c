@@ -121,12 +121,10 @@ static void serve_wait(const struct icm *m)
 
 static void serve_info(const struct icm *m)
 {
-    uint32_t w[4 + 1 + (RPC_NAME_MAX + 4) / 4] = { 0 };
+    uint32_t w[PROC_INFO_WORDS + 1 + (RPC_NAME_MAX + 4) / 4] = { 0 };
     struct proc *t = NULL;
     errval_t err = target(m, &t);
-    const char *name = t != NULL ? t->cmdline : "init";
-    size_t ram = 0;
-    uint32_t faults = 0;
+    const char *name;
 
     if (err_no(err) == INIT_ERR_KILL_INIT) {
         err = SYS_ERR_OK;               /* this core's init: info, but no kill */
@@ -135,16 +133,10 @@ static void serve_info(const struct icm *m)
         answer_core(m, err, NULL, 0);
         return;
     }
-    if (t != NULL) {
-        proc_usage(t, &ram, &faults);
-    }
-    w[0] = t != NULL ? proc_visible_state(t) : PROC_STATE_RUNNING;
-    w[1] = (uint32_t)ram;
-    w[2] = faults;
-    w[3] = t != NULL ? (uint32_t)t->status : 0;
-    w[4] = (uint32_t)strlen(name);
-    memcpy(&w[5], name, w[4]);
-    answer_core(m, SYS_ERR_OK, w, 5 + (w[4] + 3) / 4);
+    name = proc_info(t, w);
+    w[PROC_INFO_WORDS] = (uint32_t)strlen(name);
+    memcpy(&w[PROC_INFO_WORDS + 1], name, w[PROC_INFO_WORDS]);
+    answer_core(m, SYS_ERR_OK, w, PROC_INFO_WORDS + 1 + (w[PROC_INFO_WORDS] + 3) / 4);
 }
 
 static void serve_all_pids(const struct icm *m)

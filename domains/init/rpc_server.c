@@ -338,11 +338,10 @@ static errval_t request_pid(const struct lmp_msg *m, struct proc **ret)
 /* GET_NAME and INFO: the name as fragments, then the reply. */
 static void handle_name_or_info(struct proc *p, const struct lmp_msg *m)
 {
-    uint32_t op = RPC_HDR_OP(m->words[0]), w[5] = { 0 };
+    uint32_t op = RPC_HDR_OP(m->words[0]), w[PROC_INFO_WORDS];
     struct proc *t = NULL;
     errval_t err = request_pid(m, &t);
-    const char *name = t != NULL ? t->cmdline : "init";
-    uint32_t len = (uint32_t)strlen(name);
+    const char *name;
 
     if (other_core_pid(p, m, op)) {
         return;
@@ -351,20 +350,12 @@ static void handle_name_or_info(struct proc *p, const struct lmp_msg *m)
         rpc_reply(&p->cl, op, err, NULL, 0, CPTR_NULL);
         return;
     }
-    w[0] = len;
-    if (op == RPC_OP_PROC_INFO) {
-        size_t ram = 0;
-        uint32_t faults = 0;
-        if (t != NULL) {
-            proc_usage(t, &ram, &faults);
-        }
-        w[0] = t != NULL ? proc_visible_state(t) : PROC_STATE_RUNNING;
-        w[1] = my_core();
-        w[2] = (uint32_t)ram;
-        w[3] = faults;
-        w[4] = t != NULL ? (uint32_t)t->status : 0;
+    name = proc_info(t, w);
+    if (op == RPC_OP_PROC_GET_NAME) {
+        w[0] = (uint32_t)strlen(name);
     }
-    rpc_answer_long(&p->cl, op, name, len, w, op == RPC_OP_PROC_INFO ? 5 : 1);
+    rpc_answer_long(&p->cl, op, name, (uint32_t)strlen(name), w,
+                    op == RPC_OP_PROC_INFO ? PROC_INFO_WORDS : 1);
 }
 
 /* ALL_PIDS: this core's running pids, and (word 4) how many cores there

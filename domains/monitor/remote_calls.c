@@ -10,8 +10,8 @@
  *
  * Requests and answers between cores (words): SPAWN {len, bytes...} ->
  * {err, pid}; KILL {pid} -> {err}; WAIT {pid} -> {err, status, killed}
- * (when it has ended); INFO {pid} -> {err, state, ram, faults, status,
- * len, bytes...}; ALL_PIDS {} -> {err, n, pids...}; MEM_STATS {} -> {err,
+ * (when it has ended); INFO {pid} -> {err, state, core, ram, faults,
+ * status, len, bytes...} (the reply's words, then the name); ALL_PIDS {} -> {err, n, pids...}; MEM_STATS {} -> {err,
  * free, total}; GETCHAR {} -> {err, char} (core 0, once input comes).
  * The monitor is one thread: no locks.
  */
@@ -206,16 +206,16 @@ static void take_answer(struct call *c, const struct icm *m)
         return;
     case RPC_OP_PROC_INFO:
     case RPC_OP_PROC_GET_NAME:
-        if (err_is_ok(err) && (n < 5 || w[4] > RPC_NAME_MAX || n != 5 + (w[4] + 3) / 4)) {
+        if (err_is_ok(err) && (n < 6 || w[5] > RPC_NAME_MAX || n != 6 + (w[5] + 3) / 4
+                               || w[1] != m->src)) {
             err = INIT_ERR_BAD_ANSWER;
         }
         if (err_is_fail(err)) {
             answer(c->client, c->seq, c->rpc_op, err, NULL, 0, NULL, 0);
         } else if (c->rpc_op == RPC_OP_PROC_INFO) {
-            uint32_t info[5] = { w[0], m->src, w[1], w[2], w[3] };
-            answer(c->client, c->seq, c->rpc_op, err, info, 5, &w[5], w[4]);
+            answer(c->client, c->seq, c->rpc_op, err, w, 5, &w[6], w[5]);
         } else {
-            answer(c->client, c->seq, c->rpc_op, err, &w[4], 1, &w[5], w[4]);
+            answer(c->client, c->seq, c->rpc_op, err, &w[5], 1, &w[6], w[5]);
         }
         break;
     default:            /* SPAWN {pid}, KILL {}, WAIT {status, killed}, MEM_STATS {free, total},
