@@ -1,11 +1,11 @@
 /*
  * RPC over a channel to a domain on another core (include/aos/xchan.h,
  * docs/multikernel.md "Channels between domains"): the UMP transport of
- * struct aos_rpc, setting a channel up through init, and the server's
- * side of a call.
+ * struct aos_rpc, setting a channel up through our core's monitor (the
+ * broker, domains/monitor/channels.c), and the server's side of a call.
  *
  * A message goes into the UMP ring and the peer's doorbell is rung (an
- * IPI cap from init); a receiver that finds its ring empty blocks in
+ * IPI cap from the monitor); a receiver that finds its ring empty blocks in
  * SYS_WAIT (lmp_wait_fn) at once, which the ring ends: it does not poll
  * (see XCHAN_SEND_WAIT_TICKS in include/aos/xchan.h for why). Before blocking it checks the frame's closed flags, which the
  * inits set when the peer is gone (they ring us too), so a call on a
@@ -90,8 +90,18 @@ const struct rpc_transport rpc_transport_ump = { ump_transport_send, ump_transpo
 
 /* ---- setting up and closing ---- */
 
-/* Give our end back: unmap, delete our caps, tell init (best effort). */
-static errval_t chan_release(struct aos_rpc *init, struct aos_xchan *x)
+/*
+ * The broker of our channels: our core's monitor, over our binding (made
+ * at the first call). The `init` the caller names is only checked: every
+ * CHAN_* call goes to the monitor (init answers them INIT_ERR_ASK_MONITOR).
+ */
+static struct aos_rpc *broker(struct aos_rpc *init)
+{
+    return init == NULL ? NULL : aos_rpc_get_monitor_channel();
+}
+
+/* Give our end back: unmap, delete our caps, tell the broker (best effort). */
+static errval_t chan_release(struct aos_rpc *mon, struct aos_xchan *x)
 {
     uint32_t req[2] = { RPC_HDR(RPC_OP_CHAN_CLOSE, 0), x->id };
     struct lmp_msg reply;
@@ -108,7 +118,8 @@ static errval_t chan_release(struct aos_rpc *init, struct aos_xchan *x)
         slot_free(x->ring);
     }
     rpc_string_rx_reset(&x->rx);
-    errval_t err = aos_rpc_call(init, req, 2, CPTR_NULL, CPTR_NULL, &reply);
+    errval_t err = mon != NULL ? aos_rpc_call(mon, req, 2, CPTR_NULL, CPTR_NULL, &reply)
+                               : LIB_ERR_RPC_NO_CHANNEL;
     free(x);
     return err;
 }
@@ -118,7 +129,7 @@ static errval_t chan_release(struct aos_rpc *init, struct aos_xchan *x)
  * `frame` and words {id, peer, side}: map it, fetch the IPI cap, and make
  * `chan` an RPC channel over it.
  */
-static errval_t chan_open(struct aos_rpc *init, struct aos_rpc *chan, capaddr_t frame,
+static errval_t chan_open(struct aos_rpc *mon, struct aos_rpc *chan, capaddr_t frame,
                           const struct lmp_msg *answer)
 {
     uint32_t req[2] = { RPC_HDR(RPC_OP_CHAN_IPI, 0), answer->words[3] };
@@ -146,7 +157,7 @@ static errval_t chan_open(struct aos_rpc *init, struct aos_rpc *chan, capaddr_t 
         err = slot_alloc(&x->ring);
     }
     if (err_is_ok(err)) {
-        err = aos_rpc_call(init, req, 2, CPTR_NULL, x->ring, &reply);
+        err = aos_rpc_call(mon, req, 2, CPTR_NULL, x->ring, &reply);
         if (err_is_ok(err) && reply.cap != x->ring) {
             err = LIB_ERR_RPC_BAD_REPLY;
         }
@@ -156,7 +167,7 @@ static errval_t chan_open(struct aos_rpc *init, struct aos_rpc *chan, capaddr_t 
         }
     }
     if (err_is_fail(err)) {
-        chan_release(init, x);
+        chan_release(mon, x);
         return err;
     }
     aos_rpc_init(chan, CPTR_NULL);
@@ -169,6 +180,7 @@ static errval_t chan_open(struct aos_rpc *init, struct aos_rpc *chan, capaddr_t 
 static errval_t chan_call(struct aos_rpc *init, const uint32_t *req, uint32_t n,
                           struct aos_rpc *chan, domainid_t *peer)
 {
+    struct aos_rpc *mon;
     struct lmp_msg reply;
     capaddr_t frame;
     errval_t err;
@@ -176,11 +188,15 @@ static errval_t chan_call(struct aos_rpc *init, const uint32_t *req, uint32_t n,
     if (init == NULL || chan == NULL) {
         return LIB_ERR_RPC_NULL_ARG;
     }
+    mon = broker(init);
+    if (mon == NULL) {
+        return LIB_ERR_RPC_NO_CHANNEL;
+    }
     err = slot_alloc(&frame);
     if (err_is_fail(err)) {
         return err;
     }
-    err = aos_rpc_call(init, req, n, CPTR_NULL, frame, &reply);
+    err = aos_rpc_call(mon, req, n, CPTR_NULL, frame, &reply);
     if (err_is_ok(err) && (reply.cap != frame || reply.nwords < 6)) {
         if (reply.cap != CPTR_NULL) {
             cap_delete(reply.cap);
@@ -194,7 +210,7 @@ static errval_t chan_call(struct aos_rpc *init, const uint32_t *req, uint32_t n,
     if (peer != NULL) {
         *peer = reply.words[4];
     }
-    return chan_open(init, chan, frame, &reply);
+    return chan_open(mon, chan, frame, &reply);
 }
 
 errval_t aos_rpc_chan_connect(struct aos_rpc *init, domainid_t pid, struct aos_rpc *chan)
@@ -221,7 +237,7 @@ errval_t aos_rpc_chan_close(struct aos_rpc *init, struct aos_rpc *chan)
     chan->x = NULL;
     chan->t = &rpc_transport_lmp;       /* ep 0: every later call fails */
     thread_mutex_unlock(&chan->lock);
-    return chan_release(init, x);
+    return chan_release(broker(init), x);
 }
 
 /* ---- the server's side ---- */

@@ -55,21 +55,27 @@ static int free_place(void)
     return -1;
 }
 
-/* p's endpoint into a free slot of the monitor's, then the pid that
- * names it: from then on the monitor may answer p. */
+/* p's endpoint into a free slot of the monitor's, its doorbell beside
+ * (the monitor rings it for p's channels), then the pid that names them:
+ * from then on the monitor may answer p. */
 static errval_t place(struct proc *p, struct proc *monitor)
 {
     int i = free_place();
+    uint32_t doorbell;
     errval_t err;
 
     if (i < 0) {
         return INIT_ERR_TOO_MANY_PROCS;
     }
-    err = cap_copy(monitor->si.taskcn, MONITOR_SLOT_CLIENT + (uint32_t)i, p->si.child_ep);
+    err = disp_doorbell(p->si.dispatcher, &doorbell);
+    if (err_is_ok(err)) {
+        err = cap_copy(monitor->si.taskcn, MONITOR_SLOT_CLIENT + (uint32_t)i, p->si.child_ep);
+    }
     if (err_is_fail(err)) {
         return err;
     }
-    __atomic_thread_fence(__ATOMIC_RELEASE);        /* the endpoint before the pid */
+    frame->client_doorbell[i] = doorbell;
+    __atomic_thread_fence(__ATOMIC_RELEASE);        /* endpoint, doorbell before the pid */
     frame->client_pid[i] = p->pid;
     p->mon_place = i;
     return SYS_ERR_OK;

@@ -30,6 +30,10 @@
  * CORE_UP_DEADLINE_TICKS, and a little for itself. */
 #define MONITOR_UP_DEADLINE_TICKS(ncores) ((uint64_t)((ncores) + 1) * CORE_UP_DEADLINE_TICKS)
 
+/* Free RAM below which the monitor gets no channel pool (a core started
+ * with a few MiB by the kernel tests: the monitor's own heap comes first). */
+#define MONITOR_CHAN_RAM_MIN_FREE (8u * MONITOR_CHAN_RAM_BYTES)
+
 /* The frame we share with the monitor, mapped and filled in. */
 static errval_t frame_make(capaddr_t *cap, struct monitor_frame **ret)
 {
@@ -59,7 +63,10 @@ static errval_t frame_make(capaddr_t *cap, struct monitor_frame **ret)
     return SYS_ERR_OK;
 }
 
-/* What the monitor gets: the Kernel cap, the frame, and core 0's RAM for
+/* What the monitor gets: the Kernel cap, the frame, the RAM of its
+ * channels (given away: the monitor keeps it for good, domains/monitor/
+ * channels.h; not on a core with less than MONITOR_CHAN_RAM_MIN_FREE, whose
+ * monitor then needs what it has for itself), and core 0's RAM for
  * each other core (given away: the monitor's copy is the only one) or
  * another core's channel frame; *n = how many. Short of RAM for a core,
  * it gets none for that core and the ones after it: the monitor's start
@@ -70,9 +77,17 @@ static void grants_make(capaddr_t frame, struct proc_grant *g, uint32_t *n)
     const struct bootinfo *bi = get_bootinfo();
     errval_t err = SYS_ERR_OK;
 
+    capaddr_t chan_ram;
+    gensize_t got;
+
     g[0] = (struct proc_grant){ TASKCN_SLOT_KERNELCAP, CAP_KERNEL, false };
     g[1] = (struct proc_grant){ MONITOR_SLOT_FRAME, frame, false };
     *n = 2;
+    if (mem_server_free() >= MONITOR_CHAN_RAM_MIN_FREE
+        && err_is_ok(mem_server_alloc(&chan_ram, MONITOR_CHAN_RAM_BYTES,
+                                      MONITOR_CHAN_FRAME_BYTES, &got))) {
+        g[(*n)++] = (struct proc_grant){ MONITOR_SLOT_CHAN_RAM, chan_ram, true };
+    }                               /* (without, the monitor brokers no channels) */
     if (bi->core_id != 0) {
         g[(*n)++] = (struct proc_grant){ TASKCN_SLOT_CORECHAN, CAP_CORECHAN, false };
         return;
@@ -107,7 +122,7 @@ static errval_t wait_up(struct monitor_frame *f, struct proc *mon)
 errval_t monitor_start(uint32_t *started)
 {
     static const char *const argv[] = { "monitor", NULL };
-    struct proc_grant grants[3 + BOOTINFO_MAX_CORES];
+    struct proc_grant grants[4 + BOOTINFO_MAX_CORES];
     struct monitor_frame *f = NULL;
     struct proc *mon;
     capaddr_t frame, ring;

@@ -43,8 +43,6 @@ struct proc {
     struct rpc_client cl;        /* how the server answers it (its endpoint,
                                     the request's seq, a long answer going out) */
     bool getchar_pending;        /* a GETCHAR waits for console input */
-    bool chan_accepting;         /* a CHAN_ACCEPT waits for a connect (channels.c) */
-    uint32_t chan_accept_seq;
     uint32_t wait_seq, getchar_seq;   /* those of its deferred WAIT and GETCHAR */
     domainid_t waiters[PROC_MAX_WAITERS];   /* pids in PROC_WAIT on us */
     uint32_t nwaiters;

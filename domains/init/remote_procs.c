@@ -14,7 +14,6 @@
 #include "intercore.h"
 #include "procs.h"
 #include "mem_server.h"
-#include "channels.h"
 #include <aos/aos_rpc_wire.h>
 #include <aos/rpc_serve.h>
 #include <aos/dispatch.h>
@@ -158,6 +157,17 @@ static void serve_mem_stats(const struct icm *m)
     answer_core(m, SYS_ERR_OK, w, 2);
 }
 
+/* A channel to a pid our monitor has no binding for (it never called
+ * CHAN_ACCEPT): our monitor passed the request {.., acceptor pid} on, for
+ * only we know whether that pid runs (domains/monitor/channels.c). */
+static void serve_chan_connect(const struct icm *m)
+{
+    struct proc *p = m->nwords == 5 ? proc_find(m->w[4]) : NULL;
+
+    answer_core(m, p != NULL && p->state == PROC_STATE_RUNNING ? INIT_ERR_CHAN_NOT_ACCEPTING
+                                                               : INIT_ERR_NO_SUCH_PID, NULL, 0);
+}
+
 /* Core 0: a GETCHAR of another core's domain waits for console input. */
 static void serve_getchar(const struct icm *m)
 {
@@ -207,16 +217,16 @@ static void serve_request(const struct icm *m)
     case ICM_MEM_STATS: serve_mem_stats(m); break;
     case ICM_MORE_RAM:  serve_more_ram(m); break;
     case ICM_GETCHAR:   serve_getchar(m); break;
+    case ICM_CHAN_CONNECT: serve_chan_connect(m); break;
     default:            answer_core(m, LIB_ERR_RPC_BAD_OP, NULL, 0); break;
     }
 }
 
 /* Core `core`'s init died: our monitor learns it (and answers the calls
- * due from there), the channel broker closes what goes there. */
+ * due from there, and closes the channels that go there). */
 static void core_died(uint32_t core)
 {
     intercore_core_dead(core);
-    channels_core_dead(core);
 }
 
 /* The kernel copies the cores found dead into our dispatcher frame on
@@ -242,9 +252,6 @@ bool remote_procs_serve(void)
     check_dead_cores();
     while (intercore_poll(&m)) {
         any = true;
-        if (channels_icm(&m)) {
-            continue;
-        }
         if (!(m.op & ICM_REPLY)) {
             serve_request(&m);
         }                               /* (an answer nobody waits for) */

@@ -15,7 +15,6 @@
 #include "rpc_server.h"
 #include "mem_server.h"
 #include "remote_procs.h"
-#include "channels.h"
 #include "console.h"
 #include <aos/rpc_serve.h>
 #include <aos/dispatch.h>
@@ -270,25 +269,6 @@ static void handle_exit(struct proc *p, const struct lmp_msg *m)
 
 /* ---- process management ---- */
 
-/* ---- answers to a channel call (channels.h), to a client still here ---- */
-
-static struct proc *client_alive(domainid_t pid)
-{
-    struct proc *p = proc_find(pid);
-
-    return p != NULL && p->state == PROC_STATE_RUNNING ? p : NULL;
-}
-
-static void chan_reply(domainid_t client, uint32_t seq, uint32_t op, errval_t err,
-                       const uint32_t *extra, uint32_t nextra, capaddr_t cap)
-{
-    struct proc *p = client_alive(client);
-
-    if (p != NULL) {
-        rpc_reply_seq(&p->cl, seq, op, err, extra, nextra, cap);
-    }
-}
-
 /* A call naming a pid of another core is the monitor's (the client
  * library sends it there; docs/multikernel.md "The binding"); one of a
  * core that does not exist names no process. True if it was answered. */
@@ -465,23 +445,6 @@ static void handle_wait(struct proc *p, const struct lmp_msg *m)
     p->wait_seq = p->cl.req_seq;
 }
 
-/* The channel calls (channels.c): CONNECT, IPI and CLOSE take 2 words,
- * ACCEPT 1. */
-static void handle_chan(struct proc *p, const struct lmp_msg *m, uint32_t op)
-{
-    if (m->nwords != (op == RPC_OP_CHAN_ACCEPT ? 1u : 2u)) {
-        rpc_reply(&p->cl, op, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
-    } else if (op == RPC_OP_CHAN_CONNECT) {
-        chan_connect(p, p->cl.req_seq, m->words[1]);
-    } else if (op == RPC_OP_CHAN_ACCEPT) {
-        chan_accept(p, p->cl.req_seq);
-    } else if (op == RPC_OP_CHAN_IPI) {
-        chan_give_ipi(p, p->cl.req_seq, m->words[1]);
-    } else {
-        chan_close(p, p->cl.req_seq, m->words[1]);
-    }
-}
-
 /*
  * A message with header flags (or none at all): a pull is served
  * (rpc_serve_pull); string fragments (STRING, PROC_SPAWN) go on; anything else
@@ -533,7 +496,9 @@ static void dispatch_message(struct proc *p, const struct lmp_msg *m)
     case RPC_OP_CHAN_CONNECT:
     case RPC_OP_CHAN_ACCEPT:
     case RPC_OP_CHAN_IPI:
-    case RPC_OP_CHAN_CLOSE: handle_chan(p, m, op); break;
+    case RPC_OP_CHAN_CLOSE:     /* the monitor brokers channels (its binding) */
+        rpc_reply(&p->cl, op, INIT_ERR_ASK_MONITOR, NULL, 0, CPTR_NULL);
+        break;
     case RPC_OP_MONITOR_BIND: handle_monitor_bind(p, m); break;
     default:
         rpc_reply(&p->cl, op, LIB_ERR_RPC_BAD_OP, NULL, 0, CPTR_NULL);
@@ -620,8 +585,6 @@ static void proc_ended(struct proc *p)
     console_flush(p);
     rpc_string_rx_reset(&p->rx);
     rpc_client_reset(&p->cl);
-    channels_proc_ended(p);     /* first: a waiter told of p's end (below, or on
-                                   another core) finds p's loans returned */
     remote_procs_proc_ended(p);
     for (uint32_t i = 0; i < p->nwaiters; i++) {
         struct proc *w = proc_find(p->waiters[i]);
@@ -641,5 +604,4 @@ void rpc_server_init(void)
 {
     static const struct proc_hooks hooks = { proc_ended, proc_forgotten };
     procs_set_hooks(&hooks);
-    channels_init(chan_reply);
 }

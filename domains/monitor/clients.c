@@ -7,6 +7,7 @@
  */
 #include "clients.h"
 #include "remote_calls.h"
+#include "channels.h"
 #include <aos/aos_rpc.h>
 #include <aos/caps.h>
 #include <aos/lmp.h>
@@ -185,6 +186,9 @@ static void dispatch(struct place *pl, const struct lmp_msg *m)
         rpc_reply(c, op, op == RPC_OP_MEM_STATS && m->nwords == 1 ? INIT_ERR_ASK_INIT
                                                                 : LIB_ERR_RPC_MALFORMED,
                   NULL, 0, CPTR_NULL);
+    } else if ((op >= RPC_OP_CHAN_CONNECT && op <= RPC_OP_CHAN_CLOSE)
+               || op == RPC_OP_CHAN_LIVE) {
+        channels_request(pl->pid, (uint32_t)(pl - places), c->req_seq, m);
     } else if (op != RPC_OP_NUMBER) {
         rpc_reply(c, op, LIB_ERR_RPC_BAD_OP, NULL, 0, CPTR_NULL);
     } else if (m->nwords != 2) {
@@ -223,10 +227,12 @@ bool clients_serve(void)
     return true;
 }
 
-/* One answer to a call pending in remote_calls.c, looked up and sent
- * while `serving` is odd: a reply, or (data != NULL) a long answer. */
-bool clients_reply_long(domainid_t pid, uint32_t seq, uint32_t op, errval_t err,
-                        const uint32_t *extra, uint32_t nextra, const void *data, uint32_t len)
+/* One answer to a call pending in remote_calls.c or channels.c, looked up
+ * and sent while `serving` is odd: a reply carrying `cap` (CPTR_NULL:
+ * none), or (data != NULL) a long answer. */
+static bool answer_client(domainid_t pid, uint32_t seq, uint32_t op, errval_t err,
+                          const uint32_t *extra, uint32_t nextra, capaddr_t cap,
+                          const void *data, uint32_t len)
 {
     struct place *pl;
 
@@ -236,7 +242,7 @@ bool clients_reply_long(domainid_t pid, uint32_t seq, uint32_t op, errval_t err,
     answer_begin();
     pl = find_client(pid);
     if (pl != NULL && data == NULL) {
-        rpc_reply_seq(&pl->cl, seq, op, err, extra, nextra, CPTR_NULL);
+        rpc_reply_seq(&pl->cl, seq, op, err, extra, nextra, cap);
     } else if (pl != NULL) {
         rpc_answer_long_seq(&pl->cl, seq, op, data, len, extra, nextra);
     }
@@ -247,5 +253,17 @@ bool clients_reply_long(domainid_t pid, uint32_t seq, uint32_t op, errval_t err,
 bool clients_reply(domainid_t pid, uint32_t seq, uint32_t op, errval_t err,
                    const uint32_t *extra, uint32_t nextra)
 {
-    return clients_reply_long(pid, seq, op, err, extra, nextra, NULL, 0);
+    return answer_client(pid, seq, op, err, extra, nextra, CPTR_NULL, NULL, 0);
+}
+
+bool clients_reply_cap(domainid_t pid, uint32_t seq, uint32_t op, errval_t err,
+                       const uint32_t *extra, uint32_t nextra, capaddr_t cap)
+{
+    return answer_client(pid, seq, op, err, extra, nextra, cap, NULL, 0);
+}
+
+bool clients_reply_long(domainid_t pid, uint32_t seq, uint32_t op, errval_t err,
+                        const uint32_t *extra, uint32_t nextra, const void *data, uint32_t len)
+{
+    return answer_client(pid, seq, op, err, extra, nextra, CPTR_NULL, data, len);
 }

@@ -10,8 +10,9 @@
  * pid, MEM_STATS of another core, PROC_SPAWN there, GETCHAR off core 0
  * and get_all_pids of the other cores, kept pending in remote_calls.c
  * (one naming our own core: INIT_ERR_ASK_INIT), which answers through
- * clients_reply(_long); a long answer (a name, a pid list) goes out in
- * windows the client pulls for, from a buffer of its place. Every message
+ * clients_reply(_long); and the CHAN_* calls (channels.h). A long answer
+ * (a name, a pid list) goes out in windows the client pulls for, from a
+ * buffer of its place. Every message
  * is checked as init's server checks them: the badge names the sender (an
  * unknown one is dropped: nobody to answer), word counts and flags
  * (LIB_ERR_RPC_MALFORMED), unknown ops (LIB_ERR_RPC_BAD_OP), capabilities
@@ -41,5 +42,9 @@ bool clients_reply(domainid_t pid, uint32_t seq, uint32_t op, errval_t err,
  * copied if it spans windows). */
 bool clients_reply_long(domainid_t pid, uint32_t seq, uint32_t op, errval_t err,
                         const uint32_t *extra, uint32_t nextra, const void *data, uint32_t len);
+/* The same with capability `cap` (CPTR_NULL: none), which the client gets
+ * a copy of (ours stays: the caller deletes it). */
+bool clients_reply_cap(domainid_t pid, uint32_t seq, uint32_t op, errval_t err,
+                       const uint32_t *extra, uint32_t nextra, capaddr_t cap);
 
 #endif

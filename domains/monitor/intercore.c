@@ -12,6 +12,7 @@
  */
 #include "intercore.h"
 #include "remote_calls.h"
+#include "channels.h"
 #include <autarky/bootinfo.h>
 #include <string.h>
 
@@ -170,12 +171,16 @@ static bool serve_link(struct icm_link *l, uint32_t from)
         } else if (m.op == ICM_CORE_DEAD && m.nwords == 1 && from == my_core) {
             core_dead(m.w[0]);
             remote_calls_core_dead(m.w[0]);
+            channels_core_dead(m.w[0]);
         } else if (m.op == ICM_CORE_DEAD) {
             dropped++;
         } else if (m.op == ICM_CLIENT_ENDED && m.nwords == 1) {
             remote_calls_client_ended(m.w[0]);
+            channels_client_ended(m.w[0]);
         } else if (m.op == ICM_CLIENT_ENDED) {
             dropped++;
+        } else if (m.dst == my_core && from != my_core && channels_icm(&m)) {
+            continue;                       /* a channel's, between monitors */
         } else if (m.dst == my_core && remote_calls_answer(&m)) {
             continue;                       /* an answer to one of our calls */
         } else {

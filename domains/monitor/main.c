@@ -4,13 +4,14 @@
  * starts the other cores, the monitors carry every inter-core
  * message between the inits (intercore.h) over a star of UMP links, and
  * each keeps its init's clients' calls to other cores pending until they
- * are answered (remote_calls.h), and answers the domains of its core
+ * are answered (remote_calls.h), brokers the channels between domains of
+ * different cores (channels.h), and answers the domains of its core
  * that call it over their binding (clients.h).
  *
  * What it gets, and only from its init's spawn of it (include/aos/icm.h,
  * domains/init/monitor_start.c): a copy of the Kernel capability, the
  * frame it shares with its init (the same-core link and start-up data),
- * on core 0 the RAM for each core it starts, elsewhere the channel frame
+ * the RAM of its channels (MONITOR_SLOT_CHAN_RAM), on core 0 the RAM for each core it starts, elsewhere the channel frame
  * core 0 shared with this core.
  *
  * Deadlock freedom: init waits for us only inside intercore_call, bounded
@@ -31,6 +32,7 @@
 #include "intercore.h"
 #include "remote_calls.h"
 #include "clients.h"
+#include "channels.h"
 
 /* Stack the loop may use, touched once at start-up. */
 #define MONITOR_STACK_TOUCH (32u << 10)
@@ -122,6 +124,9 @@ int main(int argc, char *argv[])
         err = cores_join(f->free_mib, &ch, &ring_core0);
     }
     if (err_is_ok(err)) {
+        err = channels_init(f);     /* its slots and mappings: before the loop */
+    }
+    if (err_is_ok(err)) {
         err = clients_init(f);      /* after start-up's calls to init: its receive
                                        slot would take the RAM they ask for */
     }
@@ -133,6 +138,7 @@ int main(int argc, char *argv[])
     for (;;) {
         while (intercore_serve() || clients_serve()) {
         }
+        channels_sweep();           /* clients init no longer lists */
         if (ch != NULL) {
             cores_answer_ping(ch, ring_core0);
         }

@@ -81,16 +81,20 @@ enum rpc_op {
                                buddy tag, then the reply */
     RPC_OP_PROC_VMBLOCKS,   /* 1: pid. Fragments of struct vmmap_entry[] (checked
                                by init), then the reply (3: count, 4: unlisted) */
-    RPC_OP_CHAN_CONNECT,    /* 1: pid on another core. Reply (when its init
-                               answered) 3: channel id 4: peer pid 5: side;
-                               cap: the channel's frame */
+    /* The CHAN_* calls go to the caller's own core's monitor, over its
+     * binding (init answers them INIT_ERR_ASK_MONITOR) */
+    RPC_OP_CHAN_CONNECT,    /* 1: pid on another core. Reply (when the peer's
+                               monitor answered) 3: channel id 4: peer pid
+                               5: side; cap: the channel's frame */
     RPC_OP_CHAN_ACCEPT,     /* -. Reply (when a domain connects) as CONNECT's */
     RPC_OP_CHAN_IPI,        /* 1: channel id. Reply cap: IPI ringing the peer */
-    RPC_OP_CHAN_CLOSE,      /* 1: channel id. Our end is gone (init takes the
-                               frame back) */
+    RPC_OP_CHAN_CLOSE,      /* 1: channel id. Our end is gone (the monitor
+                               takes the frame back) */
     RPC_OP_MONITOR_BIND,    /* -. init binds the caller to its core's monitor
                                (docs/multikernel.md "The binding"): the endpoint
                                is then in its TASKCN_SLOT_MONITOREP */
+    RPC_OP_CHAN_LIVE,       /* -. (monitor) Reply 3: channel ends it keeps
+                               (free again at once when a channel ended: tests) */
     RPC_OP_COUNT            /* one past the last */
 };
 

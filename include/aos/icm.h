@@ -35,7 +35,8 @@
 #define ICM_QUEUE_MAX    256u    /* messages waiting for room, per link */
 
 /* What a core's monitor (or init) asks another core's init (payloads:
- * domains/monitor/remote_calls.c, domains/init/mem_server.c, channels.c),
+ * domains/monitor/remote_calls.c, domains/init/mem_server.c; channels
+ * between monitors: domains/monitor/channels.c),
  * and what an init tells its own monitor. */
 enum icm_op {
     ICM_SPAWN = 1,
@@ -46,7 +47,8 @@ enum icm_op {
     ICM_MEM_STATS,
     ICM_GETCHAR,        /* {} -> {err, char} once console input comes (core 0) */
     ICM_MORE_RAM,       /* {bytes} -> {err, gift, size}: core 0 gives RAM (mem_server_refill) */
-    ICM_CHAN_CONNECT,   /* a channel between domains (channels.c) */
+    ICM_CHAN_CONNECT,   /* a channel between domains: monitor to monitor
+                           (domains/monitor/channels.c) */
     ICM_CHAN_CLOSED,    /* the borrower's side of one is gone, its loan back */
     ICM_CORE_DEAD = 0x40,   /* {core} whose init died: init -> its monitor, and
                                core 0's monitor -> that core's (its last word) */
@@ -156,16 +158,29 @@ struct monitor_frame {
      * init reads and clears it when the client ends, and then tells the
      * monitor to forget its calls (ICM_CLIENT_ENDED) */
     volatile uint8_t called[MONITOR_CLIENTS];
+    /* init: the doorbell of client_pid[i]'s dispatcher, written before the
+     * pid (the monitor rings it for the client's channels without holding
+     * its dispatcher cap: domains/monitor/channels.c) */
+    volatile uint32_t client_doorbell[MONITOR_CLIENTS];
 };
 /* The frame: this header in its first page, then the UMP channel between
  * init (side A) and its monitor (side B). */
 #define MONITOR_FRAME_UMP_OFFSET 4096u
 #define MONITOR_FRAME_BYTES      (MONITOR_FRAME_UMP_OFFSET + UMP_CHAN_BYTES)
+_Static_assert(sizeof(struct monitor_frame) <= MONITOR_FRAME_UMP_OFFSET, "header in page 0");
+
+/* Channel ends a monitor keeps at once (domains/monitor/channels.h), and
+ * the RAM init grants it for them at spawn: a frame each it may lend, and
+ * one page for the page table its borrowed frames are mapped through. */
+#define MONITOR_CHANS          32u
+#define MONITOR_CHAN_FRAME_BYTES (16u * 1024)   /* XCHAN_FRAME_BYTES (checked there) */
+#define MONITOR_CHAN_RAM_BYTES (MONITOR_CHANS * MONITOR_CHAN_FRAME_BYTES + BASE_PAGE_SIZE)
 
 /* Where init places the monitor's capabilities in its TASKCN at spawn
  * (and nowhere else: domains/init/monitor_start.c). The Kernel cap and,
  * on cores other than 0, the core channel sit where init has them. */
 #define MONITOR_SLOT_FRAME     11     /* the monitor_frame */
+#define MONITOR_SLOT_CHAN_RAM  13     /* RAM for the monitor's channels, for good */
 #define MONITOR_SLOT_CORE_RAM  16     /* + core - 1: RAM for core `core` (core 0) */
 #define MONITOR_SLOT_CLIENT    32     /* + i: the endpoint of client_pid[i] (init
                                          copies it there at the client's spawn) */
