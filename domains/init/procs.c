@@ -260,6 +260,15 @@ void proc_end(struct proc *p, bool killed, int status)
     prune_ended();
 }
 
+errval_t proc_add_waiter(struct proc *t, struct proc_waiter w)
+{
+    if (t->nwaiters >= PROC_MAX_WAITERS) {
+        return INIT_ERR_TOO_MANY_WAITERS;
+    }
+    t->waiters[t->nwaiters++] = w;
+    return SYS_ERR_OK;
+}
+
 errval_t proc_kill(struct proc *t)
 {
     if (t->system) {

@@ -89,7 +89,7 @@ static void serve_kill(const struct icm *m)
     answer_core(m, err, NULL, 0);
 }
 
-static void answer_wait(uint32_t core, uint32_t tag, const struct proc *t)
+void remote_procs_answer_wait(uint32_t core, uint32_t tag, const struct proc *t)
 {
     struct icm req = { .op = ICM_WAIT, .src = core, .tag = tag };
     uint32_t w[2] = { (uint32_t)t->status, t->state == PROC_STATE_KILLED };
@@ -103,19 +103,15 @@ static void serve_wait(const struct icm *m)
     errval_t err = target(m, &t);
 
     if (err_is_ok(err) && t->state != PROC_STATE_RUNNING) {
-        answer_wait(m->src, m->tag, t);
+        remote_procs_answer_wait(m->src, m->tag, t);
         return;
     }
-    if (err_is_ok(err) && t->nwaiters + t->nrwaiters >= PROC_MAX_WAITERS) {
-        err = INIT_ERR_TOO_MANY_WAITERS;
+    if (err_is_ok(err)) {
+        err = proc_add_waiter(t, (struct proc_waiter){ .core = m->src, .who = m->tag });
     }
     if (err_is_fail(err)) {
         answer_core(m, err, NULL, 0);
-        return;
     }
-    t->rwaiters[t->nrwaiters].core = m->src;
-    t->rwaiters[t->nrwaiters].tag = m->tag;
-    t->nrwaiters++;
 }
 
 static void serve_info(const struct icm *m)
@@ -257,12 +253,4 @@ bool remote_procs_serve(void)
         }                               /* (an answer nobody waits for) */
     }
     return any;
-}
-
-void remote_procs_proc_ended(struct proc *p)
-{
-    for (uint32_t i = 0; i < p->nrwaiters; i++) {
-        answer_wait(p->rwaiters[i].core, p->rwaiters[i].tag, p);
-    }
-    p->nrwaiters = 0;
 }

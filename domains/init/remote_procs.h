@@ -29,7 +29,7 @@ void remote_procs_console_give(char c);
 /* Serve what came from our monitor: other cores' requests. True if
  * there was anything. */
 bool remote_procs_serve(void);
-/* Process `p` of this core ended: answer the other cores waiting on it. */
-void remote_procs_proc_ended(struct proc *p);
+/* Answer another core's WAIT (`tag` from `core`) for `ended`. */
+void remote_procs_answer_wait(uint32_t core, uint32_t tag, const struct proc *ended);
 
 #endif

@@ -411,10 +411,10 @@ static void handle_vmblocks(struct proc *p, const struct lmp_msg *m)
     }
 }
 
-static void rpc_reply_wait(struct proc *waiter, struct proc *ended)
+static void rpc_reply_wait(struct proc *waiter, uint32_t seq, const struct proc *ended)
 {
     uint32_t w[2] = { (uint32_t)ended->status, ended->state == PROC_STATE_KILLED };
-    rpc_reply_seq(&waiter->cl, waiter->wait_seq, RPC_OP_PROC_WAIT, SYS_ERR_OK, w, 2, CPTR_NULL);
+    rpc_reply_seq(&waiter->cl, seq, RPC_OP_PROC_WAIT, SYS_ERR_OK, w, 2, CPTR_NULL);
 }
 
 /* WAIT: answer now if it ended, else when it does (proc_end). */
@@ -430,19 +430,16 @@ static void handle_wait(struct proc *p, const struct lmp_msg *m)
         err = INIT_ERR_KILL_INIT;           /* init and oneself never end for us */
     }
     if (err_is_ok(err) && t->state != PROC_STATE_RUNNING) {
-        p->wait_seq = p->cl.req_seq;
-        rpc_reply_wait(p, t);
+        rpc_reply_wait(p, p->cl.req_seq, t);
         return;
     }
-    if (err_is_ok(err) && t->nwaiters + t->nrwaiters >= PROC_MAX_WAITERS) {
-        err = INIT_ERR_TOO_MANY_WAITERS;
+    if (err_is_ok(err)) {
+        err = proc_add_waiter(t, (struct proc_waiter){ .core = my_core(), .who = p->pid,
+                                                       .seq = p->cl.req_seq });
     }
     if (err_is_fail(err)) {
         rpc_reply(&p->cl, RPC_OP_PROC_WAIT, err, NULL, 0, CPTR_NULL);
-        return;
     }
-    t->waiters[t->nwaiters++] = p->pid;
-    p->wait_seq = p->cl.req_seq;
 }
 
 /*
@@ -585,11 +582,13 @@ static void proc_ended(struct proc *p)
     console_flush(p);
     rpc_string_rx_reset(&p->rx);
     rpc_client_reset(&p->cl);
-    remote_procs_proc_ended(p);
     for (uint32_t i = 0; i < p->nwaiters; i++) {
-        struct proc *w = proc_find(p->waiters[i]);
-        if (w != NULL && w->state == PROC_STATE_RUNNING) {
-            rpc_reply_wait(w, p);
+        const struct proc_waiter *pw = &p->waiters[i];
+        struct proc *w = pw->core == my_core() ? proc_find(pw->who) : NULL;
+        if (pw->core != my_core()) {
+            remote_procs_answer_wait(pw->core, pw->who, p);
+        } else if (w != NULL && w->state == PROC_STATE_RUNNING) {
+            rpc_reply_wait(w, pw->seq, p);
         }
     }
 }
