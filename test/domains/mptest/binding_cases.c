@@ -219,31 +219,54 @@ static errval_t call_err(capaddr_t ep, const uint32_t *w, uint32_t n)
     return r == RAW_OK ? rpc_get_err(&m.words[1]) : LIB_ERR_RPC_BAD_REPLY;
 }
 
+/* A request made by hand to init or to our monitor, and the error it
+ * must get. */
+struct routed_call {
+    bool to_monitor;
+    uint32_t w[2], n;
+    errval_t want;
+};
+
+/* Each of `calls` answered with its error by the server it went to. */
+static void expect_answers(const struct routed_call *calls, size_t n)
+{
+    capaddr_t init = aos_rpc_get_init_channel()->ep, mon = monitor_ep();
+
+    for (size_t i = 0; i < n; i++) {
+        const struct routed_call *c = &calls[i];
+        errval_t err = call_err(c->to_monitor ? mon : init, c->w, c->n);
+        UEXPECT(err_no(err) == err_no(c->want), "call %lu (op %lu to %s): expected %s, got %s",
+                (unsigned long)i, (unsigned long)RPC_HDR_OP(c->w[0]),
+                c->to_monitor ? "the monitor" : "init", err_getcode(err_no(c->want)),
+                err_getcode(err_no(err)));
+    }
+}
+
+#define THERE (AOS_PID_CORE_STRIDE * 2 + 1)     /* a pid of core 2 */
+#define FAR   (AOS_PID_CORE_STRIDE * 99 + 1)    /* of a core that does not exist */
+#define CALL(to_mon, op, arg, seq, n, want) \
+    { to_mon, { RPC_HDR_WITH_ARG(op, 0, arg) | RPC_SEQ(seq), 0 }, n, want }
+
 /* Each call goes to one server: a kill, wait or mem stats naming another
  * core is the monitor's (init refuses it, INIT_ERR_ASK_MONITOR), one
  * naming our own core is init's (the monitor refuses it, INIT_ERR_ASK_INIT). */
 void binding_calls_go_to_one_server(void)
 {
-    capaddr_t init = aos_rpc_get_init_channel()->ep, mon = monitor_ep();
-    domainid_t there = AOS_PID_CORE_STRIDE * 2 + 1, here = spawn_my_pid();
-    uint32_t kill_there[2] = { RPC_HDR(RPC_OP_PROC_KILL, 0) | RPC_SEQ(20), there };
-    uint32_t wait_there[2] = { RPC_HDR(RPC_OP_PROC_WAIT, 0) | RPC_SEQ(21), there };
-    uint32_t stats_there[1] = { RPC_HDR_WITH_ARG(RPC_OP_MEM_STATS, 0, 2 + 1) | RPC_SEQ(22) };
-    uint32_t kill_here[2] = { RPC_HDR(RPC_OP_PROC_KILL, 0) | RPC_SEQ(23), here };
-    uint32_t wait_here[2] = { RPC_HDR(RPC_OP_PROC_WAIT, 0) | RPC_SEQ(24), here };
-    uint32_t stats_here[1] = { RPC_HDR(RPC_OP_MEM_STATS, 0) | RPC_SEQ(25) };
-    uint32_t stats_far[1] = { RPC_HDR_WITH_ARG(RPC_OP_MEM_STATS, 0, 99 + 1) | RPC_SEQ(26) };
-    uint32_t kill_short[1] = { RPC_HDR(RPC_OP_PROC_KILL, 0) | RPC_SEQ(27) };
+    struct routed_call calls[] = {
+        CALL(false, RPC_OP_PROC_KILL, 0, 20, 2, INIT_ERR_ASK_MONITOR),
+        CALL(false, RPC_OP_PROC_WAIT, 0, 21, 2, INIT_ERR_ASK_MONITOR),
+        CALL(false, RPC_OP_MEM_STATS, 2 + 1, 22, 1, INIT_ERR_ASK_MONITOR),
+        CALL(true, RPC_OP_PROC_KILL, 0, 23, 2, INIT_ERR_ASK_INIT),
+        CALL(true, RPC_OP_PROC_WAIT, 0, 24, 2, INIT_ERR_ASK_INIT),
+        CALL(true, RPC_OP_MEM_STATS, 0, 25, 1, INIT_ERR_ASK_INIT),
+        CALL(true, RPC_OP_MEM_STATS, 99 + 1, 26, 1, INIT_ERR_NO_SUCH_CORE),
+        CALL(true, RPC_OP_PROC_KILL, 0, 27, 1, LIB_ERR_RPC_MALFORMED),
+        CALL(true, RPC_OP_MEM_STATS, 2 + 1, 28, 1, SYS_ERR_OK),    /* the real thing */
+    };
 
-    UEXPECT_ERR(call_err(init, kill_there, 2), INIT_ERR_ASK_MONITOR);
-    UEXPECT_ERR(call_err(init, wait_there, 2), INIT_ERR_ASK_MONITOR);
-    UEXPECT_ERR(call_err(init, stats_there, 1), INIT_ERR_ASK_MONITOR);
-    UEXPECT_ERR(call_err(mon, kill_here, 2), INIT_ERR_ASK_INIT);
-    UEXPECT_ERR(call_err(mon, wait_here, 2), INIT_ERR_ASK_INIT);
-    UEXPECT_ERR(call_err(mon, stats_here, 1), INIT_ERR_ASK_INIT);
-    UEXPECT_ERR(call_err(mon, stats_far, 1), INIT_ERR_NO_SUCH_CORE);
-    UEXPECT_ERR(call_err(mon, kill_short, 1), LIB_ERR_RPC_MALFORMED);
-    UEXPECT_OK(call_err(mon, stats_there, 1));          /* and the real thing */
+    calls[0].w[1] = calls[1].w[1] = THERE;
+    calls[3].w[1] = calls[4].w[1] = spawn_my_pid();
+    expect_answers(calls, sizeof(calls) / sizeof(calls[0]));
 }
 
 /* The same for get_info and get_name: another core's pid is the
@@ -253,31 +276,27 @@ void binding_calls_go_to_one_server(void)
  * the others' and never one of ours. */
 void binding_pid_calls_go_to_one_server(void)
 {
-    capaddr_t init = aos_rpc_get_init_channel()->ep, mon = monitor_ep();
-    domainid_t there = AOS_PID_CORE_STRIDE * 2 + 1, here = spawn_my_pid();
-    domainid_t far = AOS_PID_CORE_STRIDE * 99 + 1;
-    uint32_t info_there[2] = { RPC_HDR(RPC_OP_PROC_INFO, 0) | RPC_SEQ(40), there };
-    uint32_t name_there[2] = { RPC_HDR(RPC_OP_PROC_GET_NAME, 0) | RPC_SEQ(41), there };
-    uint32_t info_here[2] = { RPC_HDR(RPC_OP_PROC_INFO, 0) | RPC_SEQ(42), here };
-    uint32_t name_here[2] = { RPC_HDR(RPC_OP_PROC_GET_NAME, 0) | RPC_SEQ(43), here };
-    uint32_t info_far[2] = { RPC_HDR(RPC_OP_PROC_INFO, 0) | RPC_SEQ(44), far };
-    uint32_t kill_far[2] = { RPC_HDR(RPC_OP_PROC_KILL, 0) | RPC_SEQ(45), far };
-    uint32_t pids_long[2] = { RPC_HDR(RPC_OP_PROC_ALL_PIDS, 0) | RPC_SEQ(46), 0 };
+    struct routed_call calls[] = {
+        CALL(false, RPC_OP_PROC_INFO, 0, 40, 2, INIT_ERR_ASK_MONITOR),
+        CALL(false, RPC_OP_PROC_GET_NAME, 0, 41, 2, INIT_ERR_ASK_MONITOR),
+        CALL(true, RPC_OP_PROC_INFO, 0, 42, 2, INIT_ERR_ASK_INIT),
+        CALL(true, RPC_OP_PROC_GET_NAME, 0, 43, 2, INIT_ERR_ASK_INIT),
+        CALL(false, RPC_OP_PROC_INFO, 0, 44, 2, INIT_ERR_NO_SUCH_PID),
+        CALL(true, RPC_OP_PROC_INFO, 0, 45, 2, INIT_ERR_NO_SUCH_PID),
+        CALL(false, RPC_OP_PROC_KILL, 0, 46, 2, INIT_ERR_NO_SUCH_PID),
+        CALL(true, RPC_OP_PROC_ALL_PIDS, 0, 47, 2, LIB_ERR_RPC_MALFORMED),
+    };
     domainid_t *pids;
     size_t n;
     bool ours = false;
 
-    UEXPECT_ERR(call_err(init, info_there, 2), INIT_ERR_ASK_MONITOR);
-    UEXPECT_ERR(call_err(init, name_there, 2), INIT_ERR_ASK_MONITOR);
-    UEXPECT_ERR(call_err(mon, info_here, 2), INIT_ERR_ASK_INIT);
-    UEXPECT_ERR(call_err(mon, name_here, 2), INIT_ERR_ASK_INIT);
-    UEXPECT_ERR(call_err(init, info_far, 2), INIT_ERR_NO_SUCH_PID);
-    UEXPECT_ERR(call_err(mon, info_far, 2), INIT_ERR_NO_SUCH_PID);
-    UEXPECT_ERR(call_err(init, kill_far, 2), INIT_ERR_NO_SUCH_PID);
-    UEXPECT_ERR(call_err(mon, pids_long, 2), LIB_ERR_RPC_MALFORMED);
+    calls[0].w[1] = calls[1].w[1] = THERE;
+    calls[2].w[1] = calls[3].w[1] = spawn_my_pid();
+    calls[4].w[1] = calls[5].w[1] = calls[6].w[1] = FAR;
+    expect_answers(calls, sizeof(calls) / sizeof(calls[0]));
     UEXPECT_OK(aos_rpc_process_get_all_pids(aos_rpc_get_monitor_channel(), &pids, &n));
     for (size_t i = 0; i < n; i++) {
-        ours |= aos_pid_core(pids[i]) == aos_pid_core(here);
+        ours |= aos_pid_core(pids[i]) == aos_pid_core(spawn_my_pid());
     }
     free(pids);
     UEXPECT(n >= CORES - 1 && !ours, "the monitor listed %lu pids%s", (unsigned long)n,
