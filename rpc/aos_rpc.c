@@ -170,21 +170,19 @@ static void flush_init_line(void)
 }
 
 /*
- * The channel a call that names core `core` goes on (docs/multikernel.md
- * "The binding"): one for another core than ours, made on the init
- * channel, goes to our monitor instead, after our partial output line
- * (flush_init_line); anything else stays where it was made. Our core is
- * our pid's (the arguments page: a domain with an init channel was
- * spawned by init, so it has one). Only a call for another core asks for
+ * The channel a call for the other cores goes on (docs/multikernel.md
+ * "The binding"): made on the init channel, it goes to our monitor
+ * instead, after our partial output line (flush_init_line); anything else
+ * stays where it was made, and so does a call when no binding can be had
+ * (init then answers it INIT_ERR_ASK_MONITOR). Only such a call asks for
  * the monitor channel, and so binds us (at the first one).
  */
-struct aos_rpc *rpc_route(struct aos_rpc *rpc, coreid_t core)
+struct aos_rpc *rpc_to_monitor(struct aos_rpc *rpc)
 {
     struct aos_rpc *monitor;
 
-    if (rpc == NULL || rpc != &init_channel
-        || aos_pid_core(((const struct spawn_args_page *)USER_ARGS_VADDR)->pid) == core) {
-        return rpc;                 /* (a call for our own core never binds us) */
+    if (rpc == NULL || rpc != &init_channel) {
+        return rpc;
     }
     monitor = aos_rpc_get_monitor_channel();
     if (monitor == NULL) {
@@ -192,6 +190,19 @@ struct aos_rpc *rpc_route(struct aos_rpc *rpc, coreid_t core)
     }
     flush_init_line();
     return monitor;
+}
+
+/* The channel a call that names core `core` goes on: the monitor for
+ * another core than ours (rpc_to_monitor). Our core is our pid's (the
+ * arguments page: a domain with an init channel was spawned by init, so
+ * it has one); a call for our own core never binds us. */
+struct aos_rpc *rpc_route(struct aos_rpc *rpc, coreid_t core)
+{
+    if (rpc == &init_channel
+        && aos_pid_core(((const struct spawn_args_page *)USER_ARGS_VADDR)->pid) == core) {
+        return rpc;
+    }
+    return rpc_to_monitor(rpc);
 }
 
 /* Drop a message that is not the reply we wait for. */

@@ -155,32 +155,67 @@ errval_t aos_rpc_process_get_name(struct aos_rpc *chan, domainid_t pid, char **n
     uint32_t len;
     errval_t err;
 
-    err = blob_call(chan, RPC_OP_PROC_GET_NAME, pid, 2, &reply, name, &len);
+    err = blob_call(rpc_route(chan, aos_pid_core(pid)), RPC_OP_PROC_GET_NAME, pid, 2, &reply,
+                    name, &len);
     if (err_is_ok(err) && *name == NULL) {
         *name = strdup("");
     }
     return err;
 }
 
+/* The pids of a blob answer (`len` bytes of `data`, malloc'ed) appended
+ * to *pids (*n of them, malloc'ed or NULL); `data` is freed. */
+static errval_t append_pids(domainid_t **pids, size_t *n, char *data, uint32_t len)
+{
+    domainid_t *all;
+
+    if (data == NULL || len % sizeof(domainid_t) != 0) {
+        free(data);
+        return LIB_ERR_RPC_BAD_REPLY;
+    }
+    all = realloc(*pids, *n * sizeof(domainid_t) + len);
+    if (all == NULL) {
+        free(data);
+        return LIB_ERR_RPC_NO_MEMORY;
+    }
+    memcpy(all + *n, data, len);
+    free(data);
+    *pids = all;
+    *n += len / sizeof(domainid_t);
+    return SYS_ERR_OK;
+}
+
+/* Our core's pids from init, whose answer says how many cores there are;
+ * with more than one, the others' from our monitor. */
 errval_t aos_rpc_process_get_all_pids(struct aos_rpc *chan, domainid_t **pids,
                                       size_t *pid_count)
 {
+    struct aos_rpc *monitor;
     struct lmp_msg reply;
     uint32_t len;
     char *data;
     errval_t err;
 
+    *pids = NULL;
+    *pid_count = 0;
     err = blob_call(chan, RPC_OP_PROC_ALL_PIDS, 0, 1, &reply, &data, &len);
+    if (err_is_ok(err)) {
+        err = append_pids(pids, pid_count, data, len);
+    }
+    if (err_is_ok(err) && reply.nwords >= 5 && reply.words[4] > 1) {
+        monitor = rpc_to_monitor(chan);
+        err = monitor == chan ? INIT_ERR_NO_MONITOR
+            : blob_call(monitor, RPC_OP_PROC_ALL_PIDS, 0, 1, &reply, &data, &len);
+        if (err_is_ok(err)) {
+            err = append_pids(pids, pid_count, data, len);
+        }
+    }
     if (err_is_fail(err)) {
-        return err;
+        free(*pids);
+        *pids = NULL;
+        *pid_count = 0;
     }
-    if (data == NULL || len % sizeof(domainid_t) != 0) {
-        free(data);
-        return LIB_ERR_RPC_BAD_REPLY;
-    }
-    *pids = (domainid_t *)(void *)data;     /* malloc'ed: the caller frees */
-    *pid_count = len / sizeof(domainid_t);
-    return SYS_ERR_OK;
+    return err;
 }
 
 errval_t aos_rpc_process_kill(struct aos_rpc *chan, domainid_t pid)
@@ -212,7 +247,8 @@ errval_t aos_rpc_process_get_info(struct aos_rpc *chan, domainid_t pid,
     uint32_t len;
     errval_t err;
 
-    err = blob_call(chan, RPC_OP_PROC_INFO, pid, 2, &reply, &info->name, &len);
+    err = blob_call(rpc_route(chan, aos_pid_core(pid)), RPC_OP_PROC_INFO, pid, 2, &reply,
+                    &info->name, &len);
     if (err_is_fail(err)) {
         return err;
     }

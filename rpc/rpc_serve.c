@@ -6,6 +6,7 @@
  * fills the ring. Used by init's RPC server and by each core's monitor.
  */
 #include <aos/rpc_serve.h>
+#include <string.h>
 #include <aos/lmp.h>
 #include <aos/aos_rpc_wire.h>
 
@@ -86,4 +87,18 @@ void rpc_serve_pull(struct rpc_client *c, uint32_t op, uint32_t nwords)
 void rpc_client_reset(struct rpc_client *c)
 {
     rpc_string_tx_reset(&c->tx);
+}
+
+errval_t rpc_spawn_line_check(errval_t rx_err, const char *line, uint32_t len)
+{
+    if (err_no(rx_err) == LIB_ERR_RPC_STRING_TOO_LONG) {
+        return INIT_ERR_BAD_NAME;
+    }
+    if (err_is_fail(rx_err)) {
+        return rx_err;
+    }
+    if (line == NULL || len == 0 || len > RPC_NAME_MAX || memchr(line, 0, len) != NULL) {
+        return INIT_ERR_BAD_NAME;
+    }
+    return SYS_ERR_OK;
 }

@@ -26,6 +26,9 @@ extern const struct rpc_transport rpc_transport_lmp;
 /* The channel a call naming core `core` goes on: our monitor binding for
  * another core, when `rpc` is the init channel (rpc/aos_rpc.c). */
 struct aos_rpc *rpc_route(struct aos_rpc *rpc, coreid_t core);
+/* The channel a call for the other cores goes on: our monitor binding
+ * when `rpc` is the init channel and we have (or get) one, else `rpc`. */
+struct aos_rpc *rpc_to_monitor(struct aos_rpc *rpc);
 extern const struct rpc_transport rpc_transport_ump;
 
 #endif

@@ -19,6 +19,7 @@
  * (spawn_cleanup revokes it), which leaves the slot empty for the next.
  */
 #include "bindings.h"
+#include "intercore.h"
 #include "procs.h"
 #include <aos/caps.h>
 #include <aos/syscalls.h>
@@ -115,8 +116,10 @@ void binding_take(struct proc *p)
         sys_yield();                /* it may be answering p: let it finish */
     }
     if (frame->called[p->mon_place]) {              /* it has calls pending there, */
-        frame->called[p->mon_place] = 0;            /* or had: the monitor is told */
-        p->handed_off = true;                       /* (remote_procs_client_ended) */
+        struct icm ended = { .op = ICM_CLIENT_ENDED, .src = frame->core,
+                             .dst = frame->core, .nwords = 1, .w = { p->pid } };
+        frame->called[p->mon_place] = 0;            /* or had: the monitor forgets them */
+        intercore_to_monitor(&ended);   /* a full queue: they stay until answered */
     }
     p->mon_place = -1;
 }

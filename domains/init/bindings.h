@@ -6,7 +6,7 @@
  * copy of the domain's own endpoint (in the monitor's client table, the
  * frame init shares with it), so the monitor answers each domain on that
  * domain's endpoint only. Called by the RPC server and procs.c; calls
- * nothing of init's.
+ * only intercore.h of init's.
  */
 #ifndef INIT_BINDINGS_H
 #define INIT_BINDINGS_H
@@ -27,8 +27,9 @@ errval_t binding_give(struct proc *p);
 /* p is about to end: the monitor no longer answers it, and p's place in
  * the table is not given to anyone while the monitor may still be
  * answering p (its endpoint copy goes with p's RAM, spawn_cleanup). If p
- * called the monitor for another core, it is marked handed_off, so the
- * monitor is told of its end (ICM_CLIENT_ENDED) and forgets its calls. */
+ * called the monitor for another core, the monitor is told of its end
+ * (ICM_CLIENT_ENDED) and forgets its calls; an answer already on its way
+ * finds no client and is dropped. */
 void binding_take(struct proc *p);
 
 #endif

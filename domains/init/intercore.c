@@ -57,15 +57,11 @@ errval_t intercore_to_monitor(const struct icm *m)
     return icm_link_send(&monitor, m, &pool);
 }
 
-/* Could the monitor have handed us `m`? It is for us, from another core,
- * or the monitor's answer to a call we handed it. */
+/* Could the monitor have handed us `m`? It is for us, from another core. */
 static bool plausible(const struct icm *m)
 {
     uint32_t ncores = get_bootinfo()->ncores;
 
-    if (m->op == ICM_CLIENT_ANSWER) {
-        return m->dst == my_core() && m->src == my_core();
-    }
     return m->dst == my_core() && m->src < ncores && m->src != my_core();
 }
 

@@ -11,8 +11,7 @@
  * link's queue (at most ICM_QUEUE_MAX) and goes out from intercore_poll,
  * which every turn of init's server loop calls. What the monitor hands
  * us is checked: a message that is not for this core, or claims to come
- * from it (but the monitor's own ICM_CLIENT_ANSWER), is dropped and
- * counted.
+ * from it, is dropped and counted.
  */
 #ifndef INIT_INTERCORE_H
 #define INIT_INTERCORE_H
@@ -25,7 +24,7 @@ errval_t intercore_connect_monitor(struct monitor_frame *f, capaddr_t ring);
 /* Send (or queue) `m` towards m->dst; INIT_ERR_CORE_UNREACHABLE when no
  * core is there, INIT_ERR_CORE_LINK_FULL when the link's queue is full. */
 errval_t intercore_send(const struct icm *m);
-/* Send (or queue) `m` for our monitor itself (ICM_CLIENT_CALL, _ENDED);
+/* Send (or queue) `m` for our monitor itself (ICM_CLIENT_ENDED);
  * INIT_ERR_CORE_UNREACHABLE when it is not up. */
 errval_t intercore_to_monitor(const struct icm *m);
 /* Push out what waits in the queue and give the next message addressed

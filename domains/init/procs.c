@@ -260,6 +260,15 @@ void proc_end(struct proc *p, bool killed, int status)
     prune_ended();
 }
 
+errval_t proc_add_waiter(struct proc *t, struct proc_waiter w)
+{
+    if (t->nwaiters >= PROC_MAX_WAITERS) {
+        return INIT_ERR_TOO_MANY_WAITERS;
+    }
+    t->waiters[t->nwaiters++] = w;
+    return SYS_ERR_OK;
+}
+
 errval_t proc_kill(struct proc *t)
 {
     if (t->system) {
@@ -292,15 +301,21 @@ void proc_reap(struct proc *p)
     free(p);
 }
 
-enum proc_state proc_visible_state(struct proc *p)
+const char *proc_info(struct proc *t, uint32_t w[PROC_INFO_WORDS])
 {
+    bool running = t != NULL && t->state == PROC_STATE_RUNNING;
     enum disp_state ds;
 
-    if (p->state == PROC_STATE_RUNNING
-        && err_is_ok(disp_get_state(p->si.dispatcher, &ds)) && ds == DISP_STATE_STOPPED) {
-        return PROC_STATE_STOPPED;
+    w[0] = t != NULL ? t->state : PROC_STATE_RUNNING;
+    if (running && err_is_ok(disp_get_state(t->si.dispatcher, &ds))
+        && ds == DISP_STATE_STOPPED) {
+        w[0] = PROC_STATE_STOPPED;
     }
-    return p->state;
+    w[1] = get_bootinfo()->core_id;
+    w[2] = running ? (uint32_t)t->si.ram_bytes : 0;
+    w[3] = running ? spawn_page_faults(&t->si) : 0;
+    w[4] = t != NULL ? (uint32_t)t->status : 0;
+    return t != NULL ? t->cmdline : "init";
 }
 
 uint32_t proc_running_pids(domainid_t *pids, uint32_t max)
@@ -348,12 +363,6 @@ errval_t proc_vm_blocks(struct proc *p, struct vmmap_entry *out, uint32_t *count
     *count = err_is_ok(err) ? c.count : 0;
     *unlisted = err_is_ok(err) ? c.unlisted : 0;
     return err;
-}
-
-void proc_usage(struct proc *p, size_t *ram_bytes, uint32_t *faults)
-{
-    *ram_bytes = p->state == PROC_STATE_RUNNING ? p->si.ram_bytes : 0;
-    *faults = p->state == PROC_STATE_RUNNING ? spawn_page_faults(&p->si) : 0;
 }
 
 struct proc *proc_getchar_waiter(void)

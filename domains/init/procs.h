@@ -27,6 +27,13 @@
 #define PROC_MAX_WAITERS 8
 #define PROC_OUT_MAX     160     /* a line of output kept until its newline */
 
+/* Whom to tell when a process ends: a domain of this core (core: ours,
+ * who: its pid, seq: its WAIT call's) or another core's monitor, for a
+ * client there (core: that core, who: the request's tag). */
+struct proc_waiter {
+    uint32_t core, who, seq;
+};
+
 /*
  * A domain started by init. Every way it ends (exit, fault, kernel kill,
  * kill RPC) goes through proc_end: its RAM and capabilities go back at
@@ -43,14 +50,9 @@ struct proc {
     struct rpc_client cl;        /* how the server answers it (its endpoint,
                                     the request's seq, a long answer going out) */
     bool getchar_pending;        /* a GETCHAR waits for console input */
-    uint32_t wait_seq, getchar_seq;   /* those of its deferred WAIT and GETCHAR */
-    domainid_t waiters[PROC_MAX_WAITERS];   /* pids in PROC_WAIT on us */
+    uint32_t getchar_seq;        /* that GETCHAR call's sequence number */
+    struct proc_waiter waiters[PROC_MAX_WAITERS];   /* WAITs for our end */
     uint32_t nwaiters;
-    struct {                     /* waits from other cores (remote_procs.c): */
-        uint32_t core, tag;      /* whom to answer; with waiters, at most */
-    } rwaiters[PROC_MAX_WAITERS];/* PROC_MAX_WAITERS in all */
-    uint32_t nrwaiters;
-    bool handed_off;             /* a call of it went to the monitor (remote_procs.c) */
     uint32_t strings, numbers;   /* what it sent (tests, statistics) */
     char out[PROC_OUT_MAX];      /* its console output since its last newline */
     uint32_t outlen;
@@ -110,15 +112,22 @@ void proc_end(struct proc *p, bool killed, int status);
  * INIT_ERR_ALREADY_ENDED if it has ended. The one place that says which
  * domains a kill may end, for requests from this core and from others. */
 errval_t proc_kill(struct proc *t);
+/* `w` waits for running `t` to end (the RPC server answers it then, from
+ * the hook): INIT_ERR_TOO_MANY_WAITERS if PROC_MAX_WAITERS do already,
+ * from this core and others together. */
+errval_t proc_add_waiter(struct proc *t, struct proc_waiter w);
 /* Forget an ended process (its status is no longer waited for). */
 void proc_reap(struct proc *p);
-/* What get_info and ps show: the table's state, except that a running
- * process whose dispatcher is stopped (it stopped itself) shows STOPPED. */
-enum proc_state proc_visible_state(struct proc *p);
 /* Running pids (this init's first) into pids[max]; returns how many. */
 uint32_t proc_running_pids(domainid_t *pids, uint32_t max);
-/* RAM held and page faults taken by a running process. */
-void proc_usage(struct proc *p, size_t *ram_bytes, uint32_t *faults);
+/* What get_info tells of `t` (NULL: this core's init), for a request
+ * from this core or another: w = {state, core, RAM bytes, page faults,
+ * exit status}, the reply's words (include/aos/aos_rpc_wire.h); returns
+ * its name. The state is the table's, except that a running process whose
+ * dispatcher is stopped (it stopped itself) shows STOPPED; RAM and faults
+ * are 0 once it ended. */
+#define PROC_INFO_WORDS 5
+const char *proc_info(struct proc *t, uint32_t w[PROC_INFO_WORDS]);
 /* Its address space by tag, from its vmmap page (same errors as below). */
 errval_t proc_vm_summary(struct proc *p, struct aos_vm_summary *vm);
 /* The blocks p lists in its vmmap page (include/aos/vmmap.h), checked:

@@ -1,34 +1,27 @@
 /*
- * Processes on other cores (remote_procs.h).
+ * Requests from other cores (remote_procs.h).
  *
- *   client (core a)    init a               monitor a              init c
- *   kill(pid on c) ──▶ ICM_CLIENT_CALL ───▶ pending (remote_calls.c)
- *                      (nothing kept)       ICM_KILL{pid} tag ───▶ serve_kill
- *                                           ◀──────────────────── ICM_KILL|REPLY{err}
- *   ◀── reply ──────── relay ◀───────────── ICM_CLIENT_ANSWER
+ *   client (core a)   monitor a (remote_calls.c)          init c
+ *   kill(pid on c) ─▶ ICM_KILL{pid} tag ────────────────▶ serve_kill
+ *                     ◀──────────────────────────────── ICM_KILL|REPLY{err} tag
+ *   ◀── reply ─────── (over the client's binding)
  *
- * The client half (pending calls, matching answers, dead cores, merging
- * get_all_pids) is the monitor's (domains/monitor/remote_calls.c, which
- * lists the payloads between cores); here are the hand-off, the relay and
- * the serve half, which answers other cores' requests from our tables.
+ * The calling half (pending calls, matching answers, dead cores, merging
+ * get_all_pids) is the monitor's, which lists the payloads between cores;
+ * here each request is answered from our own tables.
  */
 #include "remote_procs.h"
 #include "intercore.h"
 #include "procs.h"
 #include "mem_server.h"
 #include <aos/aos_rpc_wire.h>
+#include <aos/rpc_serve.h>
 #include <aos/dispatch.h>
 #include <autarky/bootinfo.h>
 #include <string.h>
 
-static const struct remote_answer_ops *answer;
 static struct { uint32_t core, tag; } getchars[REMOTE_GETCHAR_MAX];
 static uint32_t getchar_first, getchar_count;
-
-void remote_procs_init(const struct remote_answer_ops *ops)
-{
-    answer = ops;
-}
 
 static uint32_t my_core(void)
 {
@@ -39,107 +32,6 @@ static uint32_t ncores(void)
 {
     return get_bootinfo()->ncores;
 }
-
-/* ---- the hand-off: a client's call becomes one message to our monitor ---- */
-
-/* Hand (client, seq, rpc_op) for core `core` with `args` to our monitor;
- * the client is marked so that its end is told to the monitor. */
-static errval_t hand_off(domainid_t client, uint32_t seq, uint32_t rpc_op, uint32_t core,
-                         const uint32_t *args, uint32_t nargs)
-{
-    struct icm m = { .op = ICM_CLIENT_CALL, .src = my_core(), .dst = my_core(),
-                     .nwords = ICM_CALL_WORDS + nargs, .w = { client, seq, rpc_op, core } };
-    struct proc *p = proc_find(client);
-    errval_t err;
-
-    memcpy(&m.w[ICM_CALL_WORDS], args, nargs * sizeof(uint32_t));
-    err = intercore_to_monitor(&m);
-    if (err_is_ok(err) && p != NULL) {
-        p->handed_off = true;
-    }
-    return err;
-}
-
-errval_t remote_pid_call(domainid_t client, uint32_t seq, uint32_t rpc_op, domainid_t pid)
-{
-    if (aos_pid_core(pid) >= ncores()) {
-        return INIT_ERR_NO_SUCH_PID;
-    }
-    return hand_off(client, seq, rpc_op, aos_pid_core(pid), &pid, 1);
-}
-
-errval_t remote_all_pids(domainid_t client, uint32_t seq, const domainid_t *pids, uint32_t n)
-{
-    uint32_t words[1 + ICM_CORE_PIDS_MAX];
-
-    if (n > ICM_CORE_PIDS_MAX) {
-        return LIB_ERR_RPC_MALFORMED;       /* (PROC_MAX_LIVE + 1 never is) */
-    }
-    words[0] = n;
-    memcpy(&words[1], pids, n * sizeof(domainid_t));
-    return hand_off(client, seq, RPC_OP_PROC_ALL_PIDS, my_core(), words, 1 + n);
-}
-
-void remote_procs_client_ended(struct proc *p)
-{
-    struct icm m = { .op = ICM_CLIENT_ENDED, .src = my_core(), .dst = my_core(),
-                     .nwords = 1, .w = { p->pid } };
-
-    if (p->handed_off) {
-        p->handed_off = false;
-        intercore_to_monitor(&m);       /* a full queue: its calls stay until answered */
-    }
-}
-
-/* ---- the relay: our monitor's answer becomes the client's reply ---- */
-
-/*
- * A long answer comes in parts sent back to back (nothing comes between
- * two on the link, include/aos/icm.h), so one buffer assembles whichever
- * is arriving; a part that does not follow the one before is dropped, and
- * so is the rest of its answer.
- */
-static char relay_buf[ICM_ALL_PIDS_MAX * sizeof(domainid_t)];
-static uint32_t relay_have, relay_client, relay_seq;
-
-/* ICM_CLIENT_ANSWER from our monitor (include/aos/icm.h): the client's
- * reply, or a part of its long answer; a malformed one is dropped (the
- * monitor never sends one). */
-static void relay(const struct icm *m)
-{
-    const uint32_t *w = m->w;
-    uint32_t nextra = w[4], len = w[5 + ICM_ANSWER_EXTRA], off = w[6 + ICM_ANSWER_EXTRA];
-    uint32_t part;
-
-    if (m->nwords < ICM_ANSWER_WORDS || nextra > ICM_ANSWER_EXTRA) {
-        return;
-    }
-    if (len == ICM_ANSWER_SHORT) {
-        if (m->nwords == ICM_ANSWER_WORDS) {
-            answer->reply(w[0], w[1], w[2], (errval_t)w[3], &w[5], nextra);
-        }
-        return;
-    }
-    part = len - off < ICM_ANSWER_PART ? len - off : ICM_ANSWER_PART;
-    if (off == 0) {
-        relay_have = 0;
-        relay_client = w[0];
-        relay_seq = w[1];
-    }
-    if (len > sizeof(relay_buf) || off > len || off != relay_have || w[0] != relay_client
-        || w[1] != relay_seq || m->nwords != ICM_ANSWER_WORDS + (part + 3) / 4) {
-        relay_have = ~0u;               /* nothing more of it is taken */
-        return;
-    }
-    memcpy(relay_buf + off, &w[ICM_ANSWER_WORDS], part);
-    relay_have += part;
-    if (relay_have == len) {
-        answer->reply_long(w[0], w[1], w[2], relay_buf, len, &w[5], nextra);
-        relay_have = ~0u;
-    }
-}
-
-/* ---- target side ---- */
 
 static void answer_core(const struct icm *req, errval_t err, const uint32_t *w, uint32_t n)
 {
@@ -159,10 +51,12 @@ static void serve_spawn(const struct icm *m)
     errval_t err = INIT_ERR_BAD_NAME;
 
     if (m->nwords >= 1 && m->w[0] <= RPC_NAME_MAX && m->nwords == 1 + (m->w[0] + 3) / 4) {
+        err = rpc_spawn_line_check(SYS_ERR_OK, (const char *)&m->w[1], m->w[0]);
+    }
+    if (err_is_ok(err)) {
         memcpy(line, &m->w[1], m->w[0]);
         line[m->w[0]] = '\0';
-        err = strlen(line) == m->w[0] ? proc_spawn_cmdline(line, my_core(), &child)
-                                      : INIT_ERR_BAD_NAME;
+        err = proc_spawn_cmdline(line, my_core(), &child);
     }
     if (err_is_ok(err)) {
         pid = child->pid;
@@ -195,7 +89,7 @@ static void serve_kill(const struct icm *m)
     answer_core(m, err, NULL, 0);
 }
 
-static void answer_wait(uint32_t core, uint32_t tag, const struct proc *t)
+void remote_procs_answer_wait(uint32_t core, uint32_t tag, const struct proc *t)
 {
     struct icm req = { .op = ICM_WAIT, .src = core, .tag = tag };
     uint32_t w[2] = { (uint32_t)t->status, t->state == PROC_STATE_KILLED };
@@ -209,29 +103,23 @@ static void serve_wait(const struct icm *m)
     errval_t err = target(m, &t);
 
     if (err_is_ok(err) && t->state != PROC_STATE_RUNNING) {
-        answer_wait(m->src, m->tag, t);
+        remote_procs_answer_wait(m->src, m->tag, t);
         return;
     }
-    if (err_is_ok(err) && t->nwaiters + t->nrwaiters >= PROC_MAX_WAITERS) {
-        err = INIT_ERR_TOO_MANY_WAITERS;
+    if (err_is_ok(err)) {
+        err = proc_add_waiter(t, (struct proc_waiter){ .core = m->src, .who = m->tag });
     }
     if (err_is_fail(err)) {
         answer_core(m, err, NULL, 0);
-        return;
     }
-    t->rwaiters[t->nrwaiters].core = m->src;
-    t->rwaiters[t->nrwaiters].tag = m->tag;
-    t->nrwaiters++;
 }
 
 static void serve_info(const struct icm *m)
 {
-    uint32_t w[4 + 1 + (RPC_NAME_MAX + 4) / 4] = { 0 };
+    uint32_t w[PROC_INFO_WORDS + 1 + (RPC_NAME_MAX + 4) / 4] = { 0 };
     struct proc *t = NULL;
     errval_t err = target(m, &t);
-    const char *name = t != NULL ? t->cmdline : "init";
-    size_t ram = 0;
-    uint32_t faults = 0;
+    const char *name;
 
     if (err_no(err) == INIT_ERR_KILL_INIT) {
         err = SYS_ERR_OK;               /* this core's init: info, but no kill */
@@ -240,16 +128,10 @@ static void serve_info(const struct icm *m)
         answer_core(m, err, NULL, 0);
         return;
     }
-    if (t != NULL) {
-        proc_usage(t, &ram, &faults);
-    }
-    w[0] = t != NULL ? proc_visible_state(t) : PROC_STATE_RUNNING;
-    w[1] = (uint32_t)ram;
-    w[2] = faults;
-    w[3] = t != NULL ? (uint32_t)t->status : 0;
-    w[4] = (uint32_t)strlen(name);
-    memcpy(&w[5], name, w[4]);
-    answer_core(m, SYS_ERR_OK, w, 5 + (w[4] + 3) / 4);
+    name = proc_info(t, w);
+    w[PROC_INFO_WORDS] = (uint32_t)strlen(name);
+    memcpy(&w[PROC_INFO_WORDS + 1], name, w[PROC_INFO_WORDS]);
+    answer_core(m, SYS_ERR_OK, w, PROC_INFO_WORDS + 1 + (w[PROC_INFO_WORDS] + 3) / 4);
 }
 
 static void serve_all_pids(const struct icm *m)
@@ -366,19 +248,9 @@ bool remote_procs_serve(void)
     check_dead_cores();
     while (intercore_poll(&m)) {
         any = true;
-        if (m.op == ICM_CLIENT_ANSWER) {
-            relay(&m);
-        } else if (!(m.op & ICM_REPLY)) {
+        if (!(m.op & ICM_REPLY)) {
             serve_request(&m);
         }                               /* (an answer nobody waits for) */
     }
     return any;
-}
-
-void remote_procs_proc_ended(struct proc *p)
-{
-    for (uint32_t i = 0; i < p->nrwaiters; i++) {
-        answer_wait(p->rwaiters[i].core, p->rwaiters[i].tag, p);
-    }
-    p->nrwaiters = 0;
 }

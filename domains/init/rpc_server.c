@@ -269,50 +269,19 @@ static void handle_exit(struct proc *p, const struct lmp_msg *m)
 
 /* ---- process management ---- */
 
-/* ---- answers from other cores (remote_procs.h), to a client still here ---- */
-
-static struct proc *client_alive(domainid_t pid)
+/* A call naming a pid of another core is the monitor's (the client
+ * library sends it there; docs/multikernel.md "The binding"); one of a
+ * core that does not exist names no process. True if it was answered. */
+static bool other_core_pid(struct proc *p, const struct lmp_msg *m, uint32_t op)
 {
-    struct proc *p = proc_find(pid);
+    uint32_t core = m->nwords == 2 ? aos_pid_core(m->words[1]) : my_core();
 
-    return p != NULL && p->state == PROC_STATE_RUNNING ? p : NULL;
-}
-
-static void remote_reply(domainid_t client, uint32_t seq, uint32_t op, errval_t err,
-                         const uint32_t *extra, uint32_t nextra)
-{
-    struct proc *p = client_alive(client);
-
-    if (p != NULL) {
-        rpc_reply_seq(&p->cl, seq, op, err, extra, nextra, CPTR_NULL);
-    }
-}
-
-static void remote_reply_long(domainid_t client, uint32_t seq, uint32_t op, const void *data,
-                              uint32_t len, const uint32_t *extra, uint32_t nextra)
-{
-    struct proc *p = client_alive(client);
-
-    if (p != NULL) {
-        rpc_answer_long_seq(&p->cl, seq, op, data, len, extra, nextra);
-    }
-}
-
-/* A call naming a pid of another core: get_info and get_name go there
- * (remote_procs.c), a kill or wait is the monitor's (the client library
- * sends it there: INIT_ERR_ASK_MONITOR). True if it was answered or went. */
-static bool forward_pid_call(struct proc *p, const struct lmp_msg *m, uint32_t op)
-{
-    errval_t err;
-
-    if (m->nwords != 2 || aos_pid_core(m->words[1]) == my_core()) {
+    if (core == my_core()) {
         return false;
     }
-    err = op == RPC_OP_PROC_KILL || op == RPC_OP_PROC_WAIT
-        ? INIT_ERR_ASK_MONITOR : remote_pid_call(p->pid, p->cl.req_seq, op, m->words[1]);
-    if (err_is_fail(err)) {
-        rpc_reply(&p->cl, op, err, NULL, 0, CPTR_NULL);
-    }
+    rpc_reply(&p->cl, op, core < get_bootinfo()->ncores ? INIT_ERR_ASK_MONITOR
+                                                       : INIT_ERR_NO_SUCH_PID,
+              NULL, 0, CPTR_NULL);
     return true;
 }
 
@@ -321,12 +290,7 @@ static void handle_spawn(struct proc *p, errval_t err, char *cmdline, uint32_t l
     struct proc *child = NULL;
     uint32_t pid = 0;
 
-    if (err_is_ok(err) && (cmdline == NULL || strlen(cmdline) != len)) {
-        err = INIT_ERR_BAD_NAME;            /* a NUL inside the line */
-    }
-    if (err_no(err) == LIB_ERR_RPC_STRING_TOO_LONG) {
-        err = INIT_ERR_BAD_NAME;
-    }
+    err = rpc_spawn_line_check(err, cmdline, len);
     if (err_is_ok(err) && p->rx_arg != my_core()) {
         err = INIT_ERR_ASK_MONITOR;         /* the library sends those to the monitor */
     }
@@ -354,53 +318,39 @@ static errval_t request_pid(const struct lmp_msg *m, struct proc **ret)
 /* GET_NAME and INFO: the name as fragments, then the reply. */
 static void handle_name_or_info(struct proc *p, const struct lmp_msg *m)
 {
-    uint32_t op = RPC_HDR_OP(m->words[0]), w[5] = { 0 };
+    uint32_t op = RPC_HDR_OP(m->words[0]), w[PROC_INFO_WORDS];
     struct proc *t = NULL;
     errval_t err = request_pid(m, &t);
-    const char *name = t != NULL ? t->cmdline : "init";
-    uint32_t len = (uint32_t)strlen(name);
+    const char *name;
 
-    if (forward_pid_call(p, m, op)) {
+    if (other_core_pid(p, m, op)) {
         return;
     }
     if (err_is_fail(err)) {
         rpc_reply(&p->cl, op, err, NULL, 0, CPTR_NULL);
         return;
     }
-    w[0] = len;
-    if (op == RPC_OP_PROC_INFO) {
-        size_t ram = 0;
-        uint32_t faults = 0;
-        if (t != NULL) {
-            proc_usage(t, &ram, &faults);
-        }
-        w[0] = t != NULL ? proc_visible_state(t) : PROC_STATE_RUNNING;
-        w[1] = my_core();
-        w[2] = (uint32_t)ram;
-        w[3] = faults;
-        w[4] = t != NULL ? (uint32_t)t->status : 0;
+    name = proc_info(t, w);
+    if (op == RPC_OP_PROC_GET_NAME) {
+        w[0] = (uint32_t)strlen(name);
     }
-    rpc_answer_long(&p->cl, op, name, len, w, op == RPC_OP_PROC_INFO ? 5 : 1);
+    rpc_answer_long(&p->cl, op, name, (uint32_t)strlen(name), w,
+                    op == RPC_OP_PROC_INFO ? PROC_INFO_WORDS : 1);
 }
 
+/* ALL_PIDS: this core's running pids, and (word 4) how many cores there
+ * are: the client library asks its monitor for the other cores' pids. */
 static void handle_all_pids(struct proc *p, const struct lmp_msg *m)
 {
     domainid_t pids[PROC_MAX_LIVE + 1];
-    uint32_t n;
+    uint32_t w[2] = { 0, get_bootinfo()->ncores };
 
     if (m->nwords != 1) {
         rpc_reply(&p->cl, RPC_OP_PROC_ALL_PIDS, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
         return;
     }
-    n = proc_running_pids(pids, PROC_MAX_LIVE + 1);
-    if (get_bootinfo()->ncores > 1) {       /* and every other core's */
-        errval_t err = remote_all_pids(p->pid, p->cl.req_seq, pids, n);
-        if (err_is_fail(err)) {
-            rpc_reply(&p->cl, RPC_OP_PROC_ALL_PIDS, err, NULL, 0, CPTR_NULL);
-        }
-        return;
-    }
-    rpc_answer_long(&p->cl, RPC_OP_PROC_ALL_PIDS, pids, n * sizeof(domainid_t), &n, 1);
+    w[0] = proc_running_pids(pids, PROC_MAX_LIVE + 1);
+    rpc_answer_long(&p->cl, RPC_OP_PROC_ALL_PIDS, pids, w[0] * sizeof(domainid_t), w, 2);
 }
 
 static void handle_kill(struct proc *p, const struct lmp_msg *m)
@@ -408,7 +358,7 @@ static void handle_kill(struct proc *p, const struct lmp_msg *m)
     struct proc *t = NULL;
     errval_t err = request_pid(m, &t);
 
-    if (forward_pid_call(p, m, RPC_OP_PROC_KILL)) {
+    if (other_core_pid(p, m, RPC_OP_PROC_KILL)) {
         return;
     }
     if (err_is_ok(err)) {
@@ -461,10 +411,10 @@ static void handle_vmblocks(struct proc *p, const struct lmp_msg *m)
     }
 }
 
-static void rpc_reply_wait(struct proc *waiter, struct proc *ended)
+static void rpc_reply_wait(struct proc *waiter, uint32_t seq, const struct proc *ended)
 {
     uint32_t w[2] = { (uint32_t)ended->status, ended->state == PROC_STATE_KILLED };
-    rpc_reply_seq(&waiter->cl, waiter->wait_seq, RPC_OP_PROC_WAIT, SYS_ERR_OK, w, 2, CPTR_NULL);
+    rpc_reply_seq(&waiter->cl, seq, RPC_OP_PROC_WAIT, SYS_ERR_OK, w, 2, CPTR_NULL);
 }
 
 /* WAIT: answer now if it ended, else when it does (proc_end). */
@@ -473,26 +423,23 @@ static void handle_wait(struct proc *p, const struct lmp_msg *m)
     struct proc *t = NULL;
     errval_t err = request_pid(m, &t);
 
-    if (forward_pid_call(p, m, RPC_OP_PROC_WAIT)) {
+    if (other_core_pid(p, m, RPC_OP_PROC_WAIT)) {
         return;
     }
     if (err_is_ok(err) && (t == NULL || t == p)) {
         err = INIT_ERR_KILL_INIT;           /* init and oneself never end for us */
     }
     if (err_is_ok(err) && t->state != PROC_STATE_RUNNING) {
-        p->wait_seq = p->cl.req_seq;
-        rpc_reply_wait(p, t);
+        rpc_reply_wait(p, p->cl.req_seq, t);
         return;
     }
-    if (err_is_ok(err) && t->nwaiters + t->nrwaiters >= PROC_MAX_WAITERS) {
-        err = INIT_ERR_TOO_MANY_WAITERS;
+    if (err_is_ok(err)) {
+        err = proc_add_waiter(t, (struct proc_waiter){ .core = my_core(), .who = p->pid,
+                                                       .seq = p->cl.req_seq });
     }
     if (err_is_fail(err)) {
         rpc_reply(&p->cl, RPC_OP_PROC_WAIT, err, NULL, 0, CPTR_NULL);
-        return;
     }
-    t->waiters[t->nwaiters++] = p->pid;
-    p->wait_seq = p->cl.req_seq;
 }
 
 /*
@@ -635,12 +582,13 @@ static void proc_ended(struct proc *p)
     console_flush(p);
     rpc_string_rx_reset(&p->rx);
     rpc_client_reset(&p->cl);
-    remote_procs_proc_ended(p);
-    remote_procs_client_ended(p);
     for (uint32_t i = 0; i < p->nwaiters; i++) {
-        struct proc *w = proc_find(p->waiters[i]);
-        if (w != NULL && w->state == PROC_STATE_RUNNING) {
-            rpc_reply_wait(w, p);
+        const struct proc_waiter *pw = &p->waiters[i];
+        struct proc *w = pw->core == my_core() ? proc_find(pw->who) : NULL;
+        if (pw->core != my_core()) {
+            remote_procs_answer_wait(pw->core, pw->who, p);
+        } else if (w != NULL && w->state == PROC_STATE_RUNNING) {
+            rpc_reply_wait(w, pw->seq, p);
         }
     }
 }
@@ -654,7 +602,5 @@ static void proc_forgotten(struct proc *p)
 void rpc_server_init(void)
 {
     static const struct proc_hooks hooks = { proc_ended, proc_forgotten };
-    static const struct remote_answer_ops answers = { remote_reply, remote_reply_long };
     procs_set_hooks(&hooks);
-    remote_procs_init(&answers);
 }

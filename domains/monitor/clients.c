@@ -19,26 +19,34 @@
 static struct monitor_frame *frame;
 static capaddr_t recv_slot;         /* armed for a cap a client should not send */
 static uint32_t depth;              /* answers in progress: `serving` is odd while > 0 */
-static struct icm call;             /* static: the loop's stack stays small */
-/* A spawn's command line being received from the client at each place
- * (static: nothing in the loop allocates; pid: whose it is, so a new
- * client at the place never continues its predecessor's). */
-static struct {
-    struct rpc_string_rx rx;
+/*
+ * What we keep of the client at each place: its endpoint and a long
+ * answer going out in windows (copied into `answer`), and a spawn's
+ * command line being received. Static: nothing in the loop allocates.
+ * pid: whose they are, so a new client at the place never continues its
+ * predecessor's answer or line.
+ */
+static struct place {
     domainid_t pid;
+    struct rpc_client cl;
+    char answer[ICM_ALL_PIDS_MAX * sizeof(domainid_t)];
+    struct rpc_string_rx rx;
     uint32_t core;
     char line[RPC_NAME_MAX + 1];
-} spawns[MONITOR_CLIENTS];
+} places[MONITOR_CLIENTS];
 static uint32_t spawn_args[1 + (RPC_NAME_MAX + 3) / 4];
 
 errval_t clients_init(struct monitor_frame *f)
 {
     errval_t err = slot_alloc(&recv_slot);
 
-    memset(spawns, 0, sizeof(spawns));      /* touches its pages now */
+    memset(places, 0, sizeof(places));      /* touches its pages now */
     for (uint32_t i = 0; i < MONITOR_CLIENTS; i++) {
-        spawns[i].rx.fixed = spawns[i].line;
-        spawns[i].rx.fixed_max = RPC_NAME_MAX;
+        places[i].cl.ep = CPTR(ROOTCN_SLOT_TASKCN, MONITOR_SLOT_CLIENT + i);
+        places[i].cl.tx.fixed = places[i].answer;
+        places[i].cl.tx.fixed_max = sizeof(places[i].answer);
+        places[i].rx.fixed = places[i].line;
+        places[i].rx.fixed_max = RPC_NAME_MAX;
     }
     if (err_is_ok(err)) {
         err = lmp_arm_recv_slot(recv_slot);
@@ -47,22 +55,27 @@ errval_t clients_init(struct monitor_frame *f)
     return err;
 }
 
-/* The client whose pid is `badge`, with its endpoint (*place: its index),
- * false if init lists no such client (then nobody is answered). */
-static bool find_client(uint32_t badge, struct rpc_client *c, uint32_t *place)
+/* The place of the client whose pid is `badge` (its endpoint is there),
+ * or NULL if init lists no such client (then nobody is answered). The
+ * first time we see a new client at a place, what its predecessor left
+ * there goes. */
+static struct place *find_client(uint32_t badge)
 {
     if (badge == 0) {
-        return false;
+        return NULL;
     }
     for (uint32_t i = 0; i < MONITOR_CLIENTS; i++) {
         if (frame->client_pid[i] == badge) {
             __atomic_thread_fence(__ATOMIC_ACQUIRE);    /* its endpoint is there */
-            c->ep = CPTR(ROOTCN_SLOT_TASKCN, MONITOR_SLOT_CLIENT + i);
-            *place = i;
-            return true;
+            if (places[i].pid != badge) {
+                places[i].pid = badge;
+                rpc_client_reset(&places[i].cl);
+                rpc_string_rx_reset(&places[i].rx);
+            }
+            return &places[i];
         }
     }
-    return false;
+    return NULL;
 }
 
 /* `serving` odd from the first look-up of a client to the last send to it
@@ -84,39 +97,31 @@ static void answer_end(void)
     }
 }
 
+/* Is `op` a call that names a pid ({op, pid})? */
+static bool pid_call(uint32_t op)
+{
+    return op == RPC_OP_PROC_KILL || op == RPC_OP_PROC_WAIT || op == RPC_OP_PROC_INFO
+           || op == RPC_OP_PROC_GET_NAME;
+}
+
 /*
  * A call for another core (remote_calls.c keeps it pending and answers it
- * through clients_reply): KILL or WAIT of a pid there, the mem stats of
- * core `core`, a spawn there ({len, bytes}), a GETCHAR (core 0's). One of
- * this core is init's.
+ * through clients_reply): KILL, WAIT, INFO or GET_NAME of a pid there,
+ * the mem stats of core `core`, a spawn there ({len, bytes}), a GETCHAR
+ * (core 0's). One of this core is init's.
  */
-static void start_remote(struct rpc_client *c, uint32_t place, uint32_t badge, uint32_t op,
-                         uint32_t core, const uint32_t *args, uint32_t nargs)
+static void start_remote(struct place *pl, uint32_t op, uint32_t core, const uint32_t *args,
+                         uint32_t nargs)
 {
-    errval_t err = SYS_ERR_OK;
-
     if (core == frame->core) {
-        err = INIT_ERR_ASK_INIT;
+        rpc_reply(&pl->cl, op, INIT_ERR_ASK_INIT, NULL, 0, CPTR_NULL);
     } else if (core >= frame->ncores) {
-        err = op == RPC_OP_PROC_KILL || op == RPC_OP_PROC_WAIT ? INIT_ERR_NO_SUCH_PID
-                                                               : INIT_ERR_NO_SUCH_CORE;
+        rpc_reply(&pl->cl, op, pid_call(op) ? INIT_ERR_NO_SUCH_PID : INIT_ERR_NO_SUCH_CORE, NULL,
+                  0, CPTR_NULL);
+    } else {
+        frame->called[pl - places] = 1;     /* init tells us when it ends */
+        remote_calls_start(pl->pid, pl->cl.req_seq, op, core, args, nargs);
     }
-    if (err_is_fail(err)) {
-        rpc_reply(c, op, err, NULL, 0, CPTR_NULL);
-        return;
-    }
-    call.op = ICM_CLIENT_CALL;
-    call.src = call.dst = frame->core;
-    call.nwords = ICM_CALL_WORDS + nargs;
-    call.w[0] = badge;
-    call.w[1] = c->req_seq;
-    call.w[2] = op;
-    call.w[3] = core;
-    for (uint32_t i = 0; i < nargs; i++) {
-        call.w[ICM_CALL_WORDS + i] = args[i];
-    }
-    frame->called[place] = 1;       /* init tells us when it ends */
-    remote_calls_start(&call);
 }
 
 /* Delete a capability that came with a message and arm its slot again. */
@@ -127,75 +132,69 @@ static void drop_cap(capaddr_t cap)
 }
 
 /* A fragment of a PROC_SPAWN's command line: at the last one, the spawn
- * goes to its core (checked as init checks it: a NUL inside or a line
- * longer than RPC_NAME_MAX is INIT_ERR_BAD_NAME). */
-static void spawn_fragment(struct rpc_client *c, uint32_t place, uint32_t badge,
-                           const struct lmp_msg *m)
+ * goes to its core (checked by rpc_spawn_line_check, as init checks it). */
+static void spawn_fragment(struct place *pl, const struct lmp_msg *m)
 {
     uint32_t len = 0;
     char *line;
     errval_t err;
 
-    if (spawns[place].pid != badge) {
-        rpc_string_rx_reset(&spawns[place].rx);
-        spawns[place].pid = badge;
-    }
     if (RPC_HDR_FLAGS(m->words[0]) & RPC_FLAG_FIRST) {
-        spawns[place].core = RPC_HDR_ARG(m->words[0]);
+        pl->core = RPC_HDR_ARG(m->words[0]);
     }
-    if (rpc_string_rx_feed(&spawns[place].rx, m->words, m->nwords) == RPC_RX_MORE) {
+    if (rpc_string_rx_feed(&pl->rx, m->words, m->nwords) == RPC_RX_MORE) {
         return;
     }
-    err = spawns[place].rx.err;
-    line = rpc_string_rx_take(&spawns[place].rx, &len);
-    if (err_no(err) == LIB_ERR_RPC_STRING_TOO_LONG
-        || (err_is_ok(err) && (line == NULL || len == 0 || memchr(line, 0, len) != NULL))) {
-        err = INIT_ERR_BAD_NAME;
-    }
+    err = pl->rx.err;                       /* (take resets it) */
+    line = rpc_string_rx_take(&pl->rx, &len);
+    err = rpc_spawn_line_check(err, line, len);
     if (err_is_fail(err)) {
-        rpc_reply(c, RPC_OP_PROC_SPAWN, err, NULL, 0, CPTR_NULL);
+        rpc_reply(&pl->cl, RPC_OP_PROC_SPAWN, err, NULL, 0, CPTR_NULL);
         return;
     }
     memset(spawn_args, 0, sizeof(spawn_args));
     spawn_args[0] = len;
     memcpy(&spawn_args[1], line, len);
-    start_remote(c, place, badge, RPC_OP_PROC_SPAWN, spawns[place].core, spawn_args,
-                 1 + (len + 3) / 4);
+    start_remote(pl, RPC_OP_PROC_SPAWN, pl->core, spawn_args, 1 + (len + 3) / 4);
 }
 
-/* One request of client `c` (badge `badge`, at `place`). */
-static void dispatch(struct rpc_client *c, const struct lmp_msg *m, uint32_t badge,
-                     uint32_t place)
+/* One request of the client at `pl`. get_all_pids asks every other core
+ * (our own core's pids are init's to give). */
+static void dispatch(struct place *pl, const struct lmp_msg *m)
 {
+    struct rpc_client *c = &pl->cl;
     uint32_t op = m->nwords > 0 ? RPC_HDR_OP(m->words[0]) : 0;
     uint32_t flags = m->nwords > 0 ? RPC_HDR_FLAGS(m->words[0]) : 0;
 
     if (m->nwords > 0 && flags == RPC_FLAG_MORE) {
-        rpc_serve_pull(c, op, m->nwords);   /* no long answers yet: NO_ANSWER */
+        rpc_serve_pull(c, op, m->nwords);   /* the next window of a long answer */
     } else if (m->nwords > 0 && op == RPC_OP_PROC_SPAWN
                && (flags & ~(RPC_FLAG_FIRST | RPC_FLAG_LAST)) == 0) {
-        spawn_fragment(c, place, badge, m);
+        spawn_fragment(pl, m);
     } else if (m->nwords == 0 || flags != 0) {
         rpc_reply(c, op, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
-    } else if ((op == RPC_OP_PROC_KILL || op == RPC_OP_PROC_WAIT) && m->nwords == 2) {
-        start_remote(c, place, badge, op, aos_pid_core(m->words[1]), &m->words[1], 1);
+    } else if (pid_call(op) && m->nwords == 2) {
+        start_remote(pl, op, aos_pid_core(m->words[1]), &m->words[1], 1);
     } else if (op == RPC_OP_MEM_STATS && m->nwords == 1 && RPC_HDR_ARG(m->words[0]) != 0) {
-        start_remote(c, place, badge, op, RPC_HDR_ARG(m->words[0]) - 1, NULL, 0);
+        start_remote(pl, op, RPC_HDR_ARG(m->words[0]) - 1, NULL, 0);
     } else if (op == RPC_OP_GETCHAR && m->nwords == 1) {
-        start_remote(c, place, badge, op, 0, NULL, 0);     /* core 0 owns the console */
-    } else if (op == RPC_OP_PROC_KILL || op == RPC_OP_PROC_WAIT || op == RPC_OP_MEM_STATS) {
+        start_remote(pl, op, 0, NULL, 0);   /* core 0 owns the console */
+    } else if (op == RPC_OP_PROC_ALL_PIDS && m->nwords == 1) {
+        frame->called[pl - places] = 1;
+        remote_calls_start(pl->pid, c->req_seq, op, frame->core, NULL, 0);
+    } else if (pid_call(op) || op == RPC_OP_MEM_STATS || op == RPC_OP_PROC_ALL_PIDS) {
         rpc_reply(c, op, op == RPC_OP_MEM_STATS && m->nwords == 1 ? INIT_ERR_ASK_INIT
                                                                 : LIB_ERR_RPC_MALFORMED,
                   NULL, 0, CPTR_NULL);
     } else if ((op >= RPC_OP_CHAN_CONNECT && op <= RPC_OP_CHAN_CLOSE)
                || op == RPC_OP_CHAN_LIVE) {
-        channels_request(badge, place, c->req_seq, m);
+        channels_request(pl->pid, (uint32_t)(pl - places), c->req_seq, m);
     } else if (op != RPC_OP_NUMBER) {
         rpc_reply(c, op, LIB_ERR_RPC_BAD_OP, NULL, 0, CPTR_NULL);
     } else if (m->nwords != 2) {
         rpc_reply(c, op, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
     } else {
-        rpc_reply(c, op, SYS_ERR_OK, &badge, 1, CPTR_NULL);
+        rpc_reply(c, op, SYS_ERR_OK, &pl->pid, 1, CPTR_NULL);
     }
 }
 
@@ -203,9 +202,8 @@ static void dispatch(struct rpc_client *c, const struct lmp_msg *m, uint32_t bad
  * any reply), then the request, answered while `serving` is odd. */
 bool clients_serve(void)
 {
-    struct rpc_client c = { .ep = CPTR_NULL };
     struct lmp_msg m;
-    uint32_t place;
+    struct place *pl;
 
     if (frame == NULL || !lmp_poll(&m)) {
         return false;
@@ -215,13 +213,14 @@ bool clients_serve(void)
                                        the next cap the moment it has it */
     }
     answer_begin();
-    if (find_client(m.badge, &c, &place)) {
-        c.req_seq = m.nwords > 0 ? RPC_HDR_SEQ(m.words[0]) : 0;
+    pl = find_client(m.badge);
+    if (pl != NULL) {
+        pl->cl.req_seq = m.nwords > 0 ? RPC_HDR_SEQ(m.words[0]) : 0;
         if (m.cap != CPTR_NULL) {
-            rpc_reply(&c, m.nwords > 0 ? RPC_HDR_OP(m.words[0]) : 0,
+            rpc_reply(&pl->cl, m.nwords > 0 ? RPC_HDR_OP(m.words[0]) : 0,
                       LIB_ERR_RPC_UNEXPECTED_CAP, NULL, 0, CPTR_NULL);
         } else {
-            dispatch(&c, &m, m.badge, place);
+            dispatch(pl, &m);
         }
     }
     answer_end();
@@ -229,28 +228,42 @@ bool clients_serve(void)
 }
 
 /* One answer to a call pending in remote_calls.c or channels.c, looked up
- * and sent while `serving` is odd. */
-bool clients_reply(domainid_t pid, uint32_t seq, uint32_t op, errval_t err,
-                   const uint32_t *extra, uint32_t nextra)
+ * and sent while `serving` is odd: a reply carrying `cap` (CPTR_NULL:
+ * none), or (data != NULL) a long answer. */
+static bool answer_client(domainid_t pid, uint32_t seq, uint32_t op, errval_t err,
+                          const uint32_t *extra, uint32_t nextra, capaddr_t cap,
+                          const void *data, uint32_t len)
 {
-    return clients_reply_cap(pid, seq, op, err, extra, nextra, CPTR_NULL);
-}
-
-bool clients_reply_cap(domainid_t pid, uint32_t seq, uint32_t op, errval_t err,
-                       const uint32_t *extra, uint32_t nextra, capaddr_t cap)
-{
-    struct rpc_client c = { .ep = CPTR_NULL, .req_seq = seq };
-    uint32_t place;
-    bool bound;
+    struct place *pl;
 
     if (frame == NULL) {
         return false;
     }
     answer_begin();
-    bound = find_client(pid, &c, &place);
-    if (bound) {
-        rpc_reply_seq(&c, seq, op, err, extra, nextra, cap);
+    pl = find_client(pid);
+    if (pl != NULL && data == NULL) {
+        rpc_reply_seq(&pl->cl, seq, op, err, extra, nextra, cap);
+    } else if (pl != NULL) {
+        rpc_answer_long_seq(&pl->cl, seq, op, data, len, extra, nextra);
     }
     answer_end();
-    return bound;
+    return pl != NULL;
+}
+
+bool clients_reply(domainid_t pid, uint32_t seq, uint32_t op, errval_t err,
+                   const uint32_t *extra, uint32_t nextra)
+{
+    return answer_client(pid, seq, op, err, extra, nextra, CPTR_NULL, NULL, 0);
+}
+
+bool clients_reply_cap(domainid_t pid, uint32_t seq, uint32_t op, errval_t err,
+                       const uint32_t *extra, uint32_t nextra, capaddr_t cap)
+{
+    return answer_client(pid, seq, op, err, extra, nextra, cap, NULL, 0);
+}
+
+bool clients_reply_long(domainid_t pid, uint32_t seq, uint32_t op, errval_t err,
+                        const uint32_t *extra, uint32_t nextra, const void *data, uint32_t len)
+{
+    return answer_client(pid, seq, op, err, extra, nextra, CPTR_NULL, data, len);
 }

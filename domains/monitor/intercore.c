@@ -132,7 +132,7 @@ static void own_core_dead(void)
 /*
  * Could `m` have come over the link from `from` (our core: our init)?
  * From our init: its source is our core and it goes to another (or is
- * ICM_CORE_DEAD, for us). From another monitor: its source is that core,
+ * ICM_CORE_DEAD or ICM_CLIENT_ENDED, for us). From another monitor: its source is that core,
  * unless it is core 0 relaying for another core, and it is not ours; an
  * ICM_CORE_DEAD only from core 0, to us.
  */
@@ -143,10 +143,10 @@ static bool plausible(const struct icm *m, uint32_t from)
     }
     if (from == my_core) {
         return m->src == my_core && (m->dst != my_core || m->op == ICM_CORE_DEAD
-                                     || m->op == ICM_CLIENT_CALL || m->op == ICM_CLIENT_ENDED);
+                                     || m->op == ICM_CLIENT_ENDED);
     }
-    if (m->op == ICM_CLIENT_CALL || m->op == ICM_CLIENT_ENDED || m->op == ICM_CLIENT_ANSWER) {
-        return false;                       /* only between a monitor and its init */
+    if (m->op == ICM_CLIENT_ENDED) {
+        return false;                       /* only from a monitor's own init */
     }
     if (m->op == ICM_CORE_DEAD) {           /* only core 0's, about us, to us */
         return from == 0 && m->src == 0 && m->dst == my_core;
@@ -174,8 +174,6 @@ static bool serve_link(struct icm_link *l, uint32_t from)
             channels_core_dead(m.w[0]);
         } else if (m.op == ICM_CORE_DEAD) {
             dropped++;
-        } else if (m.op == ICM_CLIENT_CALL) {
-            remote_calls_start(&m);
         } else if (m.op == ICM_CLIENT_ENDED && m.nwords == 1) {
             remote_calls_client_ended(m.w[0]);
             channels_client_ended(m.w[0]);

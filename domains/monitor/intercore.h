@@ -6,8 +6,8 @@
  * its start; the monitor of another core has one, to core 0's. A message
  * names its source and destination core (include/aos/icm.h); a monitor
  * hands what is for its core to its init and passes the rest on, core 0's
- * relaying between two other cores. Calls of its init's clients and their
- * answers go to remote_calls.h instead.
+ * relaying between two other cores. The answers to the calls its clients
+ * made go to remote_calls.h instead.
  *
  * Nothing here waits or allocates: a message that finds a channel full
  * waits in the link's queue (at most ICM_QUEUE_MAX), whose entries come

@@ -1,18 +1,17 @@
 /*
- * Calls of init's clients to other cores (remote_calls.h).
+ * Calls of the domains of our core to other cores (remote_calls.h).
  *
- *   client (core a)   init a              monitor a                  init c
- *   kill(pid on c) ─▶ ICM_CLIENT_CALL ──▶ calls[i] = (client, seq)
- *                     (nothing pending)   ICM_KILL{pid} tag ───────▶ proc_kill(pid)
- *                                         ◀───────── ICM_KILL|REPLY{err} tag
- *   ◀── reply ──────────────────────────  over the client's binding (clients.c);
- *                                         a long answer (a name, pids) still
- *   ◀── reply ─────── relay ◀──────────── as ICM_CLIENT_ANSWER{client, seq, ...}
+ *   client (core a)        monitor a                        init c
+ *   kill(pid on c) ──────▶ calls[i] = (client, seq)
+ *   (over its binding)     ICM_KILL{pid} tag ─────────────▶ proc_kill(pid)
+ *                          ◀──────────── ICM_KILL|REPLY{err} tag
+ *   ◀── reply ──────────── on the client's endpoint (clients.c); a long
+ *                          answer (a name, pids) in windows it pulls
  *
  * Requests and answers between cores (words): SPAWN {len, bytes...} ->
  * {err, pid}; KILL {pid} -> {err}; WAIT {pid} -> {err, status, killed}
- * (when it has ended); INFO {pid} -> {err, state, ram, faults, status,
- * len, bytes...}; ALL_PIDS {} -> {err, n, pids...}; MEM_STATS {} -> {err,
+ * (when it has ended); INFO {pid} -> {err, state, core, ram, faults,
+ * status, len, bytes...} (the reply's words, then the name); ALL_PIDS {} -> {err, n, pids...}; MEM_STATS {} -> {err,
  * free, total}; GETCHAR {} -> {err, char} (core 0, once input comes).
  * The monitor is one thread: no locks.
  */
@@ -85,42 +84,13 @@ static struct call *call_find(uint32_t tag)
     return NULL;
 }
 
-/* The answer to (client, seq, rpc_op): a one-message reply with err and
- * `nextra` (<= ICM_ANSWER_EXTRA) words goes to the client itself, over its
- * binding (clients.c); a long one (data != NULL: `len` bytes), or a reply
- * to a client we have no binding to, goes to init to relay, in parts sent
- * back to back (init assembles them; nothing can come between two parts
- * on the link). A long answer cannot come from here yet: the client pulls
- * for its windows on the channel it called, init's. */
+/* The answer to (client, seq, rpc_op), over its binding (clients.c): a
+ * reply with err and `nextra` (<= 5) words, or (data != NULL) a long
+ * answer of `len` bytes; dropped if the client has ended. */
 static void answer(domainid_t client, uint32_t seq, uint32_t rpc_op, errval_t err,
                    const uint32_t *extra, uint32_t nextra, const void *data, uint32_t len)
 {
-    uint32_t off = 0;
-
-    if (data == NULL && clients_reply(client, seq, rpc_op, err, extra, nextra)) {
-        return;
-    }
-    do {
-        uint32_t part = data == NULL ? 0 : len - off < ICM_ANSWER_PART ? len - off
-                                                                       : ICM_ANSWER_PART;
-        memset(&out, 0, sizeof(out));
-        out.op = ICM_CLIENT_ANSWER;
-        out.src = out.dst = my_core;
-        out.w[0] = client;
-        out.w[1] = seq;
-        out.w[2] = rpc_op;
-        out.w[3] = (uint32_t)err;
-        out.w[4] = nextra;
-        memcpy(&out.w[5], extra, nextra * sizeof(uint32_t));
-        out.w[5 + ICM_ANSWER_EXTRA] = data == NULL ? ICM_ANSWER_SHORT : len;
-        out.w[6 + ICM_ANSWER_EXTRA] = off;
-        if (part > 0) {
-            memcpy(&out.w[ICM_ANSWER_WORDS], (const char *)data + off, part);
-        }
-        out.nwords = ICM_ANSWER_WORDS + (part + 3) / 4;
-        intercore_to_init(&out);
-        off += part;
-    } while (data != NULL && off < len);
+    clients_reply_long(client, seq, rpc_op, err, extra, nextra, data, len);
 }
 
 /* The slot is free again; an answer with its tag still to come is dropped. */
@@ -152,25 +122,17 @@ static uint32_t icm_op_of(uint32_t rpc_op)
     }
 }
 
-/* get_all_pids: init's own `n` pids (checked: at most ICM_CORE_PIDS_MAX),
- * then every other live core's; answered at once if no core can be asked. */
-static void start_all_pids(domainid_t client, uint32_t seq, const struct icm *m)
+/* get_all_pids of every other live core (our own core's are init's);
+ * answered at once if no core can be asked. */
+static void start_all_pids(domainid_t client, uint32_t seq)
 {
-    struct call *c;
     errval_t err;
-    uint32_t n = m->nwords > ICM_CALL_WORDS ? m->w[ICM_CALL_WORDS] : ICM_CORE_PIDS_MAX + 1;
+    struct call *c = call_new(client, seq, RPC_OP_PROC_ALL_PIDS, &err);
 
-    if (n > ICM_CORE_PIDS_MAX || m->nwords != ICM_CALL_WORDS + 1 + n) {
-        answer(client, seq, RPC_OP_PROC_ALL_PIDS, LIB_ERR_RPC_MALFORMED, NULL, 0, NULL, 0);
-        return;
-    }
-    c = call_new(client, seq, RPC_OP_PROC_ALL_PIDS, &err);
     if (c == NULL) {
         answer(client, seq, RPC_OP_PROC_ALL_PIDS, err, NULL, 0, NULL, 0);
         return;
     }
-    memcpy(c->pids, &m->w[ICM_CALL_WORDS + 1], n * sizeof(domainid_t));
-    c->npids = n;
     memset(&out, 0, sizeof(out));
     out.op = ICM_ALL_PIDS;
     out.src = my_core;
@@ -186,22 +148,18 @@ static void start_all_pids(domainid_t client, uint32_t seq, const struct icm *m)
     }
 }
 
-void remote_calls_start(const struct icm *m)
+void remote_calls_start(domainid_t client, uint32_t seq, uint32_t rpc_op, uint32_t core,
+                        const uint32_t *args, uint32_t nargs)
 {
-    domainid_t client = m->w[0];
-    uint32_t seq = m->w[1], rpc_op = m->w[2], core = m->w[3], op = icm_op_of(rpc_op);
-    uint32_t zero = 0;
+    uint32_t op = icm_op_of(rpc_op), zero = 0;
     struct call *c = NULL;
     errval_t err = SYS_ERR_OK;
 
-    if (m->nwords < ICM_CALL_WORDS) {
-        return;                          /* (init never sends this) */
-    }
     if (rpc_op == RPC_OP_PROC_ALL_PIDS) {
-        start_all_pids(client, seq, m);
+        start_all_pids(client, seq);
         return;
     }
-    if (op == 0 || core >= ncores || core == my_core) {
+    if (op == 0 || core >= ncores || core == my_core || nargs > ICM_PAYLOAD_MAX) {
         err = LIB_ERR_RPC_MALFORMED;
     } else if (intercore_is_dead(core) || (my_core != 0 && intercore_is_dead(0))) {
         err = INIT_ERR_CORE_DEAD;        /* it, or the relay, is gone */
@@ -214,8 +172,8 @@ void remote_calls_start(const struct icm *m)
         out.src = my_core;
         out.dst = core;
         out.tag = c->tag;
-        out.nwords = m->nwords - ICM_CALL_WORDS;
-        memcpy(out.w, &m->w[ICM_CALL_WORDS], out.nwords * sizeof(uint32_t));
+        out.nwords = nargs;
+        memcpy(out.w, args, nargs * sizeof(uint32_t));
         c->due = 1u << core;
         err = intercore_send(&out);
         if (err_is_fail(err)) {
@@ -248,16 +206,16 @@ static void take_answer(struct call *c, const struct icm *m)
         return;
     case RPC_OP_PROC_INFO:
     case RPC_OP_PROC_GET_NAME:
-        if (err_is_ok(err) && (n < 5 || w[4] > RPC_NAME_MAX || n != 5 + (w[4] + 3) / 4)) {
+        if (err_is_ok(err) && (n < 6 || w[5] > RPC_NAME_MAX || n != 6 + (w[5] + 3) / 4
+                               || w[1] != m->src)) {
             err = INIT_ERR_BAD_ANSWER;
         }
         if (err_is_fail(err)) {
             answer(c->client, c->seq, c->rpc_op, err, NULL, 0, NULL, 0);
         } else if (c->rpc_op == RPC_OP_PROC_INFO) {
-            uint32_t info[5] = { w[0], m->src, w[1], w[2], w[3] };
-            answer(c->client, c->seq, c->rpc_op, err, info, 5, &w[5], w[4]);
+            answer(c->client, c->seq, c->rpc_op, err, w, 5, &w[6], w[5]);
         } else {
-            answer(c->client, c->seq, c->rpc_op, err, &w[4], 1, &w[5], w[4]);
+            answer(c->client, c->seq, c->rpc_op, err, &w[5], 1, &w[6], w[5]);
         }
         break;
     default:            /* SPAWN {pid}, KILL {}, WAIT {status, killed}, MEM_STATS {free, total},

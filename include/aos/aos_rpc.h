@@ -169,7 +169,9 @@ errval_t aos_rpc_process_spawn(struct aos_rpc *chan, char *name, coreid_t core,
                                domainid_t *newpid);
 /* The command line of `pid`; *name is malloc'ed, the caller frees it. */
 errval_t aos_rpc_process_get_name(struct aos_rpc *chan, domainid_t pid, char **name);
-/* Every running domain's pid; *pids is malloc'ed, the caller frees it. */
+/* Every running domain's pid, on every core: our core's from init, the
+ * others' from our monitor (INIT_ERR_NO_MONITOR if we cannot bind to it);
+ * *pids is malloc'ed, the caller frees it. */
 errval_t aos_rpc_process_get_all_pids(struct aos_rpc *chan, domainid_t **pids,
                                       size_t *pid_count);
 /* End `pid` at once (not init). */

@@ -70,7 +70,9 @@ enum rpc_op {
     RPC_OP_PROC_SPAWN,      /* string fragments: the command line; header
                                bits 16-23: core. Reply 3: pid */
     RPC_OP_PROC_GET_NAME,   /* 1: pid. String fragments, then the reply (3: length) */
-    RPC_OP_PROC_ALL_PIDS,   /* fragments of a pid array, then the reply (3: count) */
+    RPC_OP_PROC_ALL_PIDS,   /* fragments of a pid array, then the reply (3: count).
+                               init: its core's pids, 4: cores; a monitor: those
+                               of every other core */
     RPC_OP_PROC_KILL,       /* 1: pid */
     RPC_OP_PROC_WAIT,       /* 1: pid. Reply (when it ended) 3: status, 4: killed */
     RPC_OP_PROC_INFO,       /* 1: pid. Name fragments, then the reply:

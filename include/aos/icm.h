@@ -34,8 +34,9 @@
                                     header, 64 pids, an info answer */
 #define ICM_QUEUE_MAX    256u    /* messages waiting for room, per link */
 
-/* What one init asks another (payloads: domains/init/remote_procs.c,
- * mem_server.c; channels between monitors: domains/monitor/channels.c),
+/* What a core's monitor (or init) asks another core's init (payloads:
+ * domains/monitor/remote_calls.c, domains/init/mem_server.c; channels
+ * between monitors: domains/monitor/channels.c),
  * and what an init tells its own monitor. */
 enum icm_op {
     ICM_SPAWN = 1,
@@ -51,26 +52,10 @@ enum icm_op {
     ICM_CHAN_CLOSED,    /* the borrower's side of one is gone, its loan back */
     ICM_CORE_DEAD = 0x40,   /* {core} whose init died: init -> its monitor, and
                                core 0's monitor -> that core's (its last word) */
-    /* A client's call for another core, handed by init to its own monitor,
-     * which keeps it pending (domains/monitor/remote_calls.c):
-     * {client, seq, rpc_op, core, args...}; args by rpc_op: PROC_SPAWN
-     * {len, bytes...}, PROC_KILL/WAIT/INFO/GET_NAME {pid}, MEM_STATS {},
-     * GETCHAR {} (core 0), PROC_ALL_PIDS {n, pids...} (init's own; core
-     * unused: every other core is asked). */
-    ICM_CLIENT_CALL,
-    /* monitor -> its init: the answer to (client, seq, rpc_op), which init
-     * relays if the client still runs: {client, seq, rpc_op, err, nextra,
-     * extra[ICM_ANSWER_EXTRA], len, offset, bytes...}; len ICM_ANSWER_SHORT:
-     * a one-message reply, else `len` bytes of a long answer, in parts
-     * (offset 0, then on) sent back to back, each at most ICM_ANSWER_PART. */
-    ICM_CLIENT_ANSWER,
-    ICM_CLIENT_ENDED,       /* init -> its monitor: {client}: forget its calls */
+    /* init -> its monitor: {client}: a domain that called the monitor
+     * (frame->called) ended: its pending calls are forgotten */
+    ICM_CLIENT_ENDED,
 };
-#define ICM_CALL_WORDS     4u           /* client, seq, rpc_op, core */
-#define ICM_ANSWER_EXTRA   5u
-#define ICM_ANSWER_WORDS   (7u + ICM_ANSWER_EXTRA)   /* before the bytes */
-#define ICM_ANSWER_SHORT   0xffffffffu
-#define ICM_ANSWER_PART    ((ICM_PAYLOAD_MAX - ICM_ANSWER_WORDS) * 4u)
 /* Running pids a core lists at most (init's PROC_MAX_LIVE + itself), and
  * so the longest merged get_all_pids answer. */
 #define ICM_CORE_PIDS_MAX  65u

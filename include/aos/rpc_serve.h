@@ -68,4 +68,11 @@ void rpc_serve_pull(struct rpc_client *c, uint32_t op, uint32_t nwords);
 /* Forget c's unfinished long answer (the client ended). */
 void rpc_client_reset(struct rpc_client *c);
 
+/* The one check of a PROC_SPAWN command line, wherever it arrives (init
+ * from its clients and from other cores, a monitor from its clients):
+ * `len` bytes at `line` received with `rx_err`. INIT_ERR_BAD_NAME if it is
+ * missing, empty, longer than RPC_NAME_MAX (also LIB_ERR_RPC_STRING_TOO_
+ * LONG) or holds a NUL; another receive error as it is. */
+errval_t rpc_spawn_line_check(errval_t rx_err, const char *line, uint32_t len);
+
 #endif

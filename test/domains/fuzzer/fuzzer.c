@@ -460,6 +460,11 @@ int main(int argc, char **argv)
         }
     }
     chosen[n] = (struct utest_case)UTEST_END;
+    /* Bind to our monitor first (none on one core): the system-call case
+     * may put a capability into any empty slot of our TASKCN, the
+     * binding's among them (TASKCN_SLOT_MONITOREP, filled on first use),
+     * and PROC_FUZZ_LIFE's get_all_pids needs the binding on more cores. */
+    (void)aos_rpc_get_monitor_channel();
     utest_run(chosen);
     fz_reseed(0);
     printf("fuzzer: seed %lu, rounds %lu: %llu calls\n", (unsigned long)fz_seed,

@@ -21,12 +21,14 @@
 #include <aos/utest.h>
 #include <autarky/bootinfo.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "mptest.h"
 
 #define PEER_CALLS   200
 #define PEER_ROUNDS  80          /* more than the monitor's MONITOR_CLIENTS places */
 #define REPLY_TICKS  (62500000ull / 2)   /* 0.5 s for one reply */
+#define HALF_SEQ     50                   /* halfname's call, pullonly's pull */
 
 enum raw_result { RAW_OK, RAW_FOREIGN, RAW_TIMEOUT, RAW_SEND };
 
@@ -217,31 +219,160 @@ static errval_t call_err(capaddr_t ep, const uint32_t *w, uint32_t n)
     return r == RAW_OK ? rpc_get_err(&m.words[1]) : LIB_ERR_RPC_BAD_REPLY;
 }
 
+/* A request made by hand to init or to our monitor, and the error it
+ * must get. */
+struct routed_call {
+    bool to_monitor;
+    uint32_t w[2], n;
+    errval_t want;
+};
+
+/* Each of `calls` answered with its error by the server it went to. */
+static void expect_answers(const struct routed_call *calls, size_t n)
+{
+    capaddr_t init = aos_rpc_get_init_channel()->ep, mon = monitor_ep();
+
+    for (size_t i = 0; i < n; i++) {
+        const struct routed_call *c = &calls[i];
+        errval_t err = call_err(c->to_monitor ? mon : init, c->w, c->n);
+        UEXPECT(err_no(err) == err_no(c->want), "call %lu (op %lu to %s): expected %s, got %s",
+                (unsigned long)i, (unsigned long)RPC_HDR_OP(c->w[0]),
+                c->to_monitor ? "the monitor" : "init", err_getcode(err_no(c->want)),
+                err_getcode(err_no(err)));
+    }
+}
+
+#define THERE (AOS_PID_CORE_STRIDE * 2 + 1)     /* a pid of core 2 */
+#define FAR   (AOS_PID_CORE_STRIDE * 99 + 1)    /* of a core that does not exist */
+#define CALL(to_mon, op, arg, seq, n, want) \
+    { to_mon, { RPC_HDR_WITH_ARG(op, 0, arg) | RPC_SEQ(seq), 0 }, n, want }
+
 /* Each call goes to one server: a kill, wait or mem stats naming another
  * core is the monitor's (init refuses it, INIT_ERR_ASK_MONITOR), one
  * naming our own core is init's (the monitor refuses it, INIT_ERR_ASK_INIT). */
 void binding_calls_go_to_one_server(void)
 {
-    capaddr_t init = aos_rpc_get_init_channel()->ep, mon = monitor_ep();
-    domainid_t there = AOS_PID_CORE_STRIDE * 2 + 1, here = spawn_my_pid();
-    uint32_t kill_there[2] = { RPC_HDR(RPC_OP_PROC_KILL, 0) | RPC_SEQ(20), there };
-    uint32_t wait_there[2] = { RPC_HDR(RPC_OP_PROC_WAIT, 0) | RPC_SEQ(21), there };
-    uint32_t stats_there[1] = { RPC_HDR_WITH_ARG(RPC_OP_MEM_STATS, 0, 2 + 1) | RPC_SEQ(22) };
-    uint32_t kill_here[2] = { RPC_HDR(RPC_OP_PROC_KILL, 0) | RPC_SEQ(23), here };
-    uint32_t wait_here[2] = { RPC_HDR(RPC_OP_PROC_WAIT, 0) | RPC_SEQ(24), here };
-    uint32_t stats_here[1] = { RPC_HDR(RPC_OP_MEM_STATS, 0) | RPC_SEQ(25) };
-    uint32_t stats_far[1] = { RPC_HDR_WITH_ARG(RPC_OP_MEM_STATS, 0, 99 + 1) | RPC_SEQ(26) };
-    uint32_t kill_short[1] = { RPC_HDR(RPC_OP_PROC_KILL, 0) | RPC_SEQ(27) };
+    struct routed_call calls[] = {
+        CALL(false, RPC_OP_PROC_KILL, 0, 20, 2, INIT_ERR_ASK_MONITOR),
+        CALL(false, RPC_OP_PROC_WAIT, 0, 21, 2, INIT_ERR_ASK_MONITOR),
+        CALL(false, RPC_OP_MEM_STATS, 2 + 1, 22, 1, INIT_ERR_ASK_MONITOR),
+        CALL(true, RPC_OP_PROC_KILL, 0, 23, 2, INIT_ERR_ASK_INIT),
+        CALL(true, RPC_OP_PROC_WAIT, 0, 24, 2, INIT_ERR_ASK_INIT),
+        CALL(true, RPC_OP_MEM_STATS, 0, 25, 1, INIT_ERR_ASK_INIT),
+        CALL(true, RPC_OP_MEM_STATS, 99 + 1, 26, 1, INIT_ERR_NO_SUCH_CORE),
+        CALL(true, RPC_OP_PROC_KILL, 0, 27, 1, LIB_ERR_RPC_MALFORMED),
+        CALL(true, RPC_OP_MEM_STATS, 2 + 1, 28, 1, SYS_ERR_OK),    /* the real thing */
+    };
 
-    UEXPECT_ERR(call_err(init, kill_there, 2), INIT_ERR_ASK_MONITOR);
-    UEXPECT_ERR(call_err(init, wait_there, 2), INIT_ERR_ASK_MONITOR);
-    UEXPECT_ERR(call_err(init, stats_there, 1), INIT_ERR_ASK_MONITOR);
-    UEXPECT_ERR(call_err(mon, kill_here, 2), INIT_ERR_ASK_INIT);
-    UEXPECT_ERR(call_err(mon, wait_here, 2), INIT_ERR_ASK_INIT);
-    UEXPECT_ERR(call_err(mon, stats_here, 1), INIT_ERR_ASK_INIT);
-    UEXPECT_ERR(call_err(mon, stats_far, 1), INIT_ERR_NO_SUCH_CORE);
-    UEXPECT_ERR(call_err(mon, kill_short, 1), LIB_ERR_RPC_MALFORMED);
-    UEXPECT_OK(call_err(mon, stats_there, 1));          /* and the real thing */
+    calls[0].w[1] = calls[1].w[1] = THERE;
+    calls[3].w[1] = calls[4].w[1] = spawn_my_pid();
+    expect_answers(calls, sizeof(calls) / sizeof(calls[0]));
+}
+
+/* The same for get_info and get_name: another core's pid is the
+ * monitor's, our own core's init's; a pid of a core that does not exist
+ * names no process at either; and get_all_pids is split: init lists its
+ * own core's pids and says how many cores there are, the monitor lists
+ * the others' and never one of ours. */
+void binding_pid_calls_go_to_one_server(void)
+{
+    struct routed_call calls[] = {
+        CALL(false, RPC_OP_PROC_INFO, 0, 40, 2, INIT_ERR_ASK_MONITOR),
+        CALL(false, RPC_OP_PROC_GET_NAME, 0, 41, 2, INIT_ERR_ASK_MONITOR),
+        CALL(true, RPC_OP_PROC_INFO, 0, 42, 2, INIT_ERR_ASK_INIT),
+        CALL(true, RPC_OP_PROC_GET_NAME, 0, 43, 2, INIT_ERR_ASK_INIT),
+        CALL(false, RPC_OP_PROC_INFO, 0, 44, 2, INIT_ERR_NO_SUCH_PID),
+        CALL(true, RPC_OP_PROC_INFO, 0, 45, 2, INIT_ERR_NO_SUCH_PID),
+        CALL(false, RPC_OP_PROC_KILL, 0, 46, 2, INIT_ERR_NO_SUCH_PID),
+        CALL(true, RPC_OP_PROC_ALL_PIDS, 0, 47, 2, LIB_ERR_RPC_MALFORMED),
+    };
+    domainid_t *pids;
+    size_t n;
+    bool ours = false;
+
+    calls[0].w[1] = calls[1].w[1] = THERE;
+    calls[2].w[1] = calls[3].w[1] = spawn_my_pid();
+    calls[4].w[1] = calls[5].w[1] = calls[6].w[1] = FAR;
+    expect_answers(calls, sizeof(calls) / sizeof(calls[0]));
+    UEXPECT_OK(aos_rpc_process_get_all_pids(aos_rpc_get_monitor_channel(), &pids, &n));
+    for (size_t i = 0; i < n; i++) {
+        ours |= aos_pid_core(pids[i]) == aos_pid_core(spawn_my_pid());
+    }
+    free(pids);
+    UEXPECT(n >= CORES - 1 && !ours, "the monitor listed %lu pids%s", (unsigned long)n,
+            ours ? ", one of them of our own core" : "");
+}
+
+/*
+ * `mptest halfname PID`: GET_NAME of PID (another core's, a name longer
+ * than one window) from our monitor, by hand, and only its first window
+ * read; we end with the rest unpulled. 0 if the window came (its last
+ * message flagged MORE), 1 if not.
+ */
+int half_name(domainid_t pid)
+{
+    uint32_t w[LMP_MSG_WORDS] = { RPC_HDR(RPC_OP_PROC_GET_NAME, 0) | RPC_SEQ(HALF_SEQ), pid };
+    struct lmp_msg m;
+    uint64_t deadline;
+
+    if (monitor_ep() == CPTR_NULL
+        || err_is_fail(lmp_try_send_msg(monitor_ep(), CPTR_NULL, LMP_FLAG_YIELD, w, 2))) {
+        return 1;
+    }
+    deadline = counter_read() + REPLY_TICKS;
+    for (uint32_t got = 0; got < RPC_WINDOW; ) {
+        if (lmp_poll(&m)) {
+            if (++got == RPC_WINDOW) {
+                return (m.words[0] & RPC_FLAG_MORE) ? 0 : 1;
+            }
+        } else if (counter_read() > deadline) {
+            return 1;
+        }
+    }
+    return 1;
+}
+
+/* `mptest pullonly`: a pull for the next window of call HALF_SEQ, which
+ * we never made: 0 if the monitor answers LIB_ERR_RPC_NO_ANSWER, 2 if it
+ * sends us a fragment (someone else's answer), 1 on anything else. */
+int pull_only(void)
+{
+    uint32_t w[1] = { RPC_HDR(RPC_OP_PROC_GET_NAME, RPC_FLAG_MORE) | RPC_SEQ(HALF_SEQ) };
+    struct lmp_msg m;
+    enum raw_result r = raw_call(monitor_ep(), w, 1, CPTR_NULL, &m);
+
+    if (r == RAW_FOREIGN && !(m.words[0] & RPC_FLAG_REPLY)) {
+        return 2;
+    }
+    return r == RAW_OK && err_no(rpc_get_err(&m.words[1])) == LIB_ERR_RPC_NO_ANSWER ? 0 : 1;
+}
+
+/*
+ * A long answer stays with the client it was for: a domain takes the
+ * first window of a long name from the monitor and ends; the next domain,
+ * bound at the same place of the monitor's table, pulls for the rest of
+ * that call and gets LIB_ERR_RPC_NO_ANSWER, not the other's name.
+ */
+void binding_long_answer_stays_with_client(void)
+{
+    char line[RPC_NAME_MAX + 1];
+    domainid_t target, half, pull;
+    int status;
+
+    snprintf(line, sizeof(line), "busy wait %0200d", 0);       /* > one window */
+    UEXPECT_OK(aos_rpc_process_spawn(chan(), line, 2, &target));
+    for (uint32_t round = 0; round < 3; round++) {
+        snprintf(line, sizeof(line), "mptest halfname %lu", (unsigned long)target);
+        UEXPECT_OK(aos_rpc_process_spawn(chan(), line, 0, &half));
+        status = -1;
+        UEXPECT_OK(aos_rpc_process_wait(chan(), half, &status));
+        UEXPECT_EQ("halfname's status (0: it read a first window)", status, 0);
+        UEXPECT_OK(aos_rpc_process_spawn(chan(), "mptest pullonly", 0, &pull));
+        status = -1;
+        UEXPECT_OK(aos_rpc_process_wait(chan(), pull, &status));
+        UEXPECT_EQ("pullonly's status (0: NO_ANSWER, 2: another's answer)", status, 0);
+    }
+    UEXPECT_OK(aos_rpc_process_kill(chan(), target));
 }
 
 /* A one-fragment PROC_SPAWN of `line` (`len` bytes) for `core`, by hand. */

@@ -269,6 +269,8 @@ static const struct utest_case cases[] = {
     { "MP_BINDING_PROMPT_BEFORE_ROUTED_CALL", binding_prompt_before_routed_call },
     { "MP_BINDING_CALLS_GO_TO_ONE_SERVER", binding_calls_go_to_one_server },
     { "MP_BINDING_SPAWN_CHECKED_BY_MONITOR", binding_spawn_checked_by_monitor },
+    { "MP_BINDING_PID_CALLS_GO_TO_ONE_SERVER", binding_pid_calls_go_to_one_server },
+    { "MP_BINDING_LONG_ANSWER_STAYS_WITH_CLIENT", binding_long_answer_stays_with_client },
     { "MP_SPAWN_EACH_CORE", spawn_each_core },
     { "MP_LIST_KILL_WAIT_ACROSS_CORES", list_kill_wait_across },
     { "MP_BAD_CORES_AND_PIDS", bad_cores_and_pids },
@@ -409,6 +411,12 @@ int main(int argc, char **argv)
     }
     if (argc == 3 && strcmp(argv[1], "bindpeer") == 0) {
         return bind_peer((uint32_t)atoi(argv[2]));
+    }
+    if (argc == 3 && strcmp(argv[1], "halfname") == 0) {
+        return half_name((domainid_t)strtoul(argv[2], NULL, 10));
+    }
+    if (argc == 2 && strcmp(argv[1], "pullonly") == 0) {
+        return pull_only();
     }
     if (argc == 2 && strcmp(argv[1], "bindlazy") == 0) {
         return bind_lazy_peer();

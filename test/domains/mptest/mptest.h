@@ -34,8 +34,13 @@ void binding_made_on_first_use(void);
 void binding_prompt_before_routed_call(void);
 void binding_calls_go_to_one_server(void);
 void binding_spawn_checked_by_monitor(void);
+void binding_pid_calls_go_to_one_server(void);
+void binding_long_answer_stays_with_client(void);
 /* The clients they start: `mptest flood P1 P2 P3 K`, `mptest hammer N`,
- * `mptest bindpeer N`, `mptest bindlazy`. */
+ * `mptest bindpeer N`, `mptest bindlazy`, `mptest halfname PID`,
+ * `mptest pullonly`. */
+int half_name(domainid_t pid);
+int pull_only(void);
 int bind_peer(uint32_t n);
 int bind_lazy_peer(void);
 int flood_pending(char **argv);
