@@ -187,7 +187,9 @@ BOOT_TESTS = [
     # core 3's init killed (by its kernel, on init's debug request): calls
     # for core 3 fail with INIT_ERR_CORE_DEAD, also one pending when it died
     # (mptest deadwait), the other cores carry on
-    ('mp-dead', 'mptest deadwait 3; kill-core-init 3; mptest dead 3; xchantest dead 3',
+    # channels to it from core 1 (xchantest deadchan) close
+    ('mp-dead', 'mptest deadwait 3; xchantest deadchan 3; kill-core-init 3; mptest dead 3; '
+                'xchantest dead 3',
      {'init'}, 120,
      {'smp': 4}),
     # channels between domains on different cores, RPC over them

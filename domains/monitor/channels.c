@@ -235,10 +235,13 @@ static struct chan *chan_new(domainid_t local, uint32_t place)
 /* The channel `id` names, if it is `local`'s (any pid: local == 0). */
 static struct chan *chan_find(uint32_t id, domainid_t local)
 {
-    struct chan *c = &chans[id & 0xffu];
+    struct chan *c;
 
-    if ((id & 0xffu) >= CHAN_MAX || c->state == CHAN_FREE || c->id != id
-        || (local != 0 && c->local != local)) {
+    if ((id & 0xffu) >= CHAN_MAX) {
+        return NULL;
+    }
+    c = &chans[id & 0xffu];
+    if (c->state == CHAN_FREE || c->id != id || (local != 0 && c->local != local)) {
         return NULL;
     }
     return c;

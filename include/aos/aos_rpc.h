@@ -91,13 +91,15 @@ errval_t aos_rpc_call_locked(struct aos_rpc *rpc, const uint32_t words[LMP_MSG_W
 /* ---- channels to a domain on another core (docs/multikernel.md) ---- */
 
 /* Connect `chan` to domain `pid` on another core, which waits in
- * aos_rpc_chan_accept; `init` is our channel to our init. Errors:
+ * aos_rpc_chan_accept; `init` is our channel to our init, only checked:
+ * the calls go to our core's monitor, the broker (binding us at the
+ * first). Errors:
  * INIT_ERR_CHAN_SAME_CORE, INIT_ERR_NO_SUCH_PID (no such domain, or a core
  * past the last), INIT_ERR_CORE_DEAD, INIT_ERR_CHAN_NOT_ACCEPTING, ... */
 errval_t aos_rpc_chan_connect(struct aos_rpc *init, domainid_t pid, struct aos_rpc *chan);
 /* Wait until a domain on another core connects to us; *peer = its pid. */
 errval_t aos_rpc_chan_accept(struct aos_rpc *init, struct aos_rpc *chan, domainid_t *peer);
-/* Our end goes: the frame is unmapped and init takes it back; the peer's
+/* Our end goes: the frame is unmapped and our monitor takes it back; the peer's
  * calls then fail with LIB_ERR_XCHAN_CLOSED. */
 errval_t aos_rpc_chan_close(struct aos_rpc *init, struct aos_rpc *chan);
 

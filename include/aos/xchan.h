@@ -1,18 +1,18 @@
 /*
  * Channels between domains on different cores (rpc/rpc_xchan.c,
- * domains/init/channels.c, docs/multikernel.md "Channels between
+ * domains/monitor/channels.c, docs/multikernel.md "Channels between
  * domains").
  *
  * A channel is one frame of the connecting domain's core's RAM, lent to
  * the accepting domain's core (kernel/include/kernel/loan.h), mapped by
- * both domains and by both inits:
+ * both domains and by both cores' monitors:
  *
- *   0    line 0: closed flag, written only by the lender's init
- *   64   line 1: closed flag, written only by the borrower's init
+ *   0    line 0: closed flag, written only by the lender's monitor
+ *   64   line 1: closed flag, written only by the borrower's monitor
  *   128  UMP rings (include/aos/ump.h): the connector sends on side A,
  *        the acceptor on side B
  *
- * An init sets its line's flag when its domain's end of the channel is
+ * A monitor sets its line's flag when its domain's end of the channel is
  * gone (it closed it or ended) or the other core died, and rings the
  * doorbell of the domain on its side (and of the peer, if it can); a
  * domain that finds either flag set fails every call on the channel with
@@ -35,7 +35,7 @@ struct xchan_line {
 } __attribute__((aligned(UMP_LINE_BYTES)));
 
 struct xchan_header {
-    struct xchan_line line[2];      /* [0]: the lender's init, [1]: the borrower's */
+    struct xchan_line line[2];      /* [0]: the lender's monitor, [1]: the borrower's */
 };
 _Static_assert(sizeof(struct xchan_header) == XCHAN_UMP_OFFSET, "two lines");
 
@@ -45,7 +45,7 @@ struct aos_xchan {
     void *frame;                /* our mapping of the frame */
     capaddr_t frame_cap;        /* our copy (no REVOKE right) */
     capaddr_t ring;             /* IPI cap: rings the peer's doorbell */
-    uint32_t id;                /* init's number for the channel */
+    uint32_t id;                /* our monitor's number for the channel */
     domainid_t peer;
     struct rpc_string_rx rx;    /* serving: a string being received */
 };
@@ -61,8 +61,8 @@ struct aos_xchan {
  * hardware a blocked core costs nothing but the wake. */
 #define XCHAN_SEND_WAIT_TICKS  (62500000ull / 2)
 
-/* The flag of one side's init (0 lender, 1 borrower): a release store, so
- * what that init wrote before is seen first. */
+/* The flag of one side's monitor (0 lender, 1 borrower): a release store,
+ * so what that monitor wrote before is seen first. */
 static inline void xchan_set_closed(void *frame, uint32_t line)
 {
     __atomic_store_n(&((struct xchan_header *)frame)->line[line].closed, 1, __ATOMIC_RELEASE);

@@ -270,7 +270,7 @@ typedef uint64_t errval_t;
     X(INIT_ERR_CHAN_SAME_CORE,        "that domain runs on this core: use LMP, channels are between cores") \
     X(INIT_ERR_CHAN_NOT_ACCEPTING,    "that domain does not wait to accept a channel") \
     X(INIT_ERR_CHAN_BUSY,             "this domain already waits to accept or connect") \
-    X(INIT_ERR_CHAN_TOO_MANY,         "init holds the most channels it keeps (CHAN_MAX, 32), or this domain the most it may hold (CHAN_PER_DOMAIN, 8)") \
+    X(INIT_ERR_CHAN_TOO_MANY,         "this core's monitor holds the most channel ends it keeps (CHAN_MAX, 32; none without its pool), or this domain the most it may hold (CHAN_PER_DOMAIN, 8)") \
     X(INIT_ERR_CHAN_INVALID,          "no channel of that number belongs to this domain") \
     X(INIT_ERR_ASK_MONITOR,           "that call names another core: it goes to this core's monitor (aos_rpc_get_monitor_channel), not to init") \
     X(INIT_ERR_ASK_INIT,              "that call names this core: init answers it, not the monitor")

@@ -9,7 +9,15 @@
  *                         strings (N = -1: any number, at least one)
  *   xchantest noread      accept one channel and never read it
  *   xchantest client PID  connect to PID and send numbers until killed
- *   xchantest dead N      the case for a dead core N (the `mp-dead` suite)
+ *   xchantest holder P..  connect to each pid P (up to 8) and wait to be killed
+ *   xchantest live N      exit 0 once this core's monitor keeps N channel
+ *                         ends (within 5 s), else 1
+ *   xchantest watch PID   connect to PID, make one call, exit 0 iff it fails
+ *                         with LIB_ERR_XCHAN_CLOSED (its core died)
+ *   xchantest deadchan N  before core N's init is killed: channels to it
+ *                         from core 1, one each way, their ends on core 1
+ *                         left to see the close
+ *   xchantest dead N      the cases for a dead core N (the `mp-dead` suite)
  */
 #include <aos/aos_rpc.h>
 #include <aos/aos_rpc_wire.h>
@@ -138,6 +146,70 @@ static int client(domainid_t pid)
     }
 }
 
+/* Channel ends our core's monitor keeps (RPC_OP_CHAN_LIVE). */
+static errval_t chan_live(uint32_t *live)
+{
+    uint32_t req[1] = { RPC_HDR(RPC_OP_CHAN_LIVE, 0) };
+    struct aos_rpc *mon = aos_rpc_get_monitor_channel();
+    struct lmp_msg reply;
+    errval_t err = mon == NULL ? LIB_ERR_RPC_NO_CHANNEL
+                               : aos_rpc_call(mon, req, 1, CPTR_NULL, CPTR_NULL, &reply);
+
+    if (err_is_ok(err) && reply.nwords < 4) {
+        err = LIB_ERR_RPC_BAD_REPLY;
+    }
+    if (err_is_ok(err)) {
+        *live = reply.words[3];
+    }
+    return err;
+}
+
+/* Our core's monitor keeps `want` channel ends within 5 s. */
+static bool live_becomes(uint32_t want, uint32_t *now)
+{
+    uint64_t deadline = counter_read() + 5 * TICKS_PER_S;
+
+    do {
+        if (err_is_fail(chan_live(now))) {
+            return false;
+        }
+        if (*now == want) {
+            return true;
+        }
+        sys_yield();
+    } while (counter_read() < deadline);
+    return false;
+}
+
+/* `xchantest live N`: for a case on core 0 that asks about another core. */
+static int live(uint32_t want)
+{
+    uint32_t now = 0;
+
+    if (live_becomes(want, &now)) {
+        return 0;
+    }
+    printf("xchantest live: my monitor keeps %lu channel ends, not %lu\n",
+           (unsigned long)now, (unsigned long)want);
+    return 1;
+}
+
+/* `xchantest holder P...`: a channel to each, then nothing until killed. */
+static int holder(int n, char **pids)
+{
+    struct aos_rpc chans[8];
+
+    for (int i = 0; i < n && i < 8; i++) {
+        if (err_is_fail(connect_when_ready((domainid_t)strtoul(pids[i], NULL, 10),
+                                           &chans[i]))) {
+            return 2;
+        }
+    }
+    for (;;) {
+        sys_yield();
+    }
+}
+
 /* ---- helpers of the cases ---- */
 
 static bool free_on(coreid_t core, size_t *free_bytes)
@@ -176,6 +248,55 @@ static errval_t spawn_on(const char *line, coreid_t core, domainid_t *pid)
         UEXPECT(free_back((core), (before), &now_),                          \
                 "core %u: %zu bytes free, %zu before", (unsigned)(core), now_, (before)); \
     } while (0)
+
+/* `xchantest watch PID`: one call on a channel to PID (which never reads:
+ * the call waits for its answer) must end with LIB_ERR_XCHAN_CLOSED once
+ * PID's core dies. */
+static int watch(domainid_t pid)
+{
+    struct aos_rpc chan;
+    errval_t err;
+
+    if (err_is_fail(connect_when_ready(pid, &chan))) {
+        return 2;
+    }
+    err = aos_rpc_send_number(&chan, 1);
+    aos_rpc_chan_close(init_chan(), &chan);
+    return err_no(err) == LIB_ERR_XCHAN_CLOSED ? 0 : 1;
+}
+
+/*
+ * `xchantest deadchan N` (before kill-core-init N): two channels between
+ * core 1 and core N. Core 1 lends one: `xchantest watch R` there, to a
+ * `noread` R on core N. Core N lends the other: `xchantest client S`
+ * there streams to `xchantest serve -1 0` S on core 1 (whose monitor
+ * maps the borrowed frame in its window). Both ends on core 1 must see
+ * the channel closed when core N dies (MP_XCHAN_DEAD_CORE_CLOSES).
+ */
+static int deadchan_setup(coreid_t core)
+{
+    domainid_t reader, watcher, server, streamer;
+    char line[48];
+    uint64_t until;
+
+    if (err_is_fail(spawn_on("xchantest noread", core, &reader))
+        || err_is_fail(spawn_on("xchantest serve -1 0", 1, &server))) {
+        return 1;
+    }
+    snprintf(line, sizeof(line), "xchantest watch %lu", (unsigned long)reader);
+    if (err_is_fail(spawn_on(line, 1, &watcher))) {
+        return 1;
+    }
+    snprintf(line, sizeof(line), "xchantest client %lu", (unsigned long)server);
+    if (err_is_fail(spawn_on(line, core, &streamer))) {
+        return 1;
+    }
+    until = counter_read() + TICKS_PER_S / 2;      /* both connected and calling */
+    while (counter_read() < until) {
+        sys_yield();
+    }
+    return 0;
+}
 
 /* ---- the cases ---- */
 
@@ -381,6 +502,10 @@ static void bad_input(void)
     UEXPECT_OK(spawn_on("spinner", 1, &pid));
     UEXPECT_ERR(aos_rpc_chan_connect(init_chan(), pid, &chan), INIT_ERR_CHAN_NOT_ACCEPTING);
     UEXPECT_OK(aos_rpc_process_kill(init_chan(), pid));
+    /* (neither has a binding to core 1's monitor: its init answered) and
+     * that core's monitor, which is nobody's client */
+    UEXPECT_ERR(aos_rpc_chan_connect(init_chan(), aos_pid_monitor(1), &chan),
+                INIT_ERR_CHAN_NOT_ACCEPTING);
     /* a peer that never reads: the ring fills, the call gives up */
     UEXPECT_OK(spawn_on("xchantest noread", 2, &pid));
     UEXPECT_OK(connect_when_ready(pid, &chan));
@@ -446,11 +571,11 @@ static void too_many_per_domain(void)
 }
 
 /* A channel both of whose ends are closed, and whose peer we saw end, is
- * back in our core's free RAM at our very next MEM_STATS, not some time
- * later: init answers MEM_STATS only after what other cores already sent
- * it (here the borrower's "closed") is handled. The runner's leak check
- * after each command reads free RAM once, so a domain that closes, waits
- * for its peer and exits must pass it (xchanbench did not). */
+ * back in our monitor's pool at our very next question, not some time
+ * later: the borrower's "closed" travels on the link the answer to our
+ * WAIT comes on after it, and the lender's monitor takes it first. (The
+ * pool is the monitor's for good, so free RAM does not move at all; it
+ * is checked too.) */
 static void end_counted_at_once(void)
 {
     size_t before0, now0;
@@ -458,18 +583,120 @@ static void end_counted_at_once(void)
     domainid_t pid;
     int status = -1;
 
+    uint32_t live_before, live_open, live_now;
+
     UEXPECT(free_on(0, &before0), "free RAM");
+    UEXPECT_OK(chan_live(&live_before));
     UEXPECT_OK(spawn_on("xchantest serve 1 0", 1, &pid));
     UEXPECT_OK(connect_when_ready(pid, &chan));
+    UEXPECT_OK(chan_live(&live_open));
+    UEXPECT_EQ("our monitor's channel ends while open", live_open, live_before + 1);
     UEXPECT_OK(aos_rpc_send_number(&chan, 42));
     UEXPECT_OK(aos_rpc_chan_close(init_chan(), &chan));
     UEXPECT_OK(aos_rpc_process_wait(init_chan(), pid, &status));
     UEXPECT_EQ("server's status", status, 0);
+    UEXPECT_OK(chan_live(&live_now));
+    UEXPECT_EQ("our monitor's channel ends at once (the lent frame back in its pool)",
+               live_now, live_before);
     UEXPECT(free_on(0, &now0), "free RAM after");
-    UEXPECT_EQ("core 0's free RAM at once (the channel's 16 KiB back)", now0, before0);
+    UEXPECT_EQ("core 0's free RAM at once", now0, before0);
+}
+
+/* The CHAN_* calls are the monitor's: sent to init (a domain that does
+ * not use the library) each is refused with INIT_ERR_ASK_MONITOR, and
+ * nothing is set up (our monitor keeps no more channel ends after). */
+static void chan_to_init_refused(void)
+{
+    static const uint32_t ops[] = { RPC_OP_CHAN_CONNECT, RPC_OP_CHAN_ACCEPT, RPC_OP_CHAN_IPI,
+                                    RPC_OP_CHAN_CLOSE };
+    uint32_t live_before, live_after;
+    struct lmp_msg reply;
+
+    UEXPECT_OK(chan_live(&live_before));
+    for (uint32_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+        uint32_t req[2] = { RPC_HDR(ops[i], 0), AOS_PID_CORE_STRIDE + 1 };
+        uint32_t n = ops[i] == RPC_OP_CHAN_ACCEPT ? 1 : 2;
+        UEXPECT_ERR(aos_rpc_call(aos_rpc_get_init_channel(), req, n, CPTR_NULL, CPTR_NULL,
+                                 &reply), INIT_ERR_ASK_MONITOR);
+    }
+    UEXPECT_OK(chan_live(&live_after));
+    UEXPECT_EQ("our monitor's channel ends", live_after, live_before);
+}
+
+/*
+ * A domain on core 1 holds the most channels one may (8), to domains on
+ * core 2 that never read them, and is killed; then those are killed too.
+ * Both monitors' pools come back whole: core 1's lent frames once the
+ * loans are back, core 2's claimed ones at once (each asked by a domain
+ * there, `xchantest live 0`). Nothing here closes a channel by hand.
+ */
+static void killed_holder_pool_back(void)
+{
+    enum { N = 8 };
+    domainid_t peers[N], holder_pid, probe;
+    char line[160];
+    int len, status = -1;
+
+    len = snprintf(line, sizeof(line), "xchantest holder");
+    for (int i = 0; i < N; i++) {
+        UEXPECT_OK(spawn_on("xchantest noread", 2, &peers[i]));
+        len += snprintf(line + len, sizeof(line) - len, " %lu", (unsigned long)peers[i]);
+    }
+    UEXPECT_OK(aos_rpc_process_spawn(init_chan(), line, 1, &holder_pid));
+    UEXPECT_OK(spawn_on("xchantest live 8", 1, &probe));
+    UEXPECT_OK(aos_rpc_process_wait(init_chan(), probe, &status));
+    UEXPECT_EQ("core 1's monitor with the holder's 8 channels (xchantest live 8)", status, 0);
+    UEXPECT_OK(aos_rpc_process_kill(init_chan(), holder_pid));
+    UEXPECT_OK(aos_rpc_process_wait(init_chan(), holder_pid, &status));
+    UEXPECT_EQ("the holder's status", status, AOS_RPC_STATUS_KILLED);
+    for (int i = 0; i < N; i++) {
+        UEXPECT_OK(aos_rpc_process_kill(init_chan(), peers[i]));
+        UEXPECT_OK(aos_rpc_process_wait(init_chan(), peers[i], &status));
+    }
+    for (coreid_t core = 1; core <= 2; core++) {
+        UEXPECT_OK(spawn_on("xchantest live 0", core, &probe));
+        UEXPECT_OK(aos_rpc_process_wait(init_chan(), probe, &status));
+        UEXPECT(status == 0, "core %u's monitor keeps channel ends of ended domains",
+                (unsigned)core);
+    }
+}
+
+/* The monitors' RAM and page faults when the first case ran, for the last
+ * (MP_XCHAN_MONITORS_TAKE_NO_RAM): every case between set up and tore
+ * down channels through them. */
+static struct aos_proc_info monitors_then[CORES];
+
+static void monitors_snapshot(void)
+{
+    for (coreid_t c = 0; c < CORES; c++) {
+        UEXPECT_OK(aos_rpc_process_get_info(init_chan(), aos_pid_monitor(c), &monitors_then[c]));
+        free(monitors_then[c].name);
+        monitors_then[c].name = NULL;
+        UEXPECT(monitors_then[c].ram_bytes > 0, "core %u's monitor holds no RAM", (unsigned)c);
+    }
+}
+
+/* The deadlock rule of the monitor (docs/multikernel.md "The monitor")
+ * under channel traffic: all the channels of this suite, opened, closed,
+ * their domains killed, and not one page of RAM or page fault more for
+ * any monitor (all a channel needs was made at its start-up). */
+static void monitors_take_no_ram(void)
+{
+    for (coreid_t c = 0; c < CORES; c++) {
+        struct aos_proc_info now;
+        UEXPECT_OK(aos_rpc_process_get_info(init_chan(), aos_pid_monitor(c), &now));
+        free(now.name);
+        UEXPECT(now.ram_bytes == monitors_then[c].ram_bytes
+                && now.page_faults == monitors_then[c].page_faults,
+                "core %u's monitor: %zu bytes, %lu faults; %zu, %lu before", (unsigned)c,
+                now.ram_bytes, (unsigned long)now.page_faults, monitors_then[c].ram_bytes,
+                (unsigned long)monitors_then[c].page_faults);
+    }
 }
 
 static const struct utest_case cases[] = {
+    { "MP_XCHAN_MONITORS_SNAPSHOT", monitors_snapshot },
+    { "RPC_CHAN_TO_INIT_REFUSED", chan_to_init_refused },
     { "MP_XCHAN_RPC_STREAM", rpc_stream },
     { "MP_XCHAN_RECEIVER_KILLED_MID_STREAM", receiver_killed_mid_stream },
     { "MP_XCHAN_CONNECTOR_KILLED", connector_killed },
@@ -478,6 +705,8 @@ static const struct utest_case cases[] = {
     { "MP_XCHAN_PINGPONG_BESIDE_WHOLE_CORE", pingpong_beside_whole_core },
     { "MP_XCHAN_RING_STORM_ONE_INTERRUPT", ring_storm_beside_computer },
     { "MP_XCHAN_END_COUNTED_AT_ONCE", end_counted_at_once },
+    { "MP_XCHAN_KILLED_HOLDER_POOL_BACK", killed_holder_pool_back },
+    { "MP_XCHAN_MONITORS_TAKE_NO_RAM", monitors_take_no_ram },
     UTEST_END
 };
 
@@ -492,8 +721,64 @@ static void connect_to_dead_core(void)
                 INIT_ERR_CORE_DEAD);
 }
 
+/* The pid on core 1 whose command line starts with `prefix`, or 0. */
+static domainid_t find_on_core1(const char *prefix)
+{
+    for (domainid_t pid = AOS_PID_CORE_STRIDE + 1; pid <= AOS_PID_CORE_STRIDE + 64; pid++) {
+        char *name;
+        if (err_is_ok(aos_rpc_process_get_name(init_chan(), pid, &name))) {
+            bool match = strncmp(name, prefix, strlen(prefix)) == 0;
+            free(name);
+            if (match) {
+                return pid;
+            }
+        }
+    }
+    return 0;
+}
+
+/* `pid` ended within 5 s (polled: a hang must fail, not stop the suite);
+ * *status its exit status. */
+static bool ended_within(domainid_t pid, int *status)
+{
+    uint64_t deadline = counter_read() + 5 * TICKS_PER_S;
+    struct aos_proc_info info;
+
+    do {
+        if (err_is_fail(aos_rpc_process_get_info(init_chan(), pid, &info))) {
+            return false;
+        }
+        free(info.name);
+        if (info.state == PROC_STATE_EXITED) {
+            *status = info.exit_status;
+            return true;
+        }
+        sys_yield();
+    } while (counter_read() < deadline);
+    return false;
+}
+
+/* A dead core closes every channel to it (`xchantest deadchan` made one
+ * each way before the kill): core 1's lender end (its call waiting for an
+ * answer fails LIB_ERR_XCHAN_CLOSED) and its borrower end (the server sees
+ * the close: its monitor set the flag in its window) both end, status 0. */
+static void dead_core_closes(void)
+{
+    static const char *const ends[] = { "xchantest watch ", "xchantest serve " };
+
+    for (int i = 0; i < 2; i++) {
+        domainid_t pid = find_on_core1(ends[i]);
+        int status = -1;
+        UEXPECT(pid != 0, "no `%s...` on core 1", ends[i]);
+        UEXPECT(ended_within(pid, &status), "`%s...` (pid %lu) still runs", ends[i],
+                (unsigned long)pid);
+        UEXPECT(status == 0, "`%s...` ended with status %d", ends[i], status);
+    }
+}
+
 static const struct utest_case dead_cases[] = {
     { "MP_XCHAN_DEAD_CORE_REFUSED", connect_to_dead_core },
+    { "MP_XCHAN_DEAD_CORE_CLOSES", dead_core_closes },
     UTEST_END
 };
 
@@ -510,6 +795,18 @@ int main(int argc, char **argv)
     }
     if (argc == 3 && strcmp(argv[1], "client") == 0) {
         return client((domainid_t)strtoul(argv[2], NULL, 10));
+    }
+    if (argc >= 3 && strcmp(argv[1], "holder") == 0) {
+        return holder(argc - 2, &argv[2]);
+    }
+    if (argc == 3 && strcmp(argv[1], "watch") == 0) {
+        return watch((domainid_t)strtoul(argv[2], NULL, 10));
+    }
+    if (argc == 3 && strcmp(argv[1], "deadchan") == 0) {
+        return deadchan_setup((coreid_t)atoi(argv[2]));
+    }
+    if (argc == 3 && strcmp(argv[1], "live") == 0) {
+        return live((uint32_t)atoi(argv[2]));
     }
     if (argc == 3 && strcmp(argv[1], "dead") == 0) {
         dead_core = (coreid_t)atoi(argv[2]);
