@@ -206,10 +206,10 @@ static void handle_mem_stats(struct proc *p, const struct lmp_msg *m)
         return;
     }
     remote_procs_serve();   /* first what other cores already sent us (it takes
-                               all that is there): a channel's RAM that came back
-                               (its loan returned) before the caller learnt of the
-                               ends it waited for is counted free, as a leak check
-                               needs */
+                               all that is there): what they asked of us before
+                               the caller asked is done when it is answered (a
+                               channel's frame is no longer init's RAM: it is
+                               the monitor's pool, domains/monitor/channels.c) */
     if (p->state != PROC_STATE_RUNNING) {
         return;                     /* (a kill from another core among them) */
     }
