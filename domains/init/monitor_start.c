@@ -76,7 +76,6 @@ static void grants_make(capaddr_t frame, struct proc_grant *g, uint32_t *n)
 {
     const struct bootinfo *bi = get_bootinfo();
     errval_t err = SYS_ERR_OK;
-
     capaddr_t chan_ram;
     gensize_t got;
 
