@@ -163,14 +163,15 @@ errval_t aos_rpc_process_get_name(struct aos_rpc *chan, domainid_t pid, char **n
     return err;
 }
 
-/* The pids of a blob answer (`len` bytes of `data`, malloc'ed; NULL for
- * none, as the monitor answers when no other core can be asked) appended
- * to *pids (*n of them, malloc'ed or NULL); `data` is freed. */
+/* The pids of a blob answer (`len` bytes of `data`, malloc'ed or NULL)
+ * appended to *pids (*n of them, malloc'ed or NULL); `data` is freed. An
+ * empty answer (the monitor's when no other core can be asked) adds none. */
 static errval_t append_pids(domainid_t **pids, size_t *n, char *data, uint32_t len)
 {
     domainid_t *all;
 
-    if (data == NULL && len == 0) {
+    if (len == 0) {
+        free(data);
         return SYS_ERR_OK;
     }
     if (data == NULL || len % sizeof(domainid_t) != 0) {

@@ -192,6 +192,9 @@ BOOT_TESTS = [
                 'xchantest dead 3',
      {'init'}, 120,
      {'smp': 4}),
+    # two cores, the other one's init dead: get_all_pids lists this core's
+    # pids only (the monitor has no other core to ask: an empty part)
+    ('mp-dead-2', 'kill-core-init 1; mptest alone', {'init'}, 60, {'smp': 2}),
     # channels between domains on different cores, RPC over them
     # (domains/xchantest; the servers and clients it kills are xchantest too)
     ('mp-xchan', 'xchantest', {'xchantest', 'spinner'}, 180, {'smp': 4}),

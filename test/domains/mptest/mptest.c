@@ -391,6 +391,33 @@ static void dead_core_answers_pending(void)
     UEXPECT_EQ("the waiter's status (0: its wait got INIT_ERR_CORE_DEAD)", status, 0);
 }
 
+/*
+ * `mptest alone` (two cores, after kill-core-init 1): no other core is
+ * left to ask, so our monitor's part of get_all_pids is empty, and the
+ * list is our own core's: our init and us, nothing of core 1.
+ */
+static void last_core_lists_itself(void)
+{
+    domainid_t *all;
+    size_t n;
+    bool other_core = false;
+
+    UEXPECT_OK(aos_rpc_process_get_all_pids(chan(), &all, &n));
+    for (size_t i = 0; i < n; i++) {
+        other_core |= aos_pid_core(all[i]) != 0;
+    }
+    bool init_listed = listed(all, n, 0), me_listed = listed(all, n, spawn_my_pid());
+    free(all);
+    UEXPECT(init_listed && me_listed && !other_core,
+            "listed: init %d, us %d, a pid of another core %d", init_listed, me_listed,
+            other_core);
+}
+
+static const struct utest_case alone_cases[] = {
+    { "MP_LAST_CORE_LISTS_ITSELF", last_core_lists_itself },
+    UTEST_END
+};
+
 static const struct utest_case dead_cases[] = {
     { "MP_DEAD_CORE_REFUSES", dead_core_refuses },
     { "MP_DEAD_CORE_ANSWERS_PENDING", dead_core_answers_pending },
@@ -424,7 +451,9 @@ int main(int argc, char **argv)
     if (argc == 3 && strcmp(argv[1], "hammer") == 0) {
         return hammer((uint32_t)atoi(argv[2]));
     }
-    if (argc == 3 && strcmp(argv[1], "dead") == 0) {
+    if (argc == 2 && strcmp(argv[1], "alone") == 0) {
+        utest_run(alone_cases);
+    } else if (argc == 3 && strcmp(argv[1], "dead") == 0) {
         dead_core = (coreid_t)atoi(argv[2]);
         utest_run(dead_cases);
     } else {
