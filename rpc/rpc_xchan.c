@@ -92,12 +92,15 @@ const struct rpc_transport rpc_transport_ump = { ump_transport_send, ump_transpo
 
 /*
  * The broker of our channels: our core's monitor, over our binding (made
- * at the first call). The `init` the caller names is only checked: every
- * CHAN_* call goes to the monitor (init answers them INIT_ERR_ASK_MONITOR).
+ * at the first call), reached from the init channel the caller names as
+ * every call for the monitor is (rpc_to_monitor); NULL if there is no
+ * binding to be had (init would answer CHAN_* INIT_ERR_ASK_MONITOR).
  */
 static struct aos_rpc *broker(struct aos_rpc *init)
 {
-    return init == NULL ? NULL : aos_rpc_get_monitor_channel();
+    struct aos_rpc *mon = rpc_to_monitor(init);
+
+    return mon != init ? mon : NULL;
 }
 
 /* Give our end back: unmap, delete our caps, tell the broker (best effort). */
