@@ -2,8 +2,9 @@
  * The monitor's server for the domains of its core (clients.h): each
  * message is looked up by its badge in the client table init keeps in
  * the shared frame, checked, and answered on that client's endpoint; calls
- * for other cores go on to remote_calls.c, whose one-message answers come
- * back through clients_reply.
+ * for other cores go on to remote_calls.c and channel calls to channels.c,
+ * whose answers (words, a capability, or a long answer) come back through
+ * clients_reply, _cap and _long.
  */
 #include "clients.h"
 #include "remote_calls.h"

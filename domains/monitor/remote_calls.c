@@ -84,15 +84,6 @@ static struct call *call_find(uint32_t tag)
     return NULL;
 }
 
-/* The answer to (client, seq, rpc_op), over its binding (clients.c): a
- * reply with err and `nextra` (<= 5) words, or (data != NULL) a long
- * answer of `len` bytes; dropped if the client has ended. */
-static void answer(domainid_t client, uint32_t seq, uint32_t rpc_op, errval_t err,
-                   const uint32_t *extra, uint32_t nextra, const void *data, uint32_t len)
-{
-    clients_reply_long(client, seq, rpc_op, err, extra, nextra, data, len);
-}
-
 /* The slot is free again; an answer with its tag still to come is dropped. */
 static void call_free(struct call *c)
 {
@@ -102,7 +93,7 @@ static void call_free(struct call *c)
 /* Answer call `c` with the pids collected, and free it. */
 static void answer_all_pids(struct call *c)
 {
-    answer(c->client, c->seq, c->rpc_op, SYS_ERR_OK, &c->npids, 1, c->pids,
+    clients_reply_long(c->client, c->seq, c->rpc_op, SYS_ERR_OK, &c->npids, 1, c->pids,
            c->npids * (uint32_t)sizeof(domainid_t));
     call_free(c);
 }
@@ -130,7 +121,7 @@ static void start_all_pids(domainid_t client, uint32_t seq)
     struct call *c = call_new(client, seq, RPC_OP_PROC_ALL_PIDS, &err);
 
     if (c == NULL) {
-        answer(client, seq, RPC_OP_PROC_ALL_PIDS, err, NULL, 0, NULL, 0);
+        clients_reply(client, seq, RPC_OP_PROC_ALL_PIDS, err, NULL, 0);
         return;
     }
     memset(&out, 0, sizeof(out));
@@ -181,7 +172,7 @@ void remote_calls_start(domainid_t client, uint32_t seq, uint32_t rpc_op, uint32
         }
     }
     if (err_is_fail(err)) {             /* a spawn's reply carries a pid word */
-        answer(client, seq, rpc_op, err, &zero, rpc_op == RPC_OP_PROC_SPAWN, NULL, 0);
+        clients_reply(client, seq, rpc_op, err, &zero, rpc_op == RPC_OP_PROC_SPAWN);
     }
 }
 
@@ -211,16 +202,16 @@ static void take_answer(struct call *c, const struct icm *m)
             err = INIT_ERR_BAD_ANSWER;
         }
         if (err_is_fail(err)) {
-            answer(c->client, c->seq, c->rpc_op, err, NULL, 0, NULL, 0);
+            clients_reply(c->client, c->seq, c->rpc_op, err, NULL, 0);
         } else if (c->rpc_op == RPC_OP_PROC_INFO) {
-            answer(c->client, c->seq, c->rpc_op, err, w, 5, &w[6], w[5]);
+            clients_reply_long(c->client, c->seq, c->rpc_op, err, w, 5, &w[6], w[5]);
         } else {
-            answer(c->client, c->seq, c->rpc_op, err, &w[5], 1, &w[6], w[5]);
+            clients_reply_long(c->client, c->seq, c->rpc_op, err, &w[5], 1, &w[6], w[5]);
         }
         break;
     default:            /* SPAWN {pid}, KILL {}, WAIT {status, killed}, MEM_STATS {free, total},
                            GETCHAR {char} */
-        answer(c->client, c->seq, c->rpc_op, err, w, n > 2 ? 2 : n, NULL, 0);
+        clients_reply(c->client, c->seq, c->rpc_op, err, w, n > 2 ? 2 : n);
         break;
     }
     call_free(c);
@@ -260,7 +251,7 @@ void remote_calls_core_dead(uint32_t core)
         }
         c->due &= ~(1u << core);
         if (c->rpc_op != RPC_OP_PROC_ALL_PIDS) {
-            answer(c->client, c->seq, c->rpc_op, INIT_ERR_CORE_DEAD, NULL, 0, NULL, 0);
+            clients_reply(c->client, c->seq, c->rpc_op, INIT_ERR_CORE_DEAD, NULL, 0);
             call_free(c);
         } else if (c->due == 0) {
             answer_all_pids(c);

@@ -218,8 +218,8 @@ static bool free_on(coreid_t core, size_t *free_bytes)
     return err_is_ok(aos_rpc_mem_stats_core(init_chan(), core, free_bytes, &total));
 }
 
-/* Free RAM on `core` back at `before` within 5 s (a channel's RAM comes
- * back after both inits have heard of its end). */
+/* Free RAM on `core` back at `before` within 5 s (an ended domain's RAM
+ * comes back once its init has handled its end). */
 static bool free_back(coreid_t core, size_t before, size_t *now)
 {
     uint64_t deadline = counter_read() + 5 * TICKS_PER_S;
