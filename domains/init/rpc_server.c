@@ -36,22 +36,16 @@ static uint32_t my_core(void)
     return get_bootinfo()->core_id;
 }
 
-static void handle_number(struct proc *p, const struct lmp_msg *m)
+static void handle_number(struct proc *p)
 {
-    if (m->nwords != 2) {
-        rpc_reply(&p->cl, RPC_OP_NUMBER, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
-        return;
-    }
     p->numbers++;
     rpc_reply(&p->cl, RPC_OP_NUMBER, SYS_ERR_OK, NULL, 0, CPTR_NULL);
 }
 
 /* MONITOR_BIND: the caller's binding to this core's monitor (bindings.c). */
-static void handle_monitor_bind(struct proc *p, const struct lmp_msg *m)
+static void handle_monitor_bind(struct proc *p)
 {
-    errval_t err = m->nwords == 1 ? binding_give(p) : LIB_ERR_RPC_MALFORMED;
-
-    rpc_reply(&p->cl, RPC_OP_MONITOR_BIND, err, NULL, 0, CPTR_NULL);
+    rpc_reply(&p->cl, RPC_OP_MONITOR_BIND, binding_give(p), NULL, 0, CPTR_NULL);
 }
 
 static void handle_spawn(struct proc *p, errval_t err, char *cmdline, uint32_t len);
@@ -129,13 +123,7 @@ static void handle_get_ram(struct proc *p, const struct lmp_msg *m)
 {
     capaddr_t ram;
     gensize_t got;
-    errval_t err;
-
-    if (m->nwords != 3) {
-        rpc_reply(&p->cl, RPC_OP_GET_RAM, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
-        return;
-    }
-    err = mem_server_alloc(&ram, m->words[1], m->words[2], &got);
+    errval_t err = mem_server_alloc(&ram, m->words[1], m->words[2], &got);
     if (err_is_ok(err) && !ram_grant_allowed(p, got)) {
         mem_server_free_block(ram);
         /* another core asks core 0 for more before it refuses */
@@ -197,10 +185,6 @@ static void handle_mem_stats(struct proc *p, const struct lmp_msg *m)
     gensize_t free_bytes, total;
     uint32_t words[4], core_plus_one = RPC_HDR_ARG(m->words[0]);
 
-    if (m->nwords != 1) {
-        rpc_reply(&p->cl, RPC_OP_MEM_STATS, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
-        return;
-    }
     if (core_plus_one != 0 && core_plus_one - 1 != my_core()) {   /* another core's */
         rpc_reply(&p->cl, RPC_OP_MEM_STATS, INIT_ERR_ASK_MONITOR, NULL, 0, CPTR_NULL);
         return;
@@ -223,13 +207,8 @@ static void handle_mem_stats(struct proc *p, const struct lmp_msg *m)
 
 static void handle_putchar(struct proc *p, const struct lmp_msg *m)
 {
-    char c;
+    char c = (char)m->words[1];
 
-    if (m->nwords != 2) {
-        rpc_reply(&p->cl, RPC_OP_PUTCHAR, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
-        return;
-    }
-    c = (char)m->words[1];
     console_out(p, &c, 1);
     rpc_reply(&p->cl, RPC_OP_PUTCHAR, SYS_ERR_OK, NULL, 0, CPTR_NULL);
 }
@@ -250,13 +229,10 @@ static void handle_puts(struct proc *p, const struct lmp_msg *m)
 }
 
 /* GETCHAR: answer now if a byte waits, else when one arrives. */
-static void handle_getchar(struct proc *p, const struct lmp_msg *m)
+static void handle_getchar(struct proc *p)
 {
-    if (m->nwords != 1) {
-        rpc_reply(&p->cl, RPC_OP_GETCHAR, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
-        return;
-    }
     errval_t err = console_getchar(p);
+
     if (err_is_fail(err)) {
         rpc_reply(&p->cl, RPC_OP_GETCHAR, err, NULL, 0, CPTR_NULL);
     }
@@ -274,7 +250,7 @@ static void handle_exit(struct proc *p, const struct lmp_msg *m)
  * core that does not exist names no process. True if it was answered. */
 static bool other_core_pid(struct proc *p, const struct lmp_msg *m, uint32_t op)
 {
-    uint32_t core = m->nwords == 2 ? aos_pid_core(m->words[1]) : my_core();
+    uint32_t core = aos_pid_core(m->words[1]);
 
     if (core == my_core()) {
         return false;
@@ -307,9 +283,6 @@ static void handle_spawn(struct proc *p, errval_t err, char *cmdline, uint32_t l
 /* The pid a request names: an error if it was never issued. */
 static errval_t request_pid(const struct lmp_msg *m, struct proc **ret)
 {
-    if (m->nwords != 2) {
-        return LIB_ERR_RPC_MALFORMED;
-    }
     *ret = proc_find(m->words[1]);
     return *ret != NULL || m->words[1] == procs_my_init_pid() ? SYS_ERR_OK
                                                                : INIT_ERR_NO_SUCH_PID;
@@ -340,15 +313,11 @@ static void handle_name_or_info(struct proc *p, const struct lmp_msg *m)
 
 /* ALL_PIDS: this core's running pids, and (word 4) how many cores there
  * are: the client library asks its monitor for the other cores' pids. */
-static void handle_all_pids(struct proc *p, const struct lmp_msg *m)
+static void handle_all_pids(struct proc *p)
 {
     domainid_t pids[PROC_MAX_LIVE + 1];
     uint32_t w[2] = { 0, get_bootinfo()->ncores };
 
-    if (m->nwords != 1) {
-        rpc_reply(&p->cl, RPC_OP_PROC_ALL_PIDS, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
-        return;
-    }
     w[0] = proc_running_pids(pids, PROC_MAX_LIVE + 1);
     rpc_answer_long(&p->cl, RPC_OP_PROC_ALL_PIDS, pids, w[0] * sizeof(domainid_t), w, 2);
 }
@@ -461,8 +430,23 @@ static bool check_flags(struct proc *p, const struct lmp_msg *m, uint32_t op, ui
     return true;
 }
 
+/*
+ * How many words each request carries, its header included: the one check
+ * of a request's size (docs/safety.md, rule 14), made before any handler
+ * runs, so a handler may read every word its op has. 0: the handler checks
+ * (string fragments and PUTS carry a length; EXIT ends the sender however
+ * it is sent); the CHAN_* calls are refused whatever they carry.
+ */
+static const uint8_t request_words[RPC_OP_COUNT] = {
+    [RPC_OP_NUMBER] = 2,        [RPC_OP_GET_RAM] = 3,        [RPC_OP_PUTCHAR] = 2,
+    [RPC_OP_GETCHAR] = 1,       [RPC_OP_MEM_STATS] = 1,      [RPC_OP_PROC_GET_NAME] = 2,
+    [RPC_OP_PROC_ALL_PIDS] = 1, [RPC_OP_PROC_KILL] = 2,      [RPC_OP_PROC_WAIT] = 2,
+    [RPC_OP_PROC_INFO] = 2,     [RPC_OP_PROC_VMMAP] = 2,     [RPC_OP_PROC_VMBLOCKS] = 2,
+    [RPC_OP_MONITOR_BIND] = 1,
+};
+
 /* One request of p, carrying no capability. The common case, no flags,
- * costs one test before the switch. */
+ * costs one test before the size check and the switch. */
 static void dispatch_message(struct proc *p, const struct lmp_msg *m)
 {
     uint32_t op = RPC_HDR_OP(m->words[0]), flags = RPC_HDR_FLAGS(m->words[0]);
@@ -470,16 +454,20 @@ static void dispatch_message(struct proc *p, const struct lmp_msg *m)
     if ((flags != 0 || m->nwords == 0) && !check_flags(p, m, op, flags)) {
         return;
     }
+    if (op < RPC_OP_COUNT && request_words[op] != 0 && m->nwords != request_words[op]) {
+        rpc_reply(&p->cl, op, LIB_ERR_RPC_MALFORMED, NULL, 0, CPTR_NULL);
+        return;
+    }
     if (p->outlen > 0 && op != RPC_OP_PUTS && op != RPC_OP_PUTCHAR) {
         console_flush(p);           /* what it printed comes before what it asks */
     }
     switch (op) {
-    case RPC_OP_NUMBER:  handle_number(p, m); break;
+    case RPC_OP_NUMBER:  handle_number(p); break;
     case RPC_OP_STRING:
     case RPC_OP_PROC_SPAWN: handle_string(p, m); break;
     case RPC_OP_PROC_GET_NAME:
     case RPC_OP_PROC_INFO: handle_name_or_info(p, m); break;
-    case RPC_OP_PROC_ALL_PIDS: handle_all_pids(p, m); break;
+    case RPC_OP_PROC_ALL_PIDS: handle_all_pids(p); break;
     case RPC_OP_PROC_KILL: handle_kill(p, m); break;
     case RPC_OP_PROC_WAIT: handle_wait(p, m); break;
     case RPC_OP_PROC_VMMAP: handle_vmmap(p, m); break;
@@ -487,7 +475,7 @@ static void dispatch_message(struct proc *p, const struct lmp_msg *m)
     case RPC_OP_GET_RAM: handle_get_ram(p, m); break;
     case RPC_OP_PUTCHAR: handle_putchar(p, m); break;
     case RPC_OP_PUTS:    handle_puts(p, m); break;
-    case RPC_OP_GETCHAR: handle_getchar(p, m); break;
+    case RPC_OP_GETCHAR: handle_getchar(p); break;
     case RPC_OP_EXIT:    handle_exit(p, m); break;
     case RPC_OP_MEM_STATS: handle_mem_stats(p, m); break;
     case RPC_OP_CHAN_CONNECT:
@@ -496,7 +484,7 @@ static void dispatch_message(struct proc *p, const struct lmp_msg *m)
     case RPC_OP_CHAN_CLOSE:     /* the monitor brokers channels (its binding) */
         rpc_reply(&p->cl, op, INIT_ERR_ASK_MONITOR, NULL, 0, CPTR_NULL);
         break;
-    case RPC_OP_MONITOR_BIND: handle_monitor_bind(p, m); break;
+    case RPC_OP_MONITOR_BIND: handle_monitor_bind(p); break;
     default:
         rpc_reply(&p->cl, op, LIB_ERR_RPC_BAD_OP, NULL, 0, CPTR_NULL);
         break;

@@ -190,6 +190,34 @@ static errval_t raw(const uint32_t *words, uint32_t n, capaddr_t cap)
     return aos_rpc_call(init_rpc(), words, n, cap, CPTR_NULL, &reply);
 }
 
+/*
+ * Every request of a fixed size, sent one word short and one word long,
+ * is refused LIB_ERR_RPC_MALFORMED before it is handled (init's
+ * request_words, docs/safety.md rule 14). Word 1 is 0 throughout: were a
+ * pid read, it would name this core's init, which no kill or wait ends
+ * (and a GETCHAR that got through would hang the case: a verdict too).
+ */
+static void every_request_size_checked(void)
+{
+    static const struct { uint32_t op, words; } fixed[] = {
+        { RPC_OP_NUMBER, 2 },        { RPC_OP_GET_RAM, 3 },      { RPC_OP_PUTCHAR, 2 },
+        { RPC_OP_MEM_STATS, 1 },     { RPC_OP_PROC_GET_NAME, 2 }, { RPC_OP_PROC_ALL_PIDS, 1 },
+        { RPC_OP_PROC_KILL, 2 },     { RPC_OP_PROC_WAIT, 2 },    { RPC_OP_PROC_INFO, 2 },
+        { RPC_OP_PROC_VMMAP, 2 },    { RPC_OP_PROC_VMBLOCKS, 2 }, { RPC_OP_MONITOR_BIND, 1 },
+        { RPC_OP_GETCHAR, 1 },
+    };
+    uint32_t w[LMP_MSG_WORDS] = { 0 };
+
+    for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+        w[0] = RPC_HDR(fixed[i].op, 0);
+        if (fixed[i].words > 1) {
+            UEXPECT_ERR(raw(w, fixed[i].words - 1, CPTR_NULL), LIB_ERR_RPC_MALFORMED);
+        }
+        UEXPECT_ERR(raw(w, fixed[i].words + 1, CPTR_NULL), LIB_ERR_RPC_MALFORMED);
+    }
+    UEXPECT_OK(aos_rpc_send_number(init_rpc(), 7));     /* and init still serves */
+}
+
 static void bad_requests(void)
 {
     uint32_t w[LMP_MSG_WORDS] = { 0 };
@@ -303,6 +331,7 @@ static const struct utest_case rpc_cases[] = {
     { "RPC_GIVEN_CAPS_NOT_REVOCABLE", given_caps_not_revocable },
     { "CAP_OWN_RETYPE_REVOCABLE", own_retype_revocable },
     { "RPC_BAD_REQUESTS", bad_requests },
+    { "RPC_EVERY_REQUEST_SIZE_CHECKED", every_request_size_checked },
     { "RPC_BAD_STRINGS", bad_strings },
     { "RPC_STALE_REPLY_IGNORED", stale_reply_ignored },
     { "RPC_SERIAL", serial },
