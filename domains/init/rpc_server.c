@@ -245,22 +245,6 @@ static void handle_exit(struct proc *p, const struct lmp_msg *m)
 
 /* ---- process management ---- */
 
-/* A call naming a pid of another core is the monitor's (the client
- * library sends it there; docs/multikernel.md "The binding"); one of a
- * core that does not exist names no process. True if it was answered. */
-static bool other_core_pid(struct proc *p, const struct lmp_msg *m, uint32_t op)
-{
-    uint32_t core = aos_pid_core(m->words[1]);
-
-    if (core == my_core()) {
-        return false;
-    }
-    rpc_reply(&p->cl, op, core < get_bootinfo()->ncores ? INIT_ERR_ASK_MONITOR
-                                                       : INIT_ERR_NO_SUCH_PID,
-              NULL, 0, CPTR_NULL);
-    return true;
-}
-
 static void handle_spawn(struct proc *p, errval_t err, char *cmdline, uint32_t len)
 {
     struct proc *child = NULL;
@@ -280,27 +264,40 @@ static void handle_spawn(struct proc *p, errval_t err, char *cmdline, uint32_t l
     rpc_reply(&p->cl, RPC_OP_PROC_SPAWN, err, &pid, 1, CPTR_NULL);
 }
 
-/* The pid a request names: an error if it was never issued. */
-static errval_t request_pid(const struct lmp_msg *m, struct proc **ret)
+/*
+ * The process that pid call `m` (word 1) names, NULL for this core's init;
+ * false if the call was answered here instead: a pid of another core is
+ * its monitor's (the library sends those there: INIT_ERR_ASK_MONITOR), a
+ * pid of no core or one never issued names nothing (INIT_ERR_NO_SUCH_PID,
+ * as does another core's pid for VMMAP and VMBLOCKS, which no monitor serves).
+ */
+static bool pid_call_target(struct proc *p, const struct lmp_msg *m, struct proc **t)
 {
-    *ret = proc_find(m->words[1]);
-    return *ret != NULL || m->words[1] == procs_my_init_pid() ? SYS_ERR_OK
-                                                               : INIT_ERR_NO_SUCH_PID;
+    uint32_t op = RPC_HDR_OP(m->words[0]), core = aos_pid_core(m->words[1]);
+    bool routed = op != RPC_OP_PROC_VMMAP && op != RPC_OP_PROC_VMBLOCKS;
+    errval_t err = SYS_ERR_OK;
+
+    *t = proc_find(m->words[1]);
+    if (core != my_core()) {
+        err = routed && core < get_bootinfo()->ncores ? INIT_ERR_ASK_MONITOR
+                                                      : INIT_ERR_NO_SUCH_PID;
+    } else if (*t == NULL && m->words[1] != procs_my_init_pid()) {
+        err = INIT_ERR_NO_SUCH_PID;
+    }
+    if (err_is_fail(err)) {
+        rpc_reply(&p->cl, op, err, NULL, 0, CPTR_NULL);
+    }
+    return err_is_ok(err);
 }
 
 /* GET_NAME and INFO: the name as fragments, then the reply. */
 static void handle_name_or_info(struct proc *p, const struct lmp_msg *m)
 {
     uint32_t op = RPC_HDR_OP(m->words[0]), w[PROC_INFO_WORDS];
-    struct proc *t = NULL;
-    errval_t err = request_pid(m, &t);
+    struct proc *t;
     const char *name;
 
-    if (other_core_pid(p, m, op)) {
-        return;
-    }
-    if (err_is_fail(err)) {
-        rpc_reply(&p->cl, op, err, NULL, 0, CPTR_NULL);
+    if (!pid_call_target(p, m, &t)) {
         return;
     }
     name = proc_info(t, w);
@@ -324,15 +321,13 @@ static void handle_all_pids(struct proc *p)
 
 static void handle_kill(struct proc *p, const struct lmp_msg *m)
 {
-    struct proc *t = NULL;
-    errval_t err = request_pid(m, &t);
+    struct proc *t;
+    errval_t err;
 
-    if (other_core_pid(p, m, RPC_OP_PROC_KILL)) {
+    if (!pid_call_target(p, m, &t)) {
         return;
     }
-    if (err_is_ok(err)) {
-        err = t != NULL ? proc_kill(t) : INIT_ERR_KILL_INIT;
-    }
+    err = t != NULL ? proc_kill(t) : INIT_ERR_KILL_INIT;
     if (t != p || err_is_fail(err)) {     /* a domain that killed itself is gone */
         rpc_reply(&p->cl, RPC_OP_PROC_KILL, err, NULL, 0, CPTR_NULL);
     }
@@ -341,15 +336,13 @@ static void handle_kill(struct proc *p, const struct lmp_msg *m)
 static void handle_vmmap(struct proc *p, const struct lmp_msg *m)
 {
     struct aos_vm_summary vm;
-    struct proc *t = NULL;
-    errval_t err = request_pid(m, &t);
+    struct proc *t;
+    errval_t err;
 
-    if (err_is_ok(err) && t == NULL) {
-        err = INIT_ERR_KILL_INIT;           /* init publishes nothing */
+    if (!pid_call_target(p, m, &t)) {
+        return;
     }
-    if (err_is_ok(err)) {
-        err = proc_vm_summary(t, &vm);
-    }
+    err = t != NULL ? proc_vm_summary(t, &vm) : INIT_ERR_KILL_INIT;  /* init publishes nothing */
     if (err_is_fail(err)) {
         rpc_reply(&p->cl, RPC_OP_PROC_VMMAP, err, NULL, 0, CPTR_NULL);
     } else {
@@ -364,15 +357,13 @@ static void handle_vmblocks(struct proc *p, const struct lmp_msg *m)
 {
     static struct vmmap_entry blocks[VMMAP_MAX_ENTRIES];
     uint32_t w[2] = { 0, 0 };
-    struct proc *t = NULL;
-    errval_t err = request_pid(m, &t);
+    struct proc *t;
+    errval_t err;
 
-    if (err_is_ok(err) && t == NULL) {
-        err = INIT_ERR_KILL_INIT;           /* init publishes nothing */
+    if (!pid_call_target(p, m, &t)) {
+        return;
     }
-    if (err_is_ok(err)) {
-        err = proc_vm_blocks(t, blocks, &w[0], &w[1]);
-    }
+    err = t != NULL ? proc_vm_blocks(t, blocks, &w[0], &w[1]) : INIT_ERR_KILL_INIT;
     if (err_is_fail(err)) {
         rpc_reply(&p->cl, RPC_OP_PROC_VMBLOCKS, err, NULL, 0, CPTR_NULL);
     } else {
@@ -389,20 +380,18 @@ static void rpc_reply_wait(struct proc *waiter, uint32_t seq, const struct proc 
 /* WAIT: answer now if it ended, else when it does (proc_end). */
 static void handle_wait(struct proc *p, const struct lmp_msg *m)
 {
-    struct proc *t = NULL;
-    errval_t err = request_pid(m, &t);
+    struct proc *t;
+    errval_t err = SYS_ERR_OK;
 
-    if (other_core_pid(p, m, RPC_OP_PROC_WAIT)) {
+    if (!pid_call_target(p, m, &t)) {
         return;
     }
-    if (err_is_ok(err) && (t == NULL || t == p)) {
+    if (t == NULL || t == p) {
         err = INIT_ERR_KILL_INIT;           /* init and oneself never end for us */
-    }
-    if (err_is_ok(err) && t->state != PROC_STATE_RUNNING) {
+    } else if (t->state != PROC_STATE_RUNNING) {
         rpc_reply_wait(p, p->cl.req_seq, t);
         return;
-    }
-    if (err_is_ok(err)) {
+    } else {
         err = proc_add_waiter(t, (struct proc_waiter){ .core = my_core(), .who = p->pid,
                                                        .seq = p->cl.req_seq });
     }
