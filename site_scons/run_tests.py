@@ -120,7 +120,8 @@ FAULT_PERM_EXPECT = [
 # (name, boot command list for init, domains allowed to be killed, timeout s
 #  [, options]) -- options: a dict with 'input' (typed into the console, a
 # line per prompt) and 'expect' ((NAME, regex) cases judged on the
-# console), both passed to boot.run (see boot.py); 'status': the exit
+# console), both passed to boot.run (see boot.py); 'input-prompt': the
+# prompt the input waits for (default the shell's); 'status': the exit
 # status boot.py must report (default 0; 2 = a kernel panic the test wants);
 # 'icount': run QEMU with -icount shift=0 (exact, repeatable timing);
 # 'smp': cores of the machine whatever SMP= says (the MP_ suites need 2+); and
@@ -194,7 +195,10 @@ BOOT_TESTS = [
      {'smp': 4}),
     # two cores, the other one's init dead: get_all_pids lists this core's
     # pids only (the monitor has no other core to ask: an empty part)
-    ('mp-dead-2', 'kill-core-init 1; mptest alone', {'init'}, 60, {'smp': 2}),
+    # and a byte of input taken for a GETCHAR of core 1's that cannot be
+    # answered any more (mptest readon) goes to the next reader
+    ('mp-dead-2', 'mptest readon 1; kill-core-init 1; mptest alone', {'init'}, 60,
+     {'smp': 2, 'input': 'x\n', 'input-prompt': 'mptest: type x> '}),
     # channels between domains on different cores, RPC over them
     # (domains/xchantest; the servers and clients it kills are xchantest too)
     ('mp-xchan', 'xchantest', {'xchantest', 'spinner'}, 180, {'smp': 4}),
@@ -304,6 +308,7 @@ def run_boot_test(images, smp, name, cmds, allowed, timeout, options=None):
     status, verdict = boot.run(image, cmds, timeout, allowed, options.get('icount', False),
                                None,
                                input_text=options.get('input'),
+                               input_prompt=options.get('input-prompt', boot.DEFAULT_PROMPT),
                                expect=options.get('expect'),
                                smp=options.get('smp', smp))
     passed = sum(p for p, _ in verdict.summaries)

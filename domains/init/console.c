@@ -51,27 +51,45 @@ errval_t console_getchar(struct proc *p)
     return SYS_ERR_OK;
 }
 
+/* A byte read from the console that its reader could not take (its ring
+ * full, or its core dead): the next reader's. -1 for none. */
+static int held = -1;
+
+static int next_input(void)
+{
+    int c = held >= 0 ? held : sys_getchar();
+
+    held = -1;
+    return c;
+}
+
 /* Answer pending GETCHARs while console input is there: this core's
- * domains first, then those of other cores (remote_procs.c), in order. */
+ * domains first, then those of other cores (remote_procs.c), in order.
+ * No byte is lost to a reader that cannot take it. */
 bool console_serve(void)
 {
     struct proc *p;
 
     while ((p = proc_getchar_waiter()) != NULL) {
-        int c = sys_getchar();
+        int c = next_input();
         if (c < 0) {
             return true;        /* still waiting */
         }
         p->getchar_pending = false;
         uint32_t ch = (uint32_t)c;
-        rpc_reply_seq(&p->cl, p->getchar_seq, RPC_OP_GETCHAR, SYS_ERR_OK, &ch, 1, CPTR_NULL);
+        if (!rpc_reply_seq(&p->cl, p->getchar_seq, RPC_OP_GETCHAR, SYS_ERR_OK, &ch, 1,
+                           CPTR_NULL)) {
+            held = c;
+        }
     }
     while (remote_procs_console_waiting()) {   /* then domains of other cores */
-        int c = sys_getchar();
+        int c = next_input();
         if (c < 0) {
             return true;
         }
-        remote_procs_console_give((char)c);
+        if (!remote_procs_console_give((char)c)) {
+            held = c;
+        }
     }
     return false;
 }

@@ -33,14 +33,14 @@ static uint32_t ncores(void)
     return get_bootinfo()->ncores;
 }
 
-static void answer_core(const struct icm *req, errval_t err, const uint32_t *w, uint32_t n)
+static errval_t answer_core(const struct icm *req, errval_t err, const uint32_t *w, uint32_t n)
 {
     struct icm m = { .op = req->op | ICM_REPLY, .src = my_core(), .dst = req->src,
                      .tag = req->tag, .nwords = 1 + n };
 
     m.w[0] = (uint32_t)err;
     memcpy(&m.w[1], w, n * sizeof(uint32_t));
-    intercore_send(&m);         /* a full queue drops it: that core is swamped */
+    return intercore_send(&m);  /* a full queue drops it: that core is swamped */
 }
 
 static void serve_spawn(const struct icm *m)
@@ -181,15 +181,20 @@ bool remote_procs_console_waiting(void)
     return getchar_count > 0;
 }
 
-void remote_procs_console_give(char c)
+bool remote_procs_console_give(char c)
 {
-    struct icm req = { .op = ICM_GETCHAR, .src = getchars[getchar_first].core,
-                       .tag = getchars[getchar_first].tag };
     uint32_t ch = (uint8_t)c;
 
-    getchar_first = (getchar_first + 1) % REMOTE_GETCHAR_MAX;
-    getchar_count--;
-    answer_core(&req, SYS_ERR_OK, &ch, 1);
+    while (getchar_count > 0) {
+        struct icm req = { .op = ICM_GETCHAR, .src = getchars[getchar_first].core,
+                           .tag = getchars[getchar_first].tag };
+        getchar_first = (getchar_first + 1) % REMOTE_GETCHAR_MAX;
+        getchar_count--;
+        if (err_is_ok(answer_core(&req, SYS_ERR_OK, &ch, 1))) {
+            return true;
+        }                           /* its core died, or is swamped: the next */
+    }
+    return false;
 }
 
 /* Core 0: RAM for a core running short (it claims the gift itself). */

@@ -21,10 +21,12 @@
 struct proc;
 
 /* Core 0: GETCHARs of other cores' domains wait here in order (at most
- * REMOTE_GETCHAR_MAX); the server loop hands them console input. */
+ * REMOTE_GETCHAR_MAX); the server loop hands them console input. `give`
+ * passes `c` to the first whose answer can go out (a waiter on a dead
+ * core is dropped); false if none could take it. */
 #define REMOTE_GETCHAR_MAX 16
 bool remote_procs_console_waiting(void);
-void remote_procs_console_give(char c);
+bool remote_procs_console_give(char c);
 
 /* Serve what came from our monitor: other cores' requests. True if
  * there was anything. */

@@ -413,8 +413,59 @@ static void last_core_lists_itself(void)
             other_core);
 }
 
+/*
+ * `mptest readon N` (before kill-core-init N): `mptest readchar` on core
+ * N, whose GETCHAR waits in core 0's init when core N's init dies (we
+ * give it 100 ms to get there). It stays; MP_INPUT_NOT_LOST_TO_DEAD_CORE
+ * reads the byte it can no longer take.
+ */
+static int readon_setup(coreid_t core)
+{
+    domainid_t reader;
+    uint64_t until;
+
+    if (err_is_fail(aos_rpc_process_spawn(chan(), "mptest readchar", core, &reader))) {
+        return 1;
+    }
+    until = counter_read() + 62500000 / 10;
+    while (counter_read() < until) {
+        sys_yield();
+    }
+    return 0;
+}
+
+/* `mptest readchar`: waits for one byte of input (its core dies first). */
+static int read_char(void)
+{
+    char c;
+
+    return err_is_ok(aos_rpc_serial_getchar(chan(), &c)) ? 0 : 1;
+}
+
+/*
+ * The byte typed after our prompt reaches core 0's init while the only
+ * GETCHAR waiting there is that of `mptest readon`'s reader, whose core
+ * is dead: its answer cannot go out, and the byte must be ours (it was
+ * lost, and we read the next one, the typist's Enter). We print the
+ * prompt with its newline and wait 200 ms before we ask, so that the byte
+ * is there first.
+ */
+static void input_not_lost_to_dead_core(void)
+{
+    uint64_t until = counter_read() + 62500000 / 5;
+    char c = 0;
+
+    printf("mptest: type x> \n");
+    while (counter_read() < until) {
+        sys_yield();
+    }
+    UEXPECT_OK(aos_rpc_serial_getchar(chan(), &c));
+    UEXPECT_EQ("the byte typed", c, 'x');
+}
+
 static const struct utest_case alone_cases[] = {
     { "MP_LAST_CORE_LISTS_ITSELF", last_core_lists_itself },
+    { "MP_INPUT_NOT_LOST_TO_DEAD_CORE", input_not_lost_to_dead_core },
     UTEST_END
 };
 
@@ -432,6 +483,12 @@ int main(int argc, char **argv)
     }
     if (argc == 3 && strcmp(argv[1], "deadwait") == 0) {
         return deadwait_setup((coreid_t)atoi(argv[2]));
+    }
+    if (argc == 3 && strcmp(argv[1], "readon") == 0) {
+        return readon_setup((coreid_t)atoi(argv[2]));
+    }
+    if (argc == 2 && strcmp(argv[1], "readchar") == 0) {
+        return read_char();
     }
     if (argc == 3 && strcmp(argv[1], "waitfor") == 0) {
         return waitfor((domainid_t)strtoul(argv[2], NULL, 10));
