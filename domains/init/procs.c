@@ -257,7 +257,21 @@ void proc_end(struct proc *p, bool killed, int status)
         hooks->ended(p);            /* the server: its state, p's waiters */
     }
     p->nwaiters = 0;
+    proc_drop_waiter(get_bootinfo()->core_id, p->pid);     /* its own WAIT, if any */
     prune_ended();
+}
+
+void proc_drop_waiter(uint32_t core, uint32_t who)
+{
+    for (struct proc *p = procs; p != NULL; p = p->next) {
+        uint32_t kept = 0;
+        for (uint32_t i = 0; i < p->nwaiters; i++) {
+            if (p->waiters[i].core != core || p->waiters[i].who != who) {
+                p->waiters[kept++] = p->waiters[i];
+            }
+        }
+        p->nwaiters = kept;
+    }
 }
 
 errval_t proc_add_waiter(struct proc *t, struct proc_waiter w)

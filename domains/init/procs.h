@@ -116,6 +116,10 @@ errval_t proc_kill(struct proc *t);
  * the hook): INIT_ERR_TOO_MANY_WAITERS if PROC_MAX_WAITERS do already,
  * from this core and others together. */
 errval_t proc_add_waiter(struct proc *t, struct proc_waiter w);
+/* Waiter `who` of `core` is gone (a domain of ours that ended, or another
+ * core's client: ICM_CANCEL): its place on the process it waited for is
+ * free again, so waiters that ended never use up PROC_MAX_WAITERS. */
+void proc_drop_waiter(uint32_t core, uint32_t who);
 /* Forget an ended process (its status is no longer waited for). */
 void proc_reap(struct proc *p);
 /* Running pids (this init's first) into pids[max]; returns how many. */

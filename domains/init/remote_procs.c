@@ -176,6 +176,22 @@ static void serve_getchar(const struct icm *m)
     getchar_count++;
 }
 
+/* A monitor's client that waited here ended (ICM_CANCEL): forget its
+ * WAIT, or its GETCHAR (which would take the next byte typed). */
+static void serve_cancel(const struct icm *m)
+{
+    uint32_t kept = 0;
+
+    proc_drop_waiter(m->src, m->tag);
+    for (uint32_t i = 0; i < getchar_count; i++) {
+        uint32_t at = (getchar_first + i) % REMOTE_GETCHAR_MAX;
+        if (getchars[at].core != m->src || getchars[at].tag != m->tag) {
+            getchars[(getchar_first + kept++) % REMOTE_GETCHAR_MAX] = getchars[at];
+        }
+    }
+    getchar_count = kept;
+}
+
 bool remote_procs_console_waiting(void)
 {
     return getchar_count > 0;
@@ -219,6 +235,7 @@ static void serve_request(const struct icm *m)
     case ICM_MORE_RAM:  serve_more_ram(m); break;
     case ICM_GETCHAR:   serve_getchar(m); break;
     case ICM_CHAN_CONNECT: serve_chan_connect(m); break;
+    case ICM_CANCEL:    serve_cancel(m); break;
     default:            answer_core(m, LIB_ERR_RPC_BAD_OP, NULL, 0); break;
     }
 }

@@ -233,10 +233,35 @@ bool remote_calls_answer(const struct icm *m)
     return true;
 }
 
+/*
+ * A WAIT or a GETCHAR waits at the core it asked until it can be answered,
+ * holding a waiter place of the process there (or a place in core 0's
+ * queue for input, where it would take the next byte typed): tell that
+ * core to forget it (ICM_CANCEL, not answered). A core that cannot be
+ * told (dead, or swamped) keeps it until it answers into nothing.
+ */
+static void cancel_at_target(const struct call *c)
+{
+    if (c->rpc_op != RPC_OP_PROC_WAIT && c->rpc_op != RPC_OP_GETCHAR) {
+        return;                         /* answered at once there */
+    }
+    memset(&out, 0, sizeof(out));
+    out.op = ICM_CANCEL;
+    out.src = my_core;
+    out.tag = c->tag;
+    for (uint32_t core = 0; core < ncores; core++) {
+        if (c->due & (1u << core)) {
+            out.dst = core;
+            intercore_send(&out);
+        }
+    }
+}
+
 void remote_calls_client_ended(domainid_t client)
 {
     for (uint32_t i = 0; i < REMOTE_PENDING_MAX; i++) {
         if (calls[i].tag != 0 && calls[i].client == client) {
+            cancel_at_target(&calls[i]);
             call_free(&calls[i]);
         }
     }

@@ -50,6 +50,8 @@ enum icm_op {
     ICM_CHAN_CONNECT,   /* a channel between domains: monitor to monitor
                            (domains/monitor/channels.c) */
     ICM_CHAN_CLOSED,    /* the borrower's side of one is gone, its loan back */
+    ICM_CANCEL,         /* {}: a monitor's WAIT or GETCHAR with this tag is for a client
+                           that ended: forget it (no answer) */
     ICM_CORE_DEAD = 0x40,   /* {core} whose init died: init -> its monitor, and
                                core 0's monitor -> that core's (its last word) */
     /* init -> its monitor: {client}: a domain that called the monitor

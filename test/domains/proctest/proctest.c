@@ -717,6 +717,62 @@ static void mem_account(void)
             a0.free_bytes);
 }
 
+/* `proctest waitfor PID`: 0 if our wait for PID is answered (it ended),
+ * 2 if it is refused INIT_ERR_TOO_MANY_WAITERS, 1 for anything else. */
+static int wait_for(domainid_t pid)
+{
+    int status;
+    errval_t err = aos_rpc_process_wait(chan(), pid, &status);
+
+    return err_is_ok(err) ? 0 : err_no(err) == INIT_ERR_TOO_MANY_WAITERS ? 2 : 1;
+}
+
+/* Spawn `proctest waitfor target` and give its WAIT 50 ms to reach init;
+ * 0 if it cannot be spawned. */
+static domainid_t spawn_waiter(domainid_t target)
+{
+    char line[40];
+    domainid_t pid = 0;
+    uint64_t until;
+
+    snprintf(line, sizeof(line), "proctest waitfor %lu", (unsigned long)target);
+    if (err_is_fail(aos_rpc_process_spawn(chan(), line, 0, &pid))) {
+        return 0;
+    }
+    until = counter_read() + 62500000 / 20;
+    while (counter_read() < until) {
+        sys_yield();
+    }
+    return pid;
+}
+
+/*
+ * A process keeps at most 8 waiters. 12 domains wait for one busy domain
+ * in turn, each killed while it waits; then one more waits, and must be
+ * answered when the busy one ends (it was refused INIT_ERR_TOO_MANY_WAITERS:
+ * the ended waiters kept their places, so a few domains that wait and die
+ * could deny every other domain a WAIT for that process).
+ */
+static void ended_waiters_free_their_place(void)
+{
+    domainid_t target, waiter;
+    int status = -1;
+
+    UEXPECT_OK(aos_rpc_process_spawn(chan(), "busy wait", 0, &target));
+    for (int i = 0; i < 12; i++) {
+        waiter = spawn_waiter(target);
+        UEXPECT(waiter != 0, "waiter %d not spawned", i);
+        UEXPECT_OK(aos_rpc_process_kill(chan(), waiter));
+        UEXPECT_OK(aos_rpc_process_wait(chan(), waiter, &status));
+        UEXPECT_EQ("a waiter killed while it waits", status, AOS_RPC_STATUS_KILLED);
+    }
+    waiter = spawn_waiter(target);
+    UEXPECT(waiter != 0, "the last waiter not spawned");
+    UEXPECT_OK(aos_rpc_process_kill(chan(), target));
+    UEXPECT_OK(aos_rpc_process_wait(chan(), waiter, &status));
+    UEXPECT_EQ("the last waiter's status (2: its WAIT was refused)", status, 0);
+}
+
 static const struct utest_case cases[] = {
     { "PROC_SPAWN_NAME_WAIT", spawn_name_wait },
     { "PROC_ALL_PIDS_INFO_KILL", all_pids_and_info },
@@ -735,6 +791,7 @@ static const struct utest_case cases[] = {
     { "PROC_SYSTEM_NOT_KILLABLE", system_not_killable },
     { "PROC_RUNNER_ONLY_FROM_INIT", runner_only_from_init },
     { "PROC_MEM_ACCOUNT", mem_account },
+    { "PROC_ENDED_WAITERS_FREE_THEIR_PLACE", ended_waiters_free_their_place },
     UTEST_END
 };
 
@@ -742,6 +799,9 @@ int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "reserve-probe") == 0) {
         return reserve_probe(strtoul(argv[2], NULL, 10));   /* a helper, not the tests */
+    }
+    if (argc == 3 && strcmp(argv[1], "waitfor") == 0) {
+        return wait_for((domainid_t)strtoul(argv[2], NULL, 10));
     }
     utest_run(cases);
     return utest_finish();
