@@ -20,19 +20,20 @@
  * (domains/init/remote_procs.c), as init answered when it was the broker.
  *
  * Ends, on each side by itself (local_done): the monitor sets its closed
- * flag, rings the peer domain, takes back every copy its domain has
- * (revoke); the borrower unmaps and returns the loan (the kernel checks
- * its copy is the core's last, rule 12) and sends ICM_CHAN_CLOSED; the
- * lender's entry is free when its side is done and the loan is back
- * (KERNELCMD_RECLAIM_LOAN succeeds only then).
+ * flag, rings the peer domain, takes back every copy its domain has of
+ * the frame and of the ring (revoke) and sends ICM_CHAN_CLOSED (the
+ * peer's monitor then takes back its domain's rings: peer_gone); the
+ * borrower unmaps and returns the loan (the kernel checks its copy is the
+ * core's last, rule 12); the lender's entry is free when its side is done
+ * and the loan is back (KERNELCMD_RECLAIM_LOAN succeeds only then).
  *
  * ICM payloads: CHAN_CONNECT {lender's id, loan, connector pid, its
  * doorbell, acceptor pid} -> {err, acceptor's doorbell, borrower's id};
- * CHAN_CLOSED {the receiver's id} (no answer).
+ * CHAN_CLOSED {the receiver's id} (no answer; either way).
  *
  * Nothing here allocates, waits, or asks init (main.c): entry i owns pool
  * frame i (lent when i is a lender's), window page range i (mapped when i
- * is a borrower's), and slots claimed[i] and ring[i]; a reply's capability
+ * is a borrower's), and slots claimed[i], ring[i] and fence[i]; a reply's capability
  * is minted into one scratch slot and deleted once sent.
  */
 #include "channels.h"
@@ -66,6 +67,7 @@ struct chan {
     uint32_t place;             /* local's place in the client table */
     uint32_t peer_core, peer_id;
     bool lender, peer_dead;
+    bool peer_closed;           /* its ICM_CHAN_CLOSED came: nothing to tell it */
     bool claimed;               /* borrower: claimed[i] holds the frame */
     bool mapped;                /* borrower: it is mapped at window i */
     bool ringing;               /* ring[i] rings the peer domain */
@@ -87,6 +89,7 @@ static capaddr_t pool[CHAN_MAX];        /* Frames a lender lends */
 static char *pool_map;                  /* pool[i] at pool_map + i * XCHAN_FRAME_BYTES */
 static capaddr_t claimed[CHAN_MAX];     /* empty until a borrower claims into it */
 static capaddr_t ring[CHAN_MAX];        /* empty until a ring of the peer is made */
+static capaddr_t fence[CHAN_MAX];       /* beside ring[i] while it is there (ring_make) */
 static capaddr_t window_table;          /* VNode L2 behind the window */
 static char *window;                    /* borrowed frame i at window + i * ... */
 static capaddr_t scratch;               /* a reply's cap, or a ring of our client */
@@ -162,6 +165,9 @@ errval_t channels_init(struct monitor_frame *f)
         err = slot_alloc(&claimed[i]);
         if (err_is_ok(err)) {
             err = slot_alloc(&ring[i]);
+        }
+        if (err_is_ok(err)) {
+            err = slot_alloc(&fence[i]);
         }
     }
     if (err_is_ok(err)) {
@@ -294,6 +300,54 @@ static void ring_client(domainid_t pid, uint32_t place)
 
 /* ---- the end of one side ---- */
 
+/*
+ * c rings `doorbell` of `core` from now: ring[i], and fence[i] made right
+ * after it. The kernel counts every IPI capability of one doorbell as a
+ * copy of the others, and a revoke deletes the copies next to it in the
+ * mapping database, where a new capability goes in at the head
+ * (caps_create_boot) and a copy right after its source's run. So two
+ * channels to one domain made one after the other would be one run, and
+ * ring_drop's revoke of one would take the other's rings from its domain.
+ * The fence (a ring of our own doorbell, never used) goes in at the head
+ * after ring[i] and stays until ring[i] is gone: it stands between
+ * ring[i]'s run and every ring made later, as the fences of the earlier
+ * ones stand after it.
+ */
+static errval_t ring_make(struct chan *c, uint32_t core, uint32_t doorbell)
+{
+    uint32_t i = index_of(c);
+    errval_t err = kernel_create_ipi(CAP_KERNEL, ring[i], core, doorbell);
+
+    if (err_is_ok(err)) {
+        err = kernel_create_ipi(CAP_KERNEL, fence[i], my_core, frame->monitor_doorbell);
+        if (err_is_fail(err)) {
+            cap_delete(ring[i]);
+        }
+    }
+    c->ringing = err_is_ok(err);
+    return err;
+}
+
+/*
+ * c's peer is not rung any more: every copy of ring[i] our domains got by
+ * CHAN_IPI (and copied) goes (a revoke: ring_make keeps them one run of
+ * their own), then ring[i] and its fence. So no domain keeps a capability
+ * that rings a peer it has no channel to, whose doorbell its core hands
+ * to another domain once the peer has ended.
+ */
+static void ring_drop(struct chan *c)
+{
+    uint32_t i = index_of(c);
+
+    if (!c->ringing) {
+        return;
+    }
+    c->ringing = false;
+    cap_revoke(ring[i]);
+    cap_delete(ring[i]);
+    cap_delete(fence[i]);
+}
+
 /* Lender: the entry is free once the loan is back (or never was claimed). */
 static void lender_try_finish(struct chan *c)
 {
@@ -328,12 +382,15 @@ static void borrower_finish(struct chan *c)
 
 /*
  * Our domain's end of `c` is gone (closed, ended, or never got it): the
- * peer domain learns it from our flag and its doorbell; our domain's
- * copies of the frame go.
+ * peer domain learns it from our flag and its doorbell, the borrower's
+ * monitor from ICM_CHAN_CLOSED (so that it stops ringing for its domain);
+ * our domain's copies of the frame and of the ring go.
  */
 static void local_done(struct chan *c)
 {
     void *map = chan_map(c);
+    struct icm m = { .op = ICM_CHAN_CLOSED, .src = my_core, .dst = c->peer_core,
+                     .nwords = 1, .w = { c->peer_id } };
 
     if (map != NULL) {
         xchan_set_closed(map, c->lender ? 0 : 1);
@@ -341,12 +398,12 @@ static void local_done(struct chan *c)
             ipi_notify(ring[index_of(c)]);
         }
     }
-    if (c->ringing) {
-        cap_delete(ring[index_of(c)]);
-        c->ringing = false;
-    }
+    ring_drop(c);
     if (c->lender) {
         cap_revoke(pool[index_of(c)]);      /* the pin of a loan stays (loan.h) */
+        if (c->peer_id != 0 && !c->peer_dead && !c->peer_closed) {
+            intercore_send(&m);             /* (a lost one: the flag still says it) */
+        }
         lender_try_finish(c);
     } else {
         borrower_finish(c);
@@ -354,7 +411,8 @@ static void local_done(struct chan *c)
 }
 
 /* Our domain's channel is closed from the other side: it sees our flag
- * (the peer's monitor rang it; we ring it too, in case it could not). */
+ * (the peer's monitor rang it; we ring it too, in case it could not), and
+ * its rings of the peer go (CHAN_IPI: INIT_ERR_CHAN_INVALID from now). */
 static void peer_gone(struct chan *c, bool core_dead)
 {
     void *map = chan_map(c);
@@ -362,6 +420,8 @@ static void peer_gone(struct chan *c, bool core_dead)
     if (core_dead) {
         c->peer_dead = true;
     }
+    c->peer_closed = true;
+    ring_drop(c);
     if (map != NULL) {
         xchan_set_closed(map, c->lender ? 0 : 1);
     }
@@ -430,8 +490,7 @@ static void lender_answer(struct chan *c, const struct icm *m)
     }
     if (err_is_ok(err)) {
         c->peer_id = m->w[2];
-        err = kernel_create_ipi(CAP_KERNEL, ring[index_of(c)], c->peer_core, m->w[1]);
-        c->ringing = err_is_ok(err);
+        err = ring_make(c, c->peer_core, m->w[1]);
     }
     if (err_is_ok(err) && !still_bound(pid, c->place)) {
         c->state = CHAN_OPEN;
@@ -478,8 +537,7 @@ static errval_t borrower_setup(struct chan *c, const struct icm *m)
                     FRAME_PAGES);
     c->mapped = err_is_ok(err);
     if (err_is_ok(err)) {
-        err = kernel_create_ipi(CAP_KERNEL, ring[i], m->src, m->w[3]);
-        c->ringing = err_is_ok(err);
+        err = ring_make(c, m->src, m->w[3]);
     }
     return err;
 }
@@ -537,12 +595,18 @@ static void borrower_connect(const struct icm *m)
 
 /* ---- the rest of a domain's calls ---- */
 
+/* A ring of c's peer, while both ends are open (once the peer's is gone,
+ * LIB_ERR_XCHAN_CLOSED: the domain's calls find the flag set anyway). */
 static void chan_give_ipi(domainid_t pid, uint32_t seq, uint32_t id)
 {
     struct chan *c = chan_find(id, pid);
 
-    if (c == NULL || c->state != CHAN_OPEN || !c->ringing) {
+    if (c == NULL || c->state != CHAN_OPEN) {
         reply_err(pid, seq, RPC_OP_CHAN_IPI, INIT_ERR_CHAN_INVALID);
+        return;
+    }
+    if (!c->ringing) {
+        reply_err(pid, seq, RPC_OP_CHAN_IPI, LIB_ERR_XCHAN_CLOSED);
         return;
     }
     reply_cap(pid, seq, RPC_OP_CHAN_IPI, NULL, 0, ring[index_of(c)],
@@ -627,10 +691,10 @@ bool channels_icm(const struct icm *m)
             lender_answer(c, m);
         }
         return true;
-    case ICM_CHAN_CLOSED:
+    case ICM_CHAN_CLOSED:           /* from either side */
         c = m->nwords == 1 ? chan_find(m->w[0], 0) : NULL;
-        if (c != NULL && c->lender && c->peer_core == m->src) {
-            if (c->state == CHAN_DRAINING) {
+        if (c != NULL && c->peer_core == m->src) {
+            if (c->lender && c->state == CHAN_DRAINING) {
                 lender_try_finish(c);
             } else if (c->state == CHAN_OPEN) {
                 peer_gone(c, false);
