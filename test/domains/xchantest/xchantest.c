@@ -9,6 +9,9 @@
  *                         strings (N = -1: any number, at least one)
  *   xchantest noread      accept one channel and never read it
  *   xchantest accept2     accept two channels, then nothing until killed
+ *   xchantest accepttwice an accept left waiting and a second one (BUSY),
+ *                         then nothing until killed, its ring unread
+ *   xchantest foreign ID  CHAN_IPI and CHAN_CLOSE of another's channel ID
  *   xchantest client PID  connect to PID and send numbers until killed
  *   xchantest holder P..  connect to each pid P (up to 8) and wait to be killed
  *   xchantest live N      exit 0 once this core's monitor keeps N channel
@@ -704,6 +707,9 @@ static const struct utest_case cases[] = {
     { "MP_XCHAN_RING_GONE_WITH_CLOSE", ring_gone_with_close },
     { "MP_XCHAN_RING_GONE_WITH_PEER", ring_gone_with_peer },
     { "MP_XCHAN_RING_PER_CHANNEL", ring_per_channel },
+    { "MP_XCHAN_CALLS_CHECKED", chan_calls_checked },
+    { "MP_XCHAN_FOREIGN_ID_REFUSED", chan_foreign_id },
+    { "MP_XCHAN_ACCEPT_TWICE_UNREAD", chan_accept_twice_unread },
     { "MP_XCHAN_MONITORS_TAKE_NO_RAM", monitors_take_no_ram },
     UTEST_END
 };
@@ -793,6 +799,12 @@ int main(int argc, char **argv)
     }
     if (argc == 2 && strcmp(argv[1], "accept2") == 0) {
         return accept_two();
+    }
+    if (argc == 2 && strcmp(argv[1], "accepttwice") == 0) {
+        return accept_twice();
+    }
+    if (argc == 3 && strcmp(argv[1], "foreign") == 0) {
+        return foreign((uint32_t)strtoul(argv[2], NULL, 10));
     }
     if (argc == 3 && strcmp(argv[1], "client") == 0) {
         return client((domainid_t)strtoul(argv[2], NULL, 10));

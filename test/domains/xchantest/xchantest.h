@@ -1,7 +1,8 @@
 /*
  * What xchantest's files share (xchantest.c: the peers and the
  * MP_XCHAN_ cases of channels; ring_cases.c: the cases of the IPI
- * capabilities a channel hands out).
+ * capabilities a channel hands out; check_cases.c: CHAN_* calls as an
+ * attacker sends them).
  */
 #ifndef XCHANTEST_H
 #define XCHANTEST_H
@@ -37,5 +38,12 @@ void ring_gone_with_peer(void);
 void ring_per_channel(void);
 /* `xchantest accept2` (ring_cases.c). */
 int accept_two(void);
+/* The cases of check_cases.c, and its children `xchantest foreign ID`
+ * and `xchantest accepttwice`. */
+void chan_calls_checked(void);
+void chan_foreign_id(void);
+void chan_accept_twice_unread(void);
+int foreign(uint32_t id);
+int accept_twice(void);
 
 #endif
