@@ -213,6 +213,23 @@ static bool still_bound(domainid_t pid, uint32_t place)
     return place < MONITOR_CLIENTS && frame->client_pid[place] == pid;
 }
 
+/* The doorbell of client `pid` at `place`, or 0 if it is not bound there
+ * any more. Read before the pid is checked: init writes a doorbell before
+ * its pid and clears a pid before it gives the place to another domain
+ * (domains/init/bindings.c), so the doorbell returned is pid's, never
+ * its successor's (which a ring made from it would wake). */
+static uint32_t doorbell_of(domainid_t pid, uint32_t place)
+{
+    uint32_t doorbell;
+
+    if (place >= MONITOR_CLIENTS) {
+        return 0;
+    }
+    doorbell = frame->client_doorbell[place];
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);    /* the doorbell, then the pid */
+    return still_bound(pid, place) ? doorbell : 0;
+}
+
 /* A free entry for `local` at `place`, or NULL if none is free or it holds
  * CHAN_PER_DOMAIN already (the pool is shared by the whole core), or we
  * have no pool. */
@@ -290,9 +307,10 @@ static void answer_open(struct chan *c, uint32_t op, uint32_t seq)
 /* Ring client `pid` at `place` (it finds a closed flag), if it is bound. */
 static void ring_client(domainid_t pid, uint32_t place)
 {
-    if (still_bound(pid, place)
-        && err_is_ok(kernel_create_ipi(CAP_KERNEL, scratch, my_core,
-                                       frame->client_doorbell[place]))) {
+    uint32_t doorbell = doorbell_of(pid, place);
+
+    if (doorbell != 0
+        && err_is_ok(kernel_create_ipi(CAP_KERNEL, scratch, my_core, doorbell))) {
         ipi_notify(scratch);
         cap_delete(scratch);
     }
@@ -561,6 +579,7 @@ static void borrower_connect(const struct icm *m)
                      .tag = m->tag, .nwords = 3 };
     uint32_t place = m->nwords == 5 ? place_of(m->w[4]) : MONITOR_CLIENTS;
     struct chan *c = NULL;
+    uint32_t doorbell = 0;
     errval_t err = SYS_ERR_OK;
 
     if (m->nwords == 5 && place == MONITOR_CLIENTS) {
@@ -578,13 +597,17 @@ static void borrower_connect(const struct icm *m)
         c->peer_core = m->src;
         c->peer_id = m->w[0];
         err = borrower_setup(c, m);
+        doorbell = err_is_ok(err) ? doorbell_of(c->local, place) : 0;
+        if (err_is_ok(err) && doorbell == 0) {
+            err = INIT_ERR_NO_SUCH_PID;     /* the acceptor ended meanwhile */
+        }
         if (err_is_fail(err)) {
             c->peer_dead = true;    /* no ICM_CHAN_CLOSED: the answer says it */
             local_done(c);
         }
     }
     a.w[0] = (uint32_t)err;
-    a.w[1] = err_is_ok(err) ? frame->client_doorbell[place] : 0;
+    a.w[1] = doorbell;
     a.w[2] = err_is_ok(err) ? c->id : 0;
     intercore_send(&a);
     if (err_is_ok(err)) {
