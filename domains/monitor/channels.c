@@ -33,12 +33,13 @@
  *
  * Nothing here allocates, waits, or asks init (main.c): entry i owns pool
  * frame i (lent when i is a lender's), window page range i (mapped when i
- * is a borrower's), and slots claimed[i], ring[i] and fence[i]; a reply's capability
+ * is a borrower's), slot claimed[i] and its ring (rings.h); a reply's capability
  * is minted into one scratch slot and deleted once sent.
  */
 #include "channels.h"
 #include "clients.h"
 #include "intercore.h"
+#include "rings.h"
 #include <aos/aos_rpc.h>
 #include <aos/aos_rpc_wire.h>
 #include <aos/caps.h>
@@ -70,7 +71,7 @@ struct chan {
     bool peer_closed;           /* its ICM_CHAN_CLOSED came: nothing to tell it */
     bool claimed;               /* borrower: claimed[i] holds the frame */
     bool mapped;                /* borrower: it is mapped at window i */
-    bool ringing;               /* ring[i] rings the peer domain */
+    bool ringing;               /* its ring rings the peer domain (rings.h) */
     uint32_t loan;              /* UINT32_MAX: none */
     uint32_t seq;               /* lender: the connect call to answer */
 };
@@ -88,8 +89,6 @@ static struct {
 static capaddr_t pool[CHAN_MAX];        /* Frames a lender lends */
 static char *pool_map;                  /* pool[i] at pool_map + i * XCHAN_FRAME_BYTES */
 static capaddr_t claimed[CHAN_MAX];     /* empty until a borrower claims into it */
-static capaddr_t ring[CHAN_MAX];        /* empty until a ring of the peer is made */
-static capaddr_t fence[CHAN_MAX];       /* beside ring[i] while it is there (ring_make) */
 static capaddr_t window_table;          /* VNode L2 behind the window */
 static char *window;                    /* borrowed frame i at window + i * ... */
 static capaddr_t scratch;               /* a reply's cap, or a ring of our client */
@@ -163,12 +162,9 @@ errval_t channels_init(struct monitor_frame *f)
     }
     for (uint32_t i = 0; i < CHAN_MAX && err_is_ok(err); i++) {
         err = slot_alloc(&claimed[i]);
-        if (err_is_ok(err)) {
-            err = slot_alloc(&ring[i]);
-        }
-        if (err_is_ok(err)) {
-            err = slot_alloc(&fence[i]);
-        }
+    }
+    if (err_is_ok(err)) {
+        err = rings_init(CHAN_MAX, my_core, f->monitor_doorbell);
     }
     if (err_is_ok(err)) {
         err = slot_alloc(&scratch);
@@ -318,54 +314,6 @@ static void ring_client(domainid_t pid, uint32_t place)
 
 /* ---- the end of one side ---- */
 
-/*
- * c rings `doorbell` of `core` from now: ring[i], and fence[i] made right
- * after it. The kernel counts every IPI capability of one doorbell as a
- * copy of the others, and a revoke deletes the copies next to it in the
- * mapping database, where a new capability goes in at the head
- * (caps_create_boot) and a copy right after its source's run. So two
- * channels to one domain made one after the other would be one run, and
- * ring_drop's revoke of one would take the other's rings from its domain.
- * The fence (a ring of our own doorbell, never used) goes in at the head
- * after ring[i] and stays until ring[i] is gone: it stands between
- * ring[i]'s run and every ring made later, as the fences of the earlier
- * ones stand after it.
- */
-static errval_t ring_make(struct chan *c, uint32_t core, uint32_t doorbell)
-{
-    uint32_t i = index_of(c);
-    errval_t err = kernel_create_ipi(CAP_KERNEL, ring[i], core, doorbell);
-
-    if (err_is_ok(err)) {
-        err = kernel_create_ipi(CAP_KERNEL, fence[i], my_core, frame->monitor_doorbell);
-        if (err_is_fail(err)) {
-            cap_delete(ring[i]);
-        }
-    }
-    c->ringing = err_is_ok(err);
-    return err;
-}
-
-/*
- * c's peer is not rung any more: every copy of ring[i] our domains got by
- * CHAN_IPI (and copied) goes (a revoke: ring_make keeps them one run of
- * their own), then ring[i] and its fence. So no domain keeps a capability
- * that rings a peer it has no channel to, whose doorbell its core hands
- * to another domain once the peer has ended.
- */
-static void ring_drop(struct chan *c)
-{
-    uint32_t i = index_of(c);
-
-    if (!c->ringing) {
-        return;
-    }
-    c->ringing = false;
-    cap_revoke(ring[i]);
-    cap_delete(ring[i]);
-    cap_delete(fence[i]);
-}
-
 /* Lender: the entry is free once the loan is back (or never was claimed). */
 static void lender_try_finish(struct chan *c)
 {
@@ -413,10 +361,11 @@ static void local_done(struct chan *c)
     if (map != NULL) {
         xchan_set_closed(map, c->lender ? 0 : 1);
         if (c->ringing) {
-            ipi_notify(ring[index_of(c)]);
+            ipi_notify(ring_of(index_of(c)));
         }
     }
-    ring_drop(c);
+    c->ringing = false;
+    ring_drop(index_of(c));                 /* (nothing, if it never rang) */
     if (c->lender) {
         cap_revoke(pool[index_of(c)]);      /* the pin of a loan stays (loan.h) */
         if (c->peer_id != 0 && !c->peer_dead && !c->peer_closed) {
@@ -430,7 +379,7 @@ static void local_done(struct chan *c)
 
 /* Our domain's channel is closed from the other side: it sees our flag
  * (the peer's monitor rang it; we ring it too, in case it could not), and
- * its rings of the peer go (CHAN_IPI: INIT_ERR_CHAN_INVALID from now). */
+ * its rings of the peer go (CHAN_IPI: LIB_ERR_XCHAN_CLOSED from now). */
 static void peer_gone(struct chan *c, bool core_dead)
 {
     void *map = chan_map(c);
@@ -439,7 +388,8 @@ static void peer_gone(struct chan *c, bool core_dead)
         c->peer_dead = true;
     }
     c->peer_closed = true;
-    ring_drop(c);
+    c->ringing = false;
+    ring_drop(index_of(c));
     if (map != NULL) {
         xchan_set_closed(map, c->lender ? 0 : 1);
     }
@@ -508,7 +458,8 @@ static void lender_answer(struct chan *c, const struct icm *m)
     }
     if (err_is_ok(err)) {
         c->peer_id = m->w[2];
-        err = ring_make(c, c->peer_core, m->w[1]);
+        err = ring_make(index_of(c), c->peer_core, m->w[1]);
+        c->ringing = err_is_ok(err);
     }
     if (err_is_ok(err) && !still_bound(pid, c->place)) {
         c->state = CHAN_OPEN;
@@ -555,7 +506,8 @@ static errval_t borrower_setup(struct chan *c, const struct icm *m)
                     FRAME_PAGES);
     c->mapped = err_is_ok(err);
     if (err_is_ok(err)) {
-        err = ring_make(c, m->src, m->w[3]);
+        err = ring_make(i, m->src, m->w[3]);
+        c->ringing = err_is_ok(err);
     }
     return err;
 }
@@ -632,7 +584,7 @@ static void chan_give_ipi(domainid_t pid, uint32_t seq, uint32_t id)
         reply_err(pid, seq, RPC_OP_CHAN_IPI, LIB_ERR_XCHAN_CLOSED);
         return;
     }
-    reply_cap(pid, seq, RPC_OP_CHAN_IPI, NULL, 0, ring[index_of(c)],
+    reply_cap(pid, seq, RPC_OP_CHAN_IPI, NULL, 0, ring_of(index_of(c)),
               CAP_RIGHT_WRITE | CAP_RIGHT_GRANT);
 }
 
