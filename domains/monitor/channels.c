@@ -20,24 +20,26 @@
  * (domains/init/remote_procs.c), as init answered when it was the broker.
  *
  * Ends, on each side by itself (local_done): the monitor sets its closed
- * flag, rings the peer domain, takes back every copy its domain has
- * (revoke); the borrower unmaps and returns the loan (the kernel checks
- * its copy is the core's last, rule 12) and sends ICM_CHAN_CLOSED; the
- * lender's entry is free when its side is done and the loan is back
- * (KERNELCMD_RECLAIM_LOAN succeeds only then).
+ * flag, rings the peer domain, takes back every copy its domain has of
+ * the frame and of the ring (revoke) and sends ICM_CHAN_CLOSED (the
+ * peer's monitor then takes back its domain's rings: peer_gone); the
+ * borrower unmaps and returns the loan (the kernel checks its copy is the
+ * core's last, rule 12); the lender's entry is free when its side is done
+ * and the loan is back (KERNELCMD_RECLAIM_LOAN succeeds only then).
  *
  * ICM payloads: CHAN_CONNECT {lender's id, loan, connector pid, its
  * doorbell, acceptor pid} -> {err, acceptor's doorbell, borrower's id};
- * CHAN_CLOSED {the receiver's id} (no answer).
+ * CHAN_CLOSED {the receiver's id} (no answer; either way).
  *
  * Nothing here allocates, waits, or asks init (main.c): entry i owns pool
  * frame i (lent when i is a lender's), window page range i (mapped when i
- * is a borrower's), and slots claimed[i] and ring[i]; a reply's capability
+ * is a borrower's), slot claimed[i] and its ring (rings.h); a reply's capability
  * is minted into one scratch slot and deleted once sent.
  */
 #include "channels.h"
 #include "clients.h"
 #include "intercore.h"
+#include "rings.h"
 #include <aos/aos_rpc.h>
 #include <aos/aos_rpc_wire.h>
 #include <aos/caps.h>
@@ -66,9 +68,10 @@ struct chan {
     uint32_t place;             /* local's place in the client table */
     uint32_t peer_core, peer_id;
     bool lender, peer_dead;
+    bool peer_closed;           /* its ICM_CHAN_CLOSED came: nothing to tell it */
     bool claimed;               /* borrower: claimed[i] holds the frame */
     bool mapped;                /* borrower: it is mapped at window i */
-    bool ringing;               /* ring[i] rings the peer domain */
+    bool ringing;               /* its ring rings the peer domain (rings.h) */
     uint32_t loan;              /* UINT32_MAX: none */
     uint32_t seq;               /* lender: the connect call to answer */
 };
@@ -86,7 +89,6 @@ static struct {
 static capaddr_t pool[CHAN_MAX];        /* Frames a lender lends */
 static char *pool_map;                  /* pool[i] at pool_map + i * XCHAN_FRAME_BYTES */
 static capaddr_t claimed[CHAN_MAX];     /* empty until a borrower claims into it */
-static capaddr_t ring[CHAN_MAX];        /* empty until a ring of the peer is made */
 static capaddr_t window_table;          /* VNode L2 behind the window */
 static char *window;                    /* borrowed frame i at window + i * ... */
 static capaddr_t scratch;               /* a reply's cap, or a ring of our client */
@@ -160,9 +162,9 @@ errval_t channels_init(struct monitor_frame *f)
     }
     for (uint32_t i = 0; i < CHAN_MAX && err_is_ok(err); i++) {
         err = slot_alloc(&claimed[i]);
-        if (err_is_ok(err)) {
-            err = slot_alloc(&ring[i]);
-        }
+    }
+    if (err_is_ok(err)) {
+        err = rings_init(CHAN_MAX, my_core, f->monitor_doorbell);
     }
     if (err_is_ok(err)) {
         err = slot_alloc(&scratch);
@@ -205,6 +207,23 @@ static capaddr_t chan_frame(struct chan *c)
 static bool still_bound(domainid_t pid, uint32_t place)
 {
     return place < MONITOR_CLIENTS && frame->client_pid[place] == pid;
+}
+
+/* The doorbell of client `pid` at `place`, or 0 if it is not bound there
+ * any more. Read before the pid is checked: init writes a doorbell before
+ * its pid and clears a pid before it gives the place to another domain
+ * (domains/init/bindings.c), so the doorbell returned is pid's, never
+ * its successor's (which a ring made from it would wake). */
+static uint32_t doorbell_of(domainid_t pid, uint32_t place)
+{
+    uint32_t doorbell;
+
+    if (place >= MONITOR_CLIENTS) {
+        return 0;
+    }
+    doorbell = frame->client_doorbell[place];
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);    /* the doorbell, then the pid */
+    return still_bound(pid, place) ? doorbell : 0;
 }
 
 /* A free entry for `local` at `place`, or NULL if none is free or it holds
@@ -284,9 +303,10 @@ static void answer_open(struct chan *c, uint32_t op, uint32_t seq)
 /* Ring client `pid` at `place` (it finds a closed flag), if it is bound. */
 static void ring_client(domainid_t pid, uint32_t place)
 {
-    if (still_bound(pid, place)
-        && err_is_ok(kernel_create_ipi(CAP_KERNEL, scratch, my_core,
-                                       frame->client_doorbell[place]))) {
+    uint32_t doorbell = doorbell_of(pid, place);
+
+    if (doorbell != 0
+        && err_is_ok(kernel_create_ipi(CAP_KERNEL, scratch, my_core, doorbell))) {
         ipi_notify(scratch);
         cap_delete(scratch);
     }
@@ -328,25 +348,29 @@ static void borrower_finish(struct chan *c)
 
 /*
  * Our domain's end of `c` is gone (closed, ended, or never got it): the
- * peer domain learns it from our flag and its doorbell; our domain's
- * copies of the frame go.
+ * peer domain learns it from our flag and its doorbell, the borrower's
+ * monitor from ICM_CHAN_CLOSED (so that it stops ringing for its domain);
+ * our domain's copies of the frame and of the ring go.
  */
 static void local_done(struct chan *c)
 {
     void *map = chan_map(c);
+    struct icm m = { .op = ICM_CHAN_CLOSED, .src = my_core, .dst = c->peer_core,
+                     .nwords = 1, .w = { c->peer_id } };
 
     if (map != NULL) {
         xchan_set_closed(map, c->lender ? 0 : 1);
         if (c->ringing) {
-            ipi_notify(ring[index_of(c)]);
+            ipi_notify(ring_of(index_of(c)));
         }
     }
-    if (c->ringing) {
-        cap_delete(ring[index_of(c)]);
-        c->ringing = false;
-    }
+    c->ringing = false;
+    ring_drop(index_of(c));                 /* (nothing, if it never rang) */
     if (c->lender) {
         cap_revoke(pool[index_of(c)]);      /* the pin of a loan stays (loan.h) */
+        if (c->peer_id != 0 && !c->peer_dead && !c->peer_closed) {
+            intercore_send(&m);             /* (a lost one: the flag still says it) */
+        }
         lender_try_finish(c);
     } else {
         borrower_finish(c);
@@ -354,7 +378,8 @@ static void local_done(struct chan *c)
 }
 
 /* Our domain's channel is closed from the other side: it sees our flag
- * (the peer's monitor rang it; we ring it too, in case it could not). */
+ * (the peer's monitor rang it; we ring it too, in case it could not), and
+ * its rings of the peer go (CHAN_IPI: LIB_ERR_XCHAN_CLOSED from now). */
 static void peer_gone(struct chan *c, bool core_dead)
 {
     void *map = chan_map(c);
@@ -362,6 +387,9 @@ static void peer_gone(struct chan *c, bool core_dead)
     if (core_dead) {
         c->peer_dead = true;
     }
+    c->peer_closed = true;
+    c->ringing = false;
+    ring_drop(index_of(c));
     if (map != NULL) {
         xchan_set_closed(map, c->lender ? 0 : 1);
     }
@@ -430,7 +458,7 @@ static void lender_answer(struct chan *c, const struct icm *m)
     }
     if (err_is_ok(err)) {
         c->peer_id = m->w[2];
-        err = kernel_create_ipi(CAP_KERNEL, ring[index_of(c)], c->peer_core, m->w[1]);
+        err = ring_make(index_of(c), c->peer_core, m->w[1]);
         c->ringing = err_is_ok(err);
     }
     if (err_is_ok(err) && !still_bound(pid, c->place)) {
@@ -478,7 +506,7 @@ static errval_t borrower_setup(struct chan *c, const struct icm *m)
                     FRAME_PAGES);
     c->mapped = err_is_ok(err);
     if (err_is_ok(err)) {
-        err = kernel_create_ipi(CAP_KERNEL, ring[i], m->src, m->w[3]);
+        err = ring_make(i, m->src, m->w[3]);
         c->ringing = err_is_ok(err);
     }
     return err;
@@ -503,6 +531,7 @@ static void borrower_connect(const struct icm *m)
                      .tag = m->tag, .nwords = 3 };
     uint32_t place = m->nwords == 5 ? place_of(m->w[4]) : MONITOR_CLIENTS;
     struct chan *c = NULL;
+    uint32_t doorbell = 0;
     errval_t err = SYS_ERR_OK;
 
     if (m->nwords == 5 && place == MONITOR_CLIENTS) {
@@ -520,13 +549,17 @@ static void borrower_connect(const struct icm *m)
         c->peer_core = m->src;
         c->peer_id = m->w[0];
         err = borrower_setup(c, m);
+        doorbell = err_is_ok(err) ? doorbell_of(c->local, place) : 0;
+        if (err_is_ok(err) && doorbell == 0) {
+            err = INIT_ERR_NO_SUCH_PID;     /* the acceptor ended meanwhile */
+        }
         if (err_is_fail(err)) {
             c->peer_dead = true;    /* no ICM_CHAN_CLOSED: the answer says it */
             local_done(c);
         }
     }
     a.w[0] = (uint32_t)err;
-    a.w[1] = err_is_ok(err) ? frame->client_doorbell[place] : 0;
+    a.w[1] = doorbell;
     a.w[2] = err_is_ok(err) ? c->id : 0;
     intercore_send(&a);
     if (err_is_ok(err)) {
@@ -537,15 +570,21 @@ static void borrower_connect(const struct icm *m)
 
 /* ---- the rest of a domain's calls ---- */
 
+/* A ring of c's peer, while both ends are open (once the peer's is gone,
+ * LIB_ERR_XCHAN_CLOSED: the domain's calls find the flag set anyway). */
 static void chan_give_ipi(domainid_t pid, uint32_t seq, uint32_t id)
 {
     struct chan *c = chan_find(id, pid);
 
-    if (c == NULL || c->state != CHAN_OPEN || !c->ringing) {
+    if (c == NULL || c->state != CHAN_OPEN) {
         reply_err(pid, seq, RPC_OP_CHAN_IPI, INIT_ERR_CHAN_INVALID);
         return;
     }
-    reply_cap(pid, seq, RPC_OP_CHAN_IPI, NULL, 0, ring[index_of(c)],
+    if (!c->ringing) {
+        reply_err(pid, seq, RPC_OP_CHAN_IPI, LIB_ERR_XCHAN_CLOSED);
+        return;
+    }
+    reply_cap(pid, seq, RPC_OP_CHAN_IPI, NULL, 0, ring_of(index_of(c)),
               CAP_RIGHT_WRITE | CAP_RIGHT_GRANT);
 }
 
@@ -627,10 +666,10 @@ bool channels_icm(const struct icm *m)
             lender_answer(c, m);
         }
         return true;
-    case ICM_CHAN_CLOSED:
+    case ICM_CHAN_CLOSED:           /* from either side */
         c = m->nwords == 1 ? chan_find(m->w[0], 0) : NULL;
-        if (c != NULL && c->lender && c->peer_core == m->src) {
-            if (c->state == CHAN_DRAINING) {
+        if (c != NULL && c->peer_core == m->src) {
+            if (c->lender && c->state == CHAN_DRAINING) {
                 lender_try_finish(c);
             } else if (c->state == CHAN_OPEN) {
                 peer_gone(c, false);

@@ -375,6 +375,70 @@ void binding_long_answer_stays_with_client(void)
     UEXPECT_OK(aos_rpc_process_kill(chan(), target));
 }
 
+/* GET_NAME of `pid` (a name longer than a window) sent by hand with
+ * sequence number `seq`, and its first window taken: true if RPC_WINDOW
+ * messages of that call came, the last flagged MORE. */
+static bool first_window(domainid_t pid, uint32_t seq)
+{
+    uint32_t w[LMP_MSG_WORDS] = { RPC_HDR(RPC_OP_PROC_GET_NAME, 0) | RPC_SEQ(seq), pid };
+    uint64_t deadline = counter_read() + REPLY_TICKS;
+    struct lmp_msg m;
+
+    if (err_is_fail(lmp_try_send_msg(monitor_ep(), CPTR_NULL, LMP_FLAG_YIELD, w, 2))) {
+        return false;
+    }
+    for (uint32_t got = 0; got < RPC_WINDOW; ) {
+        if (!lmp_poll(&m)) {
+            if (counter_read() > deadline) {
+                return false;
+            }
+            sys_yield();
+        } else if (RPC_HDR_SEQ(m.words[0]) != seq) {
+            return false;                   /* another call's message */
+        } else if (++got == RPC_WINDOW) {
+            return (m.words[0] & RPC_FLAG_MORE) != 0;
+        }
+    }
+    return false;
+}
+
+/* A pull for the next window of GET_NAME call `seq`: its error, or
+ * LIB_ERR_RPC_BAD_REPLY if anything but that call's reply came (a
+ * fragment of another call's answer). */
+static errval_t pull_err(uint32_t seq)
+{
+    uint32_t w[1] = { RPC_HDR(RPC_OP_PROC_GET_NAME, RPC_FLAG_MORE) | RPC_SEQ(seq) };
+    struct lmp_msg m;
+
+    return raw_call(monitor_ep(), w, 1, CPTR_NULL, &m) == RAW_OK ? rpc_get_err(&m.words[1])
+                                                                : LIB_ERR_RPC_BAD_REPLY;
+}
+
+/*
+ * A pull never continues another call's answer: we take the first window
+ * of a long name (call 60), then of the same name again (call 61, which
+ * replaces 60's at our place); a pull for 60 gets LIB_ERR_RPC_NO_ANSWER,
+ * not 61's next window, and drops 61's too (a pull for it then gets
+ * LIB_ERR_RPC_NO_ANSWER); the monitor answers us after.
+ */
+void binding_pull_never_crosses_answers(void)
+{
+    char line[RPC_NAME_MAX + 1];
+    domainid_t target;
+    enum raw_result r;
+
+    snprintf(line, sizeof(line), "busy wait %0200d", 0);       /* > one window */
+    UEXPECT_OK(aos_rpc_process_spawn(chan(), line, 2, &target));
+    bool windows = first_window(target, 60) && first_window(target, 61);
+    errval_t stale = pull_err(60), dropped = pull_err(61);
+    domainid_t pid = ping(monitor_ep(), 62, &r);
+    UEXPECT_OK(aos_rpc_process_kill(chan(), target));
+    UEXPECT(windows, "no first window of a long name from the monitor");
+    UEXPECT_ERR(stale, LIB_ERR_RPC_NO_ANSWER);
+    UEXPECT_ERR(dropped, LIB_ERR_RPC_NO_ANSWER);
+    UEXPECT_EQ("a ping afterwards", pid, spawn_my_pid());
+}
+
 /* A one-fragment PROC_SPAWN of `line` (`len` bytes) for `core`, by hand. */
 static errval_t spawn_err(capaddr_t ep, const char *line, uint32_t len, coreid_t core,
                           uint32_t flags, uint32_t seq)

@@ -271,6 +271,7 @@ static const struct utest_case cases[] = {
     { "MP_BINDING_SPAWN_CHECKED_BY_MONITOR", binding_spawn_checked_by_monitor },
     { "MP_BINDING_PID_CALLS_GO_TO_ONE_SERVER", binding_pid_calls_go_to_one_server },
     { "MP_BINDING_LONG_ANSWER_STAYS_WITH_CLIENT", binding_long_answer_stays_with_client },
+    { "MP_BINDING_PULL_NEVER_CROSSES_ANSWERS", binding_pull_never_crosses_answers },
     { "MP_SPAWN_EACH_CORE", spawn_each_core },
     { "MP_LIST_KILL_WAIT_ACROSS_CORES", list_kill_wait_across },
     { "MP_BAD_CORES_AND_PIDS", bad_cores_and_pids },

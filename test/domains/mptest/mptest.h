@@ -36,6 +36,7 @@ void binding_calls_go_to_one_server(void);
 void binding_spawn_checked_by_monitor(void);
 void binding_pid_calls_go_to_one_server(void);
 void binding_long_answer_stays_with_client(void);
+void binding_pull_never_crosses_answers(void);
 /* The clients they start: `mptest flood P1 P2 P3 K`, `mptest hammer N`,
  * `mptest bindpeer N`, `mptest bindlazy`, `mptest halfname PID`,
  * `mptest pullonly`. */

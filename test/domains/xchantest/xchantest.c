@@ -8,6 +8,10 @@
  *                         closes; exit 0 iff it answered N numbers and S
  *                         strings (N = -1: any number, at least one)
  *   xchantest noread      accept one channel and never read it
+ *   xchantest accept2     accept two channels, then nothing until killed
+ *   xchantest accepttwice an accept left waiting and a second one (BUSY),
+ *                         then nothing until killed, its ring unread
+ *   xchantest foreign ID  CHAN_IPI and CHAN_CLOSE of another's channel ID
  *   xchantest client PID  connect to PID and send numbers until killed
  *   xchantest holder P..  connect to each pid P (up to 8) and wait to be killed
  *   xchantest live N      exit 0 once this core's monitor keeps N channel
@@ -31,11 +35,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "xchantest.h"
 
-#define CORES 4
-#define TICKS_PER_S 62500000ull
-
-static struct aos_rpc *init_chan(void)
+struct aos_rpc *init_chan(void)
 {
     return aos_rpc_get_process_channel();
 }
@@ -117,7 +119,7 @@ static int compute_beside_ringer(void)
 }
 
 /* Connect to `pid` once it accepts (it was just spawned): at most 5 s. */
-static errval_t connect_when_ready(domainid_t pid, struct aos_rpc *chan)
+errval_t connect_when_ready(domainid_t pid, struct aos_rpc *chan)
 {
     uint64_t deadline = counter_read() + 5 * TICKS_PER_S;
     errval_t err;
@@ -147,7 +149,7 @@ static int client(domainid_t pid)
 }
 
 /* Channel ends our core's monitor keeps (RPC_OP_CHAN_LIVE). */
-static errval_t chan_live(uint32_t *live)
+errval_t chan_live(uint32_t *live)
 {
     uint32_t req[1] = { RPC_HDR(RPC_OP_CHAN_LIVE, 0) };
     struct aos_rpc *mon = aos_rpc_get_monitor_channel();
@@ -212,7 +214,7 @@ static int holder(int n, char **pids)
 
 /* ---- helpers of the cases ---- */
 
-static bool free_on(coreid_t core, size_t *free_bytes)
+bool free_on(coreid_t core, size_t *free_bytes)
 {
     size_t total;
     return err_is_ok(aos_rpc_mem_stats_core(init_chan(), core, free_bytes, &total));
@@ -220,7 +222,7 @@ static bool free_on(coreid_t core, size_t *free_bytes)
 
 /* Free RAM on `core` back at `before` within 5 s (an ended domain's RAM
  * comes back once its init has handled its end). */
-static bool free_back(coreid_t core, size_t before, size_t *now)
+bool free_back(coreid_t core, size_t before, size_t *now)
 {
     uint64_t deadline = counter_read() + 5 * TICKS_PER_S;
 
@@ -236,18 +238,12 @@ static bool free_back(coreid_t core, size_t before, size_t *now)
     return false;
 }
 
-static errval_t spawn_on(const char *line, coreid_t core, domainid_t *pid)
+errval_t spawn_on(const char *line, coreid_t core, domainid_t *pid)
 {
     char buf[64];
     snprintf(buf, sizeof(buf), "%s", line);
     return aos_rpc_process_spawn(init_chan(), buf, core, pid);
 }
-
-#define UEXPECT_FREE_BACK(core, before) do {                                 \
-        size_t now_;                                                         \
-        UEXPECT(free_back((core), (before), &now_),                          \
-                "core %u: %zu bytes free, %zu before", (unsigned)(core), now_, (before)); \
-    } while (0)
 
 /* `xchantest watch PID`: one call on a channel to PID (which never reads:
  * the call waits for its answer) must end with LIB_ERR_XCHAN_CLOSED once
@@ -400,15 +396,17 @@ static void ring_storm_beside_computer(void)
     int status = -1;
     uint32_t rings = 0;
     uint64_t end;
+    errval_t err = SYS_ERR_OK;
 
     UEXPECT(free_on(0, &before0) && free_on(2, &before2), "free RAM");
     UEXPECT_OK(spawn_on("xchantest compute", 2, &peer));
     UEXPECT_OK(connect_when_ready(peer, &chan));
     end = counter_read() + STORM_TICKS + STORM_TICKS / 2;
-    while (counter_read() < end) {
-        UEXPECT_OK(ipi_notify(chan.x->ring));
+    while (counter_read() < end && err_is_ok(err = ipi_notify(chan.x->ring))) {
         rings++;
     }
+    UEXPECT(err_is_ok(err) || err_no(err) == SYS_ERR_SLOT_EMPTY, "a ring: %s",
+            err_getcode(err_no(err)));      /* empty: the peer closed its end after computing */
     UEXPECT_OK(aos_rpc_process_wait(init_chan(), peer, &status));
     printf("xchantest: %lu rings of a computing peer on core 2\n", (unsigned long)rings);
     UEXPECT(rings >= 1000, "only %lu rings", (unsigned long)rings);
@@ -706,6 +704,12 @@ static const struct utest_case cases[] = {
     { "MP_XCHAN_RING_STORM_ONE_INTERRUPT", ring_storm_beside_computer },
     { "MP_XCHAN_END_COUNTED_AT_ONCE", end_counted_at_once },
     { "MP_XCHAN_KILLED_HOLDER_POOL_BACK", killed_holder_pool_back },
+    { "MP_XCHAN_RING_GONE_WITH_CLOSE", ring_gone_with_close },
+    { "MP_XCHAN_RING_GONE_WITH_PEER", ring_gone_with_peer },
+    { "MP_XCHAN_RING_PER_CHANNEL", ring_per_channel },
+    { "MP_XCHAN_CALLS_CHECKED", chan_calls_checked },
+    { "MP_XCHAN_FOREIGN_ID_REFUSED", chan_foreign_id },
+    { "MP_XCHAN_ACCEPT_TWICE_UNREAD", chan_accept_twice_unread },
     { "MP_XCHAN_MONITORS_TAKE_NO_RAM", monitors_take_no_ram },
     UTEST_END
 };
@@ -792,6 +796,15 @@ int main(int argc, char **argv)
     }
     if (argc == 2 && strcmp(argv[1], "noread") == 0) {
         return noread();
+    }
+    if (argc == 2 && strcmp(argv[1], "accept2") == 0) {
+        return accept_two();
+    }
+    if (argc == 2 && strcmp(argv[1], "accepttwice") == 0) {
+        return accept_twice();
+    }
+    if (argc == 3 && strcmp(argv[1], "foreign") == 0) {
+        return foreign((uint32_t)strtoul(argv[2], NULL, 10));
     }
     if (argc == 3 && strcmp(argv[1], "client") == 0) {
         return client((domainid_t)strtoul(argv[2], NULL, 10));

@@ -1,0 +1,26 @@
+/*
+ * The rings a channel's monitor makes of the peer domain's doorbell
+ * (rings.c, docs/multikernel.md "Channels between domains"): one IPI
+ * capability per channel entry i, copies of which go to the local domain
+ * (RPC_OP_CHAN_IPI) and all of which go again, with every copy the domain
+ * made, when either end of the channel goes. Slots are allocated at
+ * start-up (the monitor's deadlock rule, main.c); making and dropping a
+ * ring allocates nothing.
+ */
+#ifndef MONITOR_RINGS_H
+#define MONITOR_RINGS_H
+
+#include <aos/icm.h>
+
+/* Slots for `n` (<= MONITOR_CHANS) entries; the fences are rings of
+ * `own_doorbell` on our core `own_core` (our own, never used). */
+errval_t rings_init(uint32_t n, uint32_t own_core, uint32_t own_doorbell);
+/* Entry i rings `doorbell` of `core` from now (its slot was empty). */
+errval_t ring_make(uint32_t i, uint32_t core, uint32_t doorbell);
+/* Entry i's ring (for a copy to its domain, or to ring the peer). */
+capaddr_t ring_of(uint32_t i);
+/* Entry i rings no more: its ring, every copy of it and its fence go
+ * (nothing, if it has none). */
+void ring_drop(uint32_t i);
+
+#endif
