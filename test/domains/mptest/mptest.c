@@ -39,6 +39,15 @@ bool free_per_core(size_t out[CORES])
     return true;
 }
 
+void pause_ms(uint32_t ms)
+{
+    uint64_t until = counter_read() + (uint64_t)ms * (62500000 / 1000);
+
+    while (counter_read() < until) {
+        sys_yield();
+    }
+}
+
 bool listed(const domainid_t *pids, size_t n, domainid_t pid)
 {
     for (size_t i = 0; i < n; i++) {
@@ -281,6 +290,7 @@ static const struct utest_case cases[] = {
     { "MP_MONITOR_PENDING_FREED_ON_CLIENT_END", monitor_pending_freed_on_client_end },
     { "MP_MONITOR_PENDING_DRAINS_UNDER_LOAD", monitor_pending_drains_under_load },
     { "MP_MONITOR_NO_RAM_AFTER_START", monitor_no_ram_after_start },
+    { "MP_ENDED_REMOTE_WAITERS_FREE_THEIR_PLACE", ended_remote_waiters_free_their_place },
     UTEST_END
 };
 
@@ -346,7 +356,6 @@ static int deadwait_setup(coreid_t core)
 {
     domainid_t target, waiter;
     char line[48];
-    uint64_t until;
 
     if (err_is_fail(aos_rpc_process_spawn(chan(), "busy wait", core, &target))) {
         return 1;
@@ -355,10 +364,7 @@ static int deadwait_setup(coreid_t core)
     if (err_is_fail(aos_rpc_process_spawn(chan(), line, 1, &waiter))) {
         return 1;
     }
-    until = counter_read() + 62500000 / 10;
-    while (counter_read() < until) {
-        sys_yield();
-    }
+    pause_ms(100);
     return 0;
 }
 
@@ -414,59 +420,14 @@ static void last_core_lists_itself(void)
             other_core);
 }
 
-/*
- * `mptest readon N` (before kill-core-init N): `mptest readchar` on core
- * N, whose GETCHAR waits in core 0's init when core N's init dies (we
- * give it 100 ms to get there). It stays; MP_INPUT_NOT_LOST_TO_DEAD_CORE
- * reads the byte it can no longer take.
- */
-static int readon_setup(coreid_t core)
-{
-    domainid_t reader;
-    uint64_t until;
-
-    if (err_is_fail(aos_rpc_process_spawn(chan(), "mptest readchar", core, &reader))) {
-        return 1;
-    }
-    until = counter_read() + 62500000 / 10;
-    while (counter_read() < until) {
-        sys_yield();
-    }
-    return 0;
-}
-
-/* `mptest readchar`: waits for one byte of input (its core dies first). */
-static int read_char(void)
-{
-    char c;
-
-    return err_is_ok(aos_rpc_serial_getchar(chan(), &c)) ? 0 : 1;
-}
-
-/*
- * The byte typed after our prompt reaches core 0's init while the only
- * GETCHAR waiting there is that of `mptest readon`'s reader, whose core
- * is dead: its answer cannot go out, and the byte must be ours (it was
- * lost, and we read the next one, the typist's Enter). We print the
- * prompt with its newline and wait 200 ms before we ask, so that the byte
- * is there first.
- */
-static void input_not_lost_to_dead_core(void)
-{
-    uint64_t until = counter_read() + 62500000 / 5;
-    char c = 0;
-
-    printf("mptest: type x> \n");
-    while (counter_read() < until) {
-        sys_yield();
-    }
-    UEXPECT_OK(aos_rpc_serial_getchar(chan(), &c));
-    UEXPECT_EQ("the byte typed", c, 'x');
-}
-
 static const struct utest_case alone_cases[] = {
     { "MP_LAST_CORE_LISTS_ITSELF", last_core_lists_itself },
     { "MP_INPUT_NOT_LOST_TO_DEAD_CORE", input_not_lost_to_dead_core },
+    UTEST_END
+};
+
+static const struct utest_case killed_reader_cases[] = {
+    { "MP_KILLED_READER_TAKES_NO_INPUT", killed_reader_takes_no_input },
     UTEST_END
 };
 
@@ -491,6 +452,9 @@ int main(int argc, char **argv)
     if (argc == 2 && strcmp(argv[1], "readchar") == 0) {
         return read_char();
     }
+    if (argc == 3 && strcmp(argv[1], "waitok") == 0) {
+        return wait_ok((domainid_t)strtoul(argv[2], NULL, 10));
+    }
     if (argc == 3 && strcmp(argv[1], "waitfor") == 0) {
         return waitfor((domainid_t)strtoul(argv[2], NULL, 10));
     }
@@ -511,6 +475,8 @@ int main(int argc, char **argv)
     }
     if (argc == 2 && strcmp(argv[1], "alone") == 0) {
         utest_run(alone_cases);
+    } else if (argc == 2 && strcmp(argv[1], "readkilled") == 0) {
+        utest_run(killed_reader_cases);
     } else if (argc == 3 && strcmp(argv[1], "dead") == 0) {
         dead_core = (coreid_t)atoi(argv[2]);
         utest_run(dead_cases);

@@ -14,6 +14,8 @@
 struct aos_rpc *chan(void);
 /* Free RAM of every core's memory server. */
 bool free_per_core(size_t out[CORES]);
+/* Yield for `ms` milliseconds of the counter. */
+void pause_ms(uint32_t ms);
 /* Is `pid` among pids[0..n)? */
 bool listed(const domainid_t *pids, size_t n, domainid_t pid);
 
@@ -37,6 +39,16 @@ void binding_spawn_checked_by_monitor(void);
 void binding_pid_calls_go_to_one_server(void);
 void binding_long_answer_stays_with_client(void);
 void binding_pull_never_crosses_answers(void);
+/* Waiters and readers that end or lose their core (waiter_cases.c):
+ * MP_ENDED_REMOTE_WAITERS_FREE_THEIR_PLACE, MP_KILLED_READER_TAKES_NO_INPUT,
+ * MP_INPUT_NOT_LOST_TO_DEAD_CORE, and the domains they start: `mptest
+ * waitok PID`, `mptest readon N`, `mptest readchar`. */
+void ended_remote_waiters_free_their_place(void);
+void killed_reader_takes_no_input(void);
+void input_not_lost_to_dead_core(void);
+int wait_ok(domainid_t pid);
+int readon_setup(coreid_t core);
+int read_char(void);
 /* The clients they start: `mptest flood P1 P2 P3 K`, `mptest hammer N`,
  * `mptest bindpeer N`, `mptest bindlazy`, `mptest halfname PID`,
  * `mptest pullonly`. */
