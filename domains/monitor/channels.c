@@ -164,7 +164,7 @@ errval_t channels_init(struct monitor_frame *f)
         err = slot_alloc(&claimed[i]);
     }
     if (err_is_ok(err)) {
-        err = rings_init(CHAN_MAX, my_core, f->monitor_doorbell);
+        err = rings_init(CHAN_MAX);
     }
     if (err_is_ok(err)) {
         err = slot_alloc(&scratch);

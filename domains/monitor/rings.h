@@ -12,15 +12,14 @@
 
 #include <aos/icm.h>
 
-/* Slots for `n` (<= MONITOR_CHANS) entries; the fences are rings of
- * `own_doorbell` on our core `own_core` (our own, never used). */
-errval_t rings_init(uint32_t n, uint32_t own_core, uint32_t own_doorbell);
+/* Slots for `n` (<= MONITOR_CHANS) entries. */
+errval_t rings_init(uint32_t n);
 /* Entry i rings `doorbell` of `core` from now (its slot was empty). */
 errval_t ring_make(uint32_t i, uint32_t core, uint32_t doorbell);
 /* Entry i's ring (for a copy to its domain, or to ring the peer). */
 capaddr_t ring_of(uint32_t i);
-/* Entry i rings no more: its ring, every copy of it and its fence go
- * (nothing, if it has none). */
+/* Entry i rings no more: its ring and every copy of it go (nothing, if
+ * it has none). */
 void ring_drop(uint32_t i);
 
 #endif

@@ -31,9 +31,12 @@ void cte_clear(struct cte *cte)
     cte->owner = owner;
 }
 
+/* Same object: type, base and size; for IPI caps, which name a doorbell
+ * rather than memory, also the identity ipi_create gave it (its badge). */
 bool cap_is_copy(const struct capability *a, const struct capability *b)
 {
-    return a->type == b->type && a->base == b->base && a->size == b->size;
+    return a->type == b->type && a->base == b->base && a->size == b->size
+           && (a->type != ObjType_IPI || a->badge == b->badge);
 }
 
 /*

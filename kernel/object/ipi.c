@@ -11,9 +11,17 @@
 #include <kernel/ipi.h>
 #include <autarky/invocations.h>
 
-/* KERNELCMD_CREATE_IPI: a new IPI cap in the empty slot `dest_cptr`. */
+/*
+ * KERNELCMD_CREATE_IPI: a new IPI cap in the empty slot `dest_cptr`. Each
+ * is an object of its own, though it rings the same doorbell as others:
+ * its badge (which no mint changes on an IPI cap) is a number this core
+ * never gave before, and cap_is_copy compares it, so a revoke takes the
+ * copies made of this one and never another IPI cap of the doorbell (two
+ * channels to one domain each keep their own ring; docs/capabilities.md).
+ */
 errval_t ipi_create(struct cte *root, capaddr_t dest_cptr, uint32_t core, uint32_t doorbell)
 {
+    static uint32_t last_identity;      /* this core's: one CPU driver each */
     struct cte *dest;
     errval_t err;
 
@@ -24,7 +32,11 @@ errval_t ipi_create(struct cte *root, capaddr_t dest_cptr, uint32_t core, uint32
     if (err_is_fail(err)) {
         return err;
     }
-    return caps_create_boot(dest, ObjType_IPI, IPI_BASE(core, doorbell), 0, CAP_RIGHTS_ALL);
+    err = caps_create_boot(dest, ObjType_IPI, IPI_BASE(core, doorbell), 0, CAP_RIGHTS_ALL);
+    if (err_is_ok(err)) {
+        dest->cap.badge = ++last_identity;  /* 2^32 creations before it repeats */
+    }
+    return err;
 }
 
 errval_t ipi_invoke(struct cte *ipi, uint32_t cmd)

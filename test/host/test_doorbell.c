@@ -217,9 +217,18 @@ static void test_ipi_caps(void)
     ASSERT_OK(ipi_create(fx.root, CPTR(1, 1), 1, 6));
     CU_ASSERT_EQUAL(a->cap.type, ObjType_IPI);
     CU_ASSERT_FALSE(cap_is_copy(&a->cap, &b->cap));
-    /* a revoke of one leaves the other */
+    /* a second cap of a's very doorbell is an object of its own: a revoke
+     * of a takes a's copy, never it (nor b) */
+    ASSERT_OK(ipi_create(fx.root, CPTR(1, 2), 1, 5));
+    ASSERT_OK(caps_copy(fx_slot(1, 3), a, CAP_RIGHTS_ALL, 0));
+    CU_ASSERT_FALSE(cap_is_copy(&a->cap, &fx_slot(1, 2)->cap));
+    CU_ASSERT_TRUE(cap_is_copy(&a->cap, &fx_slot(1, 3)->cap));
     ASSERT_OK(caps_revoke(a));
+    CU_ASSERT_TRUE(cte_is_empty(fx_slot(1, 3)));
+    CU_ASSERT_FALSE(cte_is_empty(fx_slot(1, 2)));
     CU_ASSERT_FALSE(cte_is_empty(b));
+    ASSERT_OK(caps_revoke(fx_slot(1, 2)));
+    CU_ASSERT_FALSE(cte_is_empty(a));
     ASSERT_OK(ipi_invoke(a, IPICMD_NOTIFY));
     CU_ASSERT_EQUAL(fake.ipis_sent, 1);
     CU_ASSERT_EQUAL(fake.ipi_last_core, 1);
