@@ -276,6 +276,11 @@ void proc_drop_waiter(uint32_t core, uint32_t who)
 
 errval_t proc_add_waiter(struct proc *t, struct proc_waiter w)
 {
+    for (uint32_t i = 0; i < t->nwaiters; i++) {
+        if (t->waiters[i].client == w.client) {
+            return INIT_ERR_ALREADY_WAITING;
+        }
+    }
     if (t->nwaiters >= PROC_MAX_WAITERS) {
         return INIT_ERR_TOO_MANY_WAITERS;
     }

@@ -29,9 +29,11 @@
 
 /* Whom to tell when a process ends: a domain of this core (core: ours,
  * who: its pid, seq: its WAIT call's) or another core's monitor, for a
- * client there (core: that core, who: the request's tag). */
+ * client there (core: that core, who: the request's tag); client: the
+ * waiting domain's pid, whichever core it is on. */
 struct proc_waiter {
     uint32_t core, who, seq;
+    domainid_t client;
 };
 
 /*
@@ -114,7 +116,9 @@ void proc_end(struct proc *p, bool killed, int status);
 errval_t proc_kill(struct proc *t);
 /* `w` waits for running `t` to end (the RPC server answers it then, from
  * the hook): INIT_ERR_TOO_MANY_WAITERS if PROC_MAX_WAITERS do already,
- * from this core and others together. */
+ * from this core and others together; INIT_ERR_ALREADY_WAITING if
+ * w.client does (a domain holds one place per process, so one domain
+ * sending WAITs by hand cannot take them all). */
 errval_t proc_add_waiter(struct proc *t, struct proc_waiter w);
 /* Waiter `who` of `core` is gone (a domain of ours that ended, or another
  * core's client: ICM_CANCEL): its place on the process it waited for is

@@ -64,10 +64,11 @@ static void serve_spawn(const struct icm *m)
     answer_core(m, err, &pid, 1);
 }
 
-/* The process a request names, with the errors a local request gets. */
-static errval_t target(const struct icm *m, struct proc **ret)
+/* The process a request of `nwords` names (word 0), with the errors a
+ * local request gets. */
+static errval_t target(const struct icm *m, uint32_t nwords, struct proc **ret)
 {
-    if (m->nwords != 1) {
+    if (m->nwords != nwords) {
         return LIB_ERR_RPC_MALFORMED;
     }
     *ret = proc_find(m->w[0]);
@@ -81,7 +82,7 @@ static errval_t target(const struct icm *m, struct proc **ret)
 static void serve_kill(const struct icm *m)
 {
     struct proc *t;
-    errval_t err = target(m, &t);
+    errval_t err = target(m, 1, &t);
 
     if (err_is_ok(err)) {
         err = proc_kill(t);
@@ -97,17 +98,20 @@ void remote_procs_answer_wait(uint32_t core, uint32_t tag, const struct proc *t)
     answer_core(&req, SYS_ERR_OK, w, 2);
 }
 
+/* WAIT {pid, the waiting client's pid}: answered now if it ended, else
+ * when it does. */
 static void serve_wait(const struct icm *m)
 {
     struct proc *t;
-    errval_t err = target(m, &t);
+    errval_t err = target(m, 2, &t);
 
     if (err_is_ok(err) && t->state != PROC_STATE_RUNNING) {
         remote_procs_answer_wait(m->src, m->tag, t);
         return;
     }
     if (err_is_ok(err)) {
-        err = proc_add_waiter(t, (struct proc_waiter){ .core = m->src, .who = m->tag });
+        err = proc_add_waiter(t, (struct proc_waiter){ .core = m->src, .who = m->tag,
+                                                       .client = m->w[1] });
     }
     if (err_is_fail(err)) {
         answer_core(m, err, NULL, 0);
@@ -118,7 +122,7 @@ static void serve_info(const struct icm *m)
 {
     uint32_t w[PROC_INFO_WORDS + 1 + (RPC_NAME_MAX + 4) / 4] = { 0 };
     struct proc *t = NULL;
-    errval_t err = target(m, &t);
+    errval_t err = target(m, 1, &t);
     const char *name;
 
     if (err_no(err) == INIT_ERR_KILL_INIT) {

@@ -393,7 +393,8 @@ static void handle_wait(struct proc *p, const struct lmp_msg *m)
         return;
     } else {
         err = proc_add_waiter(t, (struct proc_waiter){ .core = my_core(), .who = p->pid,
-                                                       .seq = p->cl.req_seq });
+                                                       .seq = p->cl.req_seq,
+                                                       .client = p->pid });
     }
     if (err_is_fail(err)) {
         rpc_reply(&p->cl, RPC_OP_PROC_WAIT, err, NULL, 0, CPTR_NULL);

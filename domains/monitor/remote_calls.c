@@ -9,7 +9,7 @@
  *                          answer (a name, pids) in windows it pulls
  *
  * Requests and answers between cores (words): SPAWN {len, bytes...} ->
- * {err, pid}; KILL {pid} -> {err}; WAIT {pid} -> {err, status, killed}
+ * {err, pid}; KILL {pid} -> {err}; WAIT {pid, client} -> {err, status, killed}
  * (when it has ended); INFO {pid} -> {err, state, core, ram, faults,
  * status, len, bytes...} (the reply's words, then the name); ALL_PIDS {} -> {err, n, pids...}; MEM_STATS {} -> {err,
  * free, total}; GETCHAR {} -> {err, char} (core 0, once input comes).
@@ -165,6 +165,9 @@ void remote_calls_start(domainid_t client, uint32_t seq, uint32_t rpc_op, uint32
         out.tag = c->tag;
         out.nwords = nargs;
         memcpy(out.w, args, nargs * sizeof(uint32_t));
+        if (op == ICM_WAIT) {
+            out.w[out.nwords++] = client;   /* one place per waiting domain */
+        }
         c->due = 1u << core;
         err = intercore_send(&out);
         if (err_is_fail(err)) {

@@ -208,6 +208,7 @@ typedef uint64_t errval_t;
     X(INIT_ERR_ALREADY_ENDED,         "that domain has already ended") \
     X(INIT_ERR_KILL_INIT,             "init and the system services cannot be killed") \
     X(INIT_ERR_TOO_MANY_WAITERS,      "too many domains wait for that one") \
+    X(INIT_ERR_ALREADY_WAITING,       "this domain waits for that one already (one WAIT at a time)") \
     X(INIT_ERR_RAM_RESERVED,          "the rest of RAM is kept for domains that hold little (this one holds much)") \
     X(INIT_ERR_VMMAP_NOT_YET,         "that domain has not listed its address space yet") \
     X(INIT_ERR_VMMAP_BUSY,            "that domain was changing its address space: ask again") \

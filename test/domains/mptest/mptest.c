@@ -291,6 +291,7 @@ static const struct utest_case cases[] = {
     { "MP_MONITOR_PENDING_DRAINS_UNDER_LOAD", monitor_pending_drains_under_load },
     { "MP_MONITOR_NO_RAM_AFTER_START", monitor_no_ram_after_start },
     { "MP_ENDED_REMOTE_WAITERS_FREE_THEIR_PLACE", ended_remote_waiters_free_their_place },
+    { "MP_ONE_REMOTE_WAIT_PER_WAITER", one_remote_wait_per_waiter },
     UTEST_END
 };
 

@@ -40,10 +40,12 @@ void binding_pid_calls_go_to_one_server(void);
 void binding_long_answer_stays_with_client(void);
 void binding_pull_never_crosses_answers(void);
 /* Waiters and readers that end or lose their core (waiter_cases.c):
- * MP_ENDED_REMOTE_WAITERS_FREE_THEIR_PLACE, MP_KILLED_READER_TAKES_NO_INPUT,
+ * MP_ENDED_REMOTE_WAITERS_FREE_THEIR_PLACE, MP_ONE_REMOTE_WAIT_PER_WAITER,
+ * MP_KILLED_READER_TAKES_NO_INPUT,
  * MP_INPUT_NOT_LOST_TO_DEAD_CORE, and the domains they start: `mptest
  * waitok PID`, `mptest readon N`, `mptest readchar`. */
 void ended_remote_waiters_free_their_place(void);
+void one_remote_wait_per_waiter(void);
 void killed_reader_takes_no_input(void);
 void input_not_lost_to_dead_core(void);
 int wait_ok(domainid_t pid);

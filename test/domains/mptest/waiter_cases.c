@@ -11,6 +11,8 @@
 #include <aos/aos_rpc.h>
 #include <aos/dispatch.h>
 #include <aos/syscalls.h>
+#include <aos/lmp.h>
+#include <aos/aos_rpc_wire.h>
 #include <aos/utest.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +70,79 @@ void ended_remote_waiters_free_their_place(void)
     UEXPECT_OK(aos_rpc_process_kill(chan(), target));
     UEXPECT_OK(aos_rpc_process_wait(chan(), waiter, &status));
     UEXPECT_EQ("the last waiter's status (2: its WAIT was refused)", status, 0);
+}
+
+/* Replies the monitor sent to the calls of one_remote_wait_per_waiter,
+ * by sequence number. */
+static struct { bool got; errval_t err; uint32_t killed; } remote_replies[256];
+
+/* Call `op` of `pid` by hand through our monitor (its reply comes later,
+ * and the library's calls would drop it as stale); returns its sequence
+ * number (our channels share one). */
+static uint32_t call_by_hand(uint32_t op, domainid_t pid)
+{
+    struct aos_rpc *mon = aos_rpc_get_monitor_channel();
+    uint32_t seq = (uint8_t)++mon->line->seq;
+    uint32_t w[2] = { RPC_HDR(op, 0) | RPC_SEQ(seq), pid };
+
+    remote_replies[seq].got = false;
+    if (err_is_fail(lmp_send(mon->ep, CPTR_NULL, LMP_FLAG_YIELD, w, 2))) {
+        utest_fail("op %u by hand to the monitor failed", (unsigned)op);
+    }
+    return seq;
+}
+
+/* Note the replies in our ring for `ms` milliseconds. */
+static void read_waits_for(uint32_t ms)
+{
+    uint64_t until = counter_read() + (uint64_t)ms * (62500000 / 1000);
+    struct lmp_msg m;
+
+    while (counter_read() < until) {
+        if (!lmp_poll(&m)) {
+            sys_yield();
+        } else if (m.nwords >= 3 && (m.words[0] & RPC_FLAG_REPLY)) {
+            uint32_t s = RPC_HDR_SEQ(m.words[0]);
+            remote_replies[s].got = true;
+            remote_replies[s].err = rpc_get_err(&m.words[1]);
+            remote_replies[s].killed = m.nwords >= 5 ? m.words[4] : 0;
+        }
+    }
+}
+
+/*
+ * One domain holds one waiter place per process across cores too: we
+ * send a WAIT for a busy domain on core 2 by hand through our monitor
+ * and, while it waits, seven more (our monitor keeps 8 calls of one
+ * client); each is refused INIT_ERR_ALREADY_WAITING, and the first is
+ * answered when the busy one is killed. (They took places until none was
+ * left for anyone else.)
+ */
+void one_remote_wait_per_waiter(void)
+{
+    uint32_t first, dups[7], kill;
+    domainid_t target;
+
+    UEXPECT(aos_rpc_get_monitor_channel() != NULL, "no binding to our monitor");
+    UEXPECT_OK(aos_rpc_process_spawn(chan(), "busy wait", 2, &target));
+    first = call_by_hand(RPC_OP_PROC_WAIT, target);
+    pause_ms(50);
+    for (int i = 0; i < 7; i++) {
+        dups[i] = call_by_hand(RPC_OP_PROC_WAIT, target);
+    }
+    read_waits_for(300);
+    for (int i = 0; i < 7; i++) {
+        UEXPECT(remote_replies[dups[i]].got, "WAIT %d again: no answer (it took a place)", i + 2);
+        UEXPECT_ERR(remote_replies[dups[i]].err, INIT_ERR_ALREADY_WAITING);
+    }
+    UEXPECT(!remote_replies[first].got, "the first WAIT answered before its domain ended");
+    kill = call_by_hand(RPC_OP_PROC_KILL, target);
+    read_waits_for(300);
+    UEXPECT(remote_replies[kill].got, "no answer to the kill");
+    UEXPECT_OK(remote_replies[kill].err);
+    UEXPECT(remote_replies[first].got, "the first WAIT not answered when its domain was killed");
+    UEXPECT_OK(remote_replies[first].err);
+    UEXPECT_EQ("the first WAIT: killed", remote_replies[first].killed, 1);
 }
 
 /* `mptest readchar`: waits for one byte of input (and is killed, or its

@@ -12,6 +12,7 @@
 #include <aos/paging.h>
 #include <aos/vmmap.h>
 #include <aos/caps.h>
+#include <aos/lmp.h>
 #include <autarky/layout.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -773,6 +774,73 @@ static void ended_waiters_free_their_place(void)
     UEXPECT_EQ("the last waiter's status (2: its WAIT was refused)", status, 0);
 }
 
+/* Replies read by hand, by sequence number (one_wait_per_waiter). */
+static struct { bool got; errval_t err; uint32_t w3, w4; } by_hand[256];
+
+/* Send request {op, arg} to init by hand with our channel's next sequence
+ * number, without waiting for its reply; returns that number. */
+static uint32_t send_by_hand(uint32_t op, uint32_t arg)
+{
+    struct aos_rpc *r = aos_rpc_get_init_channel();
+    uint32_t seq = (uint8_t)++r->seq;
+    uint32_t w[2] = { RPC_HDR(op, 0) | RPC_SEQ(seq), arg };
+
+    by_hand[seq].got = false;
+    if (err_is_fail(lmp_send(r->ep, CPTR_NULL, LMP_FLAG_YIELD, w, 2))) {
+        utest_fail("sending op %u by hand failed", (unsigned)op);
+    }
+    return seq;
+}
+
+/* Read our ring, noting every reply, until the one to call `seq`. */
+static void read_by_hand_until(uint32_t seq)
+{
+    struct lmp_msg m;
+
+    do {
+        lmp_recv(&m);
+        if (m.nwords >= 3 && (m.words[0] & RPC_FLAG_REPLY)) {
+            uint32_t s = RPC_HDR_SEQ(m.words[0]);
+            by_hand[s].got = true;
+            by_hand[s].err = rpc_get_err(&m.words[1]);
+            by_hand[s].w3 = m.nwords >= 4 ? m.words[3] : 0;
+            by_hand[s].w4 = m.nwords >= 5 ? m.words[4] : 0;
+        }
+    } while (!by_hand[seq].got);
+}
+
+/*
+ * A domain holds one waiter place per process. We send a WAIT for a busy
+ * domain by hand and, while it waits, nine more: each is refused
+ * INIT_ERR_ALREADY_WAITING (they took all 8 places, so one domain could
+ * deny every other a WAIT for it), and the first is answered when the
+ * busy one is killed. A NUMBER after them tells when all were answered.
+ */
+static void one_wait_per_waiter(void)
+{
+    uint32_t first, dups[9], mark, kill;
+    domainid_t target;
+
+    UEXPECT_OK(aos_rpc_process_spawn(chan(), "busy wait", 0, &target));
+    first = send_by_hand(RPC_OP_PROC_WAIT, target);
+    for (int i = 0; i < 9; i++) {
+        dups[i] = send_by_hand(RPC_OP_PROC_WAIT, target);
+    }
+    mark = send_by_hand(RPC_OP_NUMBER, 1);
+    read_by_hand_until(mark);
+    for (int i = 0; i < 9; i++) {
+        UEXPECT(by_hand[dups[i]].got, "WAIT %d again: no answer (it took a place)", i + 2);
+        UEXPECT_ERR(by_hand[dups[i]].err, INIT_ERR_ALREADY_WAITING);
+    }
+    UEXPECT(!by_hand[first].got, "the first WAIT answered before its domain ended");
+    kill = send_by_hand(RPC_OP_PROC_KILL, target);
+    read_by_hand_until(kill);
+    UEXPECT_OK(by_hand[kill].err);
+    UEXPECT(by_hand[first].got, "the first WAIT not answered when its domain was killed");
+    UEXPECT_OK(by_hand[first].err);
+    UEXPECT_EQ("the first WAIT: killed", by_hand[first].w4, 1);
+}
+
 static const struct utest_case cases[] = {
     { "PROC_SPAWN_NAME_WAIT", spawn_name_wait },
     { "PROC_ALL_PIDS_INFO_KILL", all_pids_and_info },
@@ -792,6 +860,7 @@ static const struct utest_case cases[] = {
     { "PROC_RUNNER_ONLY_FROM_INIT", runner_only_from_init },
     { "PROC_MEM_ACCOUNT", mem_account },
     { "PROC_ENDED_WAITERS_FREE_THEIR_PLACE", ended_waiters_free_their_place },
+    { "PROC_ONE_WAIT_PER_WAITER", one_wait_per_waiter },
     UTEST_END
 };
 
