@@ -20,7 +20,7 @@
 #include <autarky/bootinfo.h>
 #include <string.h>
 
-static struct { uint32_t core, tag; } getchars[REMOTE_GETCHAR_MAX];
+static struct { uint32_t core, tag; domainid_t client; } getchars[REMOTE_GETCHAR_MAX];
 static uint32_t getchar_first, getchar_count;
 
 static uint32_t my_core(void)
@@ -168,16 +168,31 @@ static void serve_chan_connect(const struct icm *m)
                                                                : INIT_ERR_NO_SUCH_PID, NULL, 0);
 }
 
-/* Core 0: a GETCHAR of another core's domain waits for console input. */
+/* Core 0: GETCHAR {client} of another core's domain waits for console
+ * input, one per client (as for WAIT, proc_add_waiter): a client sending
+ * GETCHARs by hand cannot fill the queue for every other core. */
 static void serve_getchar(const struct icm *m)
 {
-    if (getchar_count == REMOTE_GETCHAR_MAX) {
-        answer_core(m, INIT_ERR_TOO_MANY_WAITERS, NULL, 0);
+    errval_t err = m->nwords == 1 ? SYS_ERR_OK : LIB_ERR_RPC_MALFORMED;
+    uint32_t at;
+
+    for (uint32_t i = 0; i < getchar_count && err_is_ok(err); i++) {
+        at = (getchar_first + i) % REMOTE_GETCHAR_MAX;
+        if (getchars[at].client == m->w[0]) {
+            err = INIT_ERR_ALREADY_WAITING;
+        }
+    }
+    if (err_is_ok(err) && getchar_count == REMOTE_GETCHAR_MAX) {
+        err = INIT_ERR_TOO_MANY_WAITERS;
+    }
+    if (err_is_fail(err)) {
+        answer_core(m, err, NULL, 0);
         return;
     }
-    getchars[(getchar_first + getchar_count) % REMOTE_GETCHAR_MAX].core = m->src;
-    getchars[(getchar_first + getchar_count) % REMOTE_GETCHAR_MAX].tag = m->tag;
-    getchar_count++;
+    at = (getchar_first + getchar_count++) % REMOTE_GETCHAR_MAX;
+    getchars[at].core = m->src;
+    getchars[at].tag = m->tag;
+    getchars[at].client = m->w[0];
 }
 
 /* A monitor's client that waited here ended (ICM_CANCEL): forget its

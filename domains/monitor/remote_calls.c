@@ -12,7 +12,7 @@
  * {err, pid}; KILL {pid} -> {err}; WAIT {pid, client} -> {err, status, killed}
  * (when it has ended); INFO {pid} -> {err, state, core, ram, faults,
  * status, len, bytes...} (the reply's words, then the name); ALL_PIDS {} -> {err, n, pids...}; MEM_STATS {} -> {err,
- * free, total}; GETCHAR {} -> {err, char} (core 0, once input comes).
+ * free, total}; GETCHAR {client} -> {err, char} (core 0, once input comes).
  * The monitor is one thread: no locks.
  */
 #include "remote_calls.h"
@@ -165,7 +165,7 @@ void remote_calls_start(domainid_t client, uint32_t seq, uint32_t rpc_op, uint32
         out.tag = c->tag;
         out.nwords = nargs;
         memcpy(out.w, args, nargs * sizeof(uint32_t));
-        if (op == ICM_WAIT) {
+        if (op == ICM_WAIT || op == ICM_GETCHAR) {
             out.w[out.nwords++] = client;   /* one place per waiting domain */
         }
         c->due = 1u << core;

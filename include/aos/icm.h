@@ -45,7 +45,7 @@ enum icm_op {
     ICM_INFO,
     ICM_ALL_PIDS,
     ICM_MEM_STATS,
-    ICM_GETCHAR,        /* {} -> {err, char} once console input comes (core 0) */
+    ICM_GETCHAR,        /* {client} -> {err, char} once console input comes (core 0) */
     ICM_MORE_RAM,       /* {bytes} -> {err, gift, size}: core 0 gives RAM (mem_server_refill) */
     ICM_CHAN_CONNECT,   /* a channel between domains: monitor to monitor
                            (domains/monitor/channels.c) */

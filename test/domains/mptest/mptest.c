@@ -292,6 +292,7 @@ static const struct utest_case cases[] = {
     { "MP_MONITOR_NO_RAM_AFTER_START", monitor_no_ram_after_start },
     { "MP_ENDED_REMOTE_WAITERS_FREE_THEIR_PLACE", ended_remote_waiters_free_their_place },
     { "MP_ONE_REMOTE_WAIT_PER_WAITER", one_remote_wait_per_waiter },
+    { "MP_ONE_REMOTE_GETCHAR_PER_CLIENT", one_remote_getchar_per_client },
     UTEST_END
 };
 
@@ -452,6 +453,9 @@ int main(int argc, char **argv)
     }
     if (argc == 2 && strcmp(argv[1], "readchar") == 0) {
         return read_char();
+    }
+    if (argc == 2 && strcmp(argv[1], "getchars") == 0) {
+        return getchars_by_hand();
     }
     if (argc == 3 && strcmp(argv[1], "waitok") == 0) {
         return wait_ok((domainid_t)strtoul(argv[2], NULL, 10));

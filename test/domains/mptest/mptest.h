@@ -41,11 +41,14 @@ void binding_long_answer_stays_with_client(void);
 void binding_pull_never_crosses_answers(void);
 /* Waiters and readers that end or lose their core (waiter_cases.c):
  * MP_ENDED_REMOTE_WAITERS_FREE_THEIR_PLACE, MP_ONE_REMOTE_WAIT_PER_WAITER,
+ * MP_ONE_REMOTE_GETCHAR_PER_CLIENT (`mptest getchars`),
  * MP_KILLED_READER_TAKES_NO_INPUT,
  * MP_INPUT_NOT_LOST_TO_DEAD_CORE, and the domains they start: `mptest
  * waitok PID`, `mptest readon N`, `mptest readchar`. */
 void ended_remote_waiters_free_their_place(void);
 void one_remote_wait_per_waiter(void);
+void one_remote_getchar_per_client(void);
+int getchars_by_hand(void);
 void killed_reader_takes_no_input(void);
 void input_not_lost_to_dead_core(void);
 int wait_ok(domainid_t pid);

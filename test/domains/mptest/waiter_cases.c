@@ -76,9 +76,10 @@ void ended_remote_waiters_free_their_place(void)
  * by sequence number. */
 static struct { bool got; errval_t err; uint32_t killed; } remote_replies[256];
 
-/* Call `op` of `pid` by hand through our monitor (its reply comes later,
- * and the library's calls would drop it as stale); returns its sequence
- * number (our channels share one). */
+/* Call `op` by hand through our monitor, of `pid` (pid calls) or of
+ * nothing (pid 0: GETCHAR); its reply comes later, and the library's calls
+ * would drop it as stale. Returns its sequence number (our channels share
+ * one). */
 static uint32_t call_by_hand(uint32_t op, domainid_t pid)
 {
     struct aos_rpc *mon = aos_rpc_get_monitor_channel();
@@ -86,7 +87,7 @@ static uint32_t call_by_hand(uint32_t op, domainid_t pid)
     uint32_t w[2] = { RPC_HDR(op, 0) | RPC_SEQ(seq), pid };
 
     remote_replies[seq].got = false;
-    if (err_is_fail(lmp_send(mon->ep, CPTR_NULL, LMP_FLAG_YIELD, w, 2))) {
+    if (err_is_fail(lmp_send(mon->ep, CPTR_NULL, LMP_FLAG_YIELD, w, pid != 0 ? 2 : 1))) {
         utest_fail("op %u by hand to the monitor failed", (unsigned)op);
     }
     return seq;
@@ -143,6 +144,45 @@ void one_remote_wait_per_waiter(void)
     UEXPECT(remote_replies[first].got, "the first WAIT not answered when its domain was killed");
     UEXPECT_OK(remote_replies[first].err);
     UEXPECT_EQ("the first WAIT: killed", remote_replies[first].killed, 1);
+}
+
+/* `mptest getchars` (on a core other than 0): a GETCHAR by hand, then two
+ * more while it waits; 0 if both are refused INIT_ERR_ALREADY_WAITING and
+ * the first is still waiting (our end cancels it at core 0). */
+int getchars_by_hand(void)
+{
+    uint32_t first = call_by_hand(RPC_OP_GETCHAR, 0), again[2];
+
+    pause_ms(50);
+    again[0] = call_by_hand(RPC_OP_GETCHAR, 0);
+    again[1] = call_by_hand(RPC_OP_GETCHAR, 0);
+    read_waits_for(300);
+    for (int i = 0; i < 2; i++) {
+        if (!remote_replies[again[i]].got
+            || err_no(remote_replies[again[i]].err) != INIT_ERR_ALREADY_WAITING) {
+            printf("mptest getchars: GETCHAR %d again: %s\n", i + 2,
+                   remote_replies[again[i]].got ? err_getcode(err_no(remote_replies[again[i]].err))
+                                                : "no answer (it took a place)");
+            return 1;
+        }
+    }
+    return remote_replies[first].got ? 1 : 0;
+}
+
+/*
+ * One place per client in core 0's queue of other cores' GETCHARs (16):
+ * a client on core 1 sending GETCHARs by hand gets the second and third
+ * refused (`mptest getchars`), so two such clients cannot fill the queue
+ * for every other core.
+ */
+void one_remote_getchar_per_client(void)
+{
+    domainid_t pid;
+    int status = -1;
+
+    UEXPECT_OK(aos_rpc_process_spawn(chan(), "mptest getchars", 1, &pid));
+    UEXPECT_OK(aos_rpc_process_wait(chan(), pid, &status));
+    UEXPECT_EQ("mptest getchars' status", status, 0);
 }
 
 /* `mptest readchar`: waits for one byte of input (and is killed, or its
