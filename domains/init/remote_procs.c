@@ -259,15 +259,10 @@ static void serve_request(const struct icm *m)
     }
 }
 
-/* Core `core`'s init died: our monitor learns it (and answers the calls
- * due from there, and closes the channels that go there). */
-static void core_died(uint32_t core)
-{
-    intercore_core_dead(core);
-}
-
 /* The kernel copies the cores found dead into our dispatcher frame on
- * every ring of our doorbell (the dying core's kernel rings it). */
+ * every ring of our doorbell (the dying core's kernel rings it); our
+ * monitor learns of each (and answers the calls due from there, and
+ * closes the channels that go there). */
 static void check_dead_cores(void)
 {
     static uint32_t seen;
@@ -275,7 +270,7 @@ static void check_dead_cores(void)
 
     for (uint32_t c = 0; c < ncores(); c++) {
         if ((down & ~seen) & (1u << c)) {
-            core_died(c);
+            intercore_core_dead(c);
         }
     }
     seen = down;

@@ -381,7 +381,7 @@ static void rpc_reply_wait(struct proc *waiter, uint32_t seq, const struct proc 
 static void handle_wait(struct proc *p, const struct lmp_msg *m)
 {
     struct proc *t;
-    errval_t err = SYS_ERR_OK;
+    errval_t err;
 
     if (!pid_call_target(p, m, &t)) {
         return;

@@ -90,6 +90,15 @@ static void call_free(struct call *c)
     c->tag = 0;
 }
 
+/* Start the message `out` for call `c`: op, from us, with c's tag. */
+static void out_begin(uint32_t op, const struct call *c)
+{
+    memset(&out, 0, sizeof(out));
+    out.op = op;
+    out.src = my_core;
+    out.tag = c->tag;
+}
+
 /* Answer call `c` with the pids collected, and free it. */
 static void answer_all_pids(struct call *c)
 {
@@ -124,10 +133,7 @@ static void start_all_pids(domainid_t client, uint32_t seq)
         clients_reply(client, seq, RPC_OP_PROC_ALL_PIDS, err, NULL, 0);
         return;
     }
-    memset(&out, 0, sizeof(out));
-    out.op = ICM_ALL_PIDS;
-    out.src = my_core;
-    out.tag = c->tag;
+    out_begin(ICM_ALL_PIDS, c);
     for (uint32_t core = 0; core < ncores; core++) {
         out.dst = core;
         if (core != my_core && err_is_ok(intercore_send(&out))) {
@@ -158,11 +164,8 @@ void remote_calls_start(domainid_t client, uint32_t seq, uint32_t rpc_op, uint32
         c = call_new(client, seq, rpc_op, &err);
     }
     if (err_is_ok(err)) {
-        memset(&out, 0, sizeof(out));
-        out.op = op;
-        out.src = my_core;
+        out_begin(op, c);
         out.dst = core;
-        out.tag = c->tag;
         out.nwords = nargs;
         memcpy(out.w, args, nargs * sizeof(uint32_t));
         if (op == ICM_WAIT || op == ICM_GETCHAR) {
@@ -248,10 +251,7 @@ static void cancel_at_target(const struct call *c)
     if (c->rpc_op != RPC_OP_PROC_WAIT && c->rpc_op != RPC_OP_GETCHAR) {
         return;                         /* answered at once there */
     }
-    memset(&out, 0, sizeof(out));
-    out.op = ICM_CANCEL;
-    out.src = my_core;
-    out.tag = c->tag;
+    out_begin(ICM_CANCEL, c);
     for (uint32_t core = 0; core < ncores; core++) {
         if (c->due & (1u << core)) {
             out.dst = core;
